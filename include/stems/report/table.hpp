@@ -1,0 +1,26 @@
+#pragma once
+// Plain-text tables for the terminal: aligned columns, numbers right-aligned with thousands
+// separators.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace stems::report {
+
+std::string with_commas(std::uint64_t v);
+std::string fixed(double v, int decimals);
+
+class TextTable {
+ public:
+  explicit TextTable(std::vector<std::string> header) : header_(std::move(header)) {}
+  void add_row(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  void add_separator() { rows_.emplace_back(); }
+  std::string render() const;
+
+ private:
+  std::vector<std::string> header_;
+  std::vector<std::vector<std::string>> rows_;  // empty row = separator
+};
+
+}  // namespace stems::report

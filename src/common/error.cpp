@@ -1,0 +1,14 @@
+#include "stems/common/error.hpp"
+
+namespace stems {
+
+namespace {
+std::string compose(const std::string& where, const std::string& message) {
+  return where.empty() ? message : where + ": " + message;
+}
+}  // namespace
+
+InputError::InputError(std::string where, const std::string& message)
+    : std::runtime_error(compose(where, message)), where_(std::move(where)), message_(message) {}
+
+}  // namespace stems

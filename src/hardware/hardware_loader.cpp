@@ -1,0 +1,167 @@
+#include "stems/hardware/hardware_loader.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "stems/common/error.hpp"
+
+namespace stems::hardware {
+
+namespace {
+
+using config::TableReader;
+
+Ports read_ports(const TableReader& r) {
+  Ports p;
+  if (auto t = r.optional_table("ports")) {
+    p.read = static_cast<std::uint32_t>(t->non_negative_or("read", 0));
+    p.write = static_cast<std::uint32_t>(t->non_negative_or("write", 0));
+    p.read_write = static_cast<std::uint32_t>(t->non_negative_or("read_write", 0));
+    t->finish();
+    if (p.read + p.read_write == 0 || p.write + p.read_write == 0) {
+      r.fail("ports",
+             "expected at least one read and one write port "
+             "(keys read, write, read_write)");
+    }
+  } else {
+    r.fail_here("missing required key 'ports' (e.g. ports = { read = 1, write = 1 })");
+  }
+  return p;
+}
+
+MemoryLevel read_memory(const TableReader& r, const PeArray& array) {
+  MemoryLevel m;
+  m.name = r.string("name");
+  for (const std::string& o : r.string_list("operands")) {
+    const auto op = parse_mem_operand(o);
+    if (!op) r.fail("operands", "unknown memory operand '" + o + "'; expected W, I, O or V");
+    if (m.serves(*op)) r.fail("operands", "operand '" + o + "' listed twice");
+    m.operands.push_back(*op);
+  }
+  if (m.operands.empty()) r.fail("operands", "a memory level must serve at least one operand");
+  m.size_bits = r.positive("size_bits");
+  m.read_bw_bits = r.positive("read_bw_bits");
+  m.write_bw_bits = r.positive("write_bw_bits");
+  m.read_energy_pJ = r.non_negative_number("read_energy_pJ");
+  m.write_energy_pJ = r.non_negative_number("write_energy_pJ");
+  m.min_read_bits = r.positive_or("min_read_bits", m.read_bw_bits);
+  m.min_write_bits = r.positive_or("min_write_bits", m.write_bw_bits);
+  if (m.min_read_bits > m.read_bw_bits) {
+    r.fail("min_read_bits",
+           "must not exceed read_bw_bits (" + std::to_string(m.read_bw_bits) + ")");
+  }
+  if (m.min_write_bits > m.write_bw_bits) {
+    r.fail("min_write_bits",
+           "must not exceed write_bw_bits (" + std::to_string(m.write_bw_bits) + ")");
+  }
+  m.ports = read_ports(r);
+  m.served_dims = r.string_list_or("served_dims", {});
+  m.copies = 1;
+  for (const ArrayDim& d : array.dims) {
+    const bool served =
+        std::find(m.served_dims.begin(), m.served_dims.end(), d.name) != m.served_dims.end();
+    if (!served) m.copies *= d.size;
+  }
+  for (const std::string& s : m.served_dims) {
+    if (!array.index_of(s)) {
+      r.fail("served_dims", "'" + s + "' is not a dimension of this core's pe_array");
+    }
+  }
+  r.finish();
+  return m;
+}
+
+Core read_core(const TableReader& r, int id) {
+  Core c;
+  c.id = id;
+  c.name = r.string("name");
+  for (const std::string& op : r.string_list("operators")) {
+    const auto parsed = workload::parse_op(op);
+    if (!parsed) {
+      r.fail("operators",
+             "unknown operator '" + op +
+                 "'; expected conv2d, linear, maxpool, avgpool, sumpool, add, flatten");
+    }
+    c.operators.push_back(*parsed);
+  }
+  c.array.accumulate_energy_pJ = r.non_negative_number("accumulate_energy_pJ");
+  c.array.mac_energy_pJ = r.non_negative_number("mac_energy_pJ");
+  for (const TableReader& d : r.table_array("pe_array")) {
+    ArrayDim dim;
+    dim.name = d.string("name");
+    dim.size = d.positive("size");
+    if (dim.size > (1u << 24)) d.fail("size", "implausibly large PE-array dimension");
+    const std::string unroll = d.string_or("unroll", "");
+    if (!unroll.empty()) {
+      dim.unrolls = workload::parse_dim(unroll);
+      if (!dim.unrolls) {
+        d.fail("unroll", "unknown loop dimension '" + unroll +
+                             "'; expected one of T, B, G, K, C, OY, OX, FY, FX");
+      }
+    }
+    d.finish();
+    c.array.dims.push_back(dim);
+  }
+  if (c.array.dims.empty()) r.fail("pe_array", "the PE array needs at least one dimension");
+  for (const TableReader& m : r.table_array("memory"))
+    c.memories.push_back(read_memory(m, c.array));
+  r.finish();
+  return c;
+}
+
+}  // namespace
+
+Accelerator load_hardware(const config::Document& doc) {
+  const TableReader root(doc, doc.root, "");
+  Accelerator acc;
+  {
+    const TableReader a = root.table("accelerator");
+    acc.name = a.string("name");
+    acc.description = a.string_or("description", "");
+    a.finish();
+  }
+  const auto cores = root.table_array("core");
+  if (cores.empty()) root.fail("core", "the accelerator needs at least one [[core]]");
+  for (std::size_t i = 0; i < cores.size(); ++i) {
+    acc.cores.push_back(read_core(cores[i], static_cast<int>(i)));
+  }
+  {
+    const TableReader d = root.table("dram");
+    acc.dram.name = d.string_or("name", "dram");
+    acc.dram.size_bits = d.positive("size_bits");
+    acc.dram.read_bw_bits = d.positive("read_bw_bits");
+    acc.dram.write_bw_bits = d.positive("write_bw_bits");
+    acc.dram.read_energy_pJ = d.non_negative_number("read_energy_pJ");
+    acc.dram.write_energy_pJ = d.non_negative_number("write_energy_pJ");
+    acc.dram.ports = read_ports(d);
+    d.finish();
+  }
+  for (const TableReader& l : root.table_array("link")) {
+    Link link;
+    const auto ends = l.string_list("endpoints");
+    if (ends.size() != 2) l.fail("endpoints", "expected two endpoint names [a, b]");
+    link.a = ends[0];
+    link.b = ends[1];
+    link.bandwidth_bits_per_cycle = l.non_negative_number("bandwidth_bits_per_cycle");
+    if (link.bandwidth_bits_per_cycle <= 0) {
+      l.fail("bandwidth_bits_per_cycle", "expected a bandwidth > 0");
+    }
+    link.energy_pJ_per_bit = l.non_negative_number("energy_pJ_per_bit");
+    link.bidirectional = l.boolean_or("bidirectional", true);
+    l.finish();
+    acc.links.push_back(link);
+  }
+  root.finish();
+  try {
+    acc.validate();
+  } catch (const std::invalid_argument& e) {
+    throw InputError(doc.path, e.what());
+  }
+  return acc;
+}
+
+Accelerator load_hardware_file(const std::string& path) {
+  return load_hardware(config::parse_toml_file(path));
+}
+
+}  // namespace stems::hardware

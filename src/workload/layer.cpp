@@ -1,0 +1,80 @@
+#include "stems/workload/layer.hpp"
+
+namespace stems::workload {
+
+std::uint64_t Layer::output_channels() const {
+  return size(Dim::G) * size(Dim::K);
+}
+
+std::uint64_t Layer::input_channels() const {
+  switch (op) {
+    case OpType::Conv2d:
+    case OpType::Linear:
+      return size(Dim::G) * size(Dim::C);
+    case OpType::Flatten:
+      return flatten_input[0];
+    default:
+      return size(Dim::G) * size(Dim::K);
+  }
+}
+
+namespace {
+std::uint64_t extent(std::uint64_t out, std::uint64_t kernel, std::uint32_t stride,
+                     std::uint32_t dilation) {
+  return (out - 1) * stride + (kernel - 1) * dilation + 1;
+}
+}  // namespace
+
+std::uint64_t Layer::input_extent_y() const {
+  if (op == OpType::Flatten) return flatten_input[1];
+  return extent(size(Dim::OY), size(Dim::FY), stride.y, dilation.y);
+}
+
+std::uint64_t Layer::input_extent_x() const {
+  if (op == OpType::Flatten) return flatten_input[2];
+  return extent(size(Dim::OX), size(Dim::FX), stride.x, dilation.x);
+}
+
+std::uint64_t Layer::ops() const {
+  if (op == OpType::Flatten) return 0;
+  std::uint64_t p = 1;
+  for (auto s : loop)
+    p *= s;
+  return p;
+}
+
+std::uint64_t Layer::weight_bits() const {
+  if (!has_weights(op)) return 0;
+  return size(Dim::G) * size(Dim::K) * size(Dim::C) * size(Dim::FY) * size(Dim::FX) * precision.W;
+}
+
+std::uint64_t Layer::output_elements_per_timestep() const {
+  return size(Dim::B) * size(Dim::G) * size(Dim::K) * size(Dim::OY) * size(Dim::OX);
+}
+
+std::uint64_t Layer::neurons() const {
+  return has_neurons() ? output_elements_per_timestep() : 0;
+}
+
+std::uint64_t Layer::stateful_neurons() const {
+  return stateful() ? neurons() : 0;
+}
+
+std::uint64_t Layer::state_bits() const {
+  return stateful_neurons() * precision.V * state_variables(neuron);
+}
+
+std::uint64_t Layer::output_bits_per_timestep() const {
+  return output_elements_per_timestep() * precision.O;
+}
+
+std::uint64_t Layer::input_elements_per_timestep() const {
+  return size(Dim::B) * input_channels() * input_extent_y() * input_extent_x();
+}
+
+std::uint64_t Layer::input_bits_per_timestep() const {
+  const std::uint64_t one = input_elements_per_timestep() * precision.I;
+  return op == OpType::Add ? 2 * one : one;
+}
+
+}  // namespace stems::workload
