@@ -4,7 +4,11 @@ namespace stems {
 
 namespace {
 std::string compose(const std::string& where, const std::string& message) {
-  return where.empty() ? message : where + ": " + message;
+  if (where.empty()) return message;
+  std::string out = where;
+  out += ": ";
+  out += message;
+  return out;
 }
 }  // namespace
 
