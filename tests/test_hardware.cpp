@@ -1,4 +1,170 @@
+// Tests of the hardware model (stems/hardware): the Meta-prototype-like configs against STEMS's
+// numbers (shared/reference/stems_model.md 5.1, 5.3) and validation.
 #include <gtest/gtest.h>
-TEST(Placeholder, Builds) {
-  SUCCEED();
+
+#include <functional>
+
+#include "stems/common/error.hpp"
+#include "stems/config/document.hpp"
+#include "stems/hardware/hardware_loader.hpp"
+
+using namespace stems::hardware;
+
+namespace {
+
+const std::string kConfigs = STEMS_CONFIGS;
+
+Accelerator load(const std::string& name) {
+  return load_hardware_file(kConfigs + "/hardware/" + name + ".toml");
+}
+
+const MemoryLevel& level(const Core& c, const std::string& name) {
+  for (const auto& m : c.memories) {
+    if (m.name == name) return m;
+  }
+  throw std::runtime_error("no level " + name);
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "<no error>";
+}
+
+}  // namespace
+
+TEST(Hardware, MetaPrototypeCore) {
+  const Accelerator acc = load("meta_proto_1mb");
+  ASSERT_EQ(acc.cores.size(), 1u);
+  const Core& c = acc.cores[0];
+  EXPECT_EQ(c.array.pe_count(), 1024u);
+  ASSERT_EQ(c.array.dims.size(), 4u);
+  EXPECT_EQ(c.array.dims[0].unrolls, Dim::K);
+  EXPECT_EQ(c.array.dims[1].unrolls, Dim::C);
+  EXPECT_EQ(c.array.dims[2].unrolls, Dim::OY);
+  EXPECT_DOUBLE_EQ(c.array.accumulate_energy_pJ, 0.07);
+  EXPECT_DOUBLE_EQ(c.array.mac_energy_pJ, 0.16);
+  // Copies derive from the served (sharing) dimensions.
+  EXPECT_EQ(level(c, "rf_4b_W").copies, 64u);
+  EXPECT_EQ(level(c, "rf_16b_O").copies, 512u);
+  EXPECT_EQ(level(c, "rf_16b_V").copies, 512u);
+  EXPECT_EQ(level(c, "sram_1MB").copies, 1u);
+  const MemoryLevel& gb = level(c, "sram_1MB");
+  EXPECT_EQ(gb.size_bits, 8'388'608u);
+  EXPECT_EQ(gb.read_bw_bits, 1024u);
+  EXPECT_NEAR(gb.read_energy_pJ_per_bit(), 0.13, 1e-12);
+  EXPECT_NEAR(gb.write_energy_pJ_per_bit(), 0.175, 1e-12);
+  EXPECT_NEAR(level(c, "sram_16KB").write_energy_pJ_per_bit(), 0.12, 1e-12);
+}
+
+TEST(Hardware, OperandHierarchies) {
+  const Accelerator acc = load("meta_proto_1mb");
+  const Core& c = acc.cores[0];
+  auto names = [&](MemOperand o) {
+    std::vector<std::string> out;
+    for (auto i : c.hierarchy(o))
+      out.push_back(c.memories[i].name);
+    return out;
+  };
+  EXPECT_EQ(names(MemOperand::W), (std::vector<std::string>{"rf_4b_W", "sram_32KB", "sram_1MB"}));
+  EXPECT_EQ(names(MemOperand::I), (std::vector<std::string>{"sram_16KB", "sram_1MB"}));
+  EXPECT_EQ(names(MemOperand::O), (std::vector<std::string>{"rf_16b_O", "sram_1MB"}));
+  EXPECT_EQ(names(MemOperand::V), (std::vector<std::string>{"rf_16b_V", "sram_1MB"}));
+  EXPECT_EQ(c.memories[*c.top_level(MemOperand::V)].name, "sram_1MB");
+}
+
+TEST(Hardware, DramAndLink) {
+  const Accelerator acc = load("meta_proto_1mb");
+  EXPECT_EQ(acc.dram.read_bw_bits, 64u);
+  EXPECT_DOUBLE_EQ(acc.dram.read_energy_pJ, 700.0);
+  EXPECT_DOUBLE_EQ(acc.dram.write_energy_pJ, 750.0);
+  // Whole-access granularity: 65 bits cost two accesses.
+  EXPECT_DOUBLE_EQ(acc.dram.read_energy_pJ_for(64), 700.0);
+  EXPECT_DOUBLE_EQ(acc.dram.read_energy_pJ_for(65), 1400.0);
+  EXPECT_DOUBLE_EQ(acc.dram.write_energy_pJ_for(0), 0.0);
+  const Link* link = acc.link_between("dram", "compute");
+  ASSERT_NE(link, nullptr);
+  EXPECT_DOUBLE_EQ(link->bandwidth_bits_per_cycle, 64.0);
+  EXPECT_DOUBLE_EQ(link->energy_pJ_per_bit, 0.0);
+  const auto alloc = acc.allocation();
+  EXPECT_EQ(alloc.at(OpType::Conv2d), (std::vector<int>{0}));
+  EXPECT_EQ(alloc.at(OpType::MaxPool), (std::vector<int>{0}));
+  EXPECT_EQ(alloc.at(OpType::Add), (std::vector<int>{0}));
+}
+
+TEST(Hardware, BufferVariantsHaveStemsSizesAndCosts) {
+  struct Row {
+    const char* name;
+    std::uint64_t size_bits, bw_bits;
+    double r_pJ, w_pJ;
+  };
+  const Row rows[] = {
+      {"meta_proto_128kb", 1'101'004, 128, 16.64, 22.4},
+      {"meta_proto_256kb", 2'202'009, 256, 33.28, 44.8},
+      {"meta_proto_384kb", 3'250'585, 384, 49.92, 67.2},
+      {"meta_proto_512kb", 4'194'304, 512, 66.56, 89.6},
+      {"meta_proto_1mb", 8'388'608, 1024, 133.12, 179.2},
+      {"meta_proto_2mb", 16'777'216, 2048, 266.24, 358.4},
+      {"meta_proto_64mb", 536'870'912, 1024, 133.12, 179.2},
+  };
+  for (const Row& r : rows) {
+    SCOPED_TRACE(r.name);
+    const Accelerator acc = load(r.name);
+    EXPECT_EQ(acc.name, r.name);
+    const MemoryLevel& gb = level(acc.cores[0], "sram_1MB");
+    EXPECT_EQ(gb.size_bits, r.size_bits);
+    EXPECT_EQ(gb.read_bw_bits, r.bw_bits);
+    EXPECT_EQ(gb.write_bw_bits, r.bw_bits);
+    EXPECT_DOUBLE_EQ(gb.read_energy_pJ, r.r_pJ);
+    EXPECT_DOUBLE_EQ(gb.write_energy_pJ, r.w_pJ);
+    // Everything below the shared buffer is the same core.
+    EXPECT_EQ(level(acc.cores[0], "sram_32KB").size_bits, 262'144u);
+  }
+}
+
+TEST(Hardware, ValidateRejectsInconsistentModels) {
+  Accelerator acc = load("meta_proto_1mb");
+  EXPECT_NO_THROW(acc.validate());
+  {
+    Accelerator a = acc;
+    a.links.clear();
+    EXPECT_NE(error_of([&] { a.validate(); }).find("no link to the DRAM"), std::string::npos);
+  }
+  {
+    Accelerator a = acc;
+    a.cores[0].memories[0].read_energy_pJ = -1;
+    EXPECT_NE(error_of([&] { a.validate(); }).find("finite and >= 0"), std::string::npos);
+  }
+  {
+    Accelerator a = acc;
+    a.cores[0].array.dims[1].unrolls = Dim::K;
+    EXPECT_NE(error_of([&] { a.validate(); }).find("more than one PE-array dimension"),
+              std::string::npos);
+  }
+  {
+    Accelerator a = acc;
+    a.cores[0].memories.erase(a.cores[0].memories.begin() + 1);  // drop rf_16b_O
+    a.cores[0].memories.pop_back();                              // and the shared buffer
+    EXPECT_NE(error_of([&] { a.validate(); }).find("serves operand O"), std::string::npos);
+  }
+}
+
+TEST(Hardware, LoaderErrorsNameKeyAndLine) {
+  const std::string text = R"([accelerator]
+name = "x"
+[[core]]
+name = "c"
+operators = ["conv2d"]
+accumulate_energy_pJ = 0.07
+mac_energy_pJ = 0.16
+pe_array = [ { name = "D1", size = 4, unroll = "Q" } ]
+)";
+  const std::string msg =
+      error_of([&] { load_hardware(stems::config::parse_toml_string(text, "hw.toml")); });
+  EXPECT_NE(msg.find("hw.toml:8:"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("core[0].pe_array[0].unroll"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("unknown loop dimension 'Q'"), std::string::npos) << msg;
 }

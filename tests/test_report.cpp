@@ -1,4 +1,81 @@
+// Tests of the reports (stems/report): the JSON contract of `stems inspect` and the text tables.
 #include <gtest/gtest.h>
-TEST(Placeholder, Builds) {
-  SUCCEED();
+
+#include "stems/cost/bounds.hpp"
+#include "stems/hardware/hardware_loader.hpp"
+#include "stems/report/hardware_report.hpp"
+#include "stems/report/network_report.hpp"
+#include "stems/report/table.hpp"
+#include "stems/workload/workload_loader.hpp"
+
+using namespace stems;
+
+namespace {
+const std::string kConfigs = STEMS_CONFIGS;
+workload::Network sew() {
+  return workload::load_workload_file(kConfigs + "/workloads/sew_resnet_7b.toml");
+}
+}  // namespace
+
+TEST(Report, WithCommas) {
+  EXPECT_EQ(report::with_commas(0), "0");
+  EXPECT_EQ(report::with_commas(999), "999");
+  EXPECT_EQ(report::with_commas(1000), "1,000");
+  EXPECT_EQ(report::with_commas(26'152'353'792ull), "26,152,353,792");
+}
+
+TEST(Report, TextTableAlignsNumbersRight) {
+  report::TextTable t({"name", "bits"});
+  t.add_row({"a", "1"});
+  t.add_row({"bb", "1,000"});
+  const std::string s = t.render();
+  EXPECT_NE(s.find("a         1\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("bb    1,000\n"), std::string::npos) << s;
+}
+
+TEST(Report, InspectJsonContract) {
+  const report::Json j = report::network_json(sew());
+  ASSERT_TRUE(j.contains("layers"));
+  ASSERT_TRUE(j.contains("totals"));
+  EXPECT_EQ(j["totals"]["ops"].get<std::uint64_t>(), 26'152'353'792ull);
+  EXPECT_EQ(j["totals"]["weight_bits"].get<std::uint64_t>(), 4'751'872ull);
+  EXPECT_EQ(j["totals"]["state_bits"].get<std::uint64_t>(), 46'362'624ull);
+  EXPECT_EQ(j["totals"]["stateful_neurons"].get<std::uint64_t>(), 3'863'552ull);
+  EXPECT_EQ(j["state_schedule"], "1111111");
+  ASSERT_EQ(j["layers"].size(), 30u);
+  const auto& l3 = j["layers"][3];
+  EXPECT_EQ(l3["id"], 3);
+  EXPECT_EQ(l3["op"], "add");
+  EXPECT_EQ(l3["block"], 0);
+  EXPECT_EQ(l3["loops"]["K"], 64);
+  EXPECT_EQ(l3["inputs"].size(), 2u);
+  for (const char* key : {"name", "ops", "weight_bits", "state_bits", "neurons", "neuron",
+                          "stateful", "input_bits_per_timestep", "output_bits_per_timestep",
+                          "precision_bits", "input_extent", "stride", "padding", "dilation"}) {
+    EXPECT_TRUE(l3.contains(key)) << key;
+  }
+  EXPECT_EQ(j["layers"][1]["input_extent"], report::Json::array({130, 130}));
+}
+
+TEST(Report, InspectTextShowsTotals) {
+  const std::string s = report::network_text(sew());
+  EXPECT_NE(s.find("30 layers, 7 blocks"), std::string::npos);
+  EXPECT_NE(s.find("totals: ops 26,152,353,792, weight bits 4,751,872, state bits 46,362,624"),
+            std::string::npos)
+      << s;
+}
+
+TEST(Report, HardwareAndBoundsJson) {
+  const auto acc = hardware::load_hardware_file(kConfigs + "/hardware/meta_proto_1mb.toml");
+  const report::Json h = report::accelerator_json(acc);
+  EXPECT_EQ(h["name"], "meta_proto_1mb");
+  EXPECT_EQ(h["cores"][0]["pe_count"], 1024);
+  EXPECT_EQ(h["cores"][0]["hierarchy"]["V"], report::Json::array({"rf_16b_V", "sram_1MB"}));
+  EXPECT_EQ(h["dram"]["read_bw_bits"], 64);
+  const report::Json b = report::bounds_json(cost::compute_bounds(sew(), acc));
+  EXPECT_DOUBLE_EQ(b["dram_floor"]["energy_pJ"].get<double>(), 1'125'338'400.0);
+  EXPECT_EQ(b["layers"].size(), 30u);
+  const std::string text = report::bounds_text(cost::compute_bounds(sew(), acc));
+  EXPECT_NE(text.find("1833.6847 uJ"), std::string::npos) << text;
+  EXPECT_NE(text.find("1125.3384 uJ"), std::string::npos) << text;
 }
