@@ -1,4 +1,481 @@
+// End-to-end tests of the `stems` command line: they run the real binary (STEMS_BINARY) and check
+// its exit code, stdout and stderr.
+//
+// - Every file in tests/data/bad/ (listed when the test program starts, so new files are picked
+//   up) must be rejected with exit code 2 and exactly one "stems: error:" message naming the file,
+//   and must leave no output file behind when --json FILE is given.
+// - Bad command-line uses exit 2.
+// - Good runs reproduce the reference totals and bounds of the shipped configs.
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
-TEST(Placeholder, Builds) {
-  SUCCEED();
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const std::string kBinary = STEMS_BINARY;
+const fs::path kTestData = STEMS_TEST_DATA;
+const fs::path kConfigs = STEMS_CONFIGS;
+const fs::path kBadDir = kTestData / "bad";
+
+const std::string kSewResnet = (kConfigs / "workloads" / "sew_resnet_7b.toml").string();
+const std::string kSewLayer9 = (kConfigs / "workloads" / "sew_layer9.toml").string();
+const std::string kRedLif = (kConfigs / "workloads" / "red_lif.toml").string();
+const std::string kMetaProto1mb = (kConfigs / "hardware" / "meta_proto_1mb.toml").string();
+
+// ---------------------------------------------------------------------------------------------
+// Running the binary.
+
+struct RunResult {
+  int exit_code = -1;  // the exit status, or 128 + signal number if the process was killed
+  std::string out;
+  std::string err;
+};
+
+std::ostream& operator<<(std::ostream& os, const RunResult& r) {
+  return os << "exit code " << r.exit_code << "\n--- stdout ---\n"
+            << r.out.substr(0, 2000) << "\n--- stderr ---\n"
+            << r.err;
 }
+
+// Runs `stems args...` with stdout and stderr captured separately (read together with poll so
+// that neither pipe can fill up and block the child).
+RunResult run_stems(const std::vector<std::string>& args) {
+  int out_pipe[2];
+  int err_pipe[2];
+  if (::pipe(out_pipe) != 0 || ::pipe(err_pipe) != 0) {
+    ADD_FAILURE() << "pipe failed: " << std::strerror(errno);
+    return {};
+  }
+  std::vector<std::string> argv_storage{kBinary};
+  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& a : argv_storage)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    ADD_FAILURE() << "fork failed: " << std::strerror(errno);
+    return {};
+  }
+  if (pid == 0) {
+    ::dup2(out_pipe[1], STDOUT_FILENO);
+    ::dup2(err_pipe[1], STDERR_FILENO);
+    ::close(out_pipe[0]);
+    ::close(out_pipe[1]);
+    ::close(err_pipe[0]);
+    ::close(err_pipe[1]);
+    const int devnull = ::open("/dev/null", O_RDONLY);
+    if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
+    ::execv(argv[0], argv.data());
+    _exit(127);
+  }
+  ::close(out_pipe[1]);
+  ::close(err_pipe[1]);
+
+  RunResult r;
+  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+  std::string* sinks[2] = {&r.out, &r.err};
+  int open_count = 2;
+  char buffer[65536];
+  while (open_count > 0) {
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      ADD_FAILURE() << "poll failed: " << std::strerror(errno);
+      break;
+    }
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      const ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
+      if (n > 0) {
+        sinks[i]->append(buffer, static_cast<std::size_t>(n));
+      } else if (n == 0 || errno != EINTR) {
+        ::close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_count;
+      }
+    }
+  }
+  for (const pollfd& p : fds) {
+    if (p.fd >= 0) ::close(p.fd);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status)) {
+    r.exit_code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    r.exit_code = 128 + WTERMSIG(status);
+  }
+  return r;
+}
+
+// A fresh, empty directory under the system temp directory, removed at the end of the scope.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "stems_test_cli_XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) {
+      ADD_FAILURE() << "mkdtemp failed: " << std::strerror(errno);
+    }
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const fs::path& path() const { return path_; }
+
+  std::vector<std::string> entries() const {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(path_))
+      names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+ private:
+  fs::path path_;
+};
+
+std::vector<std::string> lines_starting_with(const std::string& text, const std::string& prefix) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(prefix, 0) == 0) out.push_back(line);
+  }
+  return out;
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+json parse_json_stdout(const RunResult& r) {
+  json j;
+  try {
+    j = json::parse(r.out);
+  } catch (const json::exception& e) {
+    ADD_FAILURE() << "stdout is not valid JSON (" << e.what() << ")\n" << r;
+  }
+  return j;
+}
+
+void expect_relative_near(double actual, double expected, double rel_tol, const char* what) {
+  EXPECT_LE(std::fabs(actual - expected), rel_tol * std::fabs(expected))
+      << what << ": got " << actual << ", expected " << expected << " (relative tolerance "
+      << rel_tol << ")";
+}
+
+// ---------------------------------------------------------------------------------------------
+// The corpus of malformed inputs in tests/data/bad/.
+
+struct BadFile {
+  fs::path path;
+  std::string test_name;  // [A-Za-z0-9_] only, unique
+  bool is_hardware = false;
+};
+
+void PrintTo(const BadFile& f, std::ostream* os) {
+  *os << f.path.filename().string();
+}
+
+std::string sanitize(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    out += ok ? c : '_';
+  }
+  return out.empty() ? std::string("unnamed") : out;
+}
+
+// Every regular file in tests/data/bad/, sorted by name. Files named hardware_* are accelerator
+// descriptions; everything else is a workload.
+std::vector<BadFile> list_bad_files(bool hardware_only = false) {
+  std::vector<fs::path> paths;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(kBadDir, ec)) {
+    if (e.is_regular_file()) paths.push_back(e.path());
+  }
+  std::sort(paths.begin(), paths.end());
+  std::vector<BadFile> files;
+  std::set<std::string> names;
+  for (const fs::path& p : paths) {
+    BadFile f;
+    f.path = p;
+    f.is_hardware = p.filename().string().rfind("hardware_", 0) == 0;
+    if (hardware_only && !f.is_hardware) continue;
+    std::string name = sanitize(p.stem().string());
+    for (int i = 2; names.count(name) != 0; ++i)
+      name = sanitize(p.stem().string()) + "_" + std::to_string(i);
+    names.insert(name);
+    f.test_name = name;
+    files.push_back(f);
+  }
+  return files;
+}
+
+std::string bad_file_name(const testing::TestParamInfo<BadFile>& info) {
+  return info.param.test_name;
+}
+
+// Checks the contract for a rejected input: exit 2, one "stems: error:" message naming the file,
+// no internal error, and no output file written.
+void expect_rejected(const RunResult& r, const std::string& named_path, const TempDir& out_dir) {
+  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_TRUE(contains(r.err, named_path)) << "stderr does not name " << named_path << "\n" << r;
+  EXPECT_EQ(r.err.rfind("stems: error: ", 0), 0u) << "stderr does not start with 'stems: error: '\n"
+                                                  << r;
+  EXPECT_EQ(lines_starting_with(r.err, "stems: error:").size(), 1u)
+      << "expected exactly one 'stems: error:' line\n"
+      << r;
+  EXPECT_FALSE(contains(r.err, "internal error")) << r;
+  EXPECT_TRUE(out_dir.entries().empty())
+      << "files left in the --json output directory: " << testing::PrintToString(out_dir.entries())
+      << "\n"
+      << r;
+}
+
+class CliBadInputFile : public testing::TestWithParam<BadFile> {};
+
+TEST_P(CliBadInputFile, IsRejectedWithOneErrorNamingTheFileAndExitCode2) {
+  const BadFile& f = GetParam();
+  TempDir out_dir;
+  const std::string json_out = (out_dir.path() / "out.json").string();
+  const RunResult r =
+      run_stems({f.is_hardware ? "hardware" : "inspect", f.path.string(), "--json", json_out});
+  expect_rejected(r, f.path.string(), out_dir);
+}
+
+INSTANTIATE_TEST_SUITE_P(Corpus, CliBadInputFile, testing::ValuesIn(list_bad_files()),
+                         bad_file_name);
+
+// A bad accelerator is rejected the same way when it comes in through `inspect --hardware`.
+class CliBadHardwareViaInspect : public testing::TestWithParam<BadFile> {};
+
+TEST_P(CliBadHardwareViaInspect, IsRejectedWithOneErrorNamingTheFileAndExitCode2) {
+  const BadFile& f = GetParam();
+  TempDir out_dir;
+  const std::string json_out = (out_dir.path() / "out.json").string();
+  const RunResult r =
+      run_stems({"inspect", kSewLayer9, "--hardware", f.path.string(), "--json", json_out});
+  expect_rejected(r, f.path.string(), out_dir);
+}
+
+INSTANTIATE_TEST_SUITE_P(Corpus, CliBadHardwareViaInspect, testing::ValuesIn(list_bad_files(true)),
+                         bad_file_name);
+
+TEST(CliBadInputCorpus, HasAtLeastThirtyWorkloadAndHardwareFiles) {
+  const std::vector<BadFile> files = list_bad_files();
+  EXPECT_GE(files.size(), 30u) << "in " << kBadDir;
+  const auto hardware =
+      std::count_if(files.begin(), files.end(), [](const BadFile& f) { return f.is_hardware; });
+  EXPECT_GE(hardware, 10);
+  EXPECT_GE(static_cast<long>(files.size()) - hardware, 10);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bad command-line uses.
+
+struct UsageCase {
+  std::string name;
+  std::vector<std::string> args;
+  std::string stderr_mentions;  // a piece of text the message must contain
+};
+
+void PrintTo(const UsageCase& c, std::ostream* os) {
+  *os << c.name;
+}
+
+class CliBadCommandLine : public testing::TestWithParam<UsageCase> {};
+
+TEST_P(CliBadCommandLine, ExitsWithCode2AndOneMessage) {
+  const UsageCase& c = GetParam();
+  const RunResult r = run_stems(c.args);
+  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_EQ(r.err.rfind("stems: ", 0), 0u) << r;
+  EXPECT_LE(lines_starting_with(r.err, "stems: ").size(), 1u) << r;
+  EXPECT_TRUE(contains(r.err, c.stderr_mentions))
+      << "stderr should mention '" << c.stderr_mentions << "'\n"
+      << r;
+  EXPECT_FALSE(contains(r.err, "internal error")) << r;
+  EXPECT_TRUE(r.out.empty()) << r;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Usage, CliBadCommandLine,
+    testing::Values(
+        UsageCase{"StateScheduleShorterThanBlockCount",
+                  {"inspect", kSewResnet, "--state-schedule", "01"},
+                  "7 blocks"},
+        UsageCase{"StateScheduleLongerThanBlockCount",
+                  {"inspect", kSewResnet, "--state-schedule", "011111111"},
+                  "7 blocks"},
+        UsageCase{"StateScheduleWithCharacterOtherThan0Or1",
+                  {"inspect", kSewResnet, "--state-schedule", "00x1111"},
+                  "'x'"},
+        UsageCase{"MissingWorkloadFile",
+                  {"inspect", (kTestData / "no_such_workload.toml").string()},
+                  (kTestData / "no_such_workload.toml").string()},
+        UsageCase{"MissingHardwareFile",
+                  {"hardware", (kTestData / "no_such_hardware.toml").string()},
+                  (kTestData / "no_such_hardware.toml").string()},
+        UsageCase{
+            "MissingHardwareFileForInspect",
+            {"inspect", kSewLayer9, "--hardware", (kTestData / "no_such_hardware.toml").string()},
+            (kTestData / "no_such_hardware.toml").string()},
+        UsageCase{"UnknownSubcommand", {"frobnicate"}, "--help"},
+        UsageCase{"NoSubcommand", {}, "--help"},
+        UsageCase{"UnknownFlag", {"inspect", kSewResnet, "--frobnicate"}, "--frobnicate"},
+        UsageCase{"UnknownTopLevelFlag", {"--frobnicate", "inspect", kSewResnet}, "--frobnicate"},
+        UsageCase{"InspectWithoutWorkload", {"inspect"}, "workload"}),
+    [](const testing::TestParamInfo<UsageCase>& info) { return info.param.name; });
+
+// ---------------------------------------------------------------------------------------------
+// Good runs.
+
+TEST(CliGoodRun, SewResnetJsonOnStdoutHasReferenceTotals) {
+  const RunResult r = run_stems({"inspect", kSewResnet, "--json", "-"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_TRUE(r.err.empty()) << r;
+  const json j = parse_json_stdout(r);
+  ASSERT_TRUE(j.contains("totals")) << r;
+  EXPECT_EQ(j["totals"]["ops"].get<std::uint64_t>(), 26152353792u);
+  EXPECT_EQ(j["totals"]["weight_bits"].get<std::uint64_t>(), 4751872u);
+  EXPECT_EQ(j["totals"]["state_bits"].get<std::uint64_t>(), 46362624u);
+  EXPECT_EQ(j["totals"]["stateful_neurons"].get<std::uint64_t>(), 3863552u);
+}
+
+TEST(CliGoodRun, SewResnetStateScheduleDroppingBlocks0And1ShrinksStateBits) {
+  const RunResult r =
+      run_stems({"inspect", kSewResnet, "--state-schedule", "0011111", "--json", "-"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  const json j = parse_json_stdout(r);
+  ASSERT_TRUE(j.contains("totals")) << r;
+  EXPECT_EQ(j["totals"]["state_bits"].get<std::uint64_t>(), 2322432u);
+  EXPECT_EQ(j["totals"]["ops"].get<std::uint64_t>(), 26152353792u);
+  EXPECT_EQ(j["totals"]["weight_bits"].get<std::uint64_t>(), 4751872u);
+}
+
+TEST(CliGoodRun, RedLifJsonOnStdoutHasReferenceTotals) {
+  const RunResult r = run_stems({"inspect", kRedLif, "--json", "-"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  const json j = parse_json_stdout(r);
+  ASSERT_TRUE(j.contains("totals")) << r;
+  EXPECT_EQ(j["totals"]["ops"].get<std::uint64_t>(), 114024775680u);
+  EXPECT_EQ(j["totals"]["weight_bits"].get<std::uint64_t>(), 12423936u);
+  EXPECT_EQ(j["totals"]["state_bits"].get<std::uint64_t>(), 14853120u);
+}
+
+TEST(CliGoodRun, JsonToFileWritesTheFileAndLeavesNoTemporaryBehind) {
+  TempDir dir;
+  const fs::path json_out = dir.path() / "sew.json";
+  const RunResult r = run_stems({"inspect", kSewResnet, "--json", json_out.string()});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_TRUE(r.err.empty()) << r;
+  EXPECT_TRUE(contains(r.out, "totals")) << "the text report should still go to stdout\n" << r;
+  EXPECT_EQ(dir.entries(), std::vector<std::string>{"sew.json"});
+  for (const std::string& name : dir.entries())
+    EXPECT_FALSE(contains(name, ".tmp.")) << name;
+  std::ifstream in(json_out);
+  ASSERT_TRUE(in.good());
+  json j;
+  ASSERT_NO_THROW(j = json::parse(in));
+  EXPECT_EQ(j["totals"]["ops"].get<std::uint64_t>(), 26152353792u);
+}
+
+TEST(CliGoodRun, HardwareJsonToFileWritesTheFileAndLeavesNoTemporaryBehind) {
+  TempDir dir;
+  const fs::path json_out = dir.path() / "hw.json";
+  const RunResult r = run_stems({"hardware", kMetaProto1mb, "--json", json_out.string()});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(dir.entries(), std::vector<std::string>{"hw.json"});
+  std::ifstream in(json_out);
+  json j;
+  EXPECT_NO_THROW(j = json::parse(in));
+  EXPECT_EQ(j.value("name", ""), "meta_proto_1mb");
+}
+
+TEST(CliGoodRun, HelpExitsZeroAndListsSubcommands) {
+  const RunResult r = run_stems({"--help"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_TRUE(contains(r.out, "inspect")) << r;
+  EXPECT_TRUE(contains(r.out, "hardware")) << r;
+}
+
+TEST(CliGoodRun, SubcommandHelpExitsZero) {
+  const RunResult r = run_stems({"inspect", "--help"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_TRUE(contains(r.out, "--state-schedule")) << r;
+}
+
+TEST(CliGoodRun, VersionExitsZeroAndPrintsVersion) {
+  const RunResult r = run_stems({"--version"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_TRUE(contains(r.out, "stems")) << r;
+}
+
+TEST(CliGoodRun, SewResnetOnMetaProto1mbHasReferenceBounds) {
+  const RunResult r =
+      run_stems({"inspect", kSewResnet, "--hardware", kMetaProto1mb, "--json", "-"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  const json j = parse_json_stdout(r);
+  ASSERT_TRUE(j.contains("bounds")) << r;
+  // 1,833.685 uJ of accumulates/MACs; the DRAM floor (weights, states, input, output once).
+  expect_relative_near(j["bounds"]["compute_energy_pJ"].get<double>(), 1833684736.0, 1e-3,
+                       "bounds.compute_energy_pJ");
+  expect_relative_near(j["bounds"]["dram_floor"]["energy_pJ"].get<double>(), 1125338400.0, 1e-6,
+                       "bounds.dram_floor.energy_pJ");
+}
+
+TEST(CliGoodRun, EveryShippedHardwareFileLoads) {
+  int count = 0;
+  for (const auto& e : fs::directory_iterator(kConfigs / "hardware")) {
+    if (e.path().extension() != ".toml") continue;
+    ++count;
+    SCOPED_TRACE(e.path().string());
+    const RunResult r = run_stems({"hardware", e.path().string()});
+    EXPECT_EQ(r.exit_code, 0) << r;
+    EXPECT_TRUE(r.err.empty()) << r;
+  }
+  EXPECT_GT(count, 0) << "no hardware files in " << (kConfigs / "hardware");
+}
+
+TEST(CliGoodRun, EveryShippedWorkloadFileLoads) {
+  int count = 0;
+  for (const auto& e : fs::directory_iterator(kConfigs / "workloads")) {
+    if (e.path().extension() != ".toml") continue;
+    ++count;
+    SCOPED_TRACE(e.path().string());
+    const RunResult r = run_stems({"inspect", e.path().string()});
+    EXPECT_EQ(r.exit_code, 0) << r;
+    EXPECT_TRUE(r.err.empty()) << r;
+  }
+  EXPECT_GT(count, 0) << "no workload files in " << (kConfigs / "workloads");
+}
+
+}  // namespace

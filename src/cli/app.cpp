@@ -51,17 +51,18 @@ int run_inspect(const InspectOptions& o, std::ostream& out) {
     j["bounds"] = report::bounds_json(bounds);
     text += "\n" + report::accelerator_text(acc) + "\n" + report::bounds_text(bounds);
   }
-  if (o.json != "-") out << text;
+  // The JSON file first: if it cannot be written, nothing has been printed as if it succeeded.
   if (!o.json.empty()) write_file_atomically(o.json, j.dump(2) + "\n");
+  if (o.json != "-") out << text;
   return kExitOk;
 }
 
 int run_hardware(const HardwareOptions& o, std::ostream& out) {
   const hardware::Accelerator acc = hardware::load_hardware_file(o.hardware);
-  if (o.json != "-") out << report::accelerator_text(acc);
   if (!o.json.empty()) {
     write_file_atomically(o.json, report::accelerator_json(acc).dump(2) + "\n");
   }
+  if (o.json != "-") out << report::accelerator_text(acc);
   return kExitOk;
 }
 

@@ -10,19 +10,19 @@ namespace stems::config {
 const char* kind_name(Value::Kind kind) {
   switch (kind) {
     case Value::Kind::Table:
-      return "table";
+      return "a table";
     case Value::Kind::Array:
-      return "array";
+      return "an array";
     case Value::Kind::String:
-      return "string";
+      return "a string";
     case Value::Kind::Integer:
-      return "integer";
+      return "an integer";
     case Value::Kind::Float:
-      return "floating-point number";
+      return "a floating-point number";
     case Value::Kind::Boolean:
-      return "boolean";
+      return "a boolean";
     case Value::Kind::DateTime:
-      return "date/time";
+      return "a date/time";
   }
   return "value";
 }
@@ -33,7 +33,7 @@ TableReader::TableReader(const Document& doc, const Value& table, std::string ke
       key_path_(std::move(key_path)),
       used_(std::make_shared<std::set<std::string>>()) {
   if (table.kind != Value::Kind::Table) {
-    fail_at(table, key_path_, std::string("expected a table, got a ") + kind_name(table.kind));
+    fail_at(table, key_path_, std::string("expected a table, got ") + kind_name(table.kind));
   }
 }
 
@@ -87,7 +87,7 @@ const Value& TableReader::require(const std::string& key) const {
 namespace {
 [[noreturn]] void type_fail(const TableReader& r, const Value& v, const std::string& key,
                             const std::string& expected) {
-  r.fail_at(v, r.key_path(key), "expected " + expected + ", got a " + kind_name(v.kind));
+  r.fail_at(v, r.key_path(key), "expected " + expected + ", got " + kind_name(v.kind));
 }
 }  // namespace
 
@@ -175,7 +175,7 @@ std::vector<std::string> TableReader::string_list(const std::string& key) const 
     const Value& e = v.array[i];
     if (e.kind != Value::Kind::String) {
       fail_at(e, key_path(key) + "[" + std::to_string(i) + "]",
-              std::string("expected a string, got a ") + kind_name(e.kind));
+              std::string("expected a string, got ") + kind_name(e.kind));
     }
     out.push_back(e.string_value);
   }
@@ -211,7 +211,7 @@ std::vector<TableReader> TableReader::table_array(const std::string& key) const 
     const Value& e = v.array[i];
     const std::string p = key_path(key) + "[" + std::to_string(i) + "]";
     if (e.kind != Value::Kind::Table) {
-      fail_at(e, p, std::string("expected a table, got a ") + kind_name(e.kind));
+      fail_at(e, p, std::string("expected a table, got ") + kind_name(e.kind));
     }
     out.emplace_back(*doc_, e, p);
   }

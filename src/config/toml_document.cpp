@@ -1,4 +1,5 @@
 // The only translation unit that includes toml11 (v3): it converts toml::value into config::Value.
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <toml.hpp>
@@ -77,6 +78,10 @@ Document parse_stream(std::istream& in, const std::string& path) {
 }  // namespace
 
 Document parse_toml_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw InputError(path, "is a directory; expected a TOML file");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path, "cannot open file (does it exist and is it readable?)");
   std::stringstream buffer;

@@ -117,6 +117,11 @@ void Accelerator::validate() const {
                     " is unrolled by more than one PE-array dimension");
       }
     }
+    std::uint64_t pes = 1;
+    for (const ArrayDim& d : c.array.dims) {
+      require(!__builtin_mul_overflow(pes, d.size, &pes) && pes <= (1ull << 32),
+              who + ": the PE array has more than 2^32 PEs; the sizes are not plausible");
+    }
     require(finite_non_negative(c.array.accumulate_energy_pJ) &&
                 finite_non_negative(c.array.mac_energy_pJ),
             who + ": operation energies must be finite and >= 0");

@@ -326,6 +326,7 @@ void Network::finalize() {
   compute_topological_order();
   for (Vertex v : topo_)
     derive_and_check_layer(v);
+  check_totals_fit();
 
   std::set<int> blocks;
   for (Vertex v : topo_)
@@ -341,6 +342,7 @@ void Network::finalize() {
 }
 
 NetworkTotals Network::totals() const {
+  // finalize() checked that these sums fit in 64 bits with every state kept, their maximum.
   NetworkTotals t;
   for (Vertex v : topo_) {
     const Layer& l = graph_[v];
@@ -350,6 +352,25 @@ NetworkTotals Network::totals() const {
     t.stateful_neurons += l.stateful_neurons();
   }
   return t;
+}
+
+void Network::check_totals_fit() const {
+  std::uint64_t ops = 0, weights = 0, state = 0, io = 0;
+  for (Vertex v : topo_) {
+    const Layer& l = graph_[v];
+    const std::uint64_t state_max = l.neurons() * l.precision.V * state_variables(l.neuron);
+    const std::uint64_t io_bits =
+        l.size(Dim::T) * (l.input_bits_per_timestep() + l.output_bits_per_timestep());
+    if (__builtin_add_overflow(ops, l.ops(), &ops) ||
+        __builtin_add_overflow(weights, l.weight_bits(), &weights) ||
+        __builtin_add_overflow(state, state_max, &state) ||
+        __builtin_add_overflow(io, io_bits, &io)) {
+      throw NetworkError(l.id,
+                         "the network totals (ops, weight, state or activation bits) "
+                         "overflow a 64-bit counter at " +
+                             describe(l) + "; the sizes are not plausible");
+    }
+  }
 }
 
 }  // namespace stems::workload

@@ -23,7 +23,7 @@ Window2 read_window(const TableReader& r, const std::string& key, Window2 fallba
   auto check = [&](const Value& e, const std::string& path) -> std::uint32_t {
     if (e.kind != Value::Kind::Integer) {
       r.fail_at(e, path,
-                std::string("expected an integer or [y, x], got a ") + config::kind_name(e.kind));
+                std::string("expected an integer or [y, x], got ") + config::kind_name(e.kind));
     }
     if (e.integer_value < min_value || e.integer_value > 1'000'000) {
       r.fail_at(e, path,
@@ -255,7 +255,7 @@ Network load_workload(const config::Document& doc) {
         producer = it->second;
       } else {
         r.fail_at(*e.where, e.key_path,
-                  std::string("expected a layer id (integer) or name (string), got a ") +
+                  std::string("expected a layer id (integer) or name (string), got ") +
                       config::kind_name(e.ref.kind));
       }
       net.add_edge(producer, e.consumer, e.operand, e.operand == Operand::R);

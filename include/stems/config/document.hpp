@@ -31,6 +31,7 @@ struct Value {
   std::uint32_t column = 0;
 };
 
+// With its article, for messages: "an integer", "a string", ...
 const char* kind_name(Value::Kind kind);
 
 struct Document {

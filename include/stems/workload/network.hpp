@@ -84,6 +84,7 @@ class Network {
  private:
   void compute_topological_order();
   void derive_and_check_layer(Vertex v);
+  void check_totals_fit() const;
 
   std::string name_;
   Graph graph_;
