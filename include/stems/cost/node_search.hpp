@@ -1,0 +1,46 @@
+#pragma once
+// The intra-layer cost model's entry point: for one computation node (a layer, or a tile of it cut
+// along T and/or OX) on one core, find the minimum-energy loop nest (ties: lower latency incl.
+// offloading, then the first ordering in enumeration order) and return its cost breakdown.
+//
+// Model (STEMS's modified ZigZag 2.4.5, see README "Cost model"): spatial mapping from the core's
+// dataflow; LOMA temporal orderings (lpf_limit); greedy bottom-up allocation of loops to each
+// operand's memory levels by capacity (shared levels jointly); V as a read-modify-write operand
+// reused across T; stateful O written once as 1-bit spikes; stateless O as partial sums until the
+// reductions are done; ZigZag's latency (ideal temporal cycles + port stalls + loading). Operands
+// that do not fit the core's top on-chip level together get the DRAM as an extra top level.
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "stems/cost/node_cost.hpp"
+#include "stems/hardware/accelerator.hpp"
+#include "stems/workload/layer.hpp"
+
+namespace stems::cost {
+
+struct NodeSearchOptions {
+  std::size_t lpf_limit = 6;  // LOMA: at most max(lpf_limit, temporal dims) loop factors
+};
+
+// Bits each operand occupies in the top memory for the capacity check, when the caller knows
+// better than the node's own tensor sizes (the scheduler passes the sum of the in-edge bits of a
+// variable input, as Stream does). Indexed by MemOperand.
+using OperandBits = std::array<std::optional<std::uint64_t>, hardware::kMemOperandCount>;
+
+// Operands too large for the core's top on-chip memory (stems_model.md 4.7a): if W + V + O +
+// inputs exceed a top level, the largest ones that do not fit are kept off-chip, plus more while
+// the remaining space cannot hold their spatially unrolled tile.
+std::vector<MemOperand> too_large_operands(const workload::Layer& node,
+                                           const hardware::Core& core,
+                                           const OperandBits& bits = {});
+
+// Throws InputError (where = "layer <id> on core '<name>'") when no loop ordering fits the memory
+// hierarchy or the core lacks a level for an operand of the node.
+NodeCost search_node(const workload::Layer& node, const hardware::Core& core,
+                     const hardware::Dram& dram, const OperandBits& bits = {},
+                     const NodeSearchOptions& options = {});
+
+}  // namespace stems::cost

@@ -1,0 +1,253 @@
+// Builds the NodeProblem of a node: operands and their memory paths, spatial loops per level,
+// active copies and fan-out boosts, temporal loop sizes, port assignment.
+#include "node_problem.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+
+#include "node_builder.hpp"
+#include "stems/cost/spatial_mapping.hpp"
+
+namespace stems::cost::detail {
+
+using workload::OpType;
+
+namespace {
+
+// Distinct input indices touched by A outputs and B kernel taps along one axis:
+// A*B - max(0, B - s/g) * (A - d/g), g = gcd(s, d) (= (A-1)*s + (B-1)*d + 1 for dense windows).
+double extent(double A, double B, std::uint32_t s, std::uint32_t d) {
+  const double g = static_cast<double>(std::gcd(s, d));
+  return A * B - std::max(0.0, B - s / g) * (A - d / g);
+}
+
+// ZigZag's default port use, derived from the port counts: with two read (write) ports, reads to
+// the level below and to the level above (writes from above and from below) use separate ports;
+// with one, they share it; a level with only read/write ports splits (to-low, from-high) and
+// (from-low, to-high) over two of them, or puts everything on one.
+void assign_ports(MemNode& n) {
+  const auto& p = n.level.ports;
+  int next = 0;
+  const int r0 = p.read > 0 ? next : -1;
+  next += static_cast<int>(std::min<std::uint32_t>(p.read, 2));
+  const int r1 = p.read >= 2 ? r0 + 1 : r0;
+  const int w0 = p.write > 0 ? next : -1;
+  next += static_cast<int>(std::min<std::uint32_t>(p.write, 2));
+  const int w1 = p.write >= 2 ? w0 + 1 : w0;
+  const int rw0 = p.read_write > 0 ? next : -1;
+  next += static_cast<int>(std::min<std::uint32_t>(p.read_write, 2));
+  const int rw1 = p.read_write >= 2 ? rw0 + 1 : rw0;
+  auto pick = [](int a, int fallback) { return a >= 0 ? a : fallback; };
+  n.port_of_direction[static_cast<int>(Direction::ReadToLow)] = pick(r0, rw0);
+  n.port_of_direction[static_cast<int>(Direction::ReadToHigh)] = pick(r1, rw1);
+  n.port_of_direction[static_cast<int>(Direction::WriteFromHigh)] = pick(w0, rw0);
+  n.port_of_direction[static_cast<int>(Direction::WriteFromLow)] = pick(w1, rw1);
+  n.port_count = std::max(next, 1);
+  // Shared-port flags from the operands the level serves in hardware.
+  n.port_shared_inputs.assign(static_cast<std::size_t>(n.port_count), false);
+  n.port_shared_outputs.assign(static_cast<std::size_t>(n.port_count), false);
+  for (int port = 0; port < n.port_count; ++port) {
+    int inputs = 0, outputs = 0;
+    for (MemOperand o : n.level.operands) {
+      bool on_port = false;
+      for (Direction d : kAllDirections) {
+        on_port = on_port || n.port_of_direction[static_cast<int>(d)] == port;
+      }
+      if (!on_port) continue;
+      if (o != MemOperand::O) ++inputs;
+      if (o == MemOperand::O || o == MemOperand::V) ++outputs;
+    }
+    n.port_shared_inputs[static_cast<std::size_t>(port)] = inputs > 1;
+    n.port_shared_outputs[static_cast<std::size_t>(port)] = outputs > 1;
+  }
+  n.shared_capacity = n.level.operands.size() > 1;
+}
+
+hardware::MemoryLevel dram_level(const hardware::Dram& dram, const std::vector<MemOperand>& ops) {
+  hardware::MemoryLevel m;
+  m.name = dram.name;
+  m.operands = ops;
+  m.size_bits = dram.size_bits;
+  m.read_bw_bits = dram.read_bw_bits;
+  m.write_bw_bits = dram.write_bw_bits;
+  m.min_read_bits = dram.read_bw_bits;
+  m.min_write_bits = dram.write_bw_bits;
+  m.read_energy_pJ = dram.read_energy_pJ;
+  m.write_energy_pJ = dram.write_energy_pJ;
+  m.ports = dram.ports;
+  m.copies = 1;
+  return m;
+}
+
+}  // namespace
+
+double NodeProblem::elements(const OperandSetup& op, const DimProducts& p) const {
+  double el = 1;
+  bool partial = false;
+  for (std::size_t d = 0; d < kDimCount; ++d) {
+    if (op.rel[d] == Relevance::Relevant) el *= p[d];
+    if (op.rel[d] == Relevance::Partial) partial = true;
+  }
+  if (partial) {
+    const auto at = [&](Dim d) { return p[static_cast<std::size_t>(d)]; };
+    const double ey = std::min(extent(at(Dim::OY), at(Dim::FY), layer.stride.y, layer.dilation.y),
+                               static_cast<double>(total_in_y));
+    const double ex = std::min(extent(at(Dim::OX), at(Dim::FX), layer.stride.x, layer.dilation.x),
+                               static_cast<double>(total_in_x));
+    el *= ey * ex;
+  }
+  return el;
+}
+
+std::vector<OperandSetup> node_operands(const workload::Layer& layer) {
+  const RelevanceTable rel = relevance_table(layer);
+  auto make = [&](MemOperand m, const char* name) {
+    OperandSetup o;
+    o.mem = m;
+    o.layer_name = name;
+    o.rel = rel[static_cast<std::size_t>(m)];
+    return o;
+  };
+  std::vector<OperandSetup> ops;
+  OperandSetup out = make(MemOperand::O, "O");
+  out.output = true;
+  out.stateful_output = layer.stateful();
+  out.bits = layer.precision.O;
+  out.final_bits = layer.precision.O;
+  out.psum_bits = layer.output_psum_bits();
+  ops.push_back(out);
+  if (workload::has_weights(layer.op)) {
+    OperandSetup w = make(MemOperand::W, "W");
+    w.bits = layer.precision.W;
+    ops.push_back(w);
+  } else if (layer.op == OpType::Add) {
+    OperandSetup x = make(MemOperand::W, "X");
+    x.bits = layer.precision.I;
+    ops.push_back(x);
+  }
+  OperandSetup in = make(MemOperand::I, layer.op == OpType::Add ? "Y" : "I");
+  in.bits = layer.precision.I;
+  ops.push_back(in);
+  if (layer.stateful()) {
+    OperandSetup v = make(MemOperand::V, "V");
+    v.state = true;
+    v.bits = layer.precision.V * workload::state_variables(layer.neuron);
+    ops.push_back(v);
+  }
+  return ops;
+}
+
+NodeProblem build_problem(const workload::Layer& layer, const hardware::Core& core,
+                          const hardware::Dram& dram, const std::vector<MemOperand>& too_large) {
+  NodeProblem pb;
+  pb.layer = layer;
+  pb.relevance = relevance_table(layer);
+  pb.stateful = layer.stateful();
+  pb.spatial = spatial_mapping(layer, core);
+  pb.too_large = too_large;
+  pb.total_in_y = layer.input_extent_y();
+  pb.total_in_x = layer.input_extent_x();
+  pb.pe_count = core.array.pe_count();
+  pb.multi_bit_macs = workload::has_weights(layer.op) && layer.precision.I > 1;
+  pb.mac_energy_per_op_pJ =
+      pb.multi_bit_macs ? core.array.mac_energy_pJ : core.array.accumulate_energy_pJ;
+  pb.operands = node_operands(layer);
+
+  double out_elements = 1;
+  for (Dim d : workload::kAllDims) {
+    if (pb.operands[0].is_relevant(d)) out_elements *= static_cast<double>(layer.size(d));
+  }
+  pb.total_output_elements = out_elements;
+
+  for (Dim d : workload::kAllDims) {
+    const std::uint64_t q = temporal_size(layer, pb.spatial, d);
+    if (q > 1) pb.temporal.push_back(Loop{d, q});
+  }
+
+  // Memory nodes: the core's levels that serve an operand of this node, in file order, then DRAM.
+  std::vector<int> node_of_level(core.memories.size(), -1);
+  for (std::size_t i = 0; i < core.memories.size(); ++i) {
+    bool used = false;
+    for (const auto& op : pb.operands) used = used || core.memories[i].serves(op.mem);
+    if (!used) continue;
+    MemNode n;
+    n.level = core.memories[i];
+    node_of_level[i] = static_cast<int>(pb.nodes.size());
+    pb.nodes.push_back(n);
+  }
+  int dram_node = -1;
+  if (!too_large.empty()) {
+    MemNode n;
+    n.level = dram_level(dram, too_large);
+    n.offchip = true;
+    dram_node = static_cast<int>(pb.nodes.size());
+    pb.nodes.push_back(n);
+  }
+  for (auto& n : pb.nodes) assign_ports(n);
+
+  for (int oi = 0; oi < static_cast<int>(pb.operands.size()); ++oi) {
+    OperandSetup& op = pb.operands[static_cast<std::size_t>(oi)];
+    for (std::size_t li : core.hierarchy(op.mem)) op.nodes.push_back(node_of_level[li]);
+    if (op.nodes.empty()) {
+      throw std::invalid_argument("core '" + core.name + "' has no memory level for operand " +
+                                  std::string(hardware::mem_operand_name(op.mem)) +
+                                  " needed by layer " + std::to_string(layer.id));
+    }
+    if (std::find(too_large.begin(), too_large.end(), op.mem) != too_large.end()) {
+      op.nodes.push_back(dram_node);
+    }
+    for (std::size_t m = 0; m < op.nodes.size(); ++m) {
+      pb.nodes[static_cast<std::size_t>(op.nodes[m])].users.emplace_back(oi, static_cast<int>(m));
+    }
+    // Spatial loops per level: level m takes the array dims it serves that no lower level took.
+    const std::size_t M = op.nodes.size();
+    op.smap.assign(M + 1, {});
+    std::vector<bool> taken(pb.spatial.size(), false);
+    for (std::size_t m = 0; m <= M; ++m) {
+      for (std::size_t s = 0; s < pb.spatial.size(); ++s) {
+        if (taken[s]) continue;
+        bool served = m == M;
+        if (!served) {
+          const auto& lvl = pb.nodes[static_cast<std::size_t>(op.nodes[m])];
+          served = lvl.offchip || std::find(lvl.level.served_dims.begin(),
+                                            lvl.level.served_dims.end(),
+                                            pb.spatial[s].array_dim) != lvl.level.served_dims.end();
+        }
+        if (served) {
+          taken[s] = true;
+          op.smap[m].push_back(
+              SpatialLoop{pb.spatial[s].dim, pb.spatial[s].factor, pb.spatial[s].factor_int});
+        }
+      }
+    }
+    op.unit_count.assign(M + 1, 1.0);
+    for (std::size_t a = M + 1; a-- > 0;) {
+      double above = a == M ? 1.0 : op.unit_count[a + 1];
+      for (const auto& s : op.smap[a]) above *= s.factor;
+      op.unit_count[a] = above;
+    }
+    for (auto& u : op.unit_count) u = std::round(u);
+    // Fan-out boosts: unique data one level up feeds per instance below.
+    for (bool use_int : {false, true}) {
+      std::vector<double>& boost = use_int ? op.bw_boost_int : op.bw_boost;
+      boost.assign(M + 1, 1.0);
+      // unit_unique[a] = E(all smap) / E(smap[0..a-1]); boost[a] = unit_unique[a]/unit_unique[a+1].
+      std::vector<double> cum(M + 2, 1.0);
+      DimProducts q = unit_products();
+      cum[0] = pb.elements(op, q);
+      for (std::size_t a = 0; a <= M; ++a) {
+        for (const auto& s : op.smap[a]) {
+          q[static_cast<std::size_t>(s.dim)] *= use_int ? static_cast<double>(s.factor_int) : s.factor;
+        }
+        cum[a + 1] = pb.elements(op, q);
+      }
+      for (std::size_t a = 0; a < M; ++a) boost[a] = std::round(cum[a + 1] / cum[a]);
+      boost[M] = 1.0;
+    }
+  }
+  return pb;
+}
+
+}  // namespace stems::cost::detail

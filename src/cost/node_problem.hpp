@@ -1,0 +1,99 @@
+#pragma once
+// Private to src/cost: the prepared description of one computation node on one core that the
+// loop-nest search evaluates ordering after ordering. Built once per node (node_problem.cpp);
+// everything that does not depend on the loop ordering is precomputed here.
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "stems/cost/node_cost.hpp"
+#include "stems/cost/relevance.hpp"
+#include "stems/workload/layer.hpp"
+
+namespace stems::cost::detail {
+
+using workload::Dim;
+using workload::kDimCount;
+
+// Cumulative loop products per dimension (fractional where the spatial unrolling is).
+using DimProducts = std::array<double, kDimCount>;
+inline DimProducts unit_products() {
+  DimProducts p;
+  p.fill(1.0);
+  return p;
+}
+
+struct SpatialLoop {
+  Dim dim = Dim::K;
+  double factor = 1;
+  std::uint64_t factor_int = 1;
+};
+
+// One memory level as the node sees it (a core level, or the DRAM added for too-large operands).
+struct MemNode {
+  hardware::MemoryLevel level;
+  bool offchip = false;
+  // Operands of this node served here: (operand index, level index within that operand).
+  std::vector<std::pair<int, int>> users;
+  std::array<int, 4> port_of_direction{0, 0, 0, 0};  // per Direction
+  int port_count = 1;
+  // Per port: whether it carries more than one input-type (W, I, V) / output-type (O, V) memory
+  // operand in the hardware (ZigZag's "shared port" test for the loading/offloading latency).
+  std::vector<bool> port_shared_inputs;
+  std::vector<bool> port_shared_outputs;
+  bool shared_capacity = false;  // serves more than one memory operand (utilisation is summed)
+};
+
+struct OperandSetup {
+  MemOperand mem = MemOperand::W;
+  std::string layer_name;
+  std::array<Relevance, kDimCount> rel{};
+  bool output = false;       // O
+  bool state = false;        // V
+  bool stateful_output = false;
+  std::uint32_t bits = 0;    // precision of W/I/V, and of a stateful O
+  std::uint32_t psum_bits = 0;   // stateless O while reductions are incomplete
+  std::uint32_t final_bits = 0;  // stateless O once final
+  std::vector<int> nodes;        // MemNode index per level, innermost first
+  // smap[m], m = 0..M: unrolled loops below level m (m = M: above the top level).
+  std::vector<std::vector<SpatialLoop>> smap;
+  std::vector<double> unit_count;      // a = 0..M: active instances (a = m+1: copies of level m)
+  std::vector<double> bw_boost;        // m = 0..M-1, plus 1 at M (fractional mapping)
+  std::vector<double> bw_boost_int;    // the same with the ceil'ed unrolling (latency)
+  bool is_relevant(Dim d) const { return rel[static_cast<std::size_t>(d)] == Relevance::Relevant; }
+  bool is_irrelevant(Dim d) const {
+    return rel[static_cast<std::size_t>(d)] == Relevance::Irrelevant;
+  }
+  std::size_t levels() const { return nodes.size(); }
+};
+
+struct NodeProblem {
+  workload::Layer layer;
+  RelevanceTable relevance{};
+  bool stateful = false;
+  std::vector<SpatialUnroll> spatial;
+  std::vector<Loop> temporal;  // temporal loop sizes after the unrolling (ceil), sizes > 1
+  std::vector<OperandSetup> operands;  // order: O, W, I, V (ZigZag's order for double buffering)
+  std::vector<MemNode> nodes;          // allocation order: core levels innermost first, then DRAM
+  double total_output_elements = 0;    // |O| of the node
+  std::uint64_t total_in_y = 1;        // input extents with halo (pr clipping)
+  std::uint64_t total_in_x = 1;
+  std::uint64_t pe_count = 1;
+  double mac_energy_per_op_pJ = 0;
+  bool multi_bit_macs = false;
+  std::vector<MemOperand> too_large;
+
+  // Elements of operand `op` covered by loops with cumulative products `p` (r dims multiplied,
+  // pr dims as input extents clipped to the node's input size).
+  double elements(const OperandSetup& op, const DimProducts& p) const;
+};
+
+// Allocation of one ordering: for every operand, the ordering index where each level's loops
+// end (level m holds ordering[cut[m-1], cut[m]) with cut[-1] = 0).
+struct Allocation {
+  std::vector<std::vector<std::size_t>> cuts;  // per operand, per level
+};
+
+}  // namespace stems::cost::detail

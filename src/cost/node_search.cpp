@@ -1,0 +1,155 @@
+#include "stems/cost/node_search.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include "node_builder.hpp"
+#include "stems/common/error.hpp"
+#include "stems/cost/spatial_mapping.hpp"
+
+namespace stems::cost {
+
+using workload::Dim;
+
+namespace {
+
+std::string where(const workload::Layer& node, const hardware::Core& core) {
+  return "layer " + std::to_string(node.id) + " on core '" + core.name + "'";
+}
+
+bool is_reduction(const detail::NodeProblem& pb, Dim d) {
+  return pb.operands[0].is_irrelevant(d) && d != Dim::T;
+}
+
+}  // namespace
+
+std::vector<MemOperand> too_large_operands(const workload::Layer& node,
+                                           const hardware::Core& core, const OperandBits& bits) {
+  const auto ops = detail::node_operands(node);
+  // Full tensor sizes of the node's operands, in bits.
+  detail::NodeProblem geometry;
+  geometry.layer = node;
+  geometry.total_in_y = node.input_extent_y();
+  geometry.total_in_x = node.input_extent_x();
+  auto full_bits = [&](const detail::OperandSetup& op) -> double {
+    if (auto b = bits[static_cast<std::size_t>(op.mem)]) return static_cast<double>(*b);
+    detail::DimProducts p = detail::unit_products();
+    for (Dim d : workload::kAllDims) p[static_cast<std::size_t>(d)] = double(node.size(d));
+    const double prec = op.output ? (op.stateful_output ? op.bits : op.psum_bits) : op.bits;
+    return std::round(geometry.elements(op, p)) * prec;
+  };
+  // The unclipped spatial tile of an operand (what must stay on chip to compute at all).
+  auto spatial_bits = [&](const detail::OperandSetup& op) -> double {
+    detail::DimProducts p = detail::unit_products();
+    for (const auto& ad : core.array.dims) {
+      if (ad.unrolls) p[static_cast<std::size_t>(*ad.unrolls)] *= double(ad.size);
+    }
+    const double prec = op.output ? (op.stateful_output ? op.bits : op.psum_bits) : op.bits;
+    return std::round(geometry.elements(op, p)) * prec;
+  };
+
+  std::vector<MemOperand> off;
+  std::vector<std::size_t> tops;
+  for (const auto& op : ops) {
+    if (auto t = core.top_level(op.mem)) {
+      if (std::find(tops.begin(), tops.end(), *t) == tops.end()) tops.push_back(*t);
+    }
+  }
+  for (std::size_t t : tops) {
+    const auto& mem = core.memories[t];
+    std::vector<std::pair<double, const detail::OperandSetup*>> served;
+    for (const auto& op : ops) {
+      if (core.top_level(op.mem) == t) served.emplace_back(full_bits(op), &op);
+    }
+    double sum = 0;
+    for (const auto& s : served) sum += s.first;
+    const double cap = static_cast<double>(mem.size_bits);
+    if (sum <= cap) continue;
+    std::stable_sort(served.begin(), served.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::size_t kept = 0;
+    double kept_bits = 0;
+    while (kept < served.size() && kept_bits + served[kept].first <= cap) {
+      kept_bits += served[kept].first;
+      ++kept;
+    }
+    while (kept > 0 && kept < served.size()) {
+      double req = 0;
+      for (std::size_t i = kept; i < served.size(); ++i) req += spatial_bits(*served[i].second);
+      if (cap - kept_bits >= req) break;
+      --kept;  // the largest kept operand goes off-chip too
+      kept_bits -= served[kept].first;
+    }
+    for (std::size_t i = kept; i < served.size(); ++i) {
+      if (std::find(off.begin(), off.end(), served[i].second->mem) == off.end()) {
+        off.push_back(served[i].second->mem);
+      }
+    }
+  }
+  return off;
+}
+
+NodeCost search_node(const workload::Layer& node, const hardware::Core& core,
+                     const hardware::Dram& dram, const OperandBits& bits,
+                     const NodeSearchOptions& options) {
+  if (node.op == workload::OpType::Flatten) {
+    NodeCost c;  // a flatten only renames indices: no compute, no data movement
+    return c;
+  }
+  const auto too_large = too_large_operands(node, core, bits);
+  detail::NodeProblem pb;
+  try {
+    pb = detail::build_problem(node, core, dram, too_large);
+  } catch (const std::invalid_argument& e) {
+    throw InputError(where(node, core), e.what());
+  }
+  const std::vector<Loop> factors = lpf_factors(pb.temporal, options.lpf_limit);
+
+  detail::Scratch scratch;
+  std::vector<Loop> best;
+  double best_energy = std::numeric_limits<double>::infinity();
+  double best_latency2 = std::numeric_limits<double>::infinity();
+  bool found = false;
+  std::uint64_t evaluated = 0;
+  std::vector<Loop> sorted = factors;
+  std::sort(sorted.begin(), sorted.end());
+  do {
+    if (pb.stateful) {
+      // Causality (STEMS's LOMA rule): the first T factor must sit above the last reduction
+      // factor; as in STEMS, with no reduction factor T may not be the innermost loop.
+      std::size_t first_t = std::numeric_limits<std::size_t>::max(), last_red = 0;
+      for (std::size_t i = 0; i < sorted.size(); ++i) {
+        if (sorted[i].dim == Dim::T && first_t == std::numeric_limits<std::size_t>::max()) {
+          first_t = i;
+        }
+        if (is_reduction(pb, sorted[i].dim)) last_red = i;
+      }
+      if (!(first_t > last_red)) continue;
+    }
+    ++evaluated;
+    const auto r = detail::evaluate_ordering(pb, sorted, scratch, nullptr);
+    if (!r.valid) continue;
+    if (!found || r.energy_pJ < best_energy ||
+        (r.energy_pJ == best_energy && r.latency_total2_cycles < best_latency2)) {
+      best_energy = r.energy_pJ;
+      best_latency2 = r.latency_total2_cycles;
+      best = sorted;
+      found = true;
+    }
+  } while (std::next_permutation(sorted.begin(), sorted.end()));
+
+  if (!found) {
+    throw InputError(where(node, core),
+                     "no loop ordering fits the memory hierarchy (" + std::to_string(evaluated) +
+                         " orderings tried): a level is too small for the spatially unrolled "
+                         "tile, or the top levels cannot hold the operands");
+  }
+  NodeCost cost;
+  detail::evaluate_ordering(pb, best, scratch, &cost);
+  cost.orderings_evaluated = evaluated;
+  return cost;
+}
+
+}  // namespace stems::cost
