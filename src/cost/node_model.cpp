@@ -35,10 +35,14 @@ bool is_o_reduction(const NodeProblem& pb, Dim d) {
 double precision_for(const OperandSetup& op, Direction dir, const LevelData& ld, std::size_t m) {
   if (!op.output || op.stateful_output) return op.bits;
   switch (dir) {
-    case Direction::WriteFromLow: return ld.psum[m] ? op.psum_bits : op.final_bits;
-    case Direction::ReadToLow: return ld.psum[m] ? op.psum_bits : 0;
-    case Direction::ReadToHigh: return ld.psum[m + 1] ? op.psum_bits : op.final_bits;
-    case Direction::WriteFromHigh: return ld.psum[m + 1] ? op.psum_bits : 0;
+    case Direction::WriteFromLow:
+      return ld.psum[m] ? op.psum_bits : op.final_bits;
+    case Direction::ReadToLow:
+      return ld.psum[m] ? op.psum_bits : 0;
+    case Direction::ReadToHigh:
+      return ld.psum[m + 1] ? op.psum_bits : op.final_bits;
+    case Direction::WriteFromHigh:
+      return ld.psum[m + 1] ? op.psum_bits : 0;
   }
   return 0;
 }
@@ -62,7 +66,8 @@ double muw_union(std::vector<Activity>& acts) {
     const std::uint64_t P = longest.period;
     if (P > (1ull << 24)) {
       double sum = 0;
-      for (const auto& a : acts) sum += a.allowed * (static_cast<double>(P) / a.period);
+      for (const auto& a : acts)
+        sum += a.allowed * (static_cast<double>(P) / a.period);
       return std::min<double>(sum, static_cast<double>(P)) * longest.count;
     }
     std::vector<bool> mark(P, false);
@@ -140,7 +145,8 @@ OrderingResult evaluate_ordering(const NodeProblem& pb, const std::vector<Loop>&
   for (std::size_t o = 0; o < nops; ++o) {
     cuts[o].assign(pb.operands[o].levels(), 0);
     prod[o] = unit_products();
-    for (const auto& s : pb.operands[o].smap[0]) prod[o][static_cast<std::size_t>(s.dim)] *= s.factor;
+    for (const auto& s : pb.operands[o].smap[0])
+      prod[o][static_cast<std::size_t>(s.dim)] *= s.factor;
   }
   std::array<std::array<double, 64>, kMaxOps> slice_bits;
   std::array<std::size_t, kMaxOps> slice_count{};
@@ -194,11 +200,12 @@ OrderingResult evaluate_ordering(const NodeProblem& pb, const std::vector<Loop>&
         const std::size_t o = static_cast<std::size_t>(node.users[u].first);
         const std::size_t idx = slice_first[o] + pick[u];
         sum += slice_bits[o][idx];
-        const bool top = static_cast<std::size_t>(node.users[u].second) + 1 ==
-                         pb.operands[o].levels();
+        const bool top =
+            static_cast<std::size_t>(node.users[u].second) + 1 == pb.operands[o].levels();
         if (!top) {
           double above = 1;
-          for (std::size_t i = next[o] + idx; i < n; ++i) above *= ordering[i].size;
+          for (std::size_t i = next[o] + idx; i < n; ++i)
+            above *= ordering[i].size;
           cost += above * slice_bits[o][idx];
         }
       }
@@ -256,7 +263,8 @@ OrderingResult evaluate_ordering(const NodeProblem& pb, const std::vector<Loop>&
   // ---- 3. Per-operand level data ----------------------------------------------------------------
   std::array<LevelData, kMaxOps> lds;
   std::uint64_t total_cycles = 1;
-  for (const Loop& l : ordering) total_cycles *= l.size;
+  for (const Loop& l : ordering)
+    total_cycles *= l.size;
   for (std::size_t o = 0; o < nops; ++o) {
     const OperandSetup& op = pb.operands[o];
     LevelData& ld = lds[o];
@@ -306,8 +314,10 @@ OrderingResult evaluate_ordering(const NodeProblem& pb, const std::vector<Loop>&
       std::size_t end = n;
       for (std::size_t m = M; m-- > 0;) {
         const std::size_t b = m == 0 ? 0 : cuts[o][m - 1];
-        for (std::size_t i = b; i < end; ++i) any = any || is_o_reduction(pb, ordering[i].dim);
-        for (const auto& s : op.smap[m + 1]) any = any || (is_o_reduction(pb, s.dim) && s.factor > 1);
+        for (std::size_t i = b; i < end; ++i)
+          any = any || is_o_reduction(pb, ordering[i].dim);
+        for (const auto& s : op.smap[m + 1])
+          any = any || (is_o_reduction(pb, s.dim) && s.factor > 1);
         ld.psum[m] = any;
         end = b;
       }
@@ -317,9 +327,11 @@ OrderingResult evaluate_ordering(const NodeProblem& pb, const std::vector<Loop>&
   // ---- 4. Data movement, energy, per-port transfer activities --------------------------------
   auto& port_acts = scratch.port_activities;
   std::size_t total_ports = 0;
-  for (const MemNode& node : pb.nodes) total_ports += static_cast<std::size_t>(node.port_count);
+  for (const MemNode& node : pb.nodes)
+    total_ports += static_cast<std::size_t>(node.port_count);
   port_acts.resize(total_ports);
-  for (auto& v : port_acts) v.clear();
+  for (auto& v : port_acts)
+    v.clear();
   std::array<std::size_t, 64> port_base{};
   {
     std::size_t b = 0;
@@ -454,7 +466,8 @@ OrderingResult evaluate_ordering(const NodeProblem& pb, const std::vector<Loop>&
           act.ss = (real_cycles - allowed) * (count - 1);
           act.ss_twin = (twin_real - allowed) * (count - 1);
           act.muw = allowed * (count - 1);
-          port_acts[port_base[ni] + static_cast<std::size_t>(node.port_of_direction[static_cast<int>(dir)])]
+          port_acts[port_base[ni] +
+                    static_cast<std::size_t>(node.port_of_direction[static_cast<int>(dir)])]
               .push_back(act);
         }
         if (oc) {
@@ -482,7 +495,8 @@ OrderingResult evaluate_ordering(const NodeProblem& pb, const std::vector<Loop>&
         lc.temporal_loops.assign(ordering.begin() + static_cast<std::ptrdiff_t>(b),
                                  ordering.begin() + static_cast<std::ptrdiff_t>(cuts[o][m]));
         lc.spatial_loops.clear();
-        for (const auto& s : op.smap[m]) lc.spatial_loops.push_back(Loop{s.dim, s.factor_int});
+        for (const auto& s : op.smap[m])
+          lc.spatial_loops.push_back(Loop{s.dim, s.factor_int});
         lc.tile_bits = ld.D[m + 1] * (precision_for(op, Direction::ReadToHigh, ld, m) == 0
                                           ? op.bits
                                           : precision_for(op, Direction::ReadToHigh, ld, m));
@@ -494,7 +508,8 @@ OrderingResult evaluate_ordering(const NodeProblem& pb, const std::vector<Loop>&
     }
   }
 
-  // ---- 5. Latency ---------------------------------------------------------------------------------
+  // ---- 5. Latency
+  // ---------------------------------------------------------------------------------
   double ss_comb = 0, ss_comb_twin = 0;
   for (auto& acts : port_acts) {
     if (acts.empty()) continue;

@@ -126,6 +126,12 @@ std::vector<OperandSetup> node_operands(const workload::Layer& layer) {
     OperandSetup x = make(MemOperand::W, "X");
     x.bits = layer.precision.I;
     ops.push_back(x);
+  } else if (workload::is_pool(layer.op)) {
+    // A pooling window is a weight operand of zero bits (as in STEMS): it moves no data but is
+    // one of the node's input operands, which the loading-latency combination counts.
+    OperandSetup w = make(MemOperand::W, "W");
+    w.bits = 0;
+    ops.push_back(w);
   }
   OperandSetup in = make(MemOperand::I, layer.op == OpType::Add ? "Y" : "I");
   in.bits = layer.precision.I;
@@ -170,7 +176,8 @@ NodeProblem build_problem(const workload::Layer& layer, const hardware::Core& co
   std::vector<int> node_of_level(core.memories.size(), -1);
   for (std::size_t i = 0; i < core.memories.size(); ++i) {
     bool used = false;
-    for (const auto& op : pb.operands) used = used || core.memories[i].serves(op.mem);
+    for (const auto& op : pb.operands)
+      used = used || core.memories[i].serves(op.mem);
     if (!used) continue;
     MemNode n;
     n.level = core.memories[i];
@@ -185,11 +192,13 @@ NodeProblem build_problem(const workload::Layer& layer, const hardware::Core& co
     dram_node = static_cast<int>(pb.nodes.size());
     pb.nodes.push_back(n);
   }
-  for (auto& n : pb.nodes) assign_ports(n);
+  for (auto& n : pb.nodes)
+    assign_ports(n);
 
   for (int oi = 0; oi < static_cast<int>(pb.operands.size()); ++oi) {
     OperandSetup& op = pb.operands[static_cast<std::size_t>(oi)];
-    for (std::size_t li : core.hierarchy(op.mem)) op.nodes.push_back(node_of_level[li]);
+    for (std::size_t li : core.hierarchy(op.mem))
+      op.nodes.push_back(node_of_level[li]);
     if (op.nodes.empty()) {
       throw std::invalid_argument("core '" + core.name + "' has no memory level for operand " +
                                   std::string(hardware::mem_operand_name(op.mem)) +
@@ -211,9 +220,9 @@ NodeProblem build_problem(const workload::Layer& layer, const hardware::Core& co
         bool served = m == M;
         if (!served) {
           const auto& lvl = pb.nodes[static_cast<std::size_t>(op.nodes[m])];
-          served = lvl.offchip || std::find(lvl.level.served_dims.begin(),
-                                            lvl.level.served_dims.end(),
-                                            pb.spatial[s].array_dim) != lvl.level.served_dims.end();
+          served =
+              lvl.offchip || std::find(lvl.level.served_dims.begin(), lvl.level.served_dims.end(),
+                                       pb.spatial[s].array_dim) != lvl.level.served_dims.end();
         }
         if (served) {
           taken[s] = true;
@@ -225,10 +234,12 @@ NodeProblem build_problem(const workload::Layer& layer, const hardware::Core& co
     op.unit_count.assign(M + 1, 1.0);
     for (std::size_t a = M + 1; a-- > 0;) {
       double above = a == M ? 1.0 : op.unit_count[a + 1];
-      for (const auto& s : op.smap[a]) above *= s.factor;
+      for (const auto& s : op.smap[a])
+        above *= s.factor;
       op.unit_count[a] = above;
     }
-    for (auto& u : op.unit_count) u = std::round(u);
+    for (auto& u : op.unit_count)
+      u = std::round(u);
     // Fan-out boosts: unique data one level up feeds per instance below.
     for (bool use_int : {false, true}) {
       std::vector<double>& boost = use_int ? op.bw_boost_int : op.bw_boost;
@@ -239,11 +250,13 @@ NodeProblem build_problem(const workload::Layer& layer, const hardware::Core& co
       cum[0] = pb.elements(op, q);
       for (std::size_t a = 0; a <= M; ++a) {
         for (const auto& s : op.smap[a]) {
-          q[static_cast<std::size_t>(s.dim)] *= use_int ? static_cast<double>(s.factor_int) : s.factor;
+          q[static_cast<std::size_t>(s.dim)] *=
+              use_int ? static_cast<double>(s.factor_int) : s.factor;
         }
         cum[a + 1] = pb.elements(op, q);
       }
-      for (std::size_t a = 0; a < M; ++a) boost[a] = std::round(cum[a + 1] / cum[a]);
+      for (std::size_t a = 0; a < M; ++a)
+        boost[a] = std::round(cum[a + 1] / cum[a]);
       boost[M] = 1.0;
     }
   }

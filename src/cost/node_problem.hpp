@@ -50,18 +50,18 @@ struct OperandSetup {
   MemOperand mem = MemOperand::W;
   std::string layer_name;
   std::array<Relevance, kDimCount> rel{};
-  bool output = false;       // O
-  bool state = false;        // V
+  bool output = false;  // O
+  bool state = false;   // V
   bool stateful_output = false;
-  std::uint32_t bits = 0;    // precision of W/I/V, and of a stateful O
+  std::uint32_t bits = 0;        // precision of W/I/V, and of a stateful O
   std::uint32_t psum_bits = 0;   // stateless O while reductions are incomplete
   std::uint32_t final_bits = 0;  // stateless O once final
   std::vector<int> nodes;        // MemNode index per level, innermost first
   // smap[m], m = 0..M: unrolled loops below level m (m = M: above the top level).
   std::vector<std::vector<SpatialLoop>> smap;
-  std::vector<double> unit_count;      // a = 0..M: active instances (a = m+1: copies of level m)
-  std::vector<double> bw_boost;        // m = 0..M-1, plus 1 at M (fractional mapping)
-  std::vector<double> bw_boost_int;    // the same with the ceil'ed unrolling (latency)
+  std::vector<double> unit_count;    // a = 0..M: active instances (a = m+1: copies of level m)
+  std::vector<double> bw_boost;      // m = 0..M-1, plus 1 at M (fractional mapping)
+  std::vector<double> bw_boost_int;  // the same with the ceil'ed unrolling (latency)
   bool is_relevant(Dim d) const { return rel[static_cast<std::size_t>(d)] == Relevance::Relevant; }
   bool is_irrelevant(Dim d) const {
     return rel[static_cast<std::size_t>(d)] == Relevance::Irrelevant;
@@ -74,7 +74,7 @@ struct NodeProblem {
   RelevanceTable relevance{};
   bool stateful = false;
   std::vector<SpatialUnroll> spatial;
-  std::vector<Loop> temporal;  // temporal loop sizes after the unrolling (ceil), sizes > 1
+  std::vector<Loop> temporal;          // temporal loop sizes after the unrolling (ceil), sizes > 1
   std::vector<OperandSetup> operands;  // order: O, W, I, V (ZigZag's order for double buffering)
   std::vector<MemNode> nodes;          // allocation order: core levels innermost first, then DRAM
   double total_output_elements = 0;    // |O| of the node

@@ -25,8 +25,8 @@ bool is_reduction(const detail::NodeProblem& pb, Dim d) {
 
 }  // namespace
 
-std::vector<MemOperand> too_large_operands(const workload::Layer& node,
-                                           const hardware::Core& core, const OperandBits& bits) {
+std::vector<MemOperand> too_large_operands(const workload::Layer& node, const hardware::Core& core,
+                                           const OperandBits& bits) {
   const auto ops = detail::node_operands(node);
   // Full tensor sizes of the node's operands, in bits.
   detail::NodeProblem geometry;
@@ -36,7 +36,8 @@ std::vector<MemOperand> too_large_operands(const workload::Layer& node,
   auto full_bits = [&](const detail::OperandSetup& op) -> double {
     if (auto b = bits[static_cast<std::size_t>(op.mem)]) return static_cast<double>(*b);
     detail::DimProducts p = detail::unit_products();
-    for (Dim d : workload::kAllDims) p[static_cast<std::size_t>(d)] = double(node.size(d));
+    for (Dim d : workload::kAllDims)
+      p[static_cast<std::size_t>(d)] = double(node.size(d));
     const double prec = op.output ? (op.stateful_output ? op.bits : op.psum_bits) : op.bits;
     return std::round(geometry.elements(op, p)) * prec;
   };
@@ -59,12 +60,16 @@ std::vector<MemOperand> too_large_operands(const workload::Layer& node,
   }
   for (std::size_t t : tops) {
     const auto& mem = core.memories[t];
+    // In the order the level lists its operands (ties in the size sort keep that order).
     std::vector<std::pair<double, const detail::OperandSetup*>> served;
-    for (const auto& op : ops) {
-      if (core.top_level(op.mem) == t) served.emplace_back(full_bits(op), &op);
+    for (MemOperand m : mem.operands) {
+      for (const auto& op : ops) {
+        if (op.mem == m && core.top_level(op.mem) == t) served.emplace_back(full_bits(op), &op);
+      }
     }
     double sum = 0;
-    for (const auto& s : served) sum += s.first;
+    for (const auto& s : served)
+      sum += s.first;
     const double cap = static_cast<double>(mem.size_bits);
     if (sum <= cap) continue;
     std::stable_sort(served.begin(), served.end(),
@@ -77,7 +82,8 @@ std::vector<MemOperand> too_large_operands(const workload::Layer& node,
     }
     while (kept > 0 && kept < served.size()) {
       double req = 0;
-      for (std::size_t i = kept; i < served.size(); ++i) req += spatial_bits(*served[i].second);
+      for (std::size_t i = kept; i < served.size(); ++i)
+        req += spatial_bits(*served[i].second);
       if (cap - kept_bits >= req) break;
       --kept;  // the largest kept operand goes off-chip too
       kept_bits -= served[kept].first;

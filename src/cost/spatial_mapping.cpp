@@ -11,9 +11,12 @@ using workload::OpType;
 namespace {
 bool can_unroll(const workload::Layer& layer, Dim d) {
   switch (layer.op) {
-    case OpType::Add: return d == Dim::K || d == Dim::B || d == Dim::G || d == Dim::T;
-    case OpType::Flatten: return false;
-    default: return true;
+    case OpType::Add:
+      return d == Dim::K || d == Dim::B || d == Dim::G || d == Dim::T;
+    case OpType::Flatten:
+      return false;
+    default:
+      return true;
   }
 }
 }  // namespace

@@ -28,22 +28,25 @@ enum class Direction : std::uint8_t {
 };
 inline constexpr std::array<Direction, 4> kAllDirections = {
     Direction::ReadToLow, Direction::WriteFromLow, Direction::ReadToHigh, Direction::WriteFromHigh};
-const char* direction_name(Direction d);  // "rd_to_low", "wr_from_low", "rd_to_high", "wr_from_high"
-inline bool is_read(Direction d) { return d == Direction::ReadToLow || d == Direction::ReadToHigh; }
+const char* direction_name(
+    Direction d);  // "rd_to_low", "wr_from_low", "rd_to_high", "wr_from_high"
+inline bool is_read(Direction d) {
+  return d == Direction::ReadToLow || d == Direction::ReadToHigh;
+}
 
 struct DirectionTraffic {
   double amount_elements = 0;  // elements moved per period (one instance, incl. fan-out boost)
   std::uint32_t precision_bits = 0;
   std::uint64_t period_cycles = 0;
-  double period_count = 0;     // periods in the node (spikes of a stateful O: each seen once)
-  double words = 0;            // word accesses, all copies of the level
+  double period_count = 0;  // periods in the node (spikes of a stateful O: each seen once)
+  double words = 0;         // word accesses, all copies of the level
   double energy_pJ = 0;
-  double real_cycles = 0;      // cycles one period's transfer needs at the level's bandwidth
-  double allowed_cycles = 0;   // cycles the loop nest allows for it
+  double real_cycles = 0;     // cycles one period's transfer needs at the level's bandwidth
+  double allowed_cycles = 0;  // cycles the loop nest allows for it
 };
 
 struct LevelCost {
-  std::string memory;                // memory level name ("dram" when the operand was too large)
+  std::string memory;  // memory level name ("dram" when the operand was too large)
   bool offchip = false;
   std::vector<Loop> temporal_loops;  // loops allocated to this level, innermost first
   std::vector<Loop> spatial_loops;   // unrolled loops between this level and the one below
@@ -56,7 +59,7 @@ struct LevelCost {
 
 struct OperandCost {
   MemOperand operand = MemOperand::W;
-  std::string layer_operand;  // "W", "I", "O", "V"; an Add's X (W path) and Y (I path)
+  std::string layer_operand;      // "W", "I", "O", "V"; an Add's X (W path) and Y (I path)
   std::vector<LevelCost> levels;  // innermost first
   double energy_pJ = 0;
 };
@@ -64,9 +67,9 @@ struct OperandCost {
 struct SpatialUnroll {
   std::string array_dim;
   workload::Dim dim = workload::Dim::K;
-  double factor = 1;              // fractional when the loop does not divide (energy, LOMA)
-  std::uint64_t factor_int = 1;   // ceil version (latency)
-  std::uint64_t temporal = 1;     // iterations left for the loop: ceil(L / unrolled)
+  double factor = 1;             // fractional when the loop does not divide (energy, LOMA)
+  std::uint64_t factor_int = 1;  // ceil version (latency)
+  std::uint64_t temporal = 1;    // iterations left for the loop: ceil(L / unrolled)
 };
 
 struct LatencyBreakdown {
@@ -87,9 +90,9 @@ struct NodeCost {
   bool multi_bit_macs = false;
   LatencyBreakdown latency;
   std::vector<SpatialUnroll> spatial;
-  std::vector<Loop> ordering;            // the chosen LOMA ordering, innermost first
-  std::vector<OperandCost> operands;     // O, W, I, V (those the node has)
-  std::vector<MemOperand> too_large;     // operands given DRAM as an extra top level
+  std::vector<Loop> ordering;         // the chosen LOMA ordering, innermost first
+  std::vector<OperandCost> operands;  // O, W, I, V (those the node has)
+  std::vector<MemOperand> too_large;  // operands given DRAM as an extra top level
   std::uint64_t orderings_evaluated = 0;
   double onchip_energy_pJ() const { return mac_energy_pJ + onchip_memory_energy_pJ; }
 };

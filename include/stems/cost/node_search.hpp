@@ -33,8 +33,7 @@ using OperandBits = std::array<std::optional<std::uint64_t>, hardware::kMemOpera
 // Operands too large for the core's top on-chip memory (stems_model.md 4.7a): if W + V + O +
 // inputs exceed a top level, the largest ones that do not fit are kept off-chip, plus more while
 // the remaining space cannot hold their spatially unrolled tile.
-std::vector<MemOperand> too_large_operands(const workload::Layer& node,
-                                           const hardware::Core& core,
+std::vector<MemOperand> too_large_operands(const workload::Layer& node, const hardware::Core& core,
                                            const OperandBits& bits = {});
 
 // Throws InputError (where = "layer <id> on core '<name>'") when no loop ordering fits the memory
