@@ -8,9 +8,12 @@
 #include "stems/common/atomic_file.hpp"
 #include "stems/common/error.hpp"
 #include "stems/cost/bounds.hpp"
+#include "stems/cost/node_inputs.hpp"
+#include "stems/cost/node_search.hpp"
 #include "stems/hardware/hardware_loader.hpp"
 #include "stems/report/hardware_report.hpp"
 #include "stems/report/network_report.hpp"
+#include "stems/report/node_report.hpp"
 #include "stems/workload/state_schedule.hpp"
 #include "stems/workload/workload_loader.hpp"
 
@@ -26,6 +29,17 @@ struct InspectOptions {
   std::string workload;
   std::string state_schedule;
   std::string hardware;
+  std::string json;
+};
+
+struct ExplainOptions {
+  std::string workload;
+  std::string hardware;
+  int layer = -1;
+  std::string state_schedule;
+  std::uint64_t time_tile = 0;
+  std::uint64_t ox_tile = 0;
+  std::size_t lpf_limit = 6;
   std::string json;
 };
 
@@ -57,6 +71,47 @@ int run_inspect(const InspectOptions& o, std::ostream& out) {
   return kExitOk;
 }
 
+int run_explain(const ExplainOptions& o, std::ostream& out) {
+  const workload::Network net = load_network(o.workload, o.state_schedule);
+  const hardware::Accelerator acc = hardware::load_hardware_file(o.hardware);
+  if (!net.has_layer(o.layer)) {
+    throw InputError("--layer",
+                     "workload '" + net.name() + "' has no layer " + std::to_string(o.layer));
+  }
+  const workload::Vertex v = net.vertex(o.layer);
+  workload::Layer node = net.layer(v);
+  double fraction = 1.0;
+  auto cut = [&](workload::Dim d, std::uint64_t tile, const char* flag) {
+    if (tile == 0) return;
+    const std::uint64_t full = node.size(d);
+    if (tile > full || full % tile != 0) {
+      throw InputError(flag, std::to_string(tile) + " does not divide " +
+                                 std::string(workload::dim_name(d)) + " = " + std::to_string(full) +
+                                 " of layer " + std::to_string(node.id));
+    }
+    fraction *= static_cast<double>(tile) / static_cast<double>(full);
+    node.set_size(d, tile);
+  };
+  cut(workload::Dim::T, o.time_tile, "--time-tile");
+  cut(workload::Dim::OX, o.ox_tile, "--ox-tile");
+  const auto allocation = acc.allocation();
+  auto it = allocation.find(node.op);
+  if (it == allocation.end()) {
+    throw InputError(o.hardware,
+                     "no core runs operator '" + std::string(workload::op_name(node.op)) + "'");
+  }
+  const hardware::Core& core = acc.cores[static_cast<std::size_t>(it->second.front())];
+  cost::NodeSearchOptions opts;
+  opts.lpf_limit = o.lpf_limit;
+  const cost::NodeCost c =
+      cost::search_node(node, core, acc.dram, cost::producer_bits(net, v, fraction), opts);
+  if (!o.json.empty()) {
+    write_file_atomically(o.json, report::node_cost_json(node, c).dump(2) + "\n");
+  }
+  if (o.json != "-") out << report::node_cost_text(node, core.name, c);
+  return kExitOk;
+}
+
 int run_hardware(const HardwareOptions& o, std::ostream& out) {
   const hardware::Accelerator acc = hardware::load_hardware_file(o.hardware);
   if (!o.json.empty()) {
@@ -83,6 +138,25 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
                           "one character per block: 1 keep neuron state, 0 drop it");
   inspect_cmd->add_option("--hardware", inspect.hardware, "hardware file (.toml)");
   inspect_cmd->add_option("--json", inspect.json, "also write JSON to FILE ('-': stdout only)");
+
+  ExplainOptions explain;
+  auto* explain_cmd = app.add_subcommand(
+      "explain",
+      "Search the loop nest of one layer (or a tile of it) and explain its cost: "
+      "spatial unrolling, loops per memory level, word accesses and energy per "
+      "operand x level x direction, latency parts");
+  explain_cmd->add_option("workload", explain.workload, "workload file (.toml)")->required();
+  explain_cmd->add_option("--hardware", explain.hardware, "hardware file (.toml)")->required();
+  explain_cmd->add_option("--layer", explain.layer, "layer id")->required();
+  explain_cmd->add_option("--state-schedule", explain.state_schedule,
+                          "one character per block: 1 keep neuron state, 0 drop it");
+  explain_cmd->add_option("--time-tile", explain.time_tile,
+                          "timesteps per computation node (a divisor of T; default all)");
+  explain_cmd->add_option("--ox-tile", explain.ox_tile,
+                          "output columns per computation node (a divisor of OX; default all)");
+  explain_cmd->add_option("--lpf-limit", explain.lpf_limit, "LOMA loop-factor limit (default 6)")
+      ->check(CLI::Range(1, 12));
+  explain_cmd->add_option("--json", explain.json, "also write JSON to FILE ('-': stdout only)");
 
   HardwareOptions hw;
   auto* hw_cmd = app.add_subcommand("hardware", "Show an accelerator description");
@@ -113,6 +187,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   try {
     if (inspect_cmd->parsed()) return run_inspect(inspect, out);
     if (hw_cmd->parsed()) return run_hardware(hw, out);
+    if (explain_cmd->parsed()) return run_explain(explain, out);
   } catch (const InputError& e) {
     err << "stems: error: " << e.what() << "\n";
     return kExitInputError;

@@ -48,7 +48,7 @@ struct MemNode {
 
 struct OperandSetup {
   MemOperand mem = MemOperand::W;
-  std::string layer_name;
+  const char* layer_name = "";  // a string literal
   std::array<Relevance, kDimCount> rel{};
   bool output = false;  // O
   bool state = false;   // V

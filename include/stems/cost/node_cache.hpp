@@ -1,0 +1,42 @@
+#pragma once
+// Thread-safe memo of node costs: a node's cost depends only on its shape, precisions, state,
+// the core and the capacity-check inputs, so each unique node is searched once per accelerator.
+// The scheduler and the optimiser ask for the same few shapes millions of times.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+
+#include "stems/cost/node_search.hpp"
+
+namespace stems::cost {
+
+class NodeCostCache {
+ public:
+  // Keeps a reference to `acc`, which must outlive the cache.
+  explicit NodeCostCache(const hardware::Accelerator& acc, NodeSearchOptions options = {});
+
+  // The cost of `node` on core `core_id` (searched on first use). Safe to call from many threads;
+  // throws what search_node throws (nothing is cached then).
+  std::shared_ptr<const NodeCost> get(const workload::Layer& node, int core_id,
+                                      const OperandBits& bits = {});
+
+  std::size_t size() const;
+  std::uint64_t hits() const { return hits_.load(); }
+  std::uint64_t misses() const { return misses_.load(); }
+
+ private:
+  static std::string key(const workload::Layer& node, int core_id, const OperandBits& bits);
+
+  const hardware::Accelerator& acc_;
+  NodeSearchOptions options_;
+  mutable std::shared_mutex mutex_;
+  std::unordered_map<std::string, std::shared_ptr<const NodeCost>> map_;
+  std::atomic<std::uint64_t> hits_{0};
+  std::atomic<std::uint64_t> misses_{0};
+};
+
+}  // namespace stems::cost

@@ -1,0 +1,64 @@
+#include "stems/cost/node_cache.hpp"
+
+#include <mutex>
+#include <stdexcept>
+
+namespace stems::cost {
+
+NodeCostCache::NodeCostCache(const hardware::Accelerator& acc, NodeSearchOptions options)
+    : acc_(acc), options_(options) {}
+
+std::string NodeCostCache::key(const workload::Layer& n, int core_id, const OperandBits& bits) {
+  std::string k;
+  k.reserve(160);
+  auto add = [&](std::uint64_t v) {
+    k += std::to_string(v);
+    k += ',';
+  };
+  add(static_cast<std::uint64_t>(n.op));
+  for (auto s : n.loop)
+    add(s);
+  add(n.stride.y);
+  add(n.stride.x);
+  add(n.dilation.y);
+  add(n.dilation.x);
+  add(n.precision.W);
+  add(n.precision.I);
+  add(n.precision.O);
+  add(n.precision.psum);
+  add(n.precision.V);
+  add(n.stateful() ? 1 : 0);
+  add(workload::state_variables(n.neuron));
+  add(static_cast<std::uint64_t>(core_id));
+  for (const auto& b : bits)
+    add(b ? *b + 1 : 0);
+  return k;
+}
+
+std::shared_ptr<const NodeCost> NodeCostCache::get(const workload::Layer& node, int core_id,
+                                                   const OperandBits& bits) {
+  if (core_id < 0 || static_cast<std::size_t>(core_id) >= acc_.cores.size()) {
+    throw std::invalid_argument("NodeCostCache::get: no core " + std::to_string(core_id));
+  }
+  const std::string k = key(node, core_id, bits);
+  {
+    std::shared_lock lock(mutex_);
+    auto it = map_.find(k);
+    if (it != map_.end()) {
+      ++hits_;
+      return it->second;
+    }
+  }
+  ++misses_;
+  auto cost = std::make_shared<const NodeCost>(
+      search_node(node, acc_.cores[static_cast<std::size_t>(core_id)], acc_.dram, bits, options_));
+  std::unique_lock lock(mutex_);
+  return map_.emplace(k, std::move(cost)).first->second;
+}
+
+std::size_t NodeCostCache::size() const {
+  std::shared_lock lock(mutex_);
+  return map_.size();
+}
+
+}  // namespace stems::cost
