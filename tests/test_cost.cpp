@@ -5,10 +5,15 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <stdexcept>
+#include <thread>
 
 #include "stems/common/error.hpp"
 #include "stems/cost/bounds.hpp"
 #include "stems/cost/loma.hpp"
+#include "stems/cost/node_cache.hpp"
+#include "stems/cost/node_inputs.hpp"
+#include "stems/cost/node_search.hpp"
 #include "stems/cost/relevance.hpp"
 #include "stems/hardware/hardware_loader.hpp"
 #include "stems/workload/state_schedule.hpp"
@@ -153,4 +158,196 @@ TEST(Relevance, StateIsTheOutputWithoutTime) {
   workload::apply_state_schedule(stateless, "0000000");
   const auto s = cost::relevance_table(stateless.layer_by_id(9));
   EXPECT_EQ(cost::relevance(s, hardware::MemOperand::V, Dim::K), Relevance::Irrelevant);
+}
+
+// ---- Intra-layer cost model against STEMS (stems_model.md 3.2, 10.2, 10.3) -------------------
+
+namespace {
+
+cost::NodeCost cost_of(const workload::Network& net, int id, const hardware::Accelerator& acc) {
+  const auto v = net.vertex(id);
+  return cost::search_node(net.layer(v), acc.cores[0], acc.dram, cost::producer_bits(net, v));
+}
+
+double operand_energy_uJ(const cost::NodeCost& c, const std::string& name) {
+  for (const auto& o : c.operands) {
+    if (o.layer_operand == name) return o.energy_pJ / kUj;
+  }
+  return -1;
+}
+
+const cost::LevelCost& level_of(const cost::NodeCost& c, const std::string& op,
+                                const std::string& mem) {
+  for (const auto& o : c.operands) {
+    for (const auto& l : o.levels) {
+      if (o.layer_operand == op && l.memory == mem) return l;
+    }
+  }
+  throw std::runtime_error("no level " + op + "@" + mem);
+}
+
+}  // namespace
+
+TEST(NodeCost, SewLayer9TimeBatchedMatchesReferenceExactly) {
+  const auto net = workload::load_workload_file(kConfigs + "/workloads/sew_layer9.toml");
+  const cost::NodeCost c = cost_of(net, 9, meta());
+  EXPECT_NEAR(c.mac_energy_pJ / kUj, 42.2786, 5e-5);
+  EXPECT_NEAR(c.onchip_memory_energy_pJ / kUj, 20.1702, 5e-5);
+  EXPECT_NEAR(operand_energy_uJ(c, "W"), 15.1364, 5e-5);
+  EXPECT_NEAR(operand_energy_uJ(c, "I"), 4.6105, 5e-5);
+  EXPECT_NEAR(operand_energy_uJ(c, "O"), 0.1835, 5e-5);
+  EXPECT_NEAR(operand_energy_uJ(c, "V"), 0.2399, 5e-5);
+  EXPECT_NEAR(c.energy_pJ / kUj, 62.4488, 5e-5);
+  EXPECT_DOUBLE_EQ(c.latency.latency_cycles, 591'275.0);
+  EXPECT_EQ(c.latency.ideal_temporal_cycles, 589'824u);
+  EXPECT_DOUBLE_EQ(c.latency.stall_cycles, 635.0);    // V read-modify-write: 5 x 127 periods
+  EXPECT_DOUBLE_EQ(c.latency.loading_cycles, 816.0);  // 16 KB input buffer fill
+  // V stays in its register across all 16 timesteps and crosses the SRAM boundary once.
+  const auto& v_sram = level_of(c, "V", "sram_1MB");
+  EXPECT_DOUBLE_EQ(v_sram.traffic[0].words, 768.0);  // rd_to_low
+  EXPECT_DOUBLE_EQ(v_sram.traffic[1].words, 768.0);  // wr_from_low
+  const auto& v_rf = level_of(c, "V", "rf_16b_V");
+  const bool t_in_register =
+      std::any_of(v_rf.temporal_loops.begin(), v_rf.temporal_loops.end(),
+                  [](const cost::Loop& l) { return l.dim == Dim::T && l.size == 16; });
+  EXPECT_TRUE(t_in_register);
+  EXPECT_DOUBLE_EQ(level_of(c, "O", "sram_1MB").traffic[1].words, 1024.0);  // spikes once
+  EXPECT_DOUBLE_EQ(level_of(c, "W", "sram_1MB").traffic[0].words, 144.0);
+  EXPECT_TRUE(c.too_large.empty());
+}
+
+TEST(NodeCost, SewLayer9OneTimestepPerNode) {
+  auto net = workload::load_workload_file(kConfigs + "/workloads/sew_layer9.toml");
+  workload::Layer step = net.layer_by_id(9);
+  step.set_size(Dim::T, 1);
+  const cost::NodeCost c = cost::search_node(step, meta().cores[0], meta().dram);
+  EXPECT_NEAR(c.energy_pJ / kUj, 4.1288, 5e-5);  // x16 = 66.06 uJ per layer
+  EXPECT_DOUBLE_EQ(c.latency.latency_cycles, 38'082.0);
+  // With T outside the node, V crosses the SRAM boundary every timestep: 768 + 768 per step.
+  EXPECT_DOUBLE_EQ(level_of(c, "V", "sram_1MB").traffic[0].words, 768.0);
+}
+
+TEST(NodeCost, SewTimeBatchedLayerByLayerPerLayerReference) {
+  // stems_model.md 10.2: 7PLIF TB-LBL, one node per layer. Reference on-chip energy is MAC at
+  // 0.07 pJ (the reference applies its 0.16 pJ rescaling afterwards) + register/SRAM levels, in uJ
+  // rounded to 2 decimals; latency is latency_total1.
+  struct Ref {
+    int id;
+    double cycles, onchip_uJ;
+  };
+  const Ref refs[] = {
+      {0, 626688, 73.65}, {1, 19094513, 1008.79}, {2, 19094513, 1008.79}, {3, 753792, 25.59},
+      {4, 262400, 10.72}, {5, 2362428, 250.43},   {6, 2362428, 250.43},   {7, 135169, 5.66},
+      {8, 32829, 1.95},   {9, 591275, 62.45},     {10, 591275, 62.45},    {11, 33024, 1.1},
+      {12, 8317, 0.49},   {13, 148188, 15.65},    {14, 148188, 15.65},    {15, 9217, 0.27},
+      {16, 2175, 0.12},   {17, 16958, 1.19},      {18, 295551, 20.7},     {19, 295551, 20.7},
+      {20, 5120, 0.14},   {21, 2048, 0.06},       {22, 148049, 7.54},     {23, 148049, 7.54},
+      {24, 1280, 0.03},   {25, 768, 0.015},       {26, 74305, 3.18},      {27, 74305, 3.18},
+      {28, 320, 0.009},   {29, 320, 0.005}};
+  const auto net = sew();
+  const auto acc = meta();
+  for (const Ref& r : refs) {
+    SCOPED_TRACE("layer " + std::to_string(r.id));
+    const cost::NodeCost c = cost_of(net, r.id, acc);
+    const double onchip_uJ = (c.onchip_memory_energy_pJ + static_cast<double>(c.ops) * 0.07) / kUj;
+    // Within 3%, or within the rounding of the printed reference value.
+    EXPECT_NEAR(onchip_uJ, r.onchip_uJ, std::max(0.03 * r.onchip_uJ, 0.0055));
+    if (r.id == 1 || r.id == 2) {
+      // Documented difference (README "Cost model"): STEMS appends V to the layer's shared list
+      // of input operands once per loop ordering it evaluates, so a V link that is shared on both
+      // ports (here DRAM <-> sram_1MB, 24,576 cycles) is counted again in the loading phase for
+      // every ordering tried before the winner: 390 extra times for these layers. We count it once.
+      const auto& v_dram = level_of(c, "V", "dram");
+      const double quantum = v_dram.traffic[0].real_cycles;
+      EXPECT_DOUBLE_EQ(quantum, 24'576.0);
+      EXPECT_DOUBLE_EQ(r.cycles - c.latency.latency_cycles, 390 * quantum);
+    } else {
+      EXPECT_NEAR(c.latency.latency_cycles, r.cycles, 0.10 * r.cycles);
+    }
+  }
+}
+
+TEST(NodeCost, TooLargeOperandsFollowTheReference) {
+  // stems_model.md 10.2: L0 {S,O}, L1 {S,I1,O}, L2 {S,I1,O}, L3 {I1,I2,O}, L4 {I1}, L5 {O},
+  // L6 {O}, L7 {I2,O}; later layers fit. (S = V, I1 = I/Y, I2 = W/X.)
+  using hardware::MemOperand;
+  const auto net = sew();
+  const auto acc = meta();
+  auto set_of = [&](int id) {
+    const auto v = net.vertex(id);
+    auto t = cost::too_large_operands(net.layer(v), acc.cores[0], cost::producer_bits(net, v));
+    return std::set<MemOperand>(t.begin(), t.end());
+  };
+  using S = std::set<MemOperand>;
+  EXPECT_EQ(set_of(0), (S{MemOperand::V, MemOperand::O}));
+  EXPECT_EQ(set_of(1), (S{MemOperand::V, MemOperand::I, MemOperand::O}));
+  EXPECT_EQ(set_of(2), (S{MemOperand::V, MemOperand::I, MemOperand::O}));
+  EXPECT_EQ(set_of(3), (S{MemOperand::I, MemOperand::W, MemOperand::O}));
+  EXPECT_EQ(set_of(4), (S{MemOperand::I}));
+  EXPECT_EQ(set_of(5), (S{MemOperand::O}));
+  EXPECT_EQ(set_of(6), (S{MemOperand::O}));
+  EXPECT_EQ(set_of(7), (S{MemOperand::W, MemOperand::O}));
+  for (int id = 8; id < 30; ++id)
+    EXPECT_TRUE(set_of(id).empty()) << id;
+}
+
+TEST(NodeCost, StatelessLayerAccumulatesPartialSumsAndWritesFinalSpikes) {
+  auto net = sew();
+  workload::apply_state_schedule(net, "0011111");
+  const cost::NodeCost c = cost_of(net, 5, meta());  // block 1: state dropped
+  for (const auto& o : c.operands)
+    EXPECT_NE(o.layer_operand, "V");
+  const auto& rf = level_of(c, "O", "rf_16b_O");
+  EXPECT_EQ(rf.traffic[1].precision_bits, 12u);  // partial sums written into the register
+  EXPECT_GT(rf.traffic[0].words, 0.0);           // and read back while C, FY, FX run
+  const auto& top = c.operands[0].levels.back();
+  EXPECT_EQ(top.traffic[1].precision_bits, 1u);  // spikes out once final
+  // Dropping the state removes V's traffic: cheaper than the stateful layer.
+  EXPECT_LT(c.energy_pJ, cost_of(sew(), 5, meta()).energy_pJ);
+}
+
+TEST(NodeCost, ImpossibleHardwareGivesAClearError) {
+  auto net = workload::load_workload_file(kConfigs + "/workloads/sew_layer9.toml");
+  workload::Layer l = net.layer_by_id(9);
+  l.precision.W = 8;  // the 4-bit weight register cannot hold one weight
+  try {
+    cost::search_node(l, meta().cores[0], meta().dram);
+    FAIL() << "expected an error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("layer 9 on core 'compute'"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("no loop ordering fits"), std::string::npos);
+  }
+  auto acc = meta();
+  auto& mems = acc.cores[0].memories;
+  for (auto& m : mems) {
+    m.operands.erase(std::remove(m.operands.begin(), m.operands.end(), hardware::MemOperand::V),
+                     m.operands.end());
+  }
+  EXPECT_THROW(cost::search_node(net.layer_by_id(9), acc.cores[0], acc.dram), InputError);
+}
+
+TEST(NodeCost, CacheReturnsTheSameResultOncePerShapeAcrossThreads) {
+  const auto acc = meta();
+  const auto net = sew();
+  cost::NodeCostCache cache(acc);
+  std::vector<std::shared_ptr<const cost::NodeCost>> a(30), b(30);
+  std::thread t1([&] {
+    for (int id = 0; id < 30; ++id)
+      a[id] = cache.get(net.layer_by_id(id), 0);
+  });
+  std::thread t2([&] {
+    for (int id = 29; id >= 0; --id)
+      b[id] = cache.get(net.layer_by_id(id), 0);
+  });
+  t1.join();
+  t2.join();
+  for (int id = 0; id < 30; ++id) {
+    EXPECT_DOUBLE_EQ(a[id]->energy_pJ, b[id]->energy_pJ);
+    EXPECT_DOUBLE_EQ(a[id]->latency.latency_cycles, b[id]->latency.latency_cycles);
+  }
+  // Layers 9/10, 13/14, ... share shapes: fewer entries than layers.
+  EXPECT_LT(cache.size(), 30u);
+  const auto again = cache.get(net.layer_by_id(9), 0);
+  EXPECT_EQ(again.get(), cache.get(net.layer_by_id(10), 0).get());
+  EXPECT_GE(cache.hits(), 1u);
 }
