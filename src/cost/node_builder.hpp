@@ -1,6 +1,7 @@
 #pragma once
 // Private to src/cost: building a NodeProblem and evaluating one loop ordering on it.
 
+#include <limits>
 #include <vector>
 
 #include "node_problem.hpp"
@@ -39,8 +40,10 @@ struct Scratch {
 };
 
 // Allocates `ordering` (innermost first) to the memory levels and costs it. When `detail` is
-// non-null, fills it with the full breakdown of this ordering.
+// non-null, fills it with the full breakdown of this ordering. Without detail, an ordering whose
+// energy exceeds `energy_bound_pJ` is returned without its latency (it cannot be chosen).
 OrderingResult evaluate_ordering(const NodeProblem& pb, const std::vector<Loop>& ordering,
-                                 Scratch& scratch, NodeCost* detail);
+                                 Scratch& scratch, NodeCost* detail,
+                                 double energy_bound_pJ = std::numeric_limits<double>::infinity());
 
 }  // namespace stems::cost::detail

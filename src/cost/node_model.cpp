@@ -4,7 +4,6 @@
 // 3.2, 7.1 and the notes in docs of this module (README "Cost model").
 #include <algorithm>
 #include <cmath>
-#include <functional>
 #include <limits>
 #include <numeric>
 
@@ -28,6 +27,11 @@ struct LevelData {
   std::uint64_t c0 = 1;                               // MAC-level stationarity (inputs)
 };
 
+// Python's round(): half to even (the reference rounds tile sizes with it).
+inline double round_half_even(double x) {
+  return std::nearbyint(x);
+}
+
 bool is_o_reduction(const NodeProblem& pb, Dim d) {
   return pb.operands[0].is_irrelevant(d) && d != Dim::T;
 }
@@ -45,6 +49,20 @@ double precision_for(const OperandSetup& op, Direction dir, const LevelData& ld,
       return ld.psum[m + 1] ? op.psum_bits : 0;
   }
   return 0;
+}
+
+// Cycles of [0, x) covered, within one period of activity i, by the windows of activities
+// 0..i (each window opens at the start of its period; periods form a divisibility chain).
+double covered(const std::vector<Activity>& acts, const std::array<double, 16>& measure,
+               std::size_t i, double x) {
+  const double w = std::min(acts[i].allowed, x);
+  if (i == 0) return w;
+  const double p = static_cast<double>(acts[i - 1].period);
+  auto below = [&](double y) {  // coverage of [0, y) by activities 0..i-1 (repeating)
+    const double full = std::floor(y / p);
+    return full * measure[i - 1] + covered(acts, measure, i - 1, y - full * p);
+  };
+  return w + (below(x) - below(w));
 }
 
 // MUW union of several periodic activities on one port (ZigZag's calc_MUW_union): the number of
@@ -81,24 +99,15 @@ double muw_union(std::vector<Activity>& acts) {
     return static_cast<double>(std::count(mark.begin(), mark.end(), true)) * longest.count;
   }
   // measure[i] = covered cycles within one period of activity i, by activities 0..i.
-  // covered(i, x) = covered cycles of [0, x) within one period of activity i.
-  std::vector<double> measure(acts.size(), 0);
-  std::function<double(std::size_t, double)> covered = [&](std::size_t i, double x) -> double {
-    const double w = std::min(acts[i].allowed, x);
-    if (i == 0) return w;
-    const double p = static_cast<double>(acts[i - 1].period);
-    auto below = [&](double y) {  // coverage of [0, y) by activities 0..i-1 (repeating)
-      const double full = std::floor(y / p);
-      return full * measure[i - 1] + covered(i - 1, y - full * p);
-    };
-    return w + (below(x) - below(w));
-  };
-  for (std::size_t i = 0; i < acts.size(); ++i) {
-    measure[i] = covered(i, static_cast<double>(acts[i].period));
+  std::array<double, 16> measure{};
+  const std::size_t k = std::min<std::size_t>(acts.size(), measure.size());
+  for (std::size_t i = 0; i < k; ++i) {
+    measure[i] = covered(acts, measure, i, static_cast<double>(acts[i].period));
   }
-  return measure.back() * longest.count;
+  return measure[k - 1] * longest.count;
 }
 
+// `acts` is reordered (sorted by period) by the union computation.
 double combine_port(std::vector<Activity>& acts, bool twin) {
   if (acts.empty()) return 0;
   if (acts.size() == 1) return twin ? acts[0].ss_twin : acts[0].ss;
@@ -108,15 +117,14 @@ double combine_port(std::vector<Activity>& acts, bool twin) {
     (a.ss > 0 ? pos : neg) += v;  // the sign of the original stall decides (as in STEMS)
     muw += a.muw;
   }
-  std::vector<Activity> copy = acts;
-  return pos + std::max(0.0, neg + muw - muw_union(copy));
+  return pos + std::max(0.0, neg + muw - muw_union(acts));
 }
 
 // Loading/offloading combination of ZigZag: min over k of shared[k] + max(rest, own k).
-double combine_phase(const std::vector<std::array<double, 3>>& v) {
-  if (v.empty()) return 0;
-  if (v.size() == 1) return v[0][2];  // only the individual part counts
-  const std::size_t n = std::min<std::size_t>(v.size(), 3);
+double combine_phase(const std::array<std::array<double, 3>, 4>& v, std::size_t count) {
+  if (count == 0) return 0;
+  if (count == 1) return v[0][2];  // only the individual part counts
+  const std::size_t n = std::min<std::size_t>(count, 3);
   double best = std::numeric_limits<double>::infinity();
   for (std::size_t k = 0; k < n; ++k) {
     double rest = 0;
@@ -131,10 +139,16 @@ double combine_phase(const std::vector<std::array<double, 3>>& v) {
 }  // namespace
 
 OrderingResult evaluate_ordering(const NodeProblem& pb, const std::vector<Loop>& ordering,
-                                 Scratch& scratch, NodeCost* detail) {
+                                 Scratch& scratch, NodeCost* detail, double energy_bound_pJ) {
   OrderingResult res;
   const std::size_t nops = pb.operands.size();
   const std::size_t n = ordering.size();
+
+  // Product of the loop sizes from index i to the end (the loops that stay above a level).
+  std::array<double, 65> suffix{};
+  suffix[n] = 1;
+  for (std::size_t i = n; i-- > 0;)
+    suffix[i] = suffix[i + 1] * static_cast<double>(ordering[i].size);
 
   // ---- 1. LOMA memory allocation (bottom-up, greedy by capacity, shared levels jointly) ------
   std::array<std::size_t, kMaxOps> next{};  // first unallocated ordering index per operand
@@ -174,9 +188,19 @@ OrderingResult evaluate_ordering(const NodeProblem& pb, const std::vector<Loop>&
       }
       DimProducts p = prod[o];
       std::size_t count = 0;
+      double el = pb.elements(op, p);
       for (std::size_t i = next[o]; i <= n && count < slice_bits[o].size(); ++i) {
-        if (i > next[o]) p[static_cast<std::size_t>(ordering[i - 1].dim)] *= ordering[i - 1].size;
-        const double b = std::round(pb.elements(op, p)) * bits;
+        if (i > next[o]) {
+          const std::size_t d = static_cast<std::size_t>(ordering[i - 1].dim);
+          p[d] *= static_cast<double>(ordering[i - 1].size);
+          // Only relevant and partially relevant loops grow the tile.
+          if (op.rel[d] == Relevance::Relevant) {
+            el *= static_cast<double>(ordering[i - 1].size);
+          } else if (op.rel[d] == Relevance::Partial) {
+            el = pb.elements(op, p);
+          }
+        }
+        const double b = round_half_even(el) * bits;
         if (b > cap) break;
         slice_bits[o][count++] = b;
       }
@@ -285,8 +309,9 @@ OrderingResult evaluate_ordering(const NodeProblem& pb, const std::vector<Loop>&
         p[static_cast<std::size_t>(s.dim)] *= s.factor;
         pi[static_cast<std::size_t>(s.dim)] *= static_cast<double>(s.factor_int);
       }
-      ld.D[m + 1] = std::round(pb.elements(op, p));
-      ld.D_int[m + 1] = std::round(pb.elements(op, pi));
+      ld.D[m + 1] = round_half_even(pb.elements(op, p));
+      ld.D_int[m + 1] =
+          pb.fractional_unrolling ? round_half_even(pb.elements(op, pi)) : ld.D[m + 1];
       ld.cyc_level[m] = cyc;
       double ir = 1, r = 1;
       bool ir_run = true, r_run = true;
@@ -324,73 +349,116 @@ OrderingResult evaluate_ordering(const NodeProblem& pb, const std::vector<Loop>&
     }
   }
 
-  // ---- 4. Data movement, energy, per-port transfer activities --------------------------------
-  auto& port_acts = scratch.port_activities;
-  std::size_t total_ports = 0;
-  for (const MemNode& node : pb.nodes)
-    total_ports += static_cast<std::size_t>(node.port_count);
-  port_acts.resize(total_ports);
-  for (auto& v : port_acts)
-    v.clear();
-  std::array<std::size_t, 64> port_base{};
-  {
-    std::size_t b = 0;
-    for (std::size_t i = 0; i < pb.nodes.size(); ++i) {
-      port_base[i] = b;
-      b += static_cast<std::size_t>(pb.nodes[i].port_count);
+  // ---- 4. Data movement and energy
+  // ---------------------------------------------------------------
+  struct Flow {  // filled for every (operand, level, direction) visited below; no zero-fill
+    bool used;
+    double prec, amount, amount_int, count, words_count, words, energy;
+    std::uint64_t period;
+  };
+  std::array<std::array<std::array<Flow, 4>, kMaxLevels>, kMaxOps> flows;
+  double memory_energy = 0, offchip_energy = 0;
+  for (std::size_t o = 0; o < nops; ++o) {
+    const OperandSetup& op = pb.operands[o];
+    const LevelData& ld = lds[o];
+    const std::size_t M = op.levels();
+    for (std::size_t m = 0; m < M; ++m) {
+      const MemNode& node = pb.nodes[static_cast<std::size_t>(op.nodes[m])];
+      const hardware::MemoryLevel& lvl = node.level;
+      const bool top = m + 1 == M;
+      for (Direction dir : kAllDirections) {
+        const bool low = dir == Direction::ReadToLow || dir == Direction::WriteFromLow;
+        bool used;
+        if (op.output) {
+          used = dir == Direction::WriteFromLow || dir == Direction::ReadToHigh ||
+                 (!op.stateful_output && ((dir == Direction::ReadToLow && ld.psum[m]) ||
+                                          (dir == Direction::WriteFromHigh && ld.psum[m + 1])));
+        } else if (op.state) {
+          used = true;
+        } else {
+          used = dir == Direction::ReadToLow || dir == Direction::WriteFromHigh;
+        }
+        if (top && !low) used = false;  // filling/draining the top level is the scheduler's
+        Flow& f = flows[o][m][static_cast<std::size_t>(dir)];
+        f.used = false;
+        if (!used) continue;
+        f.prec = precision_for(op, dir, ld, m);
+        if (f.prec == 0) continue;
+        f.used = true;
+        const std::size_t a = low ? m : m + 1;
+        f.amount = low ? ld.D[m] * op.bw_boost[m] : ld.D[m + 1];
+        f.amount_int = low ? ld.D_int[m] * op.bw_boost_int[m] : ld.D_int[m + 1];
+        f.period = a == 0 ? ((op.output || op.state) ? 1 : ld.c0) : ld.cyc_level[a - 1];
+        f.count = static_cast<double>(total_cycles / f.period);
+        f.words_count = op.stateful_output
+                            ? pb.total_output_elements / (f.amount * op.bw_boost[m + 1])
+                            : f.count;
+        const bool read = is_read(dir);
+        const double bw = static_cast<double>(read ? lvl.read_bw_bits : lvl.write_bw_bits);
+        const double mn = static_cast<double>(read ? lvl.min_read_bits : lvl.min_write_bits);
+        f.words =
+            std::ceil(f.amount * f.prec / mn) * (mn / bw) * f.words_count * op.unit_count[m + 1];
+        f.energy = f.words * (read ? lvl.read_energy_pJ : lvl.write_energy_pJ);
+        (node.offchip ? offchip_energy : memory_energy) += f.energy;
+      }
     }
   }
-  // Real transfer cycles per (operand, level, direction) for the loading phase.
-  std::array<std::array<std::array<double, 4>, kMaxLevels>, kMaxOps> real{};
-  std::array<std::array<std::array<bool, 4>, kMaxLevels>, kMaxOps> active{};
-
-  double memory_energy = 0, offchip_energy = 0;
-  if (detail) {
-    detail->operands.assign(nops, OperandCost{});
+  const double mac_energy = static_cast<double>(pb.layer.ops()) * pb.mac_energy_per_op_pJ;
+  res.energy_pJ = mac_energy + memory_energy + offchip_energy;
+  if (detail == nullptr && res.energy_pJ > energy_bound_pJ) {
+    // Cannot be chosen (latency only breaks exact energy ties): skip the latency model.
+    res.valid = true;
+    res.latency_cycles = res.latency_total2_cycles = std::numeric_limits<double>::infinity();
+    return res;
   }
-  // Double buffering: utilisation of each level by the tile, shared levels summed (O, W, I, V).
+
+  // ---- 4b. Double buffering: a level whose tile uses at most half of it (shared levels summed,
+  // operands in the order O, W, I, V) overlaps the next transfer with compute.
+  const auto tile_precision = [&](std::size_t o, std::size_t m) {
+    const double p = precision_for(pb.operands[o], Direction::ReadToHigh, lds[o], m);
+    return p == 0 ? static_cast<double>(pb.operands[o].bits) : p;
+  };
   std::array<double, 64> shared_util{};
+  std::array<std::array<double, kMaxLevels + 1>, kMaxOps> eff{};
   for (std::size_t o = 0; o < nops; ++o) {
     const OperandSetup& op = pb.operands[o];
     for (std::size_t m = 0; m < op.levels(); ++m) {
-      const MemNode& node = pb.nodes[static_cast<std::size_t>(op.nodes[m])];
-      const double bits = precision_for(op, Direction::ReadToHigh, lds[o], m) == 0
-                              ? op.bits
-                              : precision_for(op, Direction::ReadToHigh, lds[o], m);
-      const double eff = std::floor(lds[o].D[m + 1] * bits / lds[o].top_r[m + 1]) /
-                         static_cast<double>(node.level.size_bits);
-      if (node.shared_capacity) shared_util[static_cast<std::size_t>(op.nodes[m])] += eff;
+      const std::size_t ni = static_cast<std::size_t>(op.nodes[m]);
+      eff[o][m] = std::floor(lds[o].D[m + 1] * tile_precision(o, m) / lds[o].top_r[m + 1]) /
+                  static_cast<double>(pb.nodes[ni].level.size_bits);
+      if (pb.nodes[ni].shared_capacity) shared_util[ni] += eff[o][m];
     }
   }
   std::array<std::array<bool, kMaxLevels + 1>, kMaxOps> db{};
   for (std::size_t o = 0; o < nops; ++o) {
-    const OperandSetup& op = pb.operands[o];
-    db[o][0] = false;
-    for (std::size_t m = 0; m < op.levels(); ++m) {
-      const std::size_t ni = static_cast<std::size_t>(op.nodes[m]);
-      const MemNode& node = pb.nodes[ni];
-      const double bits = precision_for(op, Direction::ReadToHigh, lds[o], m) == 0
-                              ? op.bits
-                              : precision_for(op, Direction::ReadToHigh, lds[o], m);
-      const double eff = std::floor(lds[o].D[m + 1] * bits / lds[o].top_r[m + 1]) /
-                         static_cast<double>(node.level.size_bits);
-      bool flag;
-      if (node.shared_capacity) {
-        if (shared_util[ni] <= 0.5) {
+    for (std::size_t m = 0; m < pb.operands[o].levels(); ++m) {
+      const std::size_t ni = static_cast<std::size_t>(pb.operands[o].nodes[m]);
+      bool flag = eff[o][m] <= 0.5;
+      if (pb.nodes[ni].shared_capacity) {
+        flag = shared_util[ni] <= 0.5;
+        if (!flag && eff[o][m] <= 1 - shared_util[ni]) {
           flag = true;
-        } else if (eff <= 1 - shared_util[ni]) {
-          flag = true;
-          shared_util[ni] += eff;
-        } else {
-          flag = false;
+          shared_util[ni] += eff[o][m];
         }
-      } else {
-        flag = eff <= 0.5;
       }
       db[o][m + 1] = flag;
     }
   }
 
+  // ---- 4c. Transfer activities per memory port (real vs allowed cycles per period) ------------
+  auto& port_acts = scratch.port_activities;
+  std::array<std::size_t, 64> port_base{};
+  std::size_t total_ports = 0;
+  for (std::size_t i = 0; i < pb.nodes.size(); ++i) {
+    port_base[i] = total_ports;
+    total_ports += static_cast<std::size_t>(pb.nodes[i].port_count);
+  }
+  port_acts.resize(total_ports);
+  for (auto& v : port_acts)
+    v.clear();
+  std::array<std::array<std::array<double, 4>, kMaxLevels>, kMaxOps> real{};
+  std::array<std::array<std::array<bool, 4>, kMaxLevels>, kMaxOps> active{};
+  if (detail) detail->operands.assign(nops, OperandCost{});
   for (std::size_t o = 0; o < nops; ++o) {
     const OperandSetup& op = pb.operands[o];
     const LevelData& ld = lds[o];
@@ -404,102 +472,61 @@ OrderingResult evaluate_ordering(const NodeProblem& pb, const std::vector<Loop>&
     for (std::size_t m = 0; m < M; ++m) {
       const std::size_t ni = static_cast<std::size_t>(op.nodes[m]);
       const MemNode& node = pb.nodes[ni];
-      const hardware::MemoryLevel& lvl = node.level;
-      const bool top = m + 1 == M;
-      const auto cyc = [&](std::size_t a) -> std::uint64_t {
-        if (a == 0) return (op.output || op.state) ? 1 : ld.c0;
-        return ld.cyc_level[a - 1];
-      };
       double level_energy = 0;
       for (Direction dir : kAllDirections) {
+        const Flow& f = flows[o][m][static_cast<std::size_t>(dir)];
+        if (!f.used) continue;
         const bool low = dir == Direction::ReadToLow || dir == Direction::WriteFromLow;
         const std::size_t a = low ? m : m + 1;
-        bool used;
-        if (op.output) {
-          if (op.stateful_output) {
-            used = dir == Direction::WriteFromLow || dir == Direction::ReadToHigh;
-          } else {
-            used = dir == Direction::WriteFromLow || dir == Direction::ReadToHigh ||
-                   (dir == Direction::ReadToLow && ld.psum[m]) ||
-                   (dir == Direction::WriteFromHigh && ld.psum[m + 1]);
-          }
-        } else if (op.state) {
-          used = true;
-        } else {
-          used = dir == Direction::ReadToLow || dir == Direction::WriteFromHigh;
-        }
-        if (top && !low) used = false;  // filling/draining the top level is the scheduler's
-        if (!used) continue;
-        const double prec = precision_for(op, dir, ld, m);
-        if (prec == 0) continue;
-        const double amount = low ? ld.D[m] * op.bw_boost[m] : ld.D[m + 1];
-        const double amount_int = low ? ld.D_int[m] * op.bw_boost_int[m] : ld.D_int[m + 1];
-        const std::uint64_t period = cyc(a);
-        const double count = static_cast<double>(total_cycles / period);
         const bool read = is_read(dir);
-        const double bw = static_cast<double>(read ? lvl.read_bw_bits : lvl.write_bw_bits);
-        const double mn = static_cast<double>(read ? lvl.min_read_bits : lvl.min_write_bits);
-        double words_count = count;
-        if (op.stateful_output) {
-          words_count = pb.total_output_elements / (amount * op.bw_boost[m + 1]);
-        }
-        const double words =
-            std::ceil(amount * prec / mn) * (mn / bw) * words_count * op.unit_count[m + 1];
-        const double energy = words * (read ? lvl.read_energy_pJ : lvl.write_energy_pJ);
-        level_energy += energy;
-        // Latency: real vs allowed transfer cycles per period.
-        const double real_cycles = std::ceil(amount_int * prec / bw);
-        const double window = std::floor(static_cast<double>(period) / ld.top_ir[a]);
-        const double allowed = db[o][a] ? static_cast<double>(period) : window;
+        const double bw =
+            static_cast<double>(read ? node.level.read_bw_bits : node.level.write_bw_bits);
+        const double real_cycles = std::ceil(f.amount_int * f.prec / bw);
+        const double window = std::floor(static_cast<double>(f.period) / ld.top_ir[a]);
+        const double allowed = db[o][a] ? static_cast<double>(f.period) : window;
         real[o][m][static_cast<int>(dir)] = real_cycles;
-        active[o][m][static_cast<int>(dir)] = count != 0;
-        if (count != 0) {
+        active[o][m][static_cast<int>(dir)] = f.count != 0;
+        level_energy += f.energy;
+        if (f.count != 0) {
           double twin_real = real_cycles;
           if (op.output && pb.stateful) {
             if (dir == Direction::WriteFromLow && !ld.psum[m]) twin_real = 0;
             if (dir == Direction::ReadToHigh && !ld.psum[m + 1]) twin_real = 0;
           }
           Activity act;
-          act.period = period;
+          act.period = f.period;
           act.allowed = allowed;
-          act.count = count;
-          act.ss = (real_cycles - allowed) * (count - 1);
-          act.ss_twin = (twin_real - allowed) * (count - 1);
-          act.muw = allowed * (count - 1);
+          act.count = f.count;
+          act.ss = (real_cycles - allowed) * (f.count - 1);
+          act.ss_twin = (twin_real - allowed) * (f.count - 1);
+          act.muw = allowed * (f.count - 1);
           port_acts[port_base[ni] +
                     static_cast<std::size_t>(node.port_of_direction[static_cast<int>(dir)])]
               .push_back(act);
         }
         if (oc) {
           DirectionTraffic& t = oc->levels[m].traffic[static_cast<std::size_t>(dir)];
-          t.amount_elements = amount;
-          t.precision_bits = static_cast<std::uint32_t>(prec);
-          t.period_cycles = period;
-          t.period_count = words_count;
-          t.words = words;
-          t.energy_pJ = energy;
+          t.amount_elements = f.amount;
+          t.precision_bits = static_cast<std::uint32_t>(f.prec);
+          t.period_cycles = f.period;
+          t.period_count = f.words_count;
+          t.words = f.words;
+          t.energy_pJ = f.energy;
           t.real_cycles = real_cycles;
           t.allowed_cycles = allowed;
         }
       }
-      if (node.offchip) {
-        offchip_energy += level_energy;
-      } else {
-        memory_energy += level_energy;
-      }
       if (oc) {
         LevelCost& lc = oc->levels[m];
-        lc.memory = lvl.name;
+        lc.memory = node.level.name;
         lc.offchip = node.offchip;
         const std::size_t b = m == 0 ? 0 : cuts[o][m - 1];
         lc.temporal_loops.assign(ordering.begin() + static_cast<std::ptrdiff_t>(b),
                                  ordering.begin() + static_cast<std::ptrdiff_t>(cuts[o][m]));
         lc.spatial_loops.clear();
-        for (const auto& s : op.smap[m])
-          lc.spatial_loops.push_back(Loop{s.dim, s.factor_int});
-        lc.tile_bits = ld.D[m + 1] * (precision_for(op, Direction::ReadToHigh, ld, m) == 0
-                                          ? op.bits
-                                          : precision_for(op, Direction::ReadToHigh, ld, m));
+        for (const auto& sl : op.smap[m])
+          lc.spatial_loops.push_back(Loop{sl.dim, sl.factor_int});
+        lc.tile_bits = ld.D[m + 1] * tile_precision(o, m);
         lc.copies = op.unit_count[m + 1];
         lc.double_buffered = db[o][m + 1];
         lc.energy_pJ = level_energy;
@@ -537,7 +564,8 @@ OrderingResult evaluate_ordering(const NodeProblem& pb, const std::vector<Loop>&
   }
 
   auto phase = [&](bool loading) {
-    std::vector<std::array<double, 3>> parts;  // shared, half, individual per operand
+    std::array<std::array<double, 3>, 4> parts{};  // shared, half, individual per operand
+    std::size_t nparts = 0;
     for (std::size_t o = 0; o < nops; ++o) {
       const OperandSetup& op = pb.operands[o];
       const bool input_side = !op.output;  // W, I and V load; O and V offload
@@ -567,16 +595,14 @@ OrderingResult evaluate_ordering(const NodeProblem& pb, const std::vector<Loop>&
           part[1] = L;
         }
       }
-      parts.push_back(part);
+      parts[nparts++] = part;
     }
-    return combine_phase(parts);
+    return combine_phase(parts, nparts);
   };
   const double loading = phase(true);
   const double offloading = phase(false);
 
-  const double mac_energy = static_cast<double>(pb.layer.ops()) * pb.mac_energy_per_op_pJ;
   res.valid = true;
-  res.energy_pJ = mac_energy + memory_energy + offchip_energy;
   res.latency_cycles = static_cast<double>(total_cycles) + ss_comb + loading;
   res.latency_total2_cycles = res.latency_cycles + offloading;
   if (detail) {

@@ -19,6 +19,7 @@ namespace {
 // Distinct input indices touched by A outputs and B kernel taps along one axis:
 // A*B - max(0, B - s/g) * (A - d/g), g = gcd(s, d) (= (A-1)*s + (B-1)*d + 1 for dense windows).
 double extent(double A, double B, std::uint32_t s, std::uint32_t d) {
+  if (d == 1) return A * B - std::max(0.0, B - s) * (A - 1);  // gcd(s, 1) = 1: the usual case
   const double g = static_cast<double>(std::gcd(s, d));
   return A * B - std::max(0.0, B - s / g) * (A - d / g);
 }
@@ -152,6 +153,10 @@ NodeProblem build_problem(const workload::Layer& layer, const hardware::Core& co
   pb.relevance = relevance_table(layer);
   pb.stateful = layer.stateful();
   pb.spatial = spatial_mapping(layer, core);
+  for (const auto& u : pb.spatial) {
+    pb.fractional_unrolling =
+        pb.fractional_unrolling || u.factor != static_cast<double>(u.factor_int);
+  }
   pb.too_large = too_large;
   pb.total_in_y = layer.input_extent_y();
   pb.total_in_x = layer.input_extent_x();

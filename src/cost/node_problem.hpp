@@ -74,6 +74,7 @@ struct NodeProblem {
   RelevanceTable relevance{};
   bool stateful = false;
   std::vector<SpatialUnroll> spatial;
+  bool fractional_unrolling = false;   // some unrolling does not divide its loop
   std::vector<Loop> temporal;          // temporal loop sizes after the unrolling (ceil), sizes > 1
   std::vector<OperandSetup> operands;  // order: O, W, I, V (ZigZag's order for double buffering)
   std::vector<MemNode> nodes;          // allocation order: core levels innermost first, then DRAM

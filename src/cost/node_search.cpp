@@ -135,7 +135,9 @@ NodeCost search_node(const workload::Layer& node, const hardware::Core& core,
       if (!(first_t > last_red)) continue;
     }
     ++evaluated;
-    const auto r = detail::evaluate_ordering(pb, sorted, scratch, nullptr);
+    const auto r =
+        detail::evaluate_ordering(pb, sorted, scratch, nullptr,
+                                  found ? best_energy : std::numeric_limits<double>::infinity());
     if (!r.valid) continue;
     if (!found || r.energy_pJ < best_energy ||
         (r.energy_pJ == best_energy && r.latency_total2_cycles < best_latency2)) {
