@@ -352,7 +352,19 @@ INSTANTIATE_TEST_SUITE_P(
         UsageCase{"NoSubcommand", {}, "--help"},
         UsageCase{"UnknownFlag", {"inspect", kSewResnet, "--frobnicate"}, "--frobnicate"},
         UsageCase{"UnknownTopLevelFlag", {"--frobnicate", "inspect", kSewResnet}, "--frobnicate"},
-        UsageCase{"InspectWithoutWorkload", {"inspect"}, "workload"}),
+        UsageCase{"InspectWithoutWorkload", {"inspect"}, "workload"},
+        UsageCase{"ExplainUnknownLayer",
+                  {"explain", kSewResnet, "--hardware", kMetaProto1mb, "--layer", "99"},
+                  "no layer 99"},
+        UsageCase{"ExplainTimeTileNotADivisor",
+                  {"explain", kSewResnet, "--hardware", kMetaProto1mb, "--layer", "9",
+                   "--time-tile", "5"},
+                  "--time-tile"},
+        UsageCase{
+            "ExplainOxTileTooLarge",
+            {"explain", kSewResnet, "--hardware", kMetaProto1mb, "--layer", "9", "--ox-tile", "64"},
+            "--ox-tile"},
+        UsageCase{"ExplainWithoutHardware", {"explain", kSewResnet, "--layer", "9"}, "hardware"}),
     [](const testing::TestParamInfo<UsageCase>& info) { return info.param.name; });
 
 // ---------------------------------------------------------------------------------------------
@@ -479,3 +491,23 @@ TEST(CliGoodRun, EveryShippedWorkloadFileLoads) {
 }
 
 }  // namespace
+
+TEST(CliGoodRun, ExplainLayer9ReproducesTheReferenceNode) {
+  const RunResult r = run_stems(
+      {"explain", kSewResnet, "--hardware", kMetaProto1mb, "--layer", "9", "--json", "-"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  const json j = parse_json_stdout(r);
+  expect_relative_near(j["energy_pJ"].get<double>(), 62'448'762.88, 1e-9, "energy_pJ");
+  EXPECT_DOUBLE_EQ(j["latency_cycles"].get<double>(), 591'275.0);
+  EXPECT_EQ(j["operands"].size(), 4u);
+  EXPECT_TRUE(j["operands"][0]["levels"][0]["directions"].contains("wr_from_low"));
+}
+
+TEST(CliGoodRun, ExplainTextShowsLoopsAndAccessTable) {
+  const RunResult r = run_stems(
+      {"explain", kSewResnet, "--hardware", kMetaProto1mb, "--layer", "9", "--time-tile", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_TRUE(contains(r.out, "loop ordering (innermost first)")) << r;
+  EXPECT_TRUE(contains(r.out, "rd_to_low")) << r;
+  EXPECT_TRUE(contains(r.out, "38082.0 cycles")) << r;  // one timestep per node
+}
