@@ -18,13 +18,13 @@ constexpr std::size_t kMaxOps = 4;
 
 struct LevelData {
   // Per arch level a = 0..M (a = m+1 is memory level m).
-  std::array<double, kMaxLevels + 1> D{};      // tile elements, fractional unrolling
-  std::array<double, kMaxLevels + 1> D_int{};  // same, ceil'ed unrolling
-  std::array<double, kMaxLevels + 1> top_ir{};
-  std::array<double, kMaxLevels + 1> top_r{};
-  std::array<std::uint64_t, kMaxLevels> cyc_level{};  // product of loops at levels 0..m
-  std::array<bool, kMaxLevels + 1> psum{};            // O: partial sums held at level m
-  std::uint64_t c0 = 1;                               // MAC-level stationarity (inputs)
+  std::array<double, kMaxLevels + 1> D;      // tile elements, fractional unrolling
+  std::array<double, kMaxLevels + 1> D_int;  // same, ceil'ed unrolling
+  std::array<double, kMaxLevels + 1> top_ir;
+  std::array<double, kMaxLevels + 1> top_r;
+  std::array<std::uint64_t, kMaxLevels> cyc_level;  // product of loops at levels 0..m
+  std::array<bool, kMaxLevels + 1> psum;            // O: partial sums held at level m
+  std::uint64_t c0;                                 // MAC-level stationarity (inputs)
 };
 
 // Python's round(): half to even (the reference rounds tile sizes with it).
@@ -163,6 +163,10 @@ OrderingResult evaluate_ordering(const NodeProblem& pb, const std::vector<Loop>&
       prod[o][static_cast<std::size_t>(s.dim)] *= s.factor;
   }
   std::array<std::array<double, 64>, kMaxOps> slice_bits;
+  std::array<std::array<double, 64>, kMaxOps> slice_elements;
+  // Tile elements per level as allocated. The merge-down below only moves loops that are
+  // irrelevant to the operand, which leaves these sizes unchanged.
+  std::array<std::array<double, kMaxLevels + 1>, kMaxOps> tile_elements;
   std::array<std::size_t, kMaxOps> slice_count{};
   std::array<std::size_t, kMaxOps> slice_first{};
   for (const MemNode& node : pb.nodes) {
@@ -202,6 +206,7 @@ OrderingResult evaluate_ordering(const NodeProblem& pb, const std::vector<Loop>&
         }
         const double b = round_half_even(el) * bits;
         if (b > cap) break;
+        slice_elements[o][count] = round_half_even(el);
         slice_bits[o][count++] = b;
       }
       if (count == 0) return res;  // even the spatial tile does not fit
@@ -256,6 +261,7 @@ OrderingResult evaluate_ordering(const NodeProblem& pb, const std::vector<Loop>&
       const auto [oi, m] = node.users[u];
       const std::size_t o = static_cast<std::size_t>(oi);
       const std::size_t take = slice_first[o] + best[u];
+      tile_elements[o][static_cast<std::size_t>(m) + 1] = slice_elements[o][take];
       for (std::size_t i = next[o]; i < next[o] + take; ++i) {
         prod[o][static_cast<std::size_t>(ordering[i].dim)] *= ordering[i].size;
       }
@@ -285,7 +291,7 @@ OrderingResult evaluate_ordering(const NodeProblem& pb, const std::vector<Loop>&
   }
 
   // ---- 3. Per-operand level data ----------------------------------------------------------------
-  std::array<LevelData, kMaxOps> lds;
+  std::array<LevelData, kMaxOps> lds;  // not zero-filled: every entry read is written below
   std::uint64_t total_cycles = 1;
   for (const Loop& l : ordering)
     total_cycles *= l.size;
@@ -293,23 +299,22 @@ OrderingResult evaluate_ordering(const NodeProblem& pb, const std::vector<Loop>&
     const OperandSetup& op = pb.operands[o];
     LevelData& ld = lds[o];
     const std::size_t M = op.levels();
-    DimProducts p = unit_products(), pi = unit_products();
+    DimProducts pi = unit_products();
     ld.D[0] = ld.D_int[0] = 1;
+    ld.c0 = 1;
     ld.top_ir[0] = ld.top_r[0] = 1;
     std::uint64_t cyc = 1;
     std::size_t begin = 0;
     for (std::size_t m = 0; m < M; ++m) {
       const std::size_t end = cuts[o][m];
       for (std::size_t i = begin; i < end; ++i) {
-        p[static_cast<std::size_t>(ordering[i].dim)] *= ordering[i].size;
         pi[static_cast<std::size_t>(ordering[i].dim)] *= ordering[i].size;
         cyc *= ordering[i].size;
       }
       for (const auto& s : op.smap[m]) {
-        p[static_cast<std::size_t>(s.dim)] *= s.factor;
         pi[static_cast<std::size_t>(s.dim)] *= static_cast<double>(s.factor_int);
       }
-      ld.D[m + 1] = round_half_even(pb.elements(op, p));
+      ld.D[m + 1] = tile_elements[o][m + 1];
       ld.D_int[m + 1] =
           pb.fractional_unrolling ? round_half_even(pb.elements(op, pi)) : ld.D[m + 1];
       ld.cyc_level[m] = cyc;
