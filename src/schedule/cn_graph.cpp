@@ -1,0 +1,105 @@
+#include "stems/schedule/cn_graph.hpp"
+
+#include <algorithm>
+
+#include "stems/common/error.hpp"
+
+namespace stems::schedule {
+
+using workload::Dim;
+using workload::OpType;
+
+namespace {
+
+// Producer columns [lo, hi) that consumer columns [x0, x1) read.
+std::pair<std::uint64_t, std::uint64_t> input_columns(const workload::Layer& c,
+                                                      const workload::Layer& p, std::uint64_t x0,
+                                                      std::uint64_t x1) {
+  const std::uint64_t width = p.size(Dim::OX);
+  switch (c.op) {
+    case OpType::Conv2d:
+    case OpType::MaxPool:
+    case OpType::AvgPool:
+    case OpType::SumPool: {
+      const std::int64_t s = c.stride.x, pad = c.padding.x, d = c.dilation.x;
+      const std::int64_t f = static_cast<std::int64_t>(c.size(Dim::FX));
+      const std::int64_t lo = static_cast<std::int64_t>(x0) * s - pad;
+      const std::int64_t hi = (static_cast<std::int64_t>(x1) - 1) * s - pad + (f - 1) * d + 1;
+      return {static_cast<std::uint64_t>(std::max<std::int64_t>(lo, 0)),
+              static_cast<std::uint64_t>(
+                  std::clamp<std::int64_t>(hi, 0, static_cast<std::int64_t>(width)))};
+    }
+    case OpType::Add: return {x0, x1};
+    default: return {0, width};  // linear / flatten read everything
+  }
+}
+
+}  // namespace
+
+CnGraph build_cn_graph(const workload::Network& net, const Schedule& schedule) {
+  CnGraph g;
+  g.nodes_of_layer.resize(net.layer_count());
+  for (workload::Vertex v : net.topological_order()) {
+    const workload::Layer& l = net.layer(v);
+    const LayerTiling& tiling = schedule.layers[v];
+    const std::uint64_t T = l.size(Dim::T), OX = l.size(Dim::OX);
+    const std::uint64_t tt = std::min(tiling.time_tile, T);
+    const std::uint64_t xt = std::min(tiling.ox_tile, OX);
+    if (tt == 0 || T % tt != 0) {
+      throw InputError("schedule", "time tile " + std::to_string(tiling.time_tile) +
+                                       " does not divide T = " + std::to_string(T) + " of layer " +
+                                       std::to_string(l.id));
+    }
+    if (xt == 0 || OX % xt != 0) {
+      throw InputError("schedule", "spatial tile " + std::to_string(tiling.ox_tile) +
+                                       " does not divide OX = " + std::to_string(OX) +
+                                       " of layer " + std::to_string(l.id));
+    }
+    for (std::uint64_t ti = 0; ti < T / tt; ++ti) {
+      for (std::uint64_t xi = 0; xi < OX / xt; ++xi) {
+        ComputationNode n;
+        n.index = g.nodes.size();
+        n.layer = v;
+        n.t_index = ti;
+        n.x_index = xi;
+        n.t0 = ti * tt;
+        n.t1 = n.t0 + tt;
+        n.x0 = xi * xt;
+        n.x1 = n.x0 + xt;
+        n.fuse_group = tiling.fuse_group;
+        n.tile = l;
+        n.tile.set_size(Dim::T, tt);
+        n.tile.set_size(Dim::OX, xt);
+        if (!g.nodes_of_layer[v].empty()) n.preds.push_back(g.nodes_of_layer[v].back());
+        g.nodes_of_layer[v].push_back(n.index);
+        g.nodes.push_back(std::move(n));
+      }
+    }
+  }
+  // Inter-layer dependencies from overlapping index ranges.
+  for (auto& n : g.nodes) {
+    const workload::Layer& c = net.layer(n.layer);
+    for (const auto& [pv, edge] : net.producers(n.layer)) {
+      if (edge.recurrent) continue;  // the previous timestep's value: no same-step dependency
+      const workload::Layer& p = net.layer(pv);
+      const auto [lo, hi] = input_columns(c, p, n.x0, n.x1);
+      for (std::size_t pi : g.nodes_of_layer[pv]) {
+        const ComputationNode& pn = g.nodes[pi];
+        const bool time_overlap = pn.t0 < n.t1 && n.t0 < pn.t1;
+        const bool space_overlap = pn.x0 < hi && lo < pn.x1;
+        if (time_overlap && space_overlap) {
+          n.input_preds.push_back(pi);
+          n.input_operands.push_back(edge.operand);
+          if (std::find(n.preds.begin(), n.preds.end(), pi) == n.preds.end()) n.preds.push_back(pi);
+        }
+      }
+    }
+  }
+  for (auto& n : g.nodes) {
+    for (std::size_t p : n.preds) g.nodes[p].succs.push_back(n.index);
+    for (std::size_t p : n.input_preds) ++g.nodes[p].consumers;
+  }
+  return g;
+}
+
+}  // namespace stems::schedule

@@ -1,0 +1,73 @@
+#include "stems/schedule/schedule.hpp"
+
+#include "stems/common/error.hpp"
+
+namespace stems::schedule {
+
+std::string_view order_name(Order o) {
+  switch (o) {
+    case Order::LytGated: return "LYT_gated";
+    case Order::Memory: return "memory";
+    case Order::Latency: return "latency";
+  }
+  return "?";
+}
+
+std::string_view lifecycle_name(StateLifecycle l) {
+  return l == StateLifecycle::CarryOver ? "carry" : "reset";
+}
+
+namespace {
+void check_bits(const std::string& bits, int blocks, const std::string& flag) {
+  if (bits.size() != static_cast<std::size_t>(blocks)) {
+    throw InputError(flag, "'" + bits + "' has " + std::to_string(bits.size()) +
+                               " characters; the workload has " + std::to_string(blocks) +
+                               " blocks, so one character ('0' or '1') per block is expected");
+  }
+  for (std::size_t i = 0; i < bits.size(); ++i) {
+    if (bits[i] != '0' && bits[i] != '1') {
+      throw InputError(flag, "'" + bits + "': character " + std::to_string(i) + " is '" +
+                                 std::string(1, bits[i]) + "'; only '0' and '1' are allowed");
+    }
+  }
+}
+}  // namespace
+
+std::vector<int> fuse_groups(const std::string& time_bits, const std::string& depth_bits,
+                             bool fuse_barrier) {
+  std::vector<int> groups(time_bits.size(), 0);
+  if (!fuse_barrier) return groups;
+  int counter = 0;
+  char previous = 0;  // 'B' time-batched fused, 'S' time-sequential fused, 0 none
+  for (std::size_t b = 0; b < time_bits.size(); ++b) {
+    char kind = 0;
+    if (depth_bits[b] == '1') kind = time_bits[b] == '1' ? 'B' : 'S';
+    if (kind != 0 && previous != 0 && kind != previous) ++counter;
+    groups[b] = counter;
+    previous = kind;
+  }
+  return groups;
+}
+
+Schedule schedule_from_bits(const workload::Network& net, const std::string& time_bits,
+                            const std::string& depth_bits, bool fuse_barrier) {
+  check_bits(time_bits, net.block_count(), "--time-schedule");
+  check_bits(depth_bits, net.block_count(), "--depth-schedule");
+  Schedule s;
+  s.time_bits = time_bits;
+  s.depth_bits = depth_bits;
+  s.fuse_barrier = fuse_barrier;
+  const auto groups = fuse_groups(time_bits, depth_bits, fuse_barrier);
+  s.layers.resize(net.layer_count());
+  for (workload::Vertex v : net.topological_order()) {
+    const workload::Layer& l = net.layer(v);
+    const auto b = static_cast<std::size_t>(l.block);
+    LayerTiling& t = s.layers[v];
+    t.time_tile = time_bits[b] == '1' ? l.size(workload::Dim::T) : 1;
+    t.ox_tile = depth_bits[b] == '1' ? 1 : l.size(workload::Dim::OX);
+    t.fuse_group = groups[b];
+  }
+  return s;
+}
+
+}  // namespace stems::schedule
