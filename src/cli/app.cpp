@@ -14,6 +14,9 @@
 #include "stems/report/hardware_report.hpp"
 #include "stems/report/network_report.hpp"
 #include "stems/report/node_report.hpp"
+#include "stems/report/schedule_report.hpp"
+#include "stems/schedule/schedule_loader.hpp"
+#include "stems/schedule/scheduler.hpp"
 #include "stems/workload/state_schedule.hpp"
 #include "stems/workload/workload_loader.hpp"
 
@@ -40,6 +43,20 @@ struct ExplainOptions {
   std::uint64_t time_tile = 0;
   std::uint64_t ox_tile = 0;
   std::size_t lpf_limit = 6;
+  std::string json;
+};
+
+struct EvaluateOptions {
+  std::string workload;
+  std::string hardware;
+  std::string time_bits;
+  std::string depth_bits;
+  std::string state_schedule;
+  bool no_fuse_barrier = false;
+  std::string schedule_file;
+  std::string order;
+  std::string lifecycle;
+  std::string alignment;
   std::string json;
 };
 
@@ -112,6 +129,49 @@ int run_explain(const ExplainOptions& o, std::ostream& out) {
   return kExitOk;
 }
 
+int run_evaluate(const EvaluateOptions& o, std::ostream& out) {
+  const workload::Network net = load_network(o.workload, o.state_schedule);
+  const hardware::Accelerator acc = hardware::load_hardware_file(o.hardware);
+  schedule::Schedule s;
+  if (!o.schedule_file.empty()) {
+    if (!o.time_bits.empty() || !o.depth_bits.empty() || o.no_fuse_barrier) {
+      throw InputError("--schedule",
+                       "give either a schedule file or --time-schedule/"
+                       "--depth-schedule/--no-fuse-barrier, not both");
+    }
+    s = schedule::load_schedule_file(o.schedule_file, net);
+  } else {
+    const std::string all1(static_cast<std::size_t>(net.block_count()), '1');
+    const std::string all0(static_cast<std::size_t>(net.block_count()), '0');
+    s = schedule::schedule_from_bits(net, o.time_bits.empty() ? all1 : o.time_bits,
+                                     o.depth_bits.empty() ? all0 : o.depth_bits,
+                                     !o.no_fuse_barrier);
+  }
+  if (!o.order.empty()) {
+    const auto ord = schedule::parse_order(o.order);
+    if (!ord)
+      throw InputError("--order", "'" + o.order + "': expected LYT_gated, memory or latency");
+    s.order = *ord;
+  }
+  if (!o.lifecycle.empty()) {
+    const auto l = schedule::parse_lifecycle(o.lifecycle);
+    if (!l) throw InputError("--state-lifecycle", "'" + o.lifecycle + "': expected carry or reset");
+    s.lifecycle = *l;
+  }
+  if (!o.alignment.empty()) {
+    const auto a = schedule::parse_alignment(o.alignment);
+    if (!a) throw InputError("--alignment", "'" + o.alignment + "': expected padded or stems");
+    s.alignment = *a;
+  }
+  cost::NodeCostCache cache(acc);
+  const schedule::ScheduleResult r = schedule::evaluate_schedule(net, acc, s, cache);
+  if (!o.json.empty()) {
+    write_file_atomically(o.json, report::schedule_json(net, acc, s, r).dump(2) + "\n");
+  }
+  if (o.json != "-") out << report::schedule_text(net, acc, s, r);
+  return kExitOk;
+}
+
 int run_hardware(const HardwareOptions& o, std::ostream& out) {
   const hardware::Accelerator acc = hardware::load_hardware_file(o.hardware);
   if (!o.json.empty()) {
@@ -158,6 +218,33 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       ->check(CLI::Range(1, 12));
   explain_cmd->add_option("--json", explain.json, "also write JSON to FILE ('-': stdout only)");
 
+  EvaluateOptions evaluate;
+  auto* evaluate_cmd =
+      app.add_subcommand("evaluate",
+                         "Schedule a whole network on the accelerator and report energy, latency, "
+                         "off-chip traffic, state and peak on-chip memory with their breakdowns");
+  evaluate_cmd->add_option("--workload", evaluate.workload, "workload file (.toml)")->required();
+  evaluate_cmd->add_option("--hardware", evaluate.hardware, "hardware file (.toml)")->required();
+  evaluate_cmd->add_option("--time-schedule", evaluate.time_bits,
+                           "one character per block: 1 all timesteps in one node (time batched), "
+                           "0 one node per timestep (default: all 1)");
+  evaluate_cmd->add_option("--depth-schedule", evaluate.depth_bits,
+                           "one character per block: 1 one output column per node (fused), 0 "
+                           "whole feature map (default: all 0)");
+  evaluate_cmd->add_option("--state-schedule", evaluate.state_schedule,
+                           "one character per block: 1 keep neuron state, 0 drop it");
+  evaluate_cmd->add_flag("--no-fuse-barrier", evaluate.no_fuse_barrier,
+                         "do not separate time-batched and time-sequential fused runs");
+  evaluate_cmd->add_option("--schedule", evaluate.schedule_file,
+                           "schedule file (.toml): per-block/per-layer tiles and options");
+  evaluate_cmd->add_option("--order", evaluate.order,
+                           "node priority: LYT_gated (default), memory, latency");
+  evaluate_cmd->add_option("--state-lifecycle", evaluate.lifecycle,
+                           "carry (default: states start in DRAM and are written back) or reset");
+  evaluate_cmd->add_option("--alignment", evaluate.alignment,
+                           "tile dependencies: padded (default) or stems (no padding offset)");
+  evaluate_cmd->add_option("--json", evaluate.json, "also write JSON to FILE ('-': stdout only)");
+
   HardwareOptions hw;
   auto* hw_cmd = app.add_subcommand("hardware", "Show an accelerator description");
   hw_cmd->add_option("hardware", hw.hardware, "hardware file (.toml)")->required();
@@ -188,6 +275,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     if (inspect_cmd->parsed()) return run_inspect(inspect, out);
     if (hw_cmd->parsed()) return run_hardware(hw, out);
     if (explain_cmd->parsed()) return run_explain(explain, out);
+    if (evaluate_cmd->parsed()) return run_evaluate(evaluate, out);
   } catch (const InputError& e) {
     err << "stems: error: " << e.what() << "\n";
     return kExitInputError;

@@ -14,14 +14,17 @@ namespace {
 // Producer columns [lo, hi) that consumer columns [x0, x1) read.
 std::pair<std::uint64_t, std::uint64_t> input_columns(const workload::Layer& c,
                                                       const workload::Layer& p, std::uint64_t x0,
-                                                      std::uint64_t x1) {
+                                                      std::uint64_t x1, InputAlignment alignment) {
   const std::uint64_t width = p.size(Dim::OX);
   switch (c.op) {
     case OpType::Conv2d:
     case OpType::MaxPool:
     case OpType::AvgPool:
     case OpType::SumPool: {
-      const std::int64_t s = c.stride.x, pad = c.padding.x, d = c.dilation.x;
+      // Padded alignment: output column x reads input columns x*s - pad ... (the real geometry).
+      // STEMS alignment: no padding offset (STEMS does not model padding), x reads x*s ...
+      const std::int64_t s = c.stride.x, d = c.dilation.x;
+      const std::int64_t pad = alignment == InputAlignment::Padded ? c.padding.x : 0;
       const std::int64_t f = static_cast<std::int64_t>(c.size(Dim::FX));
       const std::int64_t lo = static_cast<std::int64_t>(x0) * s - pad;
       const std::int64_t hi = (static_cast<std::int64_t>(x1) - 1) * s - pad + (f - 1) * d + 1;
@@ -29,8 +32,10 @@ std::pair<std::uint64_t, std::uint64_t> input_columns(const workload::Layer& c,
               static_cast<std::uint64_t>(
                   std::clamp<std::int64_t>(hi, 0, static_cast<std::int64_t>(width)))};
     }
-    case OpType::Add: return {x0, x1};
-    default: return {0, width};  // linear / flatten read everything
+    case OpType::Add:
+      return {x0, x1};
+    default:
+      return {0, width};  // linear / flatten read everything
   }
 }
 
@@ -82,7 +87,7 @@ CnGraph build_cn_graph(const workload::Network& net, const Schedule& schedule) {
     for (const auto& [pv, edge] : net.producers(n.layer)) {
       if (edge.recurrent) continue;  // the previous timestep's value: no same-step dependency
       const workload::Layer& p = net.layer(pv);
-      const auto [lo, hi] = input_columns(c, p, n.x0, n.x1);
+      const auto [lo, hi] = input_columns(c, p, n.x0, n.x1, schedule.alignment);
       for (std::size_t pi : g.nodes_of_layer[pv]) {
         const ComputationNode& pn = g.nodes[pi];
         const bool time_overlap = pn.t0 < n.t1 && n.t0 < pn.t1;
@@ -96,8 +101,10 @@ CnGraph build_cn_graph(const workload::Network& net, const Schedule& schedule) {
     }
   }
   for (auto& n : g.nodes) {
-    for (std::size_t p : n.preds) g.nodes[p].succs.push_back(n.index);
-    for (std::size_t p : n.input_preds) ++g.nodes[p].consumers;
+    for (std::size_t p : n.preds)
+      g.nodes[p].succs.push_back(n.index);
+    for (std::size_t p : n.input_preds)
+      ++g.nodes[p].consumers;
   }
   return g;
 }

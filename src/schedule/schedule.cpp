@@ -6,11 +6,18 @@ namespace stems::schedule {
 
 std::string_view order_name(Order o) {
   switch (o) {
-    case Order::LytGated: return "LYT_gated";
-    case Order::Memory: return "memory";
-    case Order::Latency: return "latency";
+    case Order::LytGated:
+      return "LYT_gated";
+    case Order::Memory:
+      return "memory";
+    case Order::Latency:
+      return "latency";
   }
   return "?";
+}
+
+std::string_view alignment_name(InputAlignment a) {
+  return a == InputAlignment::Padded ? "padded" : "stems";
 }
 
 std::string_view lifecycle_name(StateLifecycle l) {

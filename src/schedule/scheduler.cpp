@@ -14,10 +14,14 @@ using workload::Dim;
 
 std::string_view transfer_kind_name(TransferKind k) {
   switch (k) {
-    case TransferKind::Fetch: return "fetch";
-    case TransferKind::StateWriteBack: return "state_write_back";
-    case TransferKind::Eviction: return "eviction";
-    case TransferKind::Sink: return "sink";
+    case TransferKind::Fetch:
+      return "fetch";
+    case TransferKind::StateWriteBack:
+      return "state_write_back";
+    case TransferKind::Eviction:
+      return "eviction";
+    case TransferKind::Sink:
+      return "sink";
   }
   return "?";
 }
@@ -32,9 +36,9 @@ struct Tensor {
   std::uint64_t bits = 0;
   std::int64_t remaining = 0;  // uses left (nodes of the layer, time tiles, consumers)
   bool on_chip = false;
-  bool in_dram = false;        // a valid copy is in DRAM
-  bool started = false;        // a state that was already created or loaded once
-  double ready = 0;            // when the current copy (on chip or in DRAM) is complete
+  bool in_dram = false;  // a valid copy is in DRAM
+  bool started = false;  // a state that was already created or loaded once
+  double ready = 0;      // when the current copy (on chip or in DRAM) is complete
   const char* operand = "O";
 };
 
@@ -102,8 +106,8 @@ class Simulator {
     charge(bucket, x.layer_id, x.operand, top_->name, sram_read_pJ(x.bits));
     charge(bucket, x.layer_id, x.operand, acc_.dram.name, dram_write_pJ(x.bits));
     out_.offchip_write_bits += x.bits;
-    const double end = link_transfer(x.bits, std::max(earliest, x.ready), kind, x.layer_id,
-                                     x.operand);
+    const double end =
+        link_transfer(x.bits, std::max(earliest, x.ready), kind, x.layer_id, x.operand);
     x.in_dram = true;
     x.ready = end;
     vacate(t, end);
@@ -147,8 +151,7 @@ class Simulator {
                const std::set<std::size_t>& protect) {
     Tensor& x = tensors_[t];
     make_room(x.bits, protect, earliest);
-    if (x.kind == TensorKind::State && schedule_.lifecycle == StateLifecycle::Reset &&
-        !x.started) {
+    if (x.kind == TensorKind::State && schedule_.lifecycle == StateLifecycle::Reset && !x.started) {
       x.started = true;  // a fresh state: zero-initialised on chip, nothing to load
       x.ready = earliest;
       occupy(t, earliest);
@@ -157,8 +160,7 @@ class Simulator {
     x.started = true;
     charge(out_.buckets.cn_offchip_memory_pJ, layer_id, operand, acc_.dram.name,
            dram_read_pJ(x.bits));
-    charge(out_.buckets.cn_offchip_memory_pJ, layer_id, operand, top_->name,
-           sram_write_pJ(x.bits));
+    charge(out_.buckets.cn_offchip_memory_pJ, layer_id, operand, top_->name, sram_write_pJ(x.bits));
     out_.offchip_read_bits += x.bits;
     const double end =
         link_transfer(x.bits, std::max(earliest, x.ready), TransferKind::Fetch, layer_id, operand);
@@ -262,8 +264,7 @@ void Simulator::run() {
           s.kind = TensorKind::State;
           s.layer_id = l.id;
           s.bits = n.tile.state_bits();
-          s.remaining = static_cast<std::int64_t>(
-              l.size(Dim::T) / schedule_.layers[v].time_tile);
+          s.remaining = static_cast<std::int64_t>(l.size(Dim::T) / schedule_.layers[v].time_tile);
           s.in_dram = schedule_.lifecycle == StateLifecycle::CarryOver;
           s.operand = "V";
           state_of[key] = new_tensor(s);
@@ -331,13 +332,13 @@ void Simulator::run() {
     const ComputationNode& n = g_.nodes[ni];
     const workload::Layer& l = net_.layer(n.layer);
     double start = core_free;
-    for (std::size_t p : n.preds) start = std::max(start, end_of[p]);
+    for (std::size_t p : n.preds)
+      start = std::max(start, end_of[p]);
 
     // The node's cost (the capacity check sees the bits its producers deliver).
     cost::OperandBits bits;
     for (std::size_t k = 0; k < n.input_preds.size(); ++k) {
-      const auto mem =
-          n.input_operands[k] == workload::Operand::X ? MemOperand::W : MemOperand::I;
+      const auto mem = n.input_operands[k] == workload::Operand::X ? MemOperand::W : MemOperand::I;
       auto& slot = bits[static_cast<std::size_t>(mem)];
       slot = slot.value_or(0) + tensors_[output_of[n.input_preds[k]]].bits;
     }
@@ -355,16 +356,17 @@ void Simulator::run() {
       needed.emplace_back(state_of.at({n.layer, n.x_index}), "V");
     }
     for (std::size_t k = 0; k < n.input_preds.size(); ++k) {
-      const auto mem =
-          n.input_operands[k] == workload::Operand::X ? MemOperand::W : MemOperand::I;
+      const auto mem = n.input_operands[k] == workload::Operand::X ? MemOperand::W : MemOperand::I;
       if (!too_large(mem)) {
         needed.emplace_back(output_of[n.input_preds[k]],
                             std::string(workload::operand_name(n.input_operands[k])));
       }
     }
-    if (input_of[ni] != SIZE_MAX && !too_large(MemOperand::I)) needed.emplace_back(input_of[ni], "I");
+    if (input_of[ni] != SIZE_MAX && !too_large(MemOperand::I))
+      needed.emplace_back(input_of[ni], "I");
     std::set<std::size_t> protect;
-    for (const auto& [t, label] : needed) protect.insert(t);
+    for (const auto& [t, label] : needed)
+      protect.insert(t);
 
     // A node with too-large operands works from DRAM: flush the buffer first (write back what
     // DRAM lacks), keeping only this node's own on-chip inputs.
@@ -422,10 +424,10 @@ void Simulator::run() {
           out_.offchip_read_bits += static_cast<std::uint64_t>(std::llround(
               (tr[size_t(Direction::ReadToLow)].words + tr[size_t(Direction::ReadToHigh)].words) *
               double(acc_.dram.read_bw_bits)));
-          out_.offchip_write_bits += static_cast<std::uint64_t>(std::llround(
-              (tr[size_t(Direction::WriteFromLow)].words +
-               tr[size_t(Direction::WriteFromHigh)].words) *
-              double(acc_.dram.write_bw_bits)));
+          out_.offchip_write_bits +=
+              static_cast<std::uint64_t>(std::llround((tr[size_t(Direction::WriteFromLow)].words +
+                                                       tr[size_t(Direction::WriteFromHigh)].words) *
+                                                      double(acc_.dram.write_bw_bits)));
         } else {
           charge(out_.buckets.cn_onchip_pJ, l.id, oc.layer_operand, lvl.memory, lvl.energy_pJ);
         }
@@ -446,11 +448,13 @@ void Simulator::run() {
     rec.start_cycle = start;
     rec.end_cycle = end;
     rec.energy_pJ = cost->energy_pJ;
-    for (auto m : cost->too_large) rec.too_large.emplace_back(hardware::mem_operand_name(m));
+    for (auto m : cost->too_large)
+      rec.too_large.emplace_back(hardware::mem_operand_name(m));
     out_.nodes.push_back(std::move(rec));
 
     // Uses are done: weights, states and inputs may leave; sink outputs go to DRAM.
-    for (const auto& [t, label] : needed) release(t, end);
+    for (const auto& [t, label] : needed)
+      release(t, end);
     for (std::size_t k = 0; k < n.input_preds.size(); ++k) {
       const std::size_t t = output_of[n.input_preds[k]];
       if (std::find_if(needed.begin(), needed.end(), [&](const auto& e) { return e.first == t; }) ==
@@ -458,8 +462,10 @@ void Simulator::run() {
         release(t, end);  // read from DRAM by a too-large operand: still one use less
       }
     }
-    if (l.stateful() && too_large(MemOperand::V)) --tensors_[state_of.at({n.layer, n.x_index})].remaining;
-    if (weight_of[n.layer] != SIZE_MAX && too_large(MemOperand::W)) release(weight_of[n.layer], end);
+    if (l.stateful() && too_large(MemOperand::V))
+      --tensors_[state_of.at({n.layer, n.x_index})].remaining;
+    if (weight_of[n.layer] != SIZE_MAX && too_large(MemOperand::W))
+      release(weight_of[n.layer], end);
     if (net_.is_sink(n.layer)) {
       if (out.on_chip) {
         write_back(out_t, TransferKind::Sink, end);
@@ -474,14 +480,16 @@ void Simulator::run() {
     for (std::size_t s : n.succs) {
       if (--missing[s] == 0) {
         double r = 0;
-        for (std::size_t p : g_.nodes[s].preds) r = std::max(r, end_of[p]);
+        for (std::size_t p : g_.nodes[s].preds)
+          r = std::max(r, end_of[p]);
         ready.insert(key_of(g_.nodes[s], r));
       }
     }
   }
 
   out_.latency_cycles = std::max(core_free, link_free_);
-  for (workload::Vertex v : net_.topological_order()) out_.layers.push_back(layers[v]);
+  for (workload::Vertex v : net_.topological_order())
+    out_.layers.push_back(layers[v]);
   for (const auto& [key, pJ] : out_.breakdown) {
     const std::string& component = std::get<2>(key);
     if (component == acc_.dram.name) {

@@ -22,12 +22,12 @@ struct ComputationNode {
   std::uint64_t t0 = 0, t1 = 0;            // timesteps [t0, t1)
   std::uint64_t x0 = 0, x1 = 0;            // output columns [x0, x1)
   int fuse_group = 0;
-  workload::Layer tile;                    // the layer restricted to this node
-  std::vector<std::size_t> preds;          // all predecessors (intra-layer chain first)
-  std::vector<std::size_t> input_preds;    // producer nodes this node reads data from
+  workload::Layer tile;                           // the layer restricted to this node
+  std::vector<std::size_t> preds;                 // all predecessors (intra-layer chain first)
+  std::vector<std::size_t> input_preds;           // producer nodes this node reads data from
   std::vector<workload::Operand> input_operands;  // operand fed by each input_pred
   std::vector<std::size_t> succs;
-  std::size_t consumers = 0;               // nodes that read this node's output
+  std::size_t consumers = 0;  // nodes that read this node's output
 };
 
 struct CnGraph {

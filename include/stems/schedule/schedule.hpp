@@ -25,6 +25,13 @@ enum class StateLifecycle : std::uint8_t {
 };
 std::string_view lifecycle_name(StateLifecycle l);  // "carry", "reset"
 
+// How a node's output columns map to the producer columns it reads. Padded: with the layer's
+// padding, as the network computes (column x of a 3x3 stride-1 conv reads x-1 .. x+1). STEMS:
+// without padding offset (x reads x .. x+2; the reference does not model padding), which changes
+// dependencies between fused tiles and so the on-chip occupancy, never the per-node costs.
+enum class InputAlignment : std::uint8_t { Padded, Stems };
+std::string_view alignment_name(InputAlignment a);  // "padded", "stems"
+
 struct LayerTiling {
   std::uint64_t time_tile = 1;  // timesteps per node: a divisor of T
   std::uint64_t ox_tile = 1;    // output columns per node: a divisor of OX
@@ -35,7 +42,8 @@ struct Schedule {
   std::vector<LayerTiling> layers;  // indexed by vertex
   Order order = Order::LytGated;
   StateLifecycle lifecycle = StateLifecycle::CarryOver;
-  std::string time_bits;   // as given (for reports); empty when built per layer
+  InputAlignment alignment = InputAlignment::Padded;
+  std::string time_bits;  // as given (for reports); empty when built per layer
   std::string depth_bits;
   bool fuse_barrier = true;
 };

@@ -22,12 +22,12 @@ namespace stems::schedule {
 
 // Energy buckets of the reference (stems_model.md 7.3), in pJ.
 struct EnergyBuckets {
-  double cn_onchip_pJ = 0;            // node MAC + on-chip memory energy
-  double cn_offchip_memory_pJ = 0;    // DRAM level of too-large operands, fetches, state write-backs
+  double cn_onchip_pJ = 0;          // node MAC + on-chip memory energy
+  double cn_offchip_memory_pJ = 0;  // DRAM level of too-large operands, fetches, state write-backs
   double cn_offchip_link_pJ = 0;
-  double eviction_memory_pJ = 0;      // write-backs forced by evictions and flushes
+  double eviction_memory_pJ = 0;  // write-backs forced by evictions and flushes
   double eviction_link_pJ = 0;
-  double sink_memory_pJ = 0;          // final outputs written to DRAM
+  double sink_memory_pJ = 0;  // final outputs written to DRAM
   double sink_link_pJ = 0;
   double core_to_core_memory_pJ = 0;
   double core_to_core_link_pJ = 0;
@@ -44,7 +44,7 @@ struct LayerResult {
   int block = 0;
   bool stateful = false;
   std::size_t nodes = 0;
-  double onchip_energy_pJ = 0;   // MAC + on-chip memory of its nodes
+  double onchip_energy_pJ = 0;  // MAC + on-chip memory of its nodes
   double mac_energy_pJ = 0;
   double offchip_energy_pJ = 0;  // DRAM energy attributed to the layer (node + transfers)
   double latency_cycles = 0;     // sum of its nodes' runtimes

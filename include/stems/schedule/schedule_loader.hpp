@@ -1,0 +1,20 @@
+#pragma once
+// Schedule files (`--schedule FILE.toml`, format in configs/README.md): STEMS's per-block bit
+// strings and/or per-block and per-layer time tiles, spatial tiles and fuse groups, plus the
+// scheduler options.
+
+#include <string>
+
+#include "stems/config/document.hpp"
+#include "stems/schedule/schedule.hpp"
+
+namespace stems::schedule {
+
+std::optional<Order> parse_order(std::string_view name);
+std::optional<StateLifecycle> parse_lifecycle(std::string_view name);
+std::optional<InputAlignment> parse_alignment(std::string_view name);
+
+Schedule load_schedule_file(const std::string& path, const workload::Network& net);
+Schedule load_schedule(const config::Document& doc, const workload::Network& net);
+
+}  // namespace stems::schedule

@@ -1,0 +1,132 @@
+#include "stems/schedule/schedule_loader.hpp"
+
+#include "stems/common/error.hpp"
+
+namespace stems::schedule {
+
+using config::TableReader;
+using workload::Dim;
+
+std::optional<Order> parse_order(std::string_view name) {
+  for (Order o : {Order::LytGated, Order::Memory, Order::Latency}) {
+    if (order_name(o) == name) return o;
+  }
+  return std::nullopt;
+}
+
+std::optional<StateLifecycle> parse_lifecycle(std::string_view name) {
+  for (StateLifecycle l : {StateLifecycle::CarryOver, StateLifecycle::Reset}) {
+    if (lifecycle_name(l) == name) return l;
+  }
+  return std::nullopt;
+}
+
+std::optional<InputAlignment> parse_alignment(std::string_view name) {
+  for (InputAlignment a : {InputAlignment::Padded, InputAlignment::Stems}) {
+    if (alignment_name(a) == name) return a;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+// Applies a tile request to one layer: a request larger than the loop takes the whole loop (as
+// STEMS does for small layers of a fused block); otherwise it must divide the loop.
+void apply_tile(const TableReader& r, const char* key, std::uint64_t request,
+                const workload::Layer& l, Dim d, std::uint64_t& target) {
+  const std::uint64_t size = l.size(d);
+  const std::uint64_t tile = std::min(request, size);
+  if (size % tile != 0) {
+    r.fail(key, std::to_string(request) + " does not divide " + std::string(workload::dim_name(d)) +
+                    " = " + std::to_string(size) + " of layer " + std::to_string(l.id));
+  }
+  target = tile;
+}
+
+}  // namespace
+
+Schedule load_schedule(const config::Document& doc, const workload::Network& net) {
+  const TableReader root(doc, doc.root, "");
+  const TableReader s = root.table("schedule");
+  const std::string time_bits =
+      s.string_or("time_schedule", std::string(static_cast<std::size_t>(net.block_count()), '1'));
+  const std::string depth_bits =
+      s.string_or("depth_schedule", std::string(static_cast<std::size_t>(net.block_count()), '0'));
+  const bool barrier = s.boolean_or("fuse_barrier", true);
+  Schedule out;
+  try {
+    out = schedule_from_bits(net, time_bits, depth_bits, barrier);
+  } catch (const InputError& e) {
+    s.fail(e.where() == "--time-schedule" ? "time_schedule" : "depth_schedule", e.message());
+  }
+  if (s.has("order")) {
+    const auto o = parse_order(s.string("order"));
+    if (!o) s.fail("order", "expected LYT_gated, memory or latency");
+    out.order = *o;
+  }
+  if (s.has("state_lifecycle")) {
+    const auto l = parse_lifecycle(s.string("state_lifecycle"));
+    if (!l) s.fail("state_lifecycle", "expected carry or reset");
+    out.lifecycle = *l;
+  }
+  if (s.has("alignment")) {
+    const auto a = parse_alignment(s.string("alignment"));
+    if (!a) s.fail("alignment", "expected padded or stems");
+    out.alignment = *a;
+  }
+  s.finish();
+
+  auto apply = [&](const TableReader& r, workload::Vertex v) {
+    const workload::Layer& l = net.layer(v);
+    LayerTiling& t = out.layers[v];
+    if (r.has("time_tile"))
+      apply_tile(r, "time_tile", r.positive("time_tile"), l, Dim::T, t.time_tile);
+    if (r.has("ox_tile")) apply_tile(r, "ox_tile", r.positive("ox_tile"), l, Dim::OX, t.ox_tile);
+    if (r.has("fuse_group")) {
+      const auto g = r.integer("fuse_group");
+      if (g < 0) r.fail("fuse_group", "expected a non-negative integer");
+      t.fuse_group = static_cast<int>(g);
+    }
+  };
+  if (root.has("block")) {
+    for (const TableReader& b : root.table_array("block")) {
+      const std::int64_t id = b.integer("id");
+      if (id < 0 || id >= net.block_count()) {
+        b.fail("id", "no block " + std::to_string(id) + " (the workload has " +
+                         std::to_string(net.block_count()) + ")");
+      }
+      for (workload::Vertex v : net.topological_order()) {
+        if (net.layer(v).block == id) apply(b, v);
+      }
+      b.accept("time_tile");
+      b.accept("ox_tile");
+      b.accept("fuse_group");
+      b.finish();
+    }
+  } else {
+    root.accept("block");
+  }
+  if (root.has("layer")) {
+    for (const TableReader& l : root.table_array("layer")) {
+      const std::int64_t id = l.integer("id");
+      if (id < 0 || !net.has_layer(static_cast<int>(id))) {
+        l.fail("id", "no layer " + std::to_string(id) + " in workload '" + net.name() + "'");
+      }
+      apply(l, net.vertex(static_cast<int>(id)));
+      l.accept("time_tile");
+      l.accept("ox_tile");
+      l.accept("fuse_group");
+      l.finish();
+    }
+  } else {
+    root.accept("layer");
+  }
+  root.finish();
+  return out;
+}
+
+Schedule load_schedule_file(const std::string& path, const workload::Network& net) {
+  return load_schedule(config::parse_toml_file(path), net);
+}
+
+}  // namespace stems::schedule
