@@ -626,6 +626,7 @@ OrderingResult evaluate_ordering(const NodeProblem& pb, const std::vector<Loop>&
     detail->spatial = pb.spatial;
     detail->ordering = ordering;
     detail->too_large = pb.too_large;
+    detail->too_large_escalated = false;
   }
   return res;
 }

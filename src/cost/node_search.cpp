@@ -104,59 +104,95 @@ NodeCost search_node(const workload::Layer& node, const hardware::Core& core,
     NodeCost c;  // a flatten only renames indices: no compute, no data movement
     return c;
   }
-  const auto too_large = too_large_operands(node, core, bits);
+  // Searches all orderings for a given set of too-large operands; false if none fits.
   detail::NodeProblem pb;
-  try {
-    pb = detail::build_problem(node, core, dram, too_large);
-  } catch (const std::invalid_argument& e) {
-    throw InputError(where(node, core), e.what());
-  }
-  const std::vector<Loop> factors = lpf_factors(pb.temporal, options.lpf_limit);
-
   detail::Scratch scratch;
   std::vector<Loop> best;
-  double best_energy = std::numeric_limits<double>::infinity();
-  double best_latency2 = std::numeric_limits<double>::infinity();
-  bool found = false;
   std::uint64_t evaluated = 0;
-  std::vector<Loop> sorted = factors;
-  std::sort(sorted.begin(), sorted.end());
-  do {
-    if (pb.stateful) {
-      // Causality (STEMS's LOMA rule): the first T factor must sit above the last reduction
-      // factor; as in STEMS, with no reduction factor T may not be the innermost loop.
-      std::size_t first_t = std::numeric_limits<std::size_t>::max(), last_red = 0;
-      for (std::size_t i = 0; i < sorted.size(); ++i) {
-        if (sorted[i].dim == Dim::T && first_t == std::numeric_limits<std::size_t>::max()) {
-          first_t = i;
+  auto attempt = [&](const std::vector<MemOperand>& too_large) -> bool {
+    try {
+      pb = detail::build_problem(node, core, dram, too_large);
+    } catch (const std::invalid_argument& e) {
+      throw InputError(where(node, core), e.what());
+    }
+    std::vector<Loop> sorted = lpf_factors(pb.temporal, options.lpf_limit);
+    std::sort(sorted.begin(), sorted.end());
+    double best_energy = std::numeric_limits<double>::infinity();
+    double best_latency2 = std::numeric_limits<double>::infinity();
+    bool found = false;
+    do {
+      if (pb.stateful) {
+        // Causality (STEMS's LOMA rule): the first T factor must sit above the last reduction
+        // factor; as in STEMS, with no reduction factor T may not be the innermost loop.
+        std::size_t first_t = std::numeric_limits<std::size_t>::max(), last_red = 0;
+        for (std::size_t i = 0; i < sorted.size(); ++i) {
+          if (sorted[i].dim == Dim::T && first_t == std::numeric_limits<std::size_t>::max()) {
+            first_t = i;
+          }
+          if (is_reduction(pb, sorted[i].dim)) last_red = i;
         }
-        if (is_reduction(pb, sorted[i].dim)) last_red = i;
+        if (!(first_t > last_red)) continue;
       }
-      if (!(first_t > last_red)) continue;
-    }
-    ++evaluated;
-    const auto r =
-        detail::evaluate_ordering(pb, sorted, scratch, nullptr,
-                                  found ? best_energy : std::numeric_limits<double>::infinity());
-    if (!r.valid) continue;
-    if (!found || r.energy_pJ < best_energy ||
-        (r.energy_pJ == best_energy && r.latency_total2_cycles < best_latency2)) {
-      best_energy = r.energy_pJ;
-      best_latency2 = r.latency_total2_cycles;
-      best = sorted;
-      found = true;
-    }
-  } while (std::next_permutation(sorted.begin(), sorted.end()));
+      ++evaluated;
+      const auto r =
+          detail::evaluate_ordering(pb, sorted, scratch, nullptr,
+                                    found ? best_energy : std::numeric_limits<double>::infinity());
+      if (!r.valid) continue;
+      if (!found || r.energy_pJ < best_energy ||
+          (r.energy_pJ == best_energy && r.latency_total2_cycles < best_latency2)) {
+        best_energy = r.energy_pJ;
+        best_latency2 = r.latency_total2_cycles;
+        best = sorted;
+        found = true;
+      }
+    } while (std::next_permutation(sorted.begin(), sorted.end()));
+    return found;
+  };
 
+  std::vector<MemOperand> too_large = too_large_operands(node, core, bits);
+  bool found = attempt(too_large);
+  bool escalated = false;
+  if (!found) {
+    // The reference's capacity check counts a variable input as the bits its producers deliver,
+    // which for a fused tile lacks the halo the loop nest actually reads. When that leaves no
+    // feasible loop nest, check again with the node's own input tile and, failing that, move
+    // the largest remaining on-chip operand off-chip until a loop nest fits.
+    OperandBits own = bits;
+    for (auto& b : own)
+      b.reset();
+    auto retry = too_large_operands(node, core, own);
+    for (MemOperand m : too_large) {
+      if (std::find(retry.begin(), retry.end(), m) == retry.end()) retry.push_back(m);
+    }
+    if (retry != too_large) {
+      too_large = retry;
+      escalated = true;
+      found = attempt(too_large);
+    }
+    const auto ops = detail::node_operands(node);
+    while (!found) {
+      const detail::OperandSetup* largest = nullptr;
+      for (const auto& op : ops) {
+        if (std::find(too_large.begin(), too_large.end(), op.mem) != too_large.end()) continue;
+        if (!core.top_level(op.mem) || op.bits == 0) continue;
+        if (!largest || op.bits > largest->bits) largest = &op;  // wider elements first
+      }
+      if (!largest) break;
+      too_large.push_back(largest->mem);
+      escalated = true;
+      found = attempt(too_large);
+    }
+  }
   if (!found) {
     throw InputError(where(node, core),
                      "no loop ordering fits the memory hierarchy (" + std::to_string(evaluated) +
-                         " orderings tried): a level is too small for the spatially unrolled "
-                         "tile, or the top levels cannot hold the operands");
+                         " orderings tried, even with every operand's top level in DRAM): a "
+                         "level is too small for the spatially unrolled tile");
   }
   NodeCost cost;
   detail::evaluate_ordering(pb, best, scratch, &cost);
   cost.orderings_evaluated = evaluated;
+  cost.too_large_escalated = escalated;
   return cost;
 }
 

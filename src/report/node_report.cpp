@@ -72,6 +72,7 @@ Json node_cost_json(const workload::Layer& node, const cost::NodeCost& c) {
   for (auto o : c.too_large)
     tl.push_back(std::string(hardware::mem_operand_name(o)));
   j["too_large"] = tl;
+  j["too_large_escalated"] = c.too_large_escalated;
   Json ops = Json::array();
   for (const auto& o : c.operands) {
     Json oj;

@@ -93,6 +93,9 @@ struct NodeCost {
   std::vector<Loop> ordering;         // the chosen LOMA ordering, innermost first
   std::vector<OperandCost> operands;  // O, W, I, V (those the node has)
   std::vector<MemOperand> too_large;  // operands given DRAM as an extra top level
+  // True when the reference's capacity check left no feasible loop nest and more operands were
+  // moved off-chip (see search_node).
+  bool too_large_escalated = false;
   std::uint64_t orderings_evaluated = 0;
   double onchip_energy_pJ() const { return mac_energy_pJ + onchip_memory_energy_pJ; }
 };
