@@ -198,6 +198,7 @@ struct BadFile {
   fs::path path;
   std::string test_name;  // [A-Za-z0-9_] only, unique
   bool is_hardware = false;
+  bool is_schedule = false;  // schedule_*: run through `evaluate --schedule` on sew_resnet_7b
 };
 
 void PrintTo(const BadFile& f, std::ostream* os) {
@@ -214,7 +215,7 @@ std::string sanitize(const std::string& s) {
 }
 
 // Every regular file in tests/data/bad/, sorted by name. Files named hardware_* are accelerator
-// descriptions; everything else is a workload.
+// descriptions, schedule_* schedule files (for sew_resnet_7b); everything else is a workload.
 std::vector<BadFile> list_bad_files(bool hardware_only = false) {
   std::vector<fs::path> paths;
   std::error_code ec;
@@ -228,6 +229,7 @@ std::vector<BadFile> list_bad_files(bool hardware_only = false) {
     BadFile f;
     f.path = p;
     f.is_hardware = p.filename().string().rfind("hardware_", 0) == 0;
+    f.is_schedule = p.filename().string().rfind("schedule_", 0) == 0;
     if (hardware_only && !f.is_hardware) continue;
     std::string name = sanitize(p.stem().string());
     for (int i = 2; names.count(name) != 0; ++i)
@@ -267,7 +269,10 @@ TEST_P(CliBadInputFile, IsRejectedWithOneErrorNamingTheFileAndExitCode2) {
   TempDir out_dir;
   const std::string json_out = (out_dir.path() / "out.json").string();
   const RunResult r =
-      run_stems({f.is_hardware ? "hardware" : "inspect", f.path.string(), "--json", json_out});
+      f.is_schedule ? run_stems({"evaluate", "--workload", kSewResnet, "--hardware", kMetaProto1mb,
+                                 "--schedule", f.path.string(), "--json", json_out})
+                    : run_stems({f.is_hardware ? "hardware" : "inspect", f.path.string(), "--json",
+                                 json_out});
   expect_rejected(r, f.path.string(), out_dir);
 }
 
@@ -364,7 +369,28 @@ INSTANTIATE_TEST_SUITE_P(
             "ExplainOxTileTooLarge",
             {"explain", kSewResnet, "--hardware", kMetaProto1mb, "--layer", "9", "--ox-tile", "64"},
             "--ox-tile"},
-        UsageCase{"ExplainWithoutHardware", {"explain", kSewResnet, "--layer", "9"}, "hardware"}),
+        UsageCase{"ExplainWithoutHardware", {"explain", kSewResnet, "--layer", "9"}, "hardware"},
+        UsageCase{"EvaluateTimeScheduleWrongLength",
+                  {"evaluate", "--workload", kSewResnet, "--hardware", kMetaProto1mb,
+                   "--time-schedule", "111"},
+                  "--time-schedule"},
+        UsageCase{"EvaluateDepthScheduleBadCharacter",
+                  {"evaluate", "--workload", kSewResnet, "--hardware", kMetaProto1mb,
+                   "--depth-schedule", "00000z0"},
+                  "'z'"},
+        UsageCase{"EvaluateUnknownOrder",
+                  {"evaluate", "--workload", kSewResnet, "--hardware", kMetaProto1mb, "--order",
+                   "fastest"},
+                  "--order"},
+        UsageCase{"EvaluateScheduleFileAndBitsTogether",
+                  {"evaluate", "--workload", kSewResnet, "--hardware", kMetaProto1mb, "--schedule",
+                   (kConfigs / "schedules" / "sew_partial_time_batching.toml").string(),
+                   "--time-schedule", "1111111"},
+                  "--schedule"},
+        UsageCase{"EvaluateMissingScheduleFile",
+                  {"evaluate", "--workload", kSewResnet, "--hardware", kMetaProto1mb, "--schedule",
+                   (kTestData / "no_such_schedule.toml").string()},
+                  "no_such_schedule.toml"}),
     [](const testing::TestParamInfo<UsageCase>& info) { return info.param.name; });
 
 // ---------------------------------------------------------------------------------------------
@@ -510,4 +536,55 @@ TEST(CliGoodRun, ExplainTextShowsLoopsAndAccessTable) {
   EXPECT_TRUE(contains(r.out, "loop ordering (innermost first)")) << r;
   EXPECT_TRUE(contains(r.out, "rd_to_low")) << r;
   EXPECT_TRUE(contains(r.out, "38082.0 cycles")) << r;  // one timestep per node
+}
+
+TEST(CliGoodRun, EvaluateJsonHasTheContractKeysAndReferenceOffChipEnergy) {
+  TempDir dir;
+  const std::string out = (dir.path() / "tbf.json").string();
+  const RunResult r =
+      run_stems({"evaluate", "--workload", kSewResnet, "--hardware", kMetaProto1mb,
+                 "--time-schedule", "1111111", "--depth-schedule", "1111111", "--json", out});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_TRUE(contains(r.out, "energy")) << r;
+  std::ifstream in(out);
+  const json j = json::parse(in);
+  for (const char* key : {"energy_pJ", "latency_cycles", "offchip", "mac_energy_pJ", "state_bits",
+                          "peak_onchip_bits", "buckets", "layers", "breakdown", "nodes"}) {
+    EXPECT_TRUE(j.contains(key)) << key;
+  }
+  for (const char* key : {"read_bits", "write_bits", "energy_pJ"}) {
+    EXPECT_TRUE(j["offchip"].contains(key)) << key;
+  }
+  for (const char* key : {"id", "name", "block", "stateful", "onchip_energy_pJ", "mac_energy_pJ",
+                          "offchip_energy_pJ", "latency_cycles", "start_cycle", "end_cycle"}) {
+    EXPECT_TRUE(j["layers"][0].contains(key)) << key;
+  }
+  for (const char* key : {"layer", "operand", "component", "energy_pJ"}) {
+    EXPECT_TRUE(j["breakdown"][0].contains(key)) << key;
+  }
+  for (const char* key : {"layer", "core", "start_cycle", "end_cycle"}) {
+    EXPECT_TRUE(j["nodes"][0].contains(key)) << key;
+  }
+  EXPECT_EQ(j["nodes"].size(), 1025u);
+  EXPECT_DOUBLE_EQ(j["offchip"]["energy_pJ"].get<double>(), 1'125'338'400.0);
+}
+
+TEST(CliGoodRun, EvaluateIsDeterministicAndTakesScheduleFiles) {
+  const std::vector<std::string> args = {
+      "evaluate",
+      "--workload",
+      kSewResnet,
+      "--hardware",
+      kMetaProto1mb,
+      "--schedule",
+      (kConfigs / "schedules" / "sew_partial_time_batching.toml").string(),
+      "--json",
+      "-"};
+  const RunResult a = run_stems(args);
+  const RunResult b = run_stems(args);
+  ASSERT_EQ(a.exit_code, 0) << a;
+  EXPECT_EQ(a.out, b.out);  // byte-identical JSON
+  const json j = parse_json_stdout(a);
+  EXPECT_EQ(j["schedule"]["layers"][1]["time_tile"], 4);
+  EXPECT_EQ(j["schedule"]["layers"][1]["ox_tile"], 8);
 }
