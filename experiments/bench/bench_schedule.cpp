@@ -1,0 +1,45 @@
+// Google Benchmark cases of the inter-layer scheduler (warm node cache: what the optimiser pays
+// per candidate schedule).
+#include <benchmark/benchmark.h>
+
+#include <string>
+
+#include "stems/hardware/hardware_loader.hpp"
+#include "stems/schedule/scheduler.hpp"
+#include "stems/workload/workload_loader.hpp"
+
+using namespace stems;
+
+namespace {
+
+const std::string kConfigs = STEMS_CONFIGS;
+
+void run_warm(benchmark::State& state, const char* time, const char* depth) {
+  static const auto net = workload::load_workload_file(kConfigs + "/workloads/sew_resnet_7b.toml");
+  static const auto acc = hardware::load_hardware_file(kConfigs + "/hardware/meta_proto_1mb.toml");
+  const auto s = schedule::schedule_from_bits(net, time, depth, true);
+  cost::NodeCostCache cache(acc);
+  schedule::evaluate_schedule(net, acc, s, cache);  // warm the node cache
+  for (auto _ : state) {
+    const auto r = schedule::evaluate_schedule(net, acc, s, cache);
+    benchmark::DoNotOptimize(r.energy_pJ);
+  }
+  state.SetItemsProcessed(state.iterations());  // schedules per second
+}
+
+void BM_SewTbFWarmSchedule(benchmark::State& state) {
+  run_warm(state, "1111111", "1111111");
+}
+BENCHMARK(BM_SewTbFWarmSchedule)->Unit(benchmark::kMillisecond);
+
+void BM_SewTbLblWarmSchedule(benchmark::State& state) {
+  run_warm(state, "1111111", "0000000");
+}
+BENCHMARK(BM_SewTbLblWarmSchedule)->Unit(benchmark::kMillisecond);
+
+void BM_SewStFWarmSchedule(benchmark::State& state) {
+  run_warm(state, "0000000", "1111111");
+}
+BENCHMARK(BM_SewStFWarmSchedule)->Unit(benchmark::kMillisecond);
+
+}  // namespace
