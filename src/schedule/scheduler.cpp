@@ -4,6 +4,7 @@
 #include <cmath>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 
 #include "stems/common/error.hpp"
 
@@ -53,10 +54,30 @@ class Simulator {
 
  private:
   // ---- accounting -------------------------------------------------------------------------------
-  void charge(double& bucket, int layer, const std::string& operand, const std::string& component,
+  // Accumulates into integer-keyed sums (names interned once); converted to the report's
+  // (layer, operand, component) map at the end of the run.
+  static std::uint32_t intern(std::vector<std::string>& names, std::string_view name) {
+    for (std::uint32_t i = 0; i < names.size(); ++i) {
+      if (names[i] == name) return i;
+    }
+    names.emplace_back(name);
+    return static_cast<std::uint32_t>(names.size() - 1);
+  }
+  void charge(double& bucket, int layer, std::string_view operand, std::string_view component,
               double pJ) {
     bucket += pJ;
-    out_.breakdown[{layer, operand, component}] += pJ;
+    const std::uint64_t key = (static_cast<std::uint64_t>(static_cast<std::uint32_t>(layer)) << 32) |
+                              (static_cast<std::uint64_t>(intern(operand_names_, operand)) << 16) |
+                              intern(component_names_, component);
+    sums_[key] += pJ;
+  }
+  void flush_breakdown() {
+    for (const auto& [key, pJ] : sums_) {
+      const int layer = static_cast<int>(static_cast<std::uint32_t>(key >> 32));
+      out_.breakdown[{layer, operand_names_[(key >> 16) & 0xffff],
+                      component_names_[key & 0xffff]}] += pJ;
+    }
+    sums_.clear();
   }
   double dram_read_pJ(std::uint64_t bits) const { return acc_.dram.read_energy_pJ_for(bits); }
   double dram_write_pJ(std::uint64_t bits) const { return acc_.dram.write_energy_pJ_for(bits); }
@@ -197,6 +218,8 @@ class Simulator {
   std::uint64_t capacity_ = 0;
   double link_bw_ = 1, link_pJ_per_bit_ = 0;
   double link_free_ = 0;
+  std::vector<std::string> operand_names_, component_names_;
+  std::unordered_map<std::uint64_t, double> sums_;
   std::vector<Tensor> tensors_;
   std::set<std::size_t> resident_;
   std::uint64_t used_ = 0;
@@ -488,6 +511,7 @@ void Simulator::run() {
   }
 
   out_.latency_cycles = std::max(core_free, link_free_);
+  flush_breakdown();
   for (workload::Vertex v : net_.topological_order())
     out_.layers.push_back(layers[v]);
   for (const auto& [key, pJ] : out_.breakdown) {
