@@ -1,7 +1,11 @@
 // The only translation unit that includes CLI11.
 #include "stems/cli/app.hpp"
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <atomic>
+#include <csignal>
 #include <iostream>
 #include <optional>
 
@@ -11,12 +15,15 @@
 #include "stems/cost/node_inputs.hpp"
 #include "stems/cost/node_search.hpp"
 #include "stems/hardware/hardware_loader.hpp"
+#include "stems/report/front_report.hpp"
 #include "stems/report/hardware_report.hpp"
 #include "stems/report/network_report.hpp"
 #include "stems/report/node_report.hpp"
 #include "stems/report/schedule_report.hpp"
+#include "stems/report/table.hpp"
 #include "stems/schedule/schedule_loader.hpp"
 #include "stems/schedule/scheduler.hpp"
+#include "stems/search/run_config.hpp"
 #include "stems/workload/state_schedule.hpp"
 #include "stems/workload/workload_loader.hpp"
 
@@ -59,6 +66,19 @@ struct EvaluateOptions {
   std::string alignment;
   std::string json;
 };
+
+struct OptimizeOptions {
+  std::string run;
+  std::string out;
+  std::optional<std::uint64_t> seed;
+  std::optional<unsigned> threads;
+  bool exhaustive = false;
+};
+
+std::atomic<bool> g_stop{false};
+extern "C" void on_sigint(int) {
+  g_stop.store(true);
+}
 
 struct HardwareOptions {
   std::string hardware;
@@ -172,6 +192,76 @@ int run_evaluate(const EvaluateOptions& o, std::ostream& out) {
   return kExitOk;
 }
 
+int run_optimize(const OptimizeOptions& o, std::ostream& out, std::ostream& err) {
+  search::RunConfig rc = search::load_run_config(o.run);
+  if (o.seed) rc.optimizer.seed = *o.seed;
+  if (o.threads) rc.optimizer.threads = *o.threads;
+  workload::Network net = load_network(rc.workload, rc.state_schedule);
+  for (int b : rc.free_state_blocks) {
+    if (b >= net.block_count()) {
+      throw InputError(o.run, "free_state_blocks: no block " + std::to_string(b));
+    }
+    for (workload::Vertex v : net.topological_order()) {
+      auto& l = net.mutable_layer(v);
+      if (l.block == b && l.has_neurons()) l.state_policy = workload::StatePolicy::Free;
+    }
+  }
+  hardware::Accelerator acc = hardware::load_hardware_file(rc.hardware);
+  auto ctx = std::make_shared<const problems::ScheduleContext>(
+      std::move(net), std::move(acc), rc.space, rc.granularity, rc.accuracy);
+  const std::string dir = o.out.empty() ? "out/" + rc.name : o.out;
+  const bool tty = ::isatty(2) != 0;
+  err << "stems optimize: " << ctx->space.dimension() << " genes, "
+      << report::fixed(ctx->space.size(), 0) << " genomes, "
+      << (o.exhaustive ? std::string("exhaustive") : rc.optimizer.algorithm) << ", seed "
+      << rc.optimizer.seed << "\n";
+  search::OptimizeResult result;
+  if (o.exhaustive) {
+    result = search::exhaustive(ctx, rc.exhaustive_limit, rc.optimizer.threads);
+  } else {
+    g_stop.store(false);
+    auto previous = std::signal(SIGINT, on_sigint);
+    const auto& oc = rc.optimizer;
+    auto progress = [&](const search::ConvergenceRow& row) {
+      double fraction = 0;
+      if (oc.generations) fraction = std::max(fraction, double(row.generation) / *oc.generations);
+      if (oc.evaluations)
+        fraction = std::max(fraction, double(row.evaluations) / double(*oc.evaluations));
+      if (oc.wall_time_s) fraction = std::max(fraction, row.seconds / *oc.wall_time_s);
+      const double eta = fraction > 0 ? row.seconds * (1 - fraction) / fraction : 0;
+      err << (tty ? "\r" : "") << "gen " << row.generation << " | evals " << row.evaluations << " ("
+          << report::fixed(row.seconds > 0 ? row.evaluations / row.seconds : 0, 0) << "/s) | HV "
+          << row.hypervolume << " | best energy " << report::fixed(row.best[0] / 1e9, 4)
+          << " mJ | ETA " << report::fixed(eta, 0) << " s" << (tty ? "   " : "\n");
+      err.flush();
+    };
+    try {
+      result = search::optimize(ctx, rc.optimizer, progress, &g_stop);
+    } catch (...) {
+      std::signal(SIGINT, previous);
+      throw;
+    }
+    std::signal(SIGINT, previous);
+    if (tty) err << "\n";
+  }
+  report::write_front(dir, rc, *ctx, result, o.exhaustive);
+  out << "front: " << result.front.size() << " points from " << result.evaluations
+      << " evaluations in " << report::fixed(result.seconds, 1) << " s"
+      << (result.interrupted ? " (interrupted)" : "") << "; written to " << dir
+      << "/pareto.csv, pareto.json, convergence.csv\n";
+  report::TextTable t({"energy mJ", "latency cycles", "state bits", "time", "depth", "state"});
+  for (const auto& p : result.front) {
+    workload::Network net = ctx->network;
+    const auto s = ctx->space.decode(p.x, net);
+    t.add_row({report::fixed(p.f[0] / 1e9, 4),
+               report::with_commas(static_cast<std::uint64_t>(p.f[1])),
+               report::with_commas(static_cast<std::uint64_t>(p.f[2])), s.time_bits, s.depth_bits,
+               workload::current_state_schedule(net)});
+  }
+  out << t.render();
+  return result.interrupted ? 130 : kExitOk;
+}
+
 int run_hardware(const HardwareOptions& o, std::ostream& out) {
   const hardware::Accelerator acc = hardware::load_hardware_file(o.hardware);
   if (!o.json.empty()) {
@@ -245,6 +335,18 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
                            "tile dependencies: padded (default) or stems (no padding offset)");
   evaluate_cmd->add_option("--json", evaluate.json, "also write JSON to FILE ('-': stdout only)");
 
+  OptimizeOptions optimize;
+  auto* optimize_cmd = app.add_subcommand(
+      "optimize",
+      "Search schedules (and free state decisions) for a Pareto front of energy, "
+      "latency and state bits with Pagmo2");
+  optimize_cmd->add_option("run", optimize.run, "run config (.toml)")->required();
+  optimize_cmd->add_option("--out", optimize.out, "output directory (default out/<run name>)");
+  optimize_cmd->add_option("--seed", optimize.seed, "override the run's seed");
+  optimize_cmd->add_option("--threads", optimize.threads, "fitness threads (0: all cores)");
+  optimize_cmd->add_flag("--exhaustive", optimize.exhaustive,
+                         "evaluate every genome (refused above the run's exhaustive_limit)");
+
   HardwareOptions hw;
   auto* hw_cmd = app.add_subcommand("hardware", "Show an accelerator description");
   hw_cmd->add_option("hardware", hw.hardware, "hardware file (.toml)")->required();
@@ -276,6 +378,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     if (hw_cmd->parsed()) return run_hardware(hw, out);
     if (explain_cmd->parsed()) return run_explain(explain, out);
     if (evaluate_cmd->parsed()) return run_evaluate(evaluate, out);
+    if (optimize_cmd->parsed()) return run_optimize(optimize, out, err);
   } catch (const InputError& e) {
     err << "stems: error: " << e.what() << "\n";
     return kExitInputError;

@@ -1,0 +1,29 @@
+#pragma once
+// A user-given accuracy model for state keep/drop decisions (STEMS retrains outside the tool;
+// we take its measurements as input). Either a table of measured accuracy per per-block state
+// schedule (like the paper's nPLIF table), or a base accuracy minus a drop per block whose state
+// is removed. Without one, the optimiser refuses free state genes: with nothing to lose, the front
+// would collapse onto "no state anywhere".
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "stems/workload/network.hpp"
+
+namespace stems::search {
+
+struct AccuracyModel {
+  std::map<std::string, double> table;  // per-block state schedule ("0011111") -> accuracy
+  std::optional<double> base;           // accuracy with every declared state kept
+  std::vector<double> block_drop;       // accuracy lost when block b's state is dropped
+  std::optional<double> min_accuracy;   // constraint (death penalty when violated)
+
+  bool configured() const { return !table.empty() || base.has_value(); }
+  // Estimated accuracy of the network's current state decisions; a table without the
+  // configuration gives 0 (unknown is treated as unusable).
+  double estimate(const workload::Network& net) const;
+};
+
+}  // namespace stems::search

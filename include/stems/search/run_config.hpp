@@ -1,0 +1,31 @@
+#pragma once
+// Run configs for `stems optimize` (format: configs/README.md, "Run format"): the workload and
+// hardware, the search space, the algorithm and its budget, the seed and threads, and an optional
+// accuracy model. Paths are relative to the run file's directory.
+
+#include <string>
+#include <vector>
+
+#include "stems/search/accuracy_model.hpp"
+#include "stems/search/optimizer.hpp"
+#include "stems/search/search_space.hpp"
+
+namespace stems::search {
+
+struct RunConfig {
+  std::string path;  // the run file
+  std::string name;
+  std::string workload;  // resolved paths
+  std::string hardware;
+  std::string state_schedule;          // optional fixed state schedule
+  std::vector<int> free_state_blocks;  // blocks whose neuron layers become state = "free"
+  SpaceKind space = SpaceKind::Stems;
+  Granularity granularity = Granularity::Block;
+  double exhaustive_limit = 20000;
+  OptimizerConfig optimizer;
+  AccuracyModel accuracy;
+};
+
+RunConfig load_run_config(const std::string& path);
+
+}  // namespace stems::search

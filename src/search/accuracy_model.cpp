@@ -1,0 +1,20 @@
+#include "stems/search/accuracy_model.hpp"
+
+#include "stems/workload/state_schedule.hpp"
+
+namespace stems::search {
+
+double AccuracyModel::estimate(const workload::Network& net) const {
+  const std::string bits = workload::current_state_schedule(net);
+  if (!table.empty()) {
+    auto it = table.find(bits);
+    return it == table.end() ? 0.0 : it->second;
+  }
+  double acc = base.value_or(0.0);
+  for (std::size_t b = 0; b < bits.size() && b < block_drop.size(); ++b) {
+    if (bits[b] == '0') acc -= block_drop[b];
+  }
+  return acc;
+}
+
+}  // namespace stems::search

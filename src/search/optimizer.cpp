@@ -1,0 +1,269 @@
+#include "stems/search/optimizer.hpp"
+
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <pagmo/algorithm.hpp>
+#include <pagmo/algorithms/ihs.hpp>
+#include <pagmo/algorithms/maco.hpp>
+#include <pagmo/algorithms/moead.hpp>
+#include <pagmo/algorithms/nsga2.hpp>
+#include <pagmo/algorithms/nspso.hpp>
+#include <pagmo/batch_evaluators/thread_bfe.hpp>
+#include <pagmo/bfe.hpp>
+#include <pagmo/population.hpp>
+#include <pagmo/problem.hpp>
+#include <pagmo/utils/hypervolume.hpp>
+#include <set>
+#include <thread>
+
+#include "stems/common/error.hpp"
+
+namespace stems::search {
+
+namespace {
+
+bool dominates(const std::vector<double>& a, const std::vector<double>& b) {
+  bool strictly = false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i] > b[i]) return false;
+    if (a[i] < b[i]) strictly = true;
+  }
+  return strictly;
+}
+
+std::vector<double> best_per_objective(const std::vector<FrontPoint>& pts, std::size_t nobj) {
+  std::vector<double> best(nobj, std::numeric_limits<double>::infinity());
+  for (const auto& p : pts) {
+    for (std::size_t i = 0; i < nobj; ++i)
+      best[i] = std::min(best[i], p.f[i]);
+  }
+  return best;
+}
+
+pagmo::algorithm make_algorithm(const OptimizerConfig& c, std::size_t pop) {
+  const auto seed = static_cast<unsigned>(c.seed);
+  if (c.algorithm == "nsga2") {
+    if (pop < 8 || pop % 4 != 0) {
+      throw InputError("algorithm.population",
+                       "nsga2 needs a population that is a multiple of 4 and at least 8, got " +
+                           std::to_string(pop));
+    }
+    pagmo::nsga2 a(1u, 0.95, 10., 0.2, 20., seed);
+    a.set_bfe(pagmo::bfe{pagmo::thread_bfe{}});
+    return pagmo::algorithm{a};
+  }
+  if (c.algorithm == "maco") {
+    const unsigned ker = static_cast<unsigned>(std::min<std::size_t>(pop, 63));
+    pagmo::maco a(1u, ker, 1.0, 1u, 7u, 100000u, 0., true, seed);
+    a.set_bfe(pagmo::bfe{pagmo::thread_bfe{}});
+    return pagmo::algorithm{a};
+  }
+  if (c.algorithm == "ihs")
+    return pagmo::algorithm{
+        pagmo::ihs(static_cast<unsigned>(pop), 0.85, 0.35, 0.99, 1e-5, 1., seed)};
+  if (c.algorithm == "moead") {
+    return pagmo::algorithm{pagmo::moead(1u, "low discrepancy", "tchebycheff", 20u, 1.0, 0.5, 20.,
+                                         0.9, 2u, true, seed)};
+  }
+  if (c.algorithm == "nspso") {
+    pagmo::nspso a(1u, 0.6, 2.0, 2.0, 1.0, 0.5, 60u, "crowding distance", true, seed);
+    a.set_bfe(pagmo::bfe{pagmo::thread_bfe{}});
+    return pagmo::algorithm{a};
+  }
+  throw InputError("algorithm.name", "unknown algorithm '" + c.algorithm +
+                                         "'; expected nsga2, maco, ihs, moead or nspso");
+}
+
+// Genomes of STEMS's hand-picked schedules that the space can express.
+std::vector<std::vector<double>> canonical_genomes(const problems::ScheduleContext& ctx) {
+  const auto blocks = static_cast<std::size_t>(ctx.network.block_count());
+  const std::string ones(blocks, '1'), zeros(blocks, '0');
+  std::vector<std::pair<std::string, std::string>> bits = {
+      {ones, zeros}, {ones, ones}, {zeros, zeros}, {zeros, ones}};
+  for (std::size_t k = 1; k < blocks; ++k) {  // hybrids: first k blocks time-sequential, all fused
+    bits.emplace_back(std::string(k, '0') + std::string(blocks - k, '1'), ones);
+  }
+  std::vector<std::vector<double>> out;
+  for (const auto& [t, d] : bits) {
+    try {
+      out.push_back(ctx.space.encode_bits(t, d));
+    } catch (const std::invalid_argument&) {
+      // not expressible in this space (e.g. per-layer genes lacking an option): skip
+    }
+  }
+  return out;
+}
+
+std::vector<double> reference_from(const std::vector<FrontPoint>& pts, std::size_t nobj) {
+  std::vector<double> ref(nobj, 0);
+  for (std::size_t i = 0; i < nobj; ++i) {
+    double worst = -std::numeric_limits<double>::infinity();
+    for (const auto& p : pts) {
+      if (p.f[0] < problems::kPenalty) worst = std::max(worst, p.f[i]);
+    }
+    // 10% beyond the worst feasible value (objectives may be negative: -accuracy).
+    ref[i] = worst + 0.1 * std::abs(worst) + 1e-9;
+  }
+  return ref;
+}
+
+}  // namespace
+
+double hypervolume(const std::vector<std::vector<double>>& points,
+                   const std::vector<double>& reference) {
+  std::vector<pagmo::vector_double> inside;
+  for (const auto& p : points) {
+    bool ok = true;
+    for (std::size_t i = 0; i < p.size(); ++i)
+      ok = ok && p[i] < reference[i];
+    if (ok) inside.push_back(p);
+  }
+  if (inside.empty()) return 0;
+  pagmo::hypervolume hv(inside, true);
+  return hv.compute(reference);
+}
+
+std::vector<FrontPoint> non_dominated(const std::vector<FrontPoint>& points) {
+  std::vector<FrontPoint> front;
+  std::set<std::vector<double>> seen;
+  for (const auto& p : points) {
+    if (p.f.empty() || p.f[0] >= problems::kPenalty) continue;
+    bool dominated = false;
+    for (const auto& q : points) {
+      if (q.f[0] < problems::kPenalty && dominates(q.f, p.f)) {
+        dominated = true;
+        break;
+      }
+    }
+    if (!dominated && seen.insert(p.f).second) front.push_back(p);
+  }
+  std::sort(front.begin(), front.end(),
+            [](const FrontPoint& a, const FrontPoint& b) { return a.f < b.f; });
+  return front;
+}
+
+OptimizeResult optimize(std::shared_ptr<const problems::ScheduleContext> ctx,
+                        const OptimizerConfig& c, const ProgressFn& progress,
+                        const std::atomic<bool>* stop) {
+  if (!c.generations && !c.evaluations && !c.wall_time_s) {
+    throw InputError("algorithm", "give a budget: generations, evaluations or wall_time_s");
+  }
+  const unsigned threads =
+      c.threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : c.threads;
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
+  const auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+
+  pagmo::problem prob{problems::ScheduleProblem{ctx}};
+  const std::size_t nobj = ctx->objectives();
+  const std::size_t pop_size = std::max<std::size_t>(c.population, 1);
+  pagmo::algorithm algo = make_algorithm(c, pop_size);
+  algo.set_seed(static_cast<unsigned>(c.seed));
+
+  // Initial population: the canonical schedules, then random genomes from the seed.
+  pagmo::population pop{prob, 0u, static_cast<unsigned>(c.seed)};
+  auto seeds = canonical_genomes(*ctx);
+  if (seeds.size() > pop_size) seeds.resize(pop_size);
+  for (const auto& x : seeds)
+    pop.push_back(x);
+  std::mt19937_64 rng(c.seed);
+  const auto bounds = prob.get_bounds();
+  while (pop.size() < pop_size) {
+    pagmo::vector_double x(bounds.first.size());
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      std::uniform_int_distribution<long long> d(static_cast<long long>(bounds.first[i]),
+                                                 static_cast<long long>(bounds.second[i]));
+      x[i] = static_cast<double>(d(rng));
+    }
+    pop.push_back(x);
+  }
+
+  OptimizeResult result;
+  auto snapshot = [&]() {
+    std::vector<FrontPoint> all;
+    for (std::size_t i = 0; i < pop.size(); ++i) {
+      pagmo::vector_double x = pop.get_x()[i];
+      for (auto& v : x)
+        v = std::nearbyint(v);
+      all.push_back({x, pop.get_f()[i]});
+    }
+    return all;
+  };
+  std::vector<FrontPoint> archive = snapshot();
+  result.reference_point = reference_from(archive, nobj);
+  unsigned generation = 0;
+  auto record = [&]() {
+    archive = non_dominated(archive);
+    std::vector<std::vector<double>> fs;
+    for (const auto& p : archive)
+      fs.push_back(p.f);
+    ConvergenceRow row;
+    row.generation = generation;
+    row.evaluations = ctx->evaluations();
+    row.hypervolume = hypervolume(fs, result.reference_point);
+    row.best = best_per_objective(archive, nobj);
+    row.seconds = elapsed();
+    result.convergence.push_back(row);
+    if (progress) progress(row);
+  };
+  record();
+  while (true) {
+    if (stop && stop->load()) {
+      result.interrupted = true;
+      break;
+    }
+    if (c.generations && generation >= *c.generations) break;
+    if (c.evaluations && ctx->evaluations() >= *c.evaluations) break;
+    if (c.wall_time_s && elapsed() >= *c.wall_time_s) break;
+    pop = algo.evolve(pop);
+    ++generation;
+    auto now = snapshot();
+    archive.insert(archive.end(), now.begin(), now.end());
+    record();
+  }
+  result.front = non_dominated(archive);
+  result.evaluations = ctx->evaluations();
+  result.infeasible = ctx->infeasible();
+  result.seconds = elapsed();
+  return result;
+}
+
+OptimizeResult exhaustive(std::shared_ptr<const problems::ScheduleContext> ctx, double limit,
+                          unsigned threads) {
+  const double size = ctx->space.size();
+  if (size > limit) {
+    throw InputError("--exhaustive", "the space has " + std::to_string(size) +
+                                         " genomes, more than the limit of " +
+                                         std::to_string(limit) + "; use the optimiser");
+  }
+  const auto start = std::chrono::steady_clock::now();
+  const auto& genes = ctx->space.genes();
+  const std::size_t n = static_cast<std::size_t>(size);
+  std::vector<FrontPoint> all(n);
+  tbb::global_control limit_threads(
+      tbb::global_control::max_allowed_parallelism,
+      threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : threads);
+  tbb::parallel_for(std::size_t{0}, n, [&](std::size_t k) {
+    std::vector<double> x(genes.size());
+    std::size_t rest = k;
+    for (std::size_t i = 0; i < genes.size(); ++i) {
+      x[i] = static_cast<double>(rest % genes[i].options.size());
+      rest /= genes[i].options.size();
+    }
+    all[k] = {x, ctx->evaluate(x)};
+  });
+  OptimizeResult r;
+  r.front = non_dominated(all);
+  r.reference_point = reference_from(all, ctx->objectives());
+  r.evaluations = n;
+  r.infeasible = ctx->infeasible();
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return r;
+}
+
+}  // namespace stems::search

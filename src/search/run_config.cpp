@@ -1,0 +1,112 @@
+#include "stems/search/run_config.hpp"
+
+#include <filesystem>
+
+#include "stems/common/error.hpp"
+#include "stems/config/document.hpp"
+
+namespace stems::search {
+
+using config::TableReader;
+
+RunConfig load_run_config(const std::string& path) {
+  const config::Document doc = config::parse_toml_file(path);
+  const TableReader root(doc, doc.root, "");
+  RunConfig rc;
+  rc.path = path;
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  auto resolve = [&](const std::string& p) {
+    const std::filesystem::path q(p);
+    return (q.is_absolute() ? q : dir / q).lexically_normal().string();
+  };
+  {
+    const TableReader r = root.table("run");
+    rc.name = r.string_or("name", std::filesystem::path(path).stem().string());
+    rc.workload = resolve(r.string("workload"));
+    rc.hardware = resolve(r.string("hardware"));
+    rc.state_schedule = r.string_or("state_schedule", "");
+    rc.optimizer.seed = static_cast<std::uint64_t>(r.non_negative_or("seed", 42));
+    rc.optimizer.threads = static_cast<unsigned>(r.non_negative_or("threads", 0));
+    r.finish();
+  }
+  if (auto s = root.optional_table("search")) {
+    const std::string space = s->string_or("space", "stems");
+    if (space == "stems") {
+      rc.space = SpaceKind::Stems;
+    } else if (space == "full") {
+      rc.space = SpaceKind::Full;
+    } else {
+      s->fail("space", "expected stems or full");
+    }
+    const std::string g = s->string_or("granularity", "block");
+    if (g == "block") {
+      rc.granularity = Granularity::Block;
+    } else if (g == "layer") {
+      rc.granularity = Granularity::Layer;
+    } else {
+      s->fail("granularity", "expected block or layer");
+    }
+    if (const auto* v = s->raw("free_state_blocks")) {
+      if (v->kind != config::Value::Kind::Array) s->fail("free_state_blocks", "expected [ids]");
+      for (const auto& e : v->array) {
+        if (e.kind != config::Value::Kind::Integer || e.integer_value < 0) {
+          s->fail("free_state_blocks", "expected non-negative block ids");
+        }
+        rc.free_state_blocks.push_back(static_cast<int>(e.integer_value));
+      }
+    }
+    rc.exhaustive_limit = s->non_negative_number_or("exhaustive_limit", rc.exhaustive_limit);
+    s->finish();
+  }
+  {
+    const TableReader a = root.table("algorithm");
+    rc.optimizer.algorithm = a.string_or("name", "nsga2");
+    rc.optimizer.population = a.positive_or("population", 32);
+    if (a.has("generations"))
+      rc.optimizer.generations = static_cast<unsigned>(a.positive("generations"));
+    if (a.has("evaluations")) rc.optimizer.evaluations = a.positive("evaluations");
+    if (a.has("wall_time_s")) {
+      const double w = a.non_negative_number("wall_time_s");
+      if (w <= 0) a.fail("wall_time_s", "expected a positive number of seconds");
+      rc.optimizer.wall_time_s = w;
+    }
+    if (!rc.optimizer.generations && !rc.optimizer.evaluations && !rc.optimizer.wall_time_s) {
+      a.fail_here("give a budget: generations, evaluations or wall_time_s");
+    }
+    a.finish();
+  }
+  if (auto acc = root.optional_table("accuracy")) {
+    if (acc->has("base")) rc.accuracy.base = acc->number("base");
+    if (const auto* v = acc->raw("block_drop")) {
+      if (v->kind != config::Value::Kind::Array) acc->fail("block_drop", "expected [numbers]");
+      for (const auto& e : v->array) {
+        if (e.kind == config::Value::Kind::Integer) {
+          rc.accuracy.block_drop.push_back(static_cast<double>(e.integer_value));
+        } else if (e.kind == config::Value::Kind::Float) {
+          rc.accuracy.block_drop.push_back(e.float_value);
+        } else {
+          acc->fail("block_drop", "expected numbers");
+        }
+      }
+    }
+    if (acc->has("min_accuracy")) rc.accuracy.min_accuracy = acc->number("min_accuracy");
+    if (acc->has("table")) {
+      for (const TableReader& row : acc->table_array("table")) {
+        const std::string bits = row.string("state_schedule");
+        for (char ch : bits) {
+          if (ch != '0' && ch != '1') row.fail("state_schedule", "expected only '0' and '1'");
+        }
+        rc.accuracy.table[bits] = row.number("accuracy");
+        row.finish();
+      }
+    } else {
+      acc->accept("table");
+    }
+    if (!rc.accuracy.configured()) acc->fail_here("give a table or a base accuracy");
+    acc->finish();
+  }
+  root.finish();
+  return rc;
+}
+
+}  // namespace stems::search

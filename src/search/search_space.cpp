@@ -1,0 +1,239 @@
+#include "stems/search/search_space.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+
+namespace stems::search {
+
+using workload::Dim;
+
+std::string_view gene_kind_name(GeneKind k) {
+  switch (k) {
+    case GeneKind::TimeTile:
+      return "time_tile";
+    case GeneKind::SpatialTile:
+      return "spatial_tile";
+    case GeneKind::Barrier:
+      return "barrier";
+    case GeneKind::StateKeep:
+      return "state";
+  }
+  return "?";
+}
+
+namespace {
+
+std::vector<std::uint64_t> divisors(std::uint64_t n) {
+  std::vector<std::uint64_t> d;
+  for (std::uint64_t i = 1; i <= n; ++i) {
+    if (n % i == 0) d.push_back(i);
+  }
+  return d;
+}
+
+std::size_t pick(const Gene& g, double value) {
+  const double r = std::nearbyint(value);
+  const double hi = static_cast<double>(g.options.size() - 1);
+  return static_cast<std::size_t>(std::clamp(r, 0.0, hi));
+}
+
+}  // namespace
+
+SearchSpace::SearchSpace(const workload::Network& net, SpaceKind kind, Granularity granularity)
+    : net_(&net), kind_(kind), granularity_(granularity) {
+  // Units: blocks, or layers.
+  std::vector<std::vector<workload::Vertex>> units;
+  std::vector<int> unit_ids;
+  if (granularity == Granularity::Block || kind == SpaceKind::Stems) {
+    units.resize(static_cast<std::size_t>(net.block_count()));
+    for (workload::Vertex v : net.topological_order()) {
+      units[static_cast<std::size_t>(net.layer(v).block)].push_back(v);
+    }
+    for (int b = 0; b < net.block_count(); ++b)
+      unit_ids.push_back(b);
+  } else {
+    for (workload::Vertex v : net.topological_order()) {
+      units.push_back({v});
+      unit_ids.push_back(net.layer(v).id);
+    }
+  }
+  const char* prefix = (granularity == Granularity::Block || kind == SpaceKind::Stems) ? "b" : "L";
+  for (std::size_t u = 0; u < units.size(); ++u) {
+    std::uint64_t t_gcd = 0, x_gcd = 0, t_max = 0;
+    for (auto v : units[u]) {
+      t_gcd = std::gcd(t_gcd, net.layer(v).size(Dim::T));
+      x_gcd = std::gcd(x_gcd, net.layer(v).size(Dim::OX));
+      t_max = std::max(t_max, net.layer(v).size(Dim::T));
+    }
+    Gene time{GeneKind::TimeTile, unit_ids[u], {}, prefix + std::to_string(unit_ids[u]) + ".time"};
+    Gene space{
+        GeneKind::SpatialTile, unit_ids[u], {}, prefix + std::to_string(unit_ids[u]) + ".space"};
+    if (kind == SpaceKind::Stems) {
+      time.options = {1, t_max};  // one node per timestep, or all T
+      space.options = {0, 1};     // whole map, or one column per node
+    } else {
+      time.options = divisors(t_gcd);
+      // Whole map (0), or a fusion width that divides every layer's columns and is narrower than
+      // the widest layer of the unit (a width >= a layer's columns means its whole map).
+      std::uint64_t x_max = 0;
+      for (auto v : units[u])
+        x_max = std::max(x_max, net.layer(v).size(Dim::OX));
+      space.options = {0};
+      for (auto d : divisors(x_gcd)) {
+        if (d < x_max) space.options.push_back(d);
+      }
+    }
+    if (time.options.size() > 1 && time.options.front() != time.options.back()) {
+      genes_.push_back(time);
+    }
+    if (space.options.size() > 1) genes_.push_back(space);
+    if (kind == SpaceKind::Full && granularity == Granularity::Block && u > 0) {
+      genes_.push_back(
+          {GeneKind::Barrier, unit_ids[u], {0, 1}, "b" + std::to_string(u) + ".barrier"});
+    }
+  }
+  for (workload::Vertex v : net.topological_order()) {
+    const auto& l = net.layer(v);
+    if (l.has_neurons() && l.state_policy == workload::StatePolicy::Free) {
+      genes_.push_back({GeneKind::StateKeep, l.id, {0, 1}, "L" + std::to_string(l.id) + ".state"});
+    }
+  }
+}
+
+double SearchSpace::size() const {
+  double s = 1;
+  for (const auto& g : genes_)
+    s *= static_cast<double>(g.options.size());
+  return s;
+}
+
+bool SearchSpace::has_state_genes() const {
+  return std::any_of(genes_.begin(), genes_.end(),
+                     [](const Gene& g) { return g.kind == GeneKind::StateKeep; });
+}
+
+schedule::Schedule SearchSpace::decode(const std::vector<double>& x, workload::Network& net) const {
+  if (x.size() != genes_.size()) {
+    throw std::invalid_argument("SearchSpace::decode: genome of length " +
+                                std::to_string(x.size()) + ", expected " +
+                                std::to_string(genes_.size()));
+  }
+  const int blocks = net.block_count();
+  // Defaults where a unit has no gene: all T in one node, whole map.
+  schedule::Schedule s;
+  s.layers.resize(net.layer_count());
+  for (workload::Vertex v : net.topological_order()) {
+    s.layers[v].time_tile = net.layer(v).size(Dim::T);
+    s.layers[v].ox_tile = net.layer(v).size(Dim::OX);
+  }
+  std::vector<int> barrier(static_cast<std::size_t>(blocks), 0);
+  std::string time_bits(static_cast<std::size_t>(blocks), '1');
+  std::string depth_bits(static_cast<std::size_t>(blocks), '0');
+  const bool per_block = granularity_ == Granularity::Block || kind_ == SpaceKind::Stems;
+  for (std::size_t i = 0; i < genes_.size(); ++i) {
+    const Gene& g = genes_[i];
+    const std::uint64_t value = g.options[pick(g, x[i])];
+    auto for_unit = [&](auto&& f) {
+      for (workload::Vertex v : net.topological_order()) {
+        const auto& l = net.layer(v);
+        if (per_block ? l.block == g.unit : l.id == g.unit) f(v, l);
+      }
+    };
+    switch (g.kind) {
+      case GeneKind::TimeTile:
+        for_unit([&](workload::Vertex v, const workload::Layer& l) {
+          s.layers[v].time_tile = std::min<std::uint64_t>(value, l.size(Dim::T));
+        });
+        if (per_block && value == 1) time_bits[static_cast<std::size_t>(g.unit)] = '0';
+        break;
+      case GeneKind::SpatialTile:
+        for_unit([&](workload::Vertex v, const workload::Layer& l) {
+          const std::uint64_t ox = l.size(Dim::OX);
+          s.layers[v].ox_tile = value == 0 ? ox : std::min<std::uint64_t>(value, ox);
+        });
+        if (per_block && value != 0) depth_bits[static_cast<std::size_t>(g.unit)] = '1';
+        break;
+      case GeneKind::Barrier:
+        barrier[static_cast<std::size_t>(g.unit)] = static_cast<int>(value);
+        break;
+      case GeneKind::StateKeep: {
+        auto& l = net.mutable_layer(net.vertex(g.unit));
+        l.keeps_state = value == 1;
+        break;
+      }
+    }
+  }
+  std::vector<int> groups;
+  if (kind_ == SpaceKind::Stems) {
+    groups = schedule::fuse_groups(time_bits, depth_bits, true);
+  } else {
+    groups.assign(static_cast<std::size_t>(blocks), 0);
+    for (int b = 1; b < blocks; ++b)
+      groups[b] = groups[b - 1] + barrier[static_cast<std::size_t>(b)];
+  }
+  for (workload::Vertex v : net.topological_order()) {
+    s.layers[v].fuse_group = groups[static_cast<std::size_t>(net.layer(v).block)];
+  }
+  if (per_block) {
+    s.time_bits = time_bits;
+    s.depth_bits = depth_bits;
+  }
+  s.fuse_barrier = true;
+  return s;
+}
+
+std::vector<double> SearchSpace::encode_bits(const std::string& time_bits,
+                                             const std::string& depth_bits) const {
+  std::vector<double> x(genes_.size(), 0);
+  for (std::size_t i = 0; i < genes_.size(); ++i) {
+    const Gene& g = genes_[i];
+    auto block_of = [&]() -> std::size_t {
+      if (granularity_ == Granularity::Block || kind_ == SpaceKind::Stems) {
+        return static_cast<std::size_t>(g.unit);
+      }
+      return static_cast<std::size_t>(net_->layer_by_id(g.unit).block);
+    };
+    auto index_of = [&](std::uint64_t value) {
+      auto it = std::find(g.options.begin(), g.options.end(), value);
+      if (it == g.options.end()) {
+        throw std::invalid_argument("gene " + g.label + " has no option " + std::to_string(value));
+      }
+      return static_cast<double>(it - g.options.begin());
+    };
+    switch (g.kind) {
+      case GeneKind::TimeTile:
+        x[i] =
+            time_bits[block_of()] == '1' ? static_cast<double>(g.options.size() - 1) : index_of(1);
+        break;
+      case GeneKind::SpatialTile:
+        x[i] = depth_bits[block_of()] == '1' ? index_of(1) : 0;
+        break;
+      case GeneKind::Barrier: {
+        const auto groups = schedule::fuse_groups(time_bits, depth_bits, true);
+        const auto b = static_cast<std::size_t>(g.unit);
+        x[i] = groups[b] != groups[b - 1] ? 1 : 0;
+        break;
+      }
+      case GeneKind::StateKeep:
+        x[i] = net_->layer_by_id(g.unit).keeps_state ? 1 : 0;
+        break;
+    }
+  }
+  return x;
+}
+
+std::string SearchSpace::describe(const std::vector<double>& x) const {
+  std::string out;
+  for (std::size_t i = 0; i < genes_.size(); ++i) {
+    if (!out.empty()) out += ' ';
+    const auto v = genes_[i].options[pick(genes_[i], x[i])];
+    out += genes_[i].label + "=" +
+           (genes_[i].kind == GeneKind::SpatialTile && v == 0 ? std::string("map")
+                                                              : std::to_string(v));
+  }
+  return out;
+}
+
+}  // namespace stems::search
