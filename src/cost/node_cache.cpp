@@ -5,8 +5,8 @@
 
 namespace stems::cost {
 
-NodeCostCache::NodeCostCache(const hardware::Accelerator& acc, NodeSearchOptions options)
-    : acc_(acc), options_(options) {}
+NodeCostCache::NodeCostCache(hardware::Accelerator acc, NodeSearchOptions options)
+    : acc_(std::move(acc)), options_(options) {}
 
 std::string NodeCostCache::key(const workload::Layer& n, int core_id, const OperandBits& bits) {
   std::string k;

@@ -94,10 +94,25 @@ SearchSpace::SearchSpace(const workload::Network& net, SpaceKind kind, Granulari
           {GeneKind::Barrier, unit_ids[u], {0, 1}, "b" + std::to_string(u) + ".barrier"});
     }
   }
-  for (workload::Vertex v : net.topological_order()) {
-    const auto& l = net.layer(v);
-    if (l.has_neurons() && l.state_policy == workload::StatePolicy::Free) {
-      genes_.push_back({GeneKind::StateKeep, l.id, {0, 1}, "L" + std::to_string(l.id) + ".state"});
+  // State keep/drop genes: per block (for all its free layers) or per free layer.
+  if (granularity == Granularity::Block || kind == SpaceKind::Stems) {
+    for (int b = 0; b < net.block_count(); ++b) {
+      bool any = false;
+      for (workload::Vertex v : net.topological_order()) {
+        const auto& l = net.layer(v);
+        any = any ||
+              (l.block == b && l.has_neurons() && l.state_policy == workload::StatePolicy::Free);
+      }
+      if (any)
+        genes_.push_back({GeneKind::StateKeep, b, {0, 1}, "b" + std::to_string(b) + ".state"});
+    }
+  } else {
+    for (workload::Vertex v : net.topological_order()) {
+      const auto& l = net.layer(v);
+      if (l.has_neurons() && l.state_policy == workload::StatePolicy::Free) {
+        genes_.push_back(
+            {GeneKind::StateKeep, l.id, {0, 1}, "L" + std::to_string(l.id) + ".state"});
+      }
     }
   }
 }
@@ -158,11 +173,13 @@ schedule::Schedule SearchSpace::decode(const std::vector<double>& x, workload::N
       case GeneKind::Barrier:
         barrier[static_cast<std::size_t>(g.unit)] = static_cast<int>(value);
         break;
-      case GeneKind::StateKeep: {
-        auto& l = net.mutable_layer(net.vertex(g.unit));
-        l.keeps_state = value == 1;
+      case GeneKind::StateKeep:
+        for (workload::Vertex v : net.topological_order()) {
+          auto& l = net.mutable_layer(v);
+          const bool in_unit = per_block ? l.block == g.unit : l.id == g.unit;
+          if (in_unit && l.state_policy == workload::StatePolicy::Free) l.keeps_state = value == 1;
+        }
         break;
-      }
     }
   }
   std::vector<int> groups;
@@ -216,9 +233,19 @@ std::vector<double> SearchSpace::encode_bits(const std::string& time_bits,
         x[i] = groups[b] != groups[b - 1] ? 1 : 0;
         break;
       }
-      case GeneKind::StateKeep:
-        x[i] = net_->layer_by_id(g.unit).keeps_state ? 1 : 0;
+      case GeneKind::StateKeep: {
+        bool kept = false;  // as declared: a unit keeps state if any of its free layers does
+        for (workload::Vertex v : net_->topological_order()) {
+          const auto& l = net_->layer(v);
+          const bool in_unit = (granularity_ == Granularity::Block || kind_ == SpaceKind::Stems)
+                                   ? l.block == g.unit
+                                   : l.id == g.unit;
+          if (in_unit && l.state_policy == workload::StatePolicy::Free)
+            kept = kept || l.keeps_state;
+        }
+        x[i] = kept ? 1 : 0;
         break;
+      }
     }
   }
   return x;

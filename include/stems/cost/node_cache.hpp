@@ -16,8 +16,8 @@ namespace stems::cost {
 
 class NodeCostCache {
  public:
-  // Keeps a reference to `acc`, which must outlive the cache.
-  explicit NodeCostCache(const hardware::Accelerator& acc, NodeSearchOptions options = {});
+  // Keeps its own copy of the accelerator description.
+  explicit NodeCostCache(hardware::Accelerator acc, NodeSearchOptions options = {});
 
   // The cost of `node` on core `core_id` (searched on first use). Safe to call from many threads;
   // throws what search_node throws (nothing is cached then).
@@ -31,7 +31,7 @@ class NodeCostCache {
  private:
   static std::string key(const workload::Layer& node, int core_id, const OperandBits& bits);
 
-  const hardware::Accelerator& acc_;
+  const hardware::Accelerator acc_;
   NodeSearchOptions options_;
   mutable std::shared_mutex mutex_;
   std::unordered_map<std::string, std::shared_ptr<const NodeCost>> map_;
