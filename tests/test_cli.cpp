@@ -199,6 +199,7 @@ struct BadFile {
   std::string test_name;  // [A-Za-z0-9_] only, unique
   bool is_hardware = false;
   bool is_schedule = false;  // schedule_*: run through `evaluate --schedule` on sew_resnet_7b
+  bool is_run = false;       // run_*: run configs for `optimize`
 };
 
 void PrintTo(const BadFile& f, std::ostream* os) {
@@ -230,6 +231,7 @@ std::vector<BadFile> list_bad_files(bool hardware_only = false) {
     f.path = p;
     f.is_hardware = p.filename().string().rfind("hardware_", 0) == 0;
     f.is_schedule = p.filename().string().rfind("schedule_", 0) == 0;
+    f.is_run = p.filename().string().rfind("run_", 0) == 0;
     if (hardware_only && !f.is_hardware) continue;
     std::string name = sanitize(p.stem().string());
     for (int i = 2; names.count(name) != 0; ++i)
@@ -587,4 +589,28 @@ TEST(CliGoodRun, EvaluateIsDeterministicAndTakesScheduleFiles) {
   const json j = parse_json_stdout(a);
   EXPECT_EQ(j["schedule"]["layers"][1]["time_tile"], 4);
   EXPECT_EQ(j["schedule"]["layers"][1]["ox_tile"], 8);
+}
+
+TEST(CliGoodRun, OptimizeWritesTheFrontFiles) {
+  TempDir dir;
+  const fs::path run = dir.path() / "run.toml";
+  {
+    std::ofstream f(run);
+    f << "[run]\nworkload = \"" << kSewLayer9 << "\"\nhardware = \"" << kMetaProto1mb
+      << "\"\nseed = 3\n[search]\nspace = \"full\"\n[algorithm]\npopulation = 8\n"
+         "generations = 2\n";
+  }
+  const fs::path out = dir.path() / "out";
+  const RunResult r = run_stems({"optimize", run.string(), "--out", out.string()});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  for (const char* name : {"pareto.csv", "pareto.json", "convergence.csv", "run.toml"}) {
+    EXPECT_TRUE(fs::exists(out / name)) << name;
+  }
+  std::ifstream in(out / "pareto.json");
+  const json j = json::parse(in);
+  ASSERT_FALSE(j["front"].empty());
+  for (const char* key : {"objectives", "genome", "schedule", "evaluation"}) {
+    EXPECT_TRUE(j["front"][0].contains(key)) << key;
+  }
+  EXPECT_TRUE(contains(r.err, "gen 2")) << r;  // progress line
 }

@@ -192,8 +192,21 @@ int run_evaluate(const EvaluateOptions& o, std::ostream& out) {
   return kExitOk;
 }
 
+int run_optimize_loaded(const OptimizeOptions& o, search::RunConfig rc, std::ostream& out,
+                        std::ostream& err);
+
 int run_optimize(const OptimizeOptions& o, std::ostream& out, std::ostream& err) {
   search::RunConfig rc = search::load_run_config(o.run);
+  try {
+    return run_optimize_loaded(o, std::move(rc), out, err);
+  } catch (const InputError& e) {
+    // Name the run file too: the problem may be in a file it points to or in its settings.
+    throw InputError(o.run, e.what());
+  }
+}
+
+int run_optimize_loaded(const OptimizeOptions& o, search::RunConfig rc, std::ostream& out,
+                        std::ostream& err) {
   if (o.seed) rc.optimizer.seed = *o.seed;
   if (o.threads) rc.optimizer.threads = *o.threads;
   workload::Network net = load_network(rc.workload, rc.state_schedule);

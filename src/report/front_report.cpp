@@ -7,6 +7,7 @@
 #include "stems/common/atomic_file.hpp"
 #include "stems/common/error.hpp"
 #include "stems/report/network_report.hpp"
+#include "stems/report/table.hpp"
 #include "stems/schedule/scheduler.hpp"
 #include "stems/workload/state_schedule.hpp"
 
@@ -98,7 +99,7 @@ void write_front(const std::string& dir, const search::RunConfig& run,
           "best_state_bits"
        << (acc ? ",best_accuracy" : "") << "\n";
   for (const auto& row : result.convergence) {
-    conv << row.generation << ',' << row.evaluations << ',' << num(row.seconds) << ','
+    conv << row.generation << ',' << row.evaluations << ',' << fixed(row.seconds, 3) << ','
          << num(row.hypervolume) << ',' << num(row.best[0]) << ',' << num(row.best[1]) << ','
          << num(row.best[2]);
     if (acc) conv << ',' << num(-row.best[3]);

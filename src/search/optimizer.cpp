@@ -11,8 +11,10 @@
 #include <pagmo/algorithms/moead.hpp>
 #include <pagmo/algorithms/nsga2.hpp>
 #include <pagmo/algorithms/nspso.hpp>
+#include <pagmo/archipelago.hpp>
 #include <pagmo/batch_evaluators/thread_bfe.hpp>
 #include <pagmo/bfe.hpp>
+#include <pagmo/islands/thread_island.hpp>
 #include <pagmo/population.hpp>
 #include <pagmo/problem.hpp>
 #include <pagmo/utils/hypervolume.hpp>
@@ -65,8 +67,11 @@ pagmo::algorithm make_algorithm(const OptimizerConfig& c, std::size_t pop) {
     return pagmo::algorithm{
         pagmo::ihs(static_cast<unsigned>(pop), 0.85, 0.35, 0.99, 1e-5, 1., seed)};
   if (c.algorithm == "moead") {
-    return pagmo::algorithm{pagmo::moead(1u, "low discrepancy", "tchebycheff", 20u, 1.0, 0.5, 20.,
-                                         0.9, 2u, true, seed)};
+    if (pop < 3) throw InputError("algorithm.population", "moead needs a population of at least 3");
+    const auto neighbours =
+        static_cast<pagmo::population::size_type>(std::min<std::size_t>(20, pop - 1));
+    return pagmo::algorithm{pagmo::moead(1u, "low discrepancy", "tchebycheff", neighbours, 1.0, 0.5,
+                                         20., 0.9, 2u, true, seed)};
   }
   if (c.algorithm == "nspso") {
     pagmo::nspso a(1u, 0.6, 2.0, 2.0, 1.0, 0.5, 60u, "crowding distance", true, seed);
@@ -165,22 +170,39 @@ OptimizeResult optimize(std::shared_ptr<const problems::ScheduleContext> ctx,
   pagmo::algorithm algo = make_algorithm(c, pop_size);
   algo.set_seed(static_cast<unsigned>(c.seed));
 
-  // Initial population: the canonical schedules, then random genomes from the seed.
-  pagmo::population pop{prob, 0u, static_cast<unsigned>(c.seed)};
-  auto seeds = canonical_genomes(*ctx);
-  if (seeds.size() > pop_size) seeds.resize(pop_size);
-  for (const auto& x : seeds)
-    pop.push_back(x);
-  std::mt19937_64 rng(c.seed);
-  const auto bounds = prob.get_bounds();
-  while (pop.size() < pop_size) {
-    pagmo::vector_double x(bounds.first.size());
-    for (std::size_t i = 0; i < x.size(); ++i) {
-      std::uniform_int_distribution<long long> d(static_cast<long long>(bounds.first[i]),
-                                                 static_cast<long long>(bounds.second[i]));
-      x[i] = static_cast<double>(d(rng));
+  // Initial population: the canonical schedules (first island only), then random genomes.
+  auto make_population = [&](std::uint64_t seed, bool canonical) {
+    pagmo::population pop{prob, 0u, static_cast<unsigned>(seed)};
+    if (canonical) {
+      auto seeds = canonical_genomes(*ctx);
+      if (seeds.size() > pop_size) seeds.resize(pop_size);
+      for (const auto& x : seeds)
+        pop.push_back(x);
     }
-    pop.push_back(x);
+    std::mt19937_64 rng(seed);
+    const auto bounds = prob.get_bounds();
+    while (pop.size() < pop_size) {
+      pagmo::vector_double x(bounds.first.size());
+      for (std::size_t i = 0; i < x.size(); ++i) {
+        std::uniform_int_distribution<long long> d(static_cast<long long>(bounds.first[i]),
+                                                   static_cast<long long>(bounds.second[i]));
+        x[i] = static_cast<double>(d(rng));
+      }
+      pop.push_back(x);
+    }
+    return pop;
+  };
+  pagmo::population pop = make_population(c.seed, true);
+  std::unique_ptr<pagmo::archipelago> archi;
+  if (c.islands > 1) {
+    archi = std::make_unique<pagmo::archipelago>();
+    for (unsigned i = 0; i < c.islands; ++i) {
+      OptimizerConfig ci = c;
+      ci.seed = c.seed + i;
+      pagmo::algorithm a = make_algorithm(ci, pop_size);
+      a.set_seed(static_cast<unsigned>(ci.seed));
+      archi->push_back(pagmo::thread_island{}, a, make_population(ci.seed, i == 0));
+    }
   }
 
   OptimizeResult result;
@@ -220,7 +242,19 @@ OptimizeResult optimize(std::shared_ptr<const problems::ScheduleContext> ctx,
     if (c.generations && generation >= *c.generations) break;
     if (c.evaluations && ctx->evaluations() >= *c.evaluations) break;
     if (c.wall_time_s && elapsed() >= *c.wall_time_s) break;
-    pop = algo.evolve(pop);
+    try {
+      if (archi) {
+        archi->evolve(1);
+        archi->wait_check();  // rethrows an island's error
+      } else {
+        pop = algo.evolve(pop);
+      }
+    } catch (const std::invalid_argument& e) {
+      // Pagmo's messages carry "function: ... where: ... what: <text>"; keep the text.
+      const std::string w = e.what();
+      const auto at = w.find("what: ");
+      throw InputError("algorithm", at == std::string::npos ? w : w.substr(at + 6));
+    }
     ++generation;
     auto now = snapshot();
     archive.insert(archive.end(), now.begin(), now.end());

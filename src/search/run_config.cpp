@@ -62,6 +62,17 @@ RunConfig load_run_config(const std::string& path) {
     const TableReader a = root.table("algorithm");
     rc.optimizer.algorithm = a.string_or("name", "nsga2");
     rc.optimizer.population = a.positive_or("population", 32);
+    rc.optimizer.islands = static_cast<unsigned>(a.positive_or("islands", 1));
+    const std::string& name = rc.optimizer.algorithm;
+    if (name != "nsga2" && name != "maco" && name != "ihs" && name != "moead" && name != "nspso") {
+      a.fail("name", "unknown algorithm '" + name + "'; expected nsga2, maco, ihs, moead or nspso");
+    }
+    const auto pop = rc.optimizer.population;
+    if (name == "nsga2" && (pop < 8 || pop % 4 != 0)) {
+      a.fail("population", "nsga2 needs a population that is a multiple of 4 and at least 8, got " +
+                               std::to_string(pop));
+    }
+    if (name == "moead" && pop < 3) a.fail("population", "moead needs a population of at least 3");
     if (a.has("generations"))
       rc.optimizer.generations = static_cast<unsigned>(a.positive("generations"));
     if (a.has("evaluations")) rc.optimizer.evaluations = a.positive("evaluations");

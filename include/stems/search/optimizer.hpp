@@ -26,6 +26,9 @@ struct OptimizerConfig {
   std::optional<double> wall_time_s;
   std::uint64_t seed = 42;
   unsigned threads = 0;  // 0: all cores
+  // Thread islands with migration (pagmo archipelago). More than one island is NOT reproducible:
+  // migration between islands is asynchronous.
+  unsigned islands = 1;
 };
 
 struct FrontPoint {
