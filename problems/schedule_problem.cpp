@@ -13,7 +13,7 @@ ScheduleContext::ScheduleContext(workload::Network net, hardware::Accelerator ac
                                  search::AccuracyModel acc_model)
     : network(std::move(net)),
       accelerator(std::move(acc)),
-      space(network, kind, granularity),
+      space(network, kind, granularity, &accelerator),
       accuracy(std::move(acc_model)),
       node_costs(accelerator) {
   if (space.has_state_genes() && !accuracy.configured()) {

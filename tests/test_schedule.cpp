@@ -235,14 +235,14 @@ TEST(Scheduler, BadSchedulesGiveClearErrors) {
   const std::string text =
       "[schedule]\ntime_schedule = \"1111111\"\n[[layer]]\nid = 1\ntime_tile = 5\n";
   try {
-    schedule::load_schedule(config::parse_toml_string(text, "s.toml"), sew());
+    schedule::load_schedule(config::parse_toml_string(text, "s.toml"), sew(), meta());
     FAIL() << "expected an error";
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("s.toml:5:"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("does not divide T = 16"), std::string::npos);
   }
   const std::string unknown = "[schedule]\ntime_schedul = \"1111111\"\n";
-  EXPECT_THROW(schedule::load_schedule(config::parse_toml_string(unknown, "u.toml"), sew()),
+  EXPECT_THROW(schedule::load_schedule(config::parse_toml_string(unknown, "u.toml"), sew(), meta()),
                InputError);
 }
 
@@ -258,7 +258,7 @@ ox_tile = 8
 id = 29
 time_tile = 2
 )";
-  const auto s = schedule::load_schedule(config::parse_toml_string(text, "s.toml"), sew());
+  const auto s = schedule::load_schedule(config::parse_toml_string(text, "s.toml"), sew(), meta());
   EXPECT_EQ(s.layers[sew().vertex(1)].time_tile, 4u);
   EXPECT_EQ(s.layers[sew().vertex(1)].ox_tile, 8u);
   EXPECT_EQ(s.layers[sew().vertex(29)].time_tile, 2u);
@@ -268,4 +268,42 @@ time_tile = 2
   cost::NodeCostCache cache(meta());
   const auto r = schedule::evaluate_schedule(sew(), meta(), s, cache);
   EXPECT_GT(r.energy_pJ, 0);
+}
+
+TEST(Scheduler, MultiCoreRunsPoolsAndAddsOnTheirOwnCores) {
+  const auto acc = hardware::load_hardware_file(kConfigs + "/hardware/meta_proto_1mb_3core.toml");
+  const std::string text = R"([schedule]
+time_schedule = "1111111"
+depth_schedule = "0000000"
+[[layer]]
+id = 3
+core = "simd"
+[[layer]]
+id = 4
+core = "pooling"
+)";
+  const auto s = schedule::load_schedule(config::parse_toml_string(text, "s.toml"), sew(), acc);
+  cost::NodeCostCache cache(acc);
+  const auto r = schedule::evaluate_schedule(sew(), acc, s, cache);
+  for (const auto& n : r.nodes) {
+    if (n.layer_id == 3) EXPECT_EQ(n.core, 2);
+    if (n.layer_id == 4) EXPECT_EQ(n.core, 1);
+    if (n.layer_id == 5) EXPECT_EQ(n.core, 0);
+  }
+  // Activations cross cores over the direct links: SRAM read + SRAM write, no DRAM.
+  EXPECT_GT(r.buckets.core_to_core_memory_pJ, 0.0);
+  bool crossed = false;
+  for (const auto& t : r.transfers)
+    crossed = crossed || t.kind == schedule::TransferKind::CoreToCore;
+  EXPECT_TRUE(crossed);
+  // Every weight and state still moves exactly once each way (TB-LBL).
+  double v = 0;
+  for (const auto& [key, pJ] : r.breakdown) {
+    if (std::get<1>(key) == "V" && std::get<2>(key) == "dram") v += pJ;
+  }
+  EXPECT_NEAR(v / 1e6, 1050.40, 0.01);
+  // A core that does not run the operator is refused.
+  const std::string bad = "[schedule]\n[[layer]]\nid = 1\ncore = \"pooling\"\n";
+  EXPECT_THROW(schedule::load_schedule(config::parse_toml_string(bad, "b.toml"), sew(), acc),
+               InputError);
 }

@@ -364,3 +364,22 @@ TEST(Optimizer, StopFlagEndsTheRunWithTheFrontSoFar) {
   EXPECT_EQ(seen, 2u);
   EXPECT_FALSE(r.front.empty());
 }
+
+TEST(SearchSpace, MultiCoreHardwareAddsCoreGenes) {
+  const auto net = sew();
+  const auto acc = hardware::load_hardware_file(kConfigs + "/hardware/meta_proto_1mb_3core.toml");
+  search::SearchSpace space(net, search::SpaceKind::Stems, search::Granularity::Block, &acc);
+  std::size_t cores = 0;
+  for (const auto& g : space.genes())
+    cores += g.kind == search::GeneKind::Core;
+  EXPECT_EQ(cores, 14u);  // 7 adds (compute or SIMD) + 7 pools (compute or pooling)
+  auto decoded = net;
+  std::vector<double> x = space.encode_bits("1111111", "0000000");
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    if (space.genes()[i].kind == search::GeneKind::Core) x[i] = 1;  // the second allowed core
+  }
+  const auto s = space.decode(x, decoded);
+  EXPECT_EQ(s.cores[net.vertex(3)], 2);
+  EXPECT_EQ(s.cores[net.vertex(4)], 1);
+  EXPECT_EQ(s.cores[net.vertex(1)], -1);
+}

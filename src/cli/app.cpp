@@ -159,7 +159,7 @@ int run_evaluate(const EvaluateOptions& o, std::ostream& out) {
                        "give either a schedule file or --time-schedule/"
                        "--depth-schedule/--no-fuse-barrier, not both");
     }
-    s = schedule::load_schedule_file(o.schedule_file, net);
+    s = schedule::load_schedule_file(o.schedule_file, net, acc);
   } else {
     const std::string all1(static_cast<std::size_t>(net.block_count()), '1');
     const std::string all0(static_cast<std::size_t>(net.block_count()), '0');

@@ -45,7 +45,8 @@ void apply_tile(const TableReader& r, const char* key, std::uint64_t request,
 
 }  // namespace
 
-Schedule load_schedule(const config::Document& doc, const workload::Network& net) {
+Schedule load_schedule(const config::Document& doc, const workload::Network& net,
+                       const hardware::Accelerator& acc) {
   const TableReader root(doc, doc.root, "");
   const TableReader s = root.table("schedule");
   const std::string time_bits =
@@ -82,6 +83,27 @@ Schedule load_schedule(const config::Document& doc, const workload::Network& net
     if (r.has("time_tile"))
       apply_tile(r, "time_tile", r.positive("time_tile"), l, Dim::T, t.time_tile);
     if (r.has("ox_tile")) apply_tile(r, "ox_tile", r.positive("ox_tile"), l, Dim::OX, t.ox_tile);
+    if (r.has("core")) {
+      const config::Value* c = r.raw("core");
+      int id = -1;
+      if (c->kind == config::Value::Kind::Integer) {
+        id = static_cast<int>(c->integer_value);
+      } else if (c->kind == config::Value::Kind::String) {
+        for (std::size_t k = 0; k < acc.cores.size(); ++k) {
+          if (acc.cores[k].name == c->string_value) id = static_cast<int>(k);
+        }
+      }
+      if (id < 0 || static_cast<std::size_t>(id) >= acc.cores.size()) {
+        r.fail("core", "expected a core id or name of hardware '" + acc.name + "'");
+      }
+      if (!acc.cores[static_cast<std::size_t>(id)].runs(l.op)) {
+        r.fail("core", "core '" + acc.cores[static_cast<std::size_t>(id)].name + "' does not run " +
+                           std::string(workload::op_name(l.op)) + " (layer " +
+                           std::to_string(l.id) + ")");
+      }
+      if (out.cores.empty()) out.cores.assign(net.layer_count(), -1);
+      out.cores[v] = id;
+    }
     if (r.has("fuse_group")) {
       const auto g = r.integer("fuse_group");
       if (g < 0) r.fail("fuse_group", "expected a non-negative integer");
@@ -101,6 +123,7 @@ Schedule load_schedule(const config::Document& doc, const workload::Network& net
       b.accept("time_tile");
       b.accept("ox_tile");
       b.accept("fuse_group");
+      b.accept("core");
       b.finish();
     }
   } else {
@@ -116,6 +139,7 @@ Schedule load_schedule(const config::Document& doc, const workload::Network& net
       l.accept("time_tile");
       l.accept("ox_tile");
       l.accept("fuse_group");
+      l.accept("core");
       l.finish();
     }
   } else {
@@ -125,8 +149,9 @@ Schedule load_schedule(const config::Document& doc, const workload::Network& net
   return out;
 }
 
-Schedule load_schedule_file(const std::string& path, const workload::Network& net) {
-  return load_schedule(config::parse_toml_file(path), net);
+Schedule load_schedule_file(const std::string& path, const workload::Network& net,
+                            const hardware::Accelerator& acc) {
+  return load_schedule(config::parse_toml_file(path), net, acc);
 }
 
 }  // namespace stems::schedule

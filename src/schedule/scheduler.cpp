@@ -23,6 +23,8 @@ std::string_view transfer_kind_name(TransferKind k) {
       return "eviction";
     case TransferKind::Sink:
       return "sink";
+    case TransferKind::CoreToCore:
+      return "core_to_core";
   }
   return "?";
 }
@@ -36,11 +38,23 @@ struct Tensor {
   int layer_id = 0;
   std::uint64_t bits = 0;
   std::int64_t remaining = 0;  // uses left (nodes of the layer, time tiles, consumers)
-  bool on_chip = false;
-  bool in_dram = false;  // a valid copy is in DRAM
-  bool started = false;  // a state that was already created or loaded once
-  double ready = 0;      // when the current copy (on chip or in DRAM) is complete
+  int core = -1;               // core whose top memory holds it (-1: not on chip)
+  bool in_dram = false;        // a valid copy is in DRAM
+  bool started = false;        // a state that was already created or loaded once
+  double ready = 0;            // when the current copy (on chip or in DRAM) is complete
   const char* operand = "O";
+  bool on_chip() const { return core >= 0; }
+};
+
+// The top on-chip memory of one core, as the memory manager sees it.
+struct CoreMemory {
+  const hardware::Core* core = nullptr;
+  const hardware::MemoryLevel* top = nullptr;
+  const hardware::Link* dram_link = nullptr;
+  std::uint64_t capacity = 0;
+  std::uint64_t used = 0;
+  std::set<std::size_t> resident;
+  double free_at = 0;
 };
 
 class Simulator {
@@ -66,9 +80,10 @@ class Simulator {
   void charge(double& bucket, int layer, std::string_view operand, std::string_view component,
               double pJ) {
     bucket += pJ;
-    const std::uint64_t key = (static_cast<std::uint64_t>(static_cast<std::uint32_t>(layer)) << 32) |
-                              (static_cast<std::uint64_t>(intern(operand_names_, operand)) << 16) |
-                              intern(component_names_, component);
+    const std::uint64_t key =
+        (static_cast<std::uint64_t>(static_cast<std::uint32_t>(layer)) << 32) |
+        (static_cast<std::uint64_t>(intern(operand_names_, operand)) << 16) |
+        intern(component_names_, component);
     sums_[key] += pJ;
   }
   void flush_breakdown() {
@@ -81,66 +96,82 @@ class Simulator {
   }
   double dram_read_pJ(std::uint64_t bits) const { return acc_.dram.read_energy_pJ_for(bits); }
   double dram_write_pJ(std::uint64_t bits) const { return acc_.dram.write_energy_pJ_for(bits); }
-  double sram_write_pJ(std::uint64_t bits) const {
-    return std::ceil(double(bits) / double(top_->write_bw_bits)) * top_->write_energy_pJ;
+  double sram_write_pJ(int core, std::uint64_t bits) const {
+    const auto* top = mem_[static_cast<std::size_t>(core)].top;
+    return std::ceil(double(bits) / double(top->write_bw_bits)) * top->write_energy_pJ;
   }
-  double sram_read_pJ(std::uint64_t bits) const {
-    return std::ceil(double(bits) / double(top_->read_bw_bits)) * top_->read_energy_pJ;
+  double sram_read_pJ(int core, std::uint64_t bits) const {
+    const auto* top = mem_[static_cast<std::size_t>(core)].top;
+    return std::ceil(double(bits) / double(top->read_bw_bits)) * top->read_energy_pJ;
   }
-  double link_transfer(std::uint64_t bits, double earliest, TransferKind kind, int layer,
-                       const std::string& operand) {
-    const double start = std::max(link_free_, earliest);
-    const double end = start + std::ceil(double(bits) / link_bw_);
-    link_free_ = end;
+  const std::string& sram_name(int core) const {
+    return mem_[static_cast<std::size_t>(core)].top->name;
+  }
+  double link_transfer(const hardware::Link* link, std::uint64_t bits, double earliest,
+                       TransferKind kind, int layer, const std::string& operand) {
+    double& busy = link_free_[link];
+    const double start = std::max(busy, earliest);
+    const double end = start + std::ceil(double(bits) / link->bandwidth_bits_per_cycle);
+    busy = end;
+    latest_link_end_ = std::max(latest_link_end_, end);
     out_.transfers.push_back({kind, layer, operand, bits, start, end});
-    const double link_pJ = double(bits) * link_pJ_per_bit_;
-    double& bucket = kind == TransferKind::Eviction ? out_.buckets.eviction_link_pJ
-                     : kind == TransferKind::Sink   ? out_.buckets.sink_link_pJ
-                                                    : out_.buckets.cn_offchip_link_pJ;
+    const double link_pJ = double(bits) * link->energy_pJ_per_bit;
+    double& bucket = kind == TransferKind::Eviction     ? out_.buckets.eviction_link_pJ
+                     : kind == TransferKind::Sink       ? out_.buckets.sink_link_pJ
+                     : kind == TransferKind::CoreToCore ? out_.buckets.core_to_core_link_pJ
+                                                        : out_.buckets.cn_offchip_link_pJ;
     if (link_pJ > 0) charge(bucket, layer, operand, "link", link_pJ);
     return end;
   }
 
   // ---- memory manager ---------------------------------------------------------------------------
-  void occupy(std::size_t t, double when) {
-    tensors_[t].on_chip = true;
-    used_ += tensors_[t].bits;
-    resident_.insert(t);
-    note_usage(when);
+  void occupy(std::size_t t, int core, double when) {
+    CoreMemory& m = mem_[static_cast<std::size_t>(core)];
+    tensors_[t].core = core;
+    m.used += tensors_[t].bits;
+    m.resident.insert(t);
+    note_usage(m, when);
   }
   void vacate(std::size_t t, double when) {
-    tensors_[t].on_chip = false;
-    used_ -= tensors_[t].bits;
-    resident_.erase(t);
-    note_usage(when);
+    CoreMemory& m = mem_[static_cast<std::size_t>(tensors_[t].core)];
+    tensors_[t].core = -1;
+    m.used -= tensors_[t].bits;
+    m.resident.erase(t);
+    note_usage(m, when);
   }
-  void note_usage(double when) {
-    out_.peak_onchip_bits = std::max(out_.peak_onchip_bits, used_);
-    out_.memory_timeline.emplace_back(when, used_);
+  void note_usage(const CoreMemory& m, double when) {
+    // Peak of the fullest core's top memory; the timeline sums all cores.
+    out_.peak_onchip_bits = std::max(out_.peak_onchip_bits, m.used);
+    std::uint64_t total = 0;
+    for (const auto& c : mem_)
+      total += c.used;
+    out_.memory_timeline.emplace_back(when, total);
   }
   // Writes an on-chip tensor back to DRAM (SRAM read + DRAM write) and frees it.
-  void write_back(std::size_t t, TransferKind kind, double earliest) {
+  void write_back(std::size_t t, TransferKind kind, double earliest, bool keep_on_chip = false) {
     Tensor& x = tensors_[t];
     double& bucket = kind == TransferKind::Eviction ? out_.buckets.eviction_memory_pJ
                      : kind == TransferKind::Sink   ? out_.buckets.sink_memory_pJ
                                                     : out_.buckets.cn_offchip_memory_pJ;
-    charge(bucket, x.layer_id, x.operand, top_->name, sram_read_pJ(x.bits));
+    charge(bucket, x.layer_id, x.operand, sram_name(x.core), sram_read_pJ(x.core, x.bits));
     charge(bucket, x.layer_id, x.operand, acc_.dram.name, dram_write_pJ(x.bits));
     out_.offchip_write_bits += x.bits;
-    const double end =
-        link_transfer(x.bits, std::max(earliest, x.ready), kind, x.layer_id, x.operand);
+    const double end = link_transfer(mem_[static_cast<std::size_t>(x.core)].dram_link, x.bits,
+                                     std::max(earliest, x.ready), kind, x.layer_id, x.operand);
     x.in_dram = true;
     x.ready = end;
+    if (keep_on_chip) return;
     vacate(t, end);
   }
   void drop(std::size_t t, double when) { vacate(t, when); }
 
   // Evicts a tensor that is not `protected` to make room for `bits` more.
-  void make_room(std::uint64_t bits, const std::set<std::size_t>& protect, double now) {
-    while (used_ + bits > capacity_) {
+  void make_room(int core, std::uint64_t bits, const std::set<std::size_t>& protect, double now) {
+    CoreMemory& m = mem_[static_cast<std::size_t>(core)];
+    while (m.used + bits > m.capacity) {
       std::size_t victim = SIZE_MAX;
       double best = 0;
-      for (std::size_t t : resident_) {
+      for (std::size_t t : m.resident) {
         if (protect.count(t)) continue;
         const Tensor& x = tensors_[t];
         const double importance = double(x.remaining) * 100.0 - x.layer_id;
@@ -168,33 +199,65 @@ class Simulator {
     }
   }
   // Brings a tensor on chip for node `layer_id`/`operand` (DRAM read + SRAM write).
-  double fetch(std::size_t t, int layer_id, const std::string& operand, double earliest,
+  double fetch(std::size_t t, int core, int layer_id, const std::string& operand, double earliest,
                const std::set<std::size_t>& protect) {
     Tensor& x = tensors_[t];
-    make_room(x.bits, protect, earliest);
+    make_room(core, x.bits, protect, earliest);
     if (x.kind == TensorKind::State && schedule_.lifecycle == StateLifecycle::Reset && !x.started) {
       x.started = true;  // a fresh state: zero-initialised on chip, nothing to load
       x.ready = earliest;
-      occupy(t, earliest);
+      occupy(t, core, earliest);
       return earliest;
     }
     x.started = true;
     charge(out_.buckets.cn_offchip_memory_pJ, layer_id, operand, acc_.dram.name,
            dram_read_pJ(x.bits));
-    charge(out_.buckets.cn_offchip_memory_pJ, layer_id, operand, top_->name, sram_write_pJ(x.bits));
+    charge(out_.buckets.cn_offchip_memory_pJ, layer_id, operand, sram_name(core),
+           sram_write_pJ(core, x.bits));
     out_.offchip_read_bits += x.bits;
     const double end =
-        link_transfer(x.bits, std::max(earliest, x.ready), TransferKind::Fetch, layer_id, operand);
+        link_transfer(mem_[static_cast<std::size_t>(core)].dram_link, x.bits,
+                      std::max(earliest, x.ready), TransferKind::Fetch, layer_id, operand);
     if (x.kind == TensorKind::State) x.in_dram = false;  // states move, they are not copied
     x.ready = end;
-    occupy(t, end);
+    occupy(t, core, end);
+    return end;
+  }
+  // Copies an activation held by another core into `core`'s top memory (a replica): over a
+  // direct core-to-core link when there is one (SRAM read + link + SRAM write), else through
+  // DRAM (written back once, then fetched).
+  double replicate(std::size_t origin, std::size_t replica, int core, int layer_id,
+                   const std::string& operand, double earliest,
+                   const std::set<std::size_t>& protect) {
+    const int from = tensors_[origin].core;
+    const auto& from_core = *mem_[static_cast<std::size_t>(from)].core;
+    const auto& to_core = *mem_[static_cast<std::size_t>(core)].core;
+    const hardware::Link* link = acc_.link_between(from_core.name, to_core.name);
+    if (link == nullptr) {
+      if (!tensors_[origin].in_dram) {
+        write_back(origin, TransferKind::Eviction, earliest, /*keep_on_chip=*/true);
+      }
+      tensors_[replica].in_dram = true;
+      tensors_[replica].ready = tensors_[origin].ready;
+      return fetch(replica, core, layer_id, operand, earliest, protect);
+    }
+    Tensor& r = tensors_[replica];
+    make_room(core, r.bits, protect, earliest);
+    charge(out_.buckets.core_to_core_memory_pJ, layer_id, operand, sram_name(from),
+           sram_read_pJ(from, r.bits));
+    charge(out_.buckets.core_to_core_memory_pJ, layer_id, operand, sram_name(core),
+           sram_write_pJ(core, r.bits));
+    const double end = link_transfer(link, r.bits, std::max(earliest, tensors_[origin].ready),
+                                     TransferKind::CoreToCore, layer_id, operand);
+    r.ready = end;
+    occupy(replica, core, end);
     return end;
   }
   // One use of a tensor is done; at the last use it leaves the chip (states are written back).
   void release(std::size_t t, double when) {
     Tensor& x = tensors_[t];
     --x.remaining;
-    if (x.remaining > 0 || !x.on_chip) return;
+    if (x.remaining > 0 || !x.on_chip()) return;
     if (x.kind == TensorKind::State && schedule_.lifecycle == StateLifecycle::CarryOver) {
       write_back(t, TransferKind::StateWriteBack, when);
     } else {
@@ -214,50 +277,56 @@ class Simulator {
   cost::NodeCostCache& cache_;
   ScheduleResult& out_;
 
-  const hardware::MemoryLevel* top_ = nullptr;
-  std::uint64_t capacity_ = 0;
-  double link_bw_ = 1, link_pJ_per_bit_ = 0;
-  double link_free_ = 0;
+  std::vector<CoreMemory> mem_;  // indexed by core id
+  std::map<const hardware::Link*, double> link_free_;
+  double latest_link_end_ = 0;
   std::vector<std::string> operand_names_, component_names_;
   std::unordered_map<std::uint64_t, double> sums_;
   std::vector<Tensor> tensors_;
-  std::set<std::size_t> resident_;
-  std::uint64_t used_ = 0;
 };
 
 void Simulator::run() {
-  // One core runs everything in this version: the first core allowed for each operator.
+  // Core of every layer: the schedule's choice, else the first core allowed for its operator.
   const auto allocation = acc_.allocation();
-  int core_id = -1;
+  std::vector<int> core_of(net_.layer_count(), -1);
   for (workload::Vertex v : net_.topological_order()) {
-    const auto op = net_.layer(v).op;
-    auto it = allocation.find(op);
+    const auto& l = net_.layer(v);
+    auto it = allocation.find(l.op);
     if (it == allocation.end()) {
       throw InputError("hardware '" + acc_.name + "'",
-                       "no core runs operator '" + std::string(workload::op_name(op)) + "'");
+                       "no core runs operator '" + std::string(workload::op_name(l.op)) + "'");
     }
-    if (core_id >= 0 && it->second.front() != core_id) {
-      throw InputError("hardware '" + acc_.name + "'",
-                       "the scheduler supports one compute core per run for now; operator '" +
-                           std::string(workload::op_name(op)) + "' is allocated to another core");
+    int chosen = it->second.front();
+    if (v < schedule_.cores.size() && schedule_.cores[v] >= 0) {
+      chosen = schedule_.cores[v];
+      if (std::find(it->second.begin(), it->second.end(), chosen) == it->second.end()) {
+        throw InputError("schedule", "layer " + std::to_string(l.id) + " (" +
+                                         std::string(workload::op_name(l.op)) +
+                                         ") cannot run on core " + std::to_string(chosen));
+      }
     }
-    core_id = it->second.front();
+    core_of[v] = chosen;
   }
-  const hardware::Core& core = acc_.cores[static_cast<std::size_t>(core_id)];
-  const auto top_o = core.top_level(MemOperand::O);
-  for (MemOperand m : {MemOperand::W, MemOperand::I, MemOperand::V}) {
-    const auto t = core.top_level(m);
-    if (t && t != top_o) {
-      throw InputError("hardware '" + acc_.name + "'",
-                       "the scheduler needs W, I, O and V to share the core's top memory level");
+  mem_.resize(acc_.cores.size());
+  for (std::size_t k = 0; k < acc_.cores.size(); ++k) {
+    const hardware::Core& core = acc_.cores[k];
+    CoreMemory& m = mem_[k];
+    m.core = &core;
+    const auto top_o = core.top_level(MemOperand::O);
+    for (MemOperand op : {MemOperand::W, MemOperand::I, MemOperand::V}) {
+      const auto t = core.top_level(op);
+      if (t && t != top_o) {
+        throw InputError("hardware '" + acc_.name + "'",
+                         "the scheduler needs W, I, O and V to share each core's top memory "
+                         "level (core '" +
+                             core.name + "')");
+      }
     }
+    m.top = &core.memories[*top_o];
+    m.capacity = m.top->size_bits;
+    m.dram_link = acc_.link_between(core.name, acc_.dram.name);
+    if (!m.dram_link) m.dram_link = acc_.link_between(acc_.dram.name, core.name);
   }
-  top_ = &core.memories[*top_o];
-  capacity_ = top_->size_bits;
-  const hardware::Link* link = acc_.link_between(core.name, acc_.dram.name);
-  if (!link) link = acc_.link_between(acc_.dram.name, core.name);
-  link_bw_ = link->bandwidth_bits_per_cycle;
-  link_pJ_per_bit_ = link->energy_pJ_per_bit;
 
   // Tensors: weights per layer, states per (layer, spatial tile), one output per node, and the
   // network-input tile of every node that reads the network input.
@@ -348,13 +417,40 @@ void Simulator::run() {
     layers[v].start_cycle = -1;
   }
 
-  double core_free = 0;
+  // Outputs read by nodes on another core get a replica there (one per producer node and core).
+  std::vector<std::map<int, std::int64_t>> consumers_on(g_.nodes.size());
+  for (const auto& n : g_.nodes) {
+    for (std::size_t p : n.input_preds)
+      ++consumers_on[p][core_of[n.layer]];
+  }
+  std::map<std::pair<std::size_t, int>, std::size_t> replica_of;
+  std::map<std::size_t, std::pair<std::size_t, std::int64_t>>
+      replica_origin;  // replica -> (origin, uses)
+  // The tensor holding producer node p's output for a consumer on core `core`.
+  auto input_tensor = [&](std::size_t p, int core) -> std::size_t {
+    const std::size_t t = output_of[p];
+    if (core_of[g_.nodes[p].layer] == core) return t;
+    auto it = replica_of.find({t, core});
+    if (it != replica_of.end()) return it->second;
+    Tensor r = tensors_[t];
+    r.core = -1;
+    r.in_dram = false;
+    r.started = false;
+    r.remaining = consumers_on[p][core];
+    const std::size_t ri = new_tensor(r);
+    replica_of[{t, core}] = ri;
+    replica_origin[ri] = {t, consumers_on[p][core]};
+    return ri;
+  };
+
+  double makespan = 0;
   while (!ready.empty()) {
     const std::size_t ni = std::get<4>(*ready.begin());
     ready.erase(ready.begin());
     const ComputationNode& n = g_.nodes[ni];
     const workload::Layer& l = net_.layer(n.layer);
-    double start = core_free;
+    const int kc = core_of[n.layer];
+    double start = mem_[static_cast<std::size_t>(kc)].free_at;
     for (std::size_t p : n.preds)
       start = std::max(start, end_of[p]);
 
@@ -365,13 +461,20 @@ void Simulator::run() {
       auto& slot = bits[static_cast<std::size_t>(mem)];
       slot = slot.value_or(0) + tensors_[output_of[n.input_preds[k]]].bits;
     }
-    const auto cost = cache_.get(n.tile, core_id, bits);
+    const auto cost = cache_.get(n.tile, kc, bits);
     auto too_large = [&](MemOperand m) {
       return std::find(cost->too_large.begin(), cost->too_large.end(), m) != cost->too_large.end();
     };
 
-    // Tensors the node needs on chip.
+    // Tensors the node needs on its core (replicas of other cores' outputs are created here).
     std::vector<std::pair<std::size_t, std::string>> needed;  // tensor, operand label
+    std::vector<std::size_t> input_ts(n.input_preds.size());
+    for (std::size_t k = 0; k < n.input_preds.size(); ++k) {
+      const auto mem = n.input_operands[k] == workload::Operand::X ? MemOperand::W : MemOperand::I;
+      // A too-large operand reads the producer's own copy from DRAM.
+      input_ts[k] =
+          too_large(mem) ? output_of[n.input_preds[k]] : input_tensor(n.input_preds[k], kc);
+    }
     if (weight_of[n.layer] != SIZE_MAX && !too_large(MemOperand::W)) {
       needed.emplace_back(weight_of[n.layer], "W");
     }
@@ -381,39 +484,63 @@ void Simulator::run() {
     for (std::size_t k = 0; k < n.input_preds.size(); ++k) {
       const auto mem = n.input_operands[k] == workload::Operand::X ? MemOperand::W : MemOperand::I;
       if (!too_large(mem)) {
-        needed.emplace_back(output_of[n.input_preds[k]],
-                            std::string(workload::operand_name(n.input_operands[k])));
+        needed.emplace_back(input_ts[k], std::string(workload::operand_name(n.input_operands[k])));
       }
     }
-    if (input_of[ni] != SIZE_MAX && !too_large(MemOperand::I))
+    if (input_of[ni] != SIZE_MAX && !too_large(MemOperand::I)) {
       needed.emplace_back(input_of[ni], "I");
+    }
     std::set<std::size_t> protect;
     for (const auto& [t, label] : needed)
       protect.insert(t);
 
-    // A node with too-large operands works from DRAM: flush the buffer first (write back what
-    // DRAM lacks), keeping only this node's own on-chip inputs.
+    // A node with too-large operands works from DRAM: flush its core's buffer first (write back
+    // what DRAM lacks), keeping only this node's own on-chip inputs.
     if (!cost->too_large.empty()) {
-      std::vector<std::size_t> victims(resident_.begin(), resident_.end());
+      const auto& resident = mem_[static_cast<std::size_t>(kc)].resident;
+      std::vector<std::size_t> victims(resident.begin(), resident.end());
       for (std::size_t t : victims) {
         if (!protect.count(t)) evict(t, start);
       }
       // Inputs it reads from DRAM must be there: write back producer outputs held on chip.
       for (std::size_t k = 0; k < n.input_preds.size(); ++k) {
-        const std::size_t t = output_of[n.input_preds[k]];
-        if (!protect.count(t) && tensors_[t].on_chip) evict(t, start);
+        const std::size_t t = input_ts[k];
+        if (!protect.count(t) && tensors_[t].on_chip()) evict(t, start);
       }
     }
     std::sort(needed.begin(), needed.end(), [&](const auto& a, const auto& b) {
       return tensors_[a.first].bits < tensors_[b.first].bits;
     });
     double inputs_ready = start;
+    const double fetch_from = mem_[static_cast<std::size_t>(kc)].free_at;
     for (const auto& [t, label] : needed) {
-      if (tensors_[t].on_chip) {
+      if (tensors_[t].core == kc) {
         inputs_ready = std::max(inputs_ready, tensors_[t].ready);
-      } else {
-        inputs_ready = std::max(inputs_ready, fetch(t, l.id, label, core_free, protect));
+        continue;
       }
+      auto ro = replica_origin.find(t);
+      if (ro != replica_origin.end() && !tensors_[t].started) {
+        // First use of a replica: copy it from the producer's core (or via DRAM).
+        const std::size_t origin = ro->second.first;
+        double ready_at;
+        if (tensors_[origin].on_chip()) {
+          ready_at = replicate(origin, t, kc, l.id, label, fetch_from, protect);
+        } else {
+          tensors_[t].in_dram = true;
+          tensors_[t].ready = tensors_[origin].ready;
+          ready_at = fetch(t, kc, l.id, label, fetch_from, protect);
+        }
+        tensors_[t].started = true;
+        inputs_ready = std::max(inputs_ready, ready_at);
+        // The producer's copy no longer waits for the consumers this replica serves.
+        Tensor& o = tensors_[origin];
+        o.remaining -= ro->second.second;
+        if (o.remaining <= 0 && o.on_chip() && !net_.is_sink(net_.vertex(o.layer_id))) {
+          drop(origin, ready_at);
+        }
+        continue;
+      }
+      inputs_ready = std::max(inputs_ready, fetch(t, kc, l.id, label, fetch_from, protect));
     }
     start = std::max(start, inputs_ready);
     const double runtime = cost->latency.latency_cycles;
@@ -421,18 +548,21 @@ void Simulator::run() {
 
     // Output: on chip, or born in DRAM when too large.
     const std::size_t out_t = output_of[ni];
-    Tensor& out = tensors_[out_t];
-    out.ready = end;
+    tensors_[out_t].ready = end;
     if (too_large(MemOperand::O)) {
-      out.in_dram = true;
-      out.started = true;
+      tensors_[out_t].in_dram = true;
+      tensors_[out_t].started = true;
     } else {
       std::set<std::size_t> keep = protect;
       keep.insert(out_t);
-      make_room(out.bits, keep, start);
-      occupy(out_t, start);
+      make_room(kc, tensors_[out_t].bits, keep, start);
+      occupy(out_t, kc, start);
     }
-    if (!cost->too_large.empty()) link_free_ = std::max(link_free_, end);  // DRAM link busy
+    if (!cost->too_large.empty()) {  // the core's DRAM link is busy while the node runs
+      double& busy = link_free_[mem_[static_cast<std::size_t>(kc)].dram_link];
+      busy = std::max(busy, end);
+      latest_link_end_ = std::max(latest_link_end_, end);
+    }
 
     // Accounting of the node itself.
     charge(out_.buckets.cn_onchip_pJ, l.id, "MAC", "MAC", cost->mac_energy_pJ);
@@ -467,7 +597,7 @@ void Simulator::run() {
     rec.layer_id = l.id;
     rec.t_index = n.t_index;
     rec.x_index = n.x_index;
-    rec.core = core_id;
+    rec.core = kc;
     rec.start_cycle = start;
     rec.end_cycle = end;
     rec.energy_pJ = cost->energy_pJ;
@@ -479,26 +609,25 @@ void Simulator::run() {
     for (const auto& [t, label] : needed)
       release(t, end);
     for (std::size_t k = 0; k < n.input_preds.size(); ++k) {
-      const std::size_t t = output_of[n.input_preds[k]];
+      const std::size_t t = input_ts[k];
       if (std::find_if(needed.begin(), needed.end(), [&](const auto& e) { return e.first == t; }) ==
           needed.end()) {
         release(t, end);  // read from DRAM by a too-large operand: still one use less
       }
     }
-    if (l.stateful() && too_large(MemOperand::V))
+    if (l.stateful() && too_large(MemOperand::V)) {
       --tensors_[state_of.at({n.layer, n.x_index})].remaining;
-    if (weight_of[n.layer] != SIZE_MAX && too_large(MemOperand::W))
+    }
+    if (weight_of[n.layer] != SIZE_MAX && too_large(MemOperand::W)) {
       release(weight_of[n.layer], end);
+    }
     if (net_.is_sink(n.layer)) {
-      if (out.on_chip) {
-        write_back(out_t, TransferKind::Sink, end);
-      } else if (!too_large(MemOperand::O)) {
-        // already in DRAM
-      }
-    } else if (out.remaining == 0 && out.on_chip) {
+      if (tensors_[out_t].on_chip()) write_back(out_t, TransferKind::Sink, end);
+    } else if (tensors_[out_t].remaining == 0 && tensors_[out_t].on_chip()) {
       drop(out_t, end);
     }
-    core_free = end;
+    mem_[static_cast<std::size_t>(kc)].free_at = end;
+    makespan = std::max(makespan, end);
     end_of[ni] = end;
     for (std::size_t s : n.succs) {
       if (--missing[s] == 0) {
@@ -510,7 +639,7 @@ void Simulator::run() {
     }
   }
 
-  out_.latency_cycles = std::max(core_free, link_free_);
+  out_.latency_cycles = std::max(makespan, latest_link_end_);
   flush_breakdown();
   for (workload::Vertex v : net_.topological_order())
     out_.layers.push_back(layers[v]);

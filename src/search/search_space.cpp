@@ -41,7 +41,8 @@ std::size_t pick(const Gene& g, double value) {
 
 }  // namespace
 
-SearchSpace::SearchSpace(const workload::Network& net, SpaceKind kind, Granularity granularity)
+SearchSpace::SearchSpace(const workload::Network& net, SpaceKind kind, Granularity granularity,
+                         const hardware::Accelerator* acc)
     : net_(&net), kind_(kind), granularity_(granularity) {
   // Units: blocks, or layers.
   std::vector<std::vector<workload::Vertex>> units;
@@ -115,6 +116,18 @@ SearchSpace::SearchSpace(const workload::Network& net, SpaceKind kind, Granulari
       }
     }
   }
+  if (acc != nullptr) {
+    const auto allocation = acc->allocation();
+    for (workload::Vertex v : net.topological_order()) {
+      const auto& l = net.layer(v);
+      auto it = allocation.find(l.op);
+      if (it == allocation.end() || it->second.size() < 2) continue;
+      Gene g{GeneKind::Core, l.id, {}, "L" + std::to_string(l.id) + ".core"};
+      for (int c : it->second)
+        g.options.push_back(static_cast<std::uint64_t>(c));
+      genes_.push_back(g);
+    }
+  }
 }
 
 double SearchSpace::size() const {
@@ -173,6 +186,8 @@ schedule::Schedule SearchSpace::decode(const std::vector<double>& x, workload::N
       case GeneKind::Barrier:
         barrier[static_cast<std::size_t>(g.unit)] = static_cast<int>(value);
         break;
+      case GeneKind::Core:
+        break;  // applied below
       case GeneKind::StateKeep:
         for (workload::Vertex v : net.topological_order()) {
           auto& l = net.mutable_layer(v);
@@ -183,6 +198,12 @@ schedule::Schedule SearchSpace::decode(const std::vector<double>& x, workload::N
     }
   }
   std::vector<int> groups;
+  for (std::size_t i = 0; i < genes_.size(); ++i) {
+    if (genes_[i].kind != GeneKind::Core) continue;
+    if (s.cores.empty()) s.cores.assign(net.layer_count(), -1);
+    s.cores[net.vertex(genes_[i].unit)] =
+        static_cast<int>(genes_[i].options[pick(genes_[i], x[i])]);
+  }
   if (kind_ == SpaceKind::Stems) {
     groups = schedule::fuse_groups(time_bits, depth_bits, true);
   } else {
@@ -233,6 +254,9 @@ std::vector<double> SearchSpace::encode_bits(const std::string& time_bits,
         x[i] = groups[b] != groups[b - 1] ? 1 : 0;
         break;
       }
+      case GeneKind::Core:
+        x[i] = 0;  // the first core allowed (the default allocation)
+        break;
       case GeneKind::StateKeep: {
         bool kept = false;  // as declared: a unit keeps state if any of its free layers does
         for (workload::Vertex v : net_->topological_order()) {

@@ -40,6 +40,8 @@ struct LayerTiling {
 
 struct Schedule {
   std::vector<LayerTiling> layers;  // indexed by vertex
+  // Core of each layer (indexed by vertex); empty or -1: the first core allowed for its operator.
+  std::vector<int> cores;
   Order order = Order::LytGated;
   StateLifecycle lifecycle = StateLifecycle::CarryOver;
   InputAlignment alignment = InputAlignment::Padded;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "stems/config/document.hpp"
+#include "stems/hardware/accelerator.hpp"
 #include "stems/schedule/schedule.hpp"
 
 namespace stems::schedule {
@@ -14,7 +15,9 @@ std::optional<Order> parse_order(std::string_view name);
 std::optional<StateLifecycle> parse_lifecycle(std::string_view name);
 std::optional<InputAlignment> parse_alignment(std::string_view name);
 
-Schedule load_schedule_file(const std::string& path, const workload::Network& net);
-Schedule load_schedule(const config::Document& doc, const workload::Network& net);
+Schedule load_schedule_file(const std::string& path, const workload::Network& net,
+                            const hardware::Accelerator& acc);
+Schedule load_schedule(const config::Document& doc, const workload::Network& net,
+                       const hardware::Accelerator& acc);
 
 }  // namespace stems::schedule

@@ -61,7 +61,7 @@ struct NodeRecord {
   std::vector<std::string> too_large;
 };
 
-enum class TransferKind : std::uint8_t { Fetch, StateWriteBack, Eviction, Sink };
+enum class TransferKind : std::uint8_t { Fetch, StateWriteBack, Eviction, Sink, CoreToCore };
 std::string_view transfer_kind_name(TransferKind k);
 
 struct TransferRecord {

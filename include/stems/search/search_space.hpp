@@ -8,12 +8,15 @@
 //   full:  per block (or per layer) a time tile from the divisors of T, a spatial tile (whole
 //          map, or a fusion width from the divisors of the columns common to the unit's layers),
 //          and per block a fuse barrier before it.
-// Both add a keep/drop gene for every layer the workload marks `state = "free"`.
+// Both add a keep/drop gene for every layer the workload marks `state = "free"` (per block with
+// block granularity), and on multi-core hardware the core of every layer whose operator more than
+// one core may run.
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "stems/hardware/accelerator.hpp"
 #include "stems/schedule/schedule.hpp"
 #include "stems/workload/network.hpp"
 
@@ -22,7 +25,7 @@ namespace stems::search {
 enum class SpaceKind : std::uint8_t { Stems, Full };
 enum class Granularity : std::uint8_t { Block, Layer };
 
-enum class GeneKind : std::uint8_t { TimeTile, SpatialTile, Barrier, StateKeep };
+enum class GeneKind : std::uint8_t { TimeTile, SpatialTile, Barrier, StateKeep, Core };
 std::string_view gene_kind_name(GeneKind k);
 
 struct Gene {
@@ -34,7 +37,9 @@ struct Gene {
 
 class SearchSpace {
  public:
-  SearchSpace(const workload::Network& net, SpaceKind kind, Granularity granularity);
+  // With an accelerator, a layer whose operator may run on several cores gets a core gene.
+  SearchSpace(const workload::Network& net, SpaceKind kind, Granularity granularity,
+              const hardware::Accelerator* acc = nullptr);
 
   const std::vector<Gene>& genes() const { return genes_; }
   std::size_t dimension() const { return genes_.size(); }
