@@ -614,3 +614,28 @@ TEST(CliGoodRun, OptimizeWritesTheFrontFiles) {
   }
   EXPECT_TRUE(contains(r.err, "gen 2")) << r;  // progress line
 }
+
+TEST(CliGoodRun, ImportNirThenInspectAndEvaluate) {
+  const std::string nir = std::string(STEMS_SHARED_NIR) + "/conv_gesture_synthetic.nir";
+  ASSERT_TRUE(fs::exists(nir)) << nir;
+  TempDir dir;
+  const fs::path toml = dir.path() / "cg.toml";
+  const RunResult imp = run_stems({"import", nir, "--out", toml.string(), "--weight-bits", "4"});
+  ASSERT_EQ(imp.exit_code, 0) << imp;
+  const RunResult ins = run_stems({"inspect", toml.string(), "--json", "-"});
+  ASSERT_EQ(ins.exit_code, 0) << ins;
+  EXPECT_EQ(parse_json_stdout(ins)["totals"]["ops"].get<std::uint64_t>(), 115'539'968u);
+  // Every command takes the .nir file directly too.
+  const RunResult direct = run_stems({"inspect", nir, "--weight-bits", "4", "--json", "-"});
+  ASSERT_EQ(direct.exit_code, 0) << direct;
+  EXPECT_EQ(parse_json_stdout(direct)["totals"], parse_json_stdout(ins)["totals"]);
+  const RunResult ev = run_stems({"evaluate", "--workload", nir, "--hardware", kMetaProto1mb,
+                                  "--weight-bits", "4", "--json", "-"});
+  ASSERT_EQ(ev.exit_code, 0) << ev;
+  EXPECT_GT(parse_json_stdout(ev)["energy_pJ"].get<double>(), 0);
+  // 8-bit weights do not fit the core's 4-bit weight register: a clear error, exit 2.
+  const RunResult bad =
+      run_stems({"evaluate", "--workload", nir, "--hardware", kMetaProto1mb, "--json", "-"});
+  EXPECT_EQ(bad.exit_code, 2) << bad;
+  EXPECT_TRUE(contains(bad.err, "rf_4b_W")) << bad;
+}

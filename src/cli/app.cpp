@@ -15,6 +15,7 @@
 #include "stems/cost/node_inputs.hpp"
 #include "stems/cost/node_search.hpp"
 #include "stems/hardware/hardware_loader.hpp"
+#include "stems/nir/nir_loader.hpp"
 #include "stems/report/front_report.hpp"
 #include "stems/report/hardware_report.hpp"
 #include "stems/report/network_report.hpp"
@@ -26,6 +27,7 @@
 #include "stems/search/run_config.hpp"
 #include "stems/workload/state_schedule.hpp"
 #include "stems/workload/workload_loader.hpp"
+#include "stems/workload/workload_writer.hpp"
 
 #ifndef STEMS_VERSION
 #define STEMS_VERSION "0.1.0"
@@ -80,13 +82,20 @@ extern "C" void on_sigint(int) {
   g_stop.store(true);
 }
 
+struct ImportOptions {
+  std::string model;
+  std::string out;
+};
+
 struct HardwareOptions {
   std::string hardware;
   std::string json;
 };
 
+nir::NirOptions g_nir;  // set from --timesteps/--weight-bits/--state-bits/--input-bits
+
 workload::Network load_network(const std::string& path, const std::string& state_schedule) {
-  workload::Network net = workload::load_workload_file(path);
+  workload::Network net = nir::load_any_workload(path, g_nir);
   if (!state_schedule.empty()) workload::apply_state_schedule(net, state_schedule);
   return net;
 }
@@ -209,6 +218,7 @@ int run_optimize_loaded(const OptimizeOptions& o, search::RunConfig rc, std::ost
                         std::ostream& err) {
   if (o.seed) rc.optimizer.seed = *o.seed;
   if (o.threads) rc.optimizer.threads = *o.threads;
+  g_nir = rc.nir;
   workload::Network net = load_network(rc.workload, rc.state_schedule);
   for (int b : rc.free_state_blocks) {
     if (b >= net.block_count()) {
@@ -275,6 +285,27 @@ int run_optimize_loaded(const OptimizeOptions& o, search::RunConfig rc, std::ost
   return result.interrupted ? 130 : kExitOk;
 }
 
+int run_import(const ImportOptions& o, std::ostream& out) {
+  const workload::Network net = nir::load_any_workload(o.model, g_nir);
+  const std::string header =
+      "Imported from " + o.model +
+      " by `stems import`.\n"
+      "NIR carries no timesteps or precisions: T = " +
+      std::to_string(g_nir.timesteps) + ", weights " + std::to_string(g_nir.weight_bits) +
+      " b, state/currents " + std::to_string(g_nir.state_bits) + " b, network input " +
+      std::to_string(g_nir.input_bits) +
+      " b (stems import --timesteps/--weight-bits/--state-bits/--input-bits). Edit freely.";
+  const std::string text = workload::to_toml(net, header);
+  if (o.out.empty() || o.out == "-") {
+    out << text;
+  } else {
+    write_file_atomically(o.out, text);
+    out << "wrote " << o.out << ": " << net.layer_count() << " layers, " << net.block_count()
+        << " blocks\n";
+  }
+  return kExitOk;
+}
+
 int run_hardware(const HardwareOptions& o, std::ostream& out) {
   const hardware::Accelerator acc = hardware::load_hardware_file(o.hardware);
   if (!o.json.empty()) {
@@ -284,9 +315,23 @@ int run_hardware(const HardwareOptions& o, std::ostream& out) {
   return kExitOk;
 }
 
+// What a .nir workload does not carry (ignored for TOML workloads).
+void add_nir_options(CLI::App* cmd) {
+  cmd->add_option("--timesteps", g_nir.timesteps, "NIR models: timesteps T (default 16)")
+      ->check(CLI::Range(1, 1000000));
+  cmd->add_option("--weight-bits", g_nir.weight_bits, "NIR models: weight bits (default 8)")
+      ->check(CLI::Range(1, 64));
+  cmd->add_option("--state-bits", g_nir.state_bits,
+                  "NIR models: state/current/partial-sum bits (default 16)")
+      ->check(CLI::Range(1, 64));
+  cmd->add_option("--input-bits", g_nir.input_bits, "NIR models: network input bits (default 1)")
+      ->check(CLI::Range(1, 64));
+}
+
 }  // namespace
 
 int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  g_nir = nir::NirOptions{};
   CLI::App app{"stems: spatial-temporal mapping and neuron-state exploration for SNN accelerators"};
   app.set_version_flag("--version", std::string("stems ") + STEMS_VERSION);
   app.require_subcommand(1);
@@ -301,6 +346,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
                           "one character per block: 1 keep neuron state, 0 drop it");
   inspect_cmd->add_option("--hardware", inspect.hardware, "hardware file (.toml)");
   inspect_cmd->add_option("--json", inspect.json, "also write JSON to FILE ('-': stdout only)");
+  add_nir_options(inspect_cmd);
 
   ExplainOptions explain;
   auto* explain_cmd = app.add_subcommand(
@@ -320,6 +366,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   explain_cmd->add_option("--lpf-limit", explain.lpf_limit, "LOMA loop-factor limit (default 6)")
       ->check(CLI::Range(1, 12));
   explain_cmd->add_option("--json", explain.json, "also write JSON to FILE ('-': stdout only)");
+  add_nir_options(explain_cmd);
 
   EvaluateOptions evaluate;
   auto* evaluate_cmd =
@@ -347,6 +394,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   evaluate_cmd->add_option("--alignment", evaluate.alignment,
                            "tile dependencies: padded (default) or stems (no padding offset)");
   evaluate_cmd->add_option("--json", evaluate.json, "also write JSON to FILE ('-': stdout only)");
+  add_nir_options(evaluate_cmd);
 
   OptimizeOptions optimize;
   auto* optimize_cmd = app.add_subcommand(
@@ -359,6 +407,13 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   optimize_cmd->add_option("--threads", optimize.threads, "fitness threads (0: all cores)");
   optimize_cmd->add_flag("--exhaustive", optimize.exhaustive,
                          "evaluate every genome (refused above the run's exhaustive_limit)");
+
+  ImportOptions import_opts;
+  auto* import_cmd = app.add_subcommand(
+      "import", "Convert a NIR model (.nir) into a workload TOML file you can edit");
+  import_cmd->add_option("model", import_opts.model, "NIR file (.nir)")->required();
+  import_cmd->add_option("--out", import_opts.out, "workload TOML to write ('-' or none: stdout)");
+  add_nir_options(import_cmd);
 
   HardwareOptions hw;
   auto* hw_cmd = app.add_subcommand("hardware", "Show an accelerator description");
@@ -392,6 +447,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     if (explain_cmd->parsed()) return run_explain(explain, out);
     if (evaluate_cmd->parsed()) return run_evaluate(evaluate, out);
     if (optimize_cmd->parsed()) return run_optimize(optimize, out, err);
+    if (import_cmd->parsed()) return run_import(import_opts, out);
   } catch (const InputError& e) {
     err << "stems: error: " << e.what() << "\n";
     return kExitInputError;

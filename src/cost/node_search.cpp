@@ -131,7 +131,10 @@ NodeCost search_node(const workload::Layer& node, const hardware::Core& core,
           }
           if (is_reduction(pb, sorted[i].dim)) last_red = i;
         }
-        if (!(first_t > last_red)) continue;
+        // (A nest of nothing but T factors has no alternative: it is valid.)
+        const bool only_t = std::all_of(sorted.begin(), sorted.end(),
+                                        [](const Loop& l) { return l.dim == Dim::T; });
+        if (!(first_t > last_red) && !only_t) continue;
       }
       ++evaluated;
       const auto r =
@@ -184,10 +187,24 @@ NodeCost search_node(const workload::Layer& node, const hardware::Core& core,
     }
   }
   if (!found) {
-    throw InputError(where(node, core),
-                     "no loop ordering fits the memory hierarchy (" + std::to_string(evaluated) +
-                         " orderings tried, even with every operand's top level in DRAM): a "
-                         "level is too small for the spatially unrolled tile");
+    // Name the level that cannot hold even one element, the usual cause.
+    std::string cause = "a level is too small for the spatially unrolled tile";
+    for (const auto& op : detail::node_operands(node)) {
+      const auto h = core.hierarchy(op.mem);
+      const std::uint32_t bits = op.output && !op.stateful_output ? op.psum_bits : op.bits;
+      if (!h.empty() && core.memories[h.front()].size_bits < bits) {
+        cause = "operand " + std::string(hardware::mem_operand_name(op.mem)) + " needs " +
+                std::to_string(bits) + "-bit elements but its innermost level '" +
+                core.memories[h.front()].name + "' holds " +
+                std::to_string(core.memories[h.front()].size_bits) +
+                " bits (lower the precision or use other hardware)";
+        break;
+      }
+    }
+    throw InputError(
+        where(node, core),
+        "no loop ordering fits the memory hierarchy (" + std::to_string(evaluated) +
+            " orderings tried, even with every operand's top level in DRAM): " + cause);
   }
   NodeCost cost;
   detail::evaluate_ordering(pb, best, scratch, &cost);

@@ -116,6 +116,18 @@ RunConfig load_run_config(const std::string& path) {
     if (!rc.accuracy.configured()) acc->fail_here("give a table or a base accuracy");
     acc->finish();
   }
+  if (auto n = root.optional_table("nir")) {
+    rc.nir.timesteps = n->positive_or("timesteps", rc.nir.timesteps);
+    auto bits = [&](const char* key, std::uint32_t fallback) {
+      const std::uint64_t b = n->positive_or(key, fallback);
+      if (b > 64) n->fail(key, "expected 1..64 bits");
+      return static_cast<std::uint32_t>(b);
+    };
+    rc.nir.weight_bits = bits("weight_bits", rc.nir.weight_bits);
+    rc.nir.state_bits = bits("state_bits", rc.nir.state_bits);
+    rc.nir.input_bits = bits("input_bits", rc.nir.input_bits);
+    n->finish();
+  }
   root.finish();
   return rc;
 }

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "stems/nir/nir_loader.hpp"
 #include "stems/search/accuracy_model.hpp"
 #include "stems/search/optimizer.hpp"
 #include "stems/search/search_space.hpp"
@@ -24,6 +25,7 @@ struct RunConfig {
   double exhaustive_limit = 20000;
   OptimizerConfig optimizer;
   AccuracyModel accuracy;
+  nir::NirOptions nir;  // for a .nir workload: [nir] timesteps, weight_bits, state_bits, input_bits
 };
 
 RunConfig load_run_config(const std::string& path);

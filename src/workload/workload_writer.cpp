@@ -1,0 +1,95 @@
+#include "stems/workload/workload_writer.hpp"
+
+#include <sstream>
+
+namespace stems::workload {
+
+namespace {
+std::string quoted(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+std::string pair_or_scalar(const Window2& w) {
+  return w.y == w.x ? std::to_string(w.x)
+                    : "[" + std::to_string(w.y) + ", " + std::to_string(w.x) + "]";
+}
+}  // namespace
+
+std::string to_toml(const Network& net, const std::string& header_comment) {
+  std::ostringstream os;
+  std::istringstream lines(header_comment);
+  for (std::string line; std::getline(lines, line);)
+    os << "# " << line << "\n";
+  std::uint64_t T = 1;
+  if (!net.topological_order().empty()) T = net.layer(net.topological_order().front()).size(Dim::T);
+  os << "\n[workload]\nname = " << quoted(net.name()) << "\ntimesteps = " << T << "\n";
+  for (Vertex v : net.topological_order()) {
+    const Layer& l = net.layer(v);
+    os << "\n[[layer]]\nid = " << l.id << "\nname = " << quoted(l.name) << "\nop = \""
+       << op_name(l.op) << "\"\nblock = " << l.block << "\n";
+    if (l.size(Dim::T) != T) os << "T = " << l.size(Dim::T) << "\n";
+    if (l.size(Dim::B) != 1) os << "B = " << l.size(Dim::B) << "\n";
+    auto dim = [&](Dim d) { os << dim_name(d) << " = " << l.size(d) << "\n"; };
+    switch (l.op) {
+      case OpType::Conv2d:
+        if (l.size(Dim::G) != 1) dim(Dim::G);
+        for (Dim d : {Dim::K, Dim::C, Dim::OY, Dim::OX, Dim::FY, Dim::FX})
+          dim(d);
+        break;
+      case OpType::Linear:
+        dim(Dim::K);
+        dim(Dim::C);
+        break;
+      case OpType::MaxPool:
+      case OpType::AvgPool:
+      case OpType::SumPool:
+        for (Dim d : {Dim::K, Dim::OY, Dim::OX, Dim::FY, Dim::FX})
+          dim(d);
+        break;
+      case OpType::Add:
+        for (Dim d : {Dim::K, Dim::OY, Dim::OX})
+          dim(d);
+        break;
+      case OpType::Flatten:
+        break;
+    }
+    if (l.op == OpType::Conv2d || is_pool(l.op)) {
+      os << "stride = " << pair_or_scalar(l.stride) << "\n";
+      if (l.padding.x || l.padding.y) os << "padding = " << pair_or_scalar(l.padding) << "\n";
+      if (l.dilation.x != 1 || l.dilation.y != 1) {
+        os << "dilation = " << pair_or_scalar(l.dilation) << "\n";
+      }
+    }
+    if (l.has_neurons()) {
+      os << "neuron = \"" << neuron_name(l.neuron) << "\"\n";
+      if (l.state_policy != StatePolicy::Keep) {
+        os << "state = \"" << state_policy_name(l.state_policy) << "\"\n";
+      }
+    }
+    if (l.op != OpType::Flatten) {
+      os << "precision = { ";
+      if (has_weights(l.op)) os << "W = " << l.precision.W << ", ";
+      os << "I = " << l.precision.I << ", O = " << l.precision.O << ", psum = " << l.precision.psum;
+      if (l.has_neurons()) os << ", V = " << l.precision.V;
+      os << " }\n";
+    }
+    std::string inputs, recurrent;
+    for (const auto& [p, e] : net.producers(v)) {
+      if (e.recurrent) {
+        recurrent += (recurrent.empty() ? "" : ", ") + std::to_string(net.layer(p).id);
+      } else {
+        inputs += (inputs.empty() ? "" : ", ") + std::string(operand_name(e.operand)) + " = " +
+                  std::to_string(net.layer(p).id);
+      }
+    }
+    if (!inputs.empty()) os << "inputs = { " << inputs << " }\n";
+    if (!recurrent.empty()) os << "recurrent = [" << recurrent << "]\n";
+  }
+  return os.str();
+}
+
+}  // namespace stems::workload
