@@ -145,3 +145,19 @@ TEST(Nir, MalformedFilesGiveClearErrors) {
     EXPECT_NE(std::string(e.what()).find("supported:"), std::string::npos);
   }
 }
+
+TEST(Nir, NestedGraphsAreFlattened) {
+  // tests/data/nir/nested_graph.nir: input -> block (NIRGraph: in -> fc -> lif -> out) -> fc2 ->
+  // lif2 -> output, written with the HDF5 library for this test.
+  const auto net = nir::load_nir_file(std::string(STEMS_TEST_DATA) + "/nir/nested_graph.nir", {});
+  ASSERT_EQ(net.layer_count(), 2u);
+  const auto& inner = net.layer_by_id(0);
+  EXPECT_EQ(inner.name, "block.fc");
+  EXPECT_EQ(inner.neuron, workload::NeuronModel::LIF);  // merged across the graph's boundary
+  EXPECT_EQ(inner.size(Dim::K), 20u);
+  EXPECT_TRUE(inner.input_is_network_input);
+  const auto prods = net.producers(net.vertex(1));
+  ASSERT_EQ(prods.size(), 1u);
+  EXPECT_EQ(net.layer(prods[0].first).name, "block.fc");
+  EXPECT_EQ(net.layer_by_id(1).size(Dim::C), 20u);
+}

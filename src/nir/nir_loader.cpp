@@ -33,6 +33,7 @@ struct Node {
   std::vector<std::uint64_t> out_shape;  // inferred
   std::vector<std::size_t> in, out;      // non-recurrent edges (node indices)
   std::vector<std::size_t> rec_in;       // recurrent edges into this node
+  std::string h5path;                    // its group in the file
   int layer = -1;                        // layer whose output this node's output is
   bool merged = false;                   // neuron merged into its synaptic producer's layer
   std::uint32_t out_bits = 0;
@@ -71,39 +72,73 @@ workload::Network load_nir_file(const std::string& path, const NirOptions& opt) 
   if (!h5.is_group("/node/nodes")) {
     throw InputError(path, "not a NIR file: no /node/nodes group");
   }
-  // Nodes.
+  // Nodes and edges, with nested NIRGraph nodes flattened: an inner node is named
+  // "<graph>.<node>", an edge into a graph goes to its Input node(s), an edge out of it leaves
+  // from its Output node(s), and those inner Input/Output nodes become pass-throughs.
   std::vector<Node> nodes;
   std::map<std::string, std::size_t> index;
-  for (const std::string& name : h5.members("/node/nodes")) {
-    const std::string base = "/node/nodes/" + name;
-    if (!h5.exists(base + "/type")) fail(name, "", "has no 'type'");
-    Node n;
-    n.name = name;
-    n.type = h5.string(base + "/type");
-    if (n.type == "NIRGraph") {
-      fail(name, n.type, "nested NIR graphs are not supported yet; flatten the graph on export");
-    }
-    if (n.type != "Input" && n.type != "Output" && n.type != "Flatten" && !kNeurons.count(n.type) &&
-        !kSynaptic.count(n.type)) {
-      fail(name, n.type, std::string("unsupported node type; supported: ") + kSupported);
-    }
-    index[name] = nodes.size();
-    nodes.push_back(n);
-  }
+  std::map<std::string, std::vector<std::string>> graph_inputs, graph_outputs;
+  std::vector<std::pair<std::string, std::string>> named_edges;
+  std::function<void(const std::string&, const std::string&, int)> read_graph =
+      [&](const std::string& group, const std::string& prefix, int depth) {
+        if (depth > 16) throw InputError(path, "'" + group + "': NIR graphs nested too deeply");
+        if (!h5.is_group(group + "/nodes")) {
+          throw InputError(path, "'" + group + "': not a NIR graph (no 'nodes' group)");
+        }
+        for (const std::string& member : h5.members(group + "/nodes")) {
+          const std::string where = group + "/nodes/" + member;
+          const std::string name = prefix + member;
+          if (!h5.exists(where + "/type")) fail(name, "", "has no 'type'");
+          const std::string type = h5.string(where + "/type");
+          if (type == "NIRGraph") {
+            read_graph(where, name + ".", depth + 1);
+            continue;
+          }
+          if (type != "Input" && type != "Output" && type != "Flatten" && !kNeurons.count(type) &&
+              !kSynaptic.count(type)) {
+            fail(name, type, std::string("unsupported node type; supported: ") + kSupported);
+          }
+          Node n;
+          n.name = name;
+          n.type = type;
+          n.h5path = where;
+          if (depth > 0 && (type == "Input" || type == "Output")) {
+            (type == "Input" ? graph_inputs : graph_outputs)[prefix.substr(0, prefix.size() - 1)]
+                .push_back(name);
+            n.type = "Identity";
+          }
+          index[name] = nodes.size();
+          nodes.push_back(n);
+        }
+        if (!h5.exists(group + "/edges")) {
+          throw InputError(path, "'" + group + "': not a NIR graph (no 'edges')");
+        }
+        const auto flat = h5.strings(group + "/edges");
+        if (flat.size() % 2 != 0) {
+          throw InputError(path, "'" + group + "/edges': expected N x 2 names");
+        }
+        for (std::size_t i = 0; i < flat.size(); i += 2) {
+          named_edges.emplace_back(prefix + flat[i], prefix + flat[i + 1]);
+        }
+      };
+  read_graph("/node", "", 0);
   if (nodes.empty()) throw InputError(path, "the NIR graph has no nodes");
-  // Edges.
-  if (!h5.exists("/node/edges")) throw InputError(path, "not a NIR file: no /node/edges");
-  const auto flat = h5.strings("/node/edges");
-  if (flat.size() % 2 != 0) throw InputError(path, "'/node/edges': expected N x 2 names");
   std::vector<std::pair<std::size_t, std::size_t>> edges;
-  for (std::size_t i = 0; i < flat.size(); i += 2) {
-    for (const auto& e : {flat[i], flat[i + 1]}) {
-      if (!index.count(e)) {
-        throw InputError(path, "'/node/edges': edge " + flat[i] + " -> " + flat[i + 1] +
-                                   " names an unknown node '" + e + "'");
+  for (const auto& [a, b] : named_edges) {
+    std::vector<std::string> from = {a}, to = {b};
+    if (graph_outputs.count(a)) from = graph_outputs[a];
+    if (graph_inputs.count(b)) to = graph_inputs[b];
+    for (const auto& f : from) {
+      for (const auto& t : to) {
+        for (const auto& e : {f, t}) {
+          if (!index.count(e)) {
+            throw InputError(path, "'/node/edges': edge " + a + " -> " + b +
+                                       " names an unknown node '" + e + "'");
+          }
+        }
+        edges.emplace_back(index[f], index[t]);
       }
     }
-    edges.emplace_back(index[flat[i]], index[flat[i + 1]]);
   }
   std::sort(edges.begin(), edges.end());
   // Back edges (recurrent): depth-first walk from the inputs, in name order.
@@ -165,7 +200,7 @@ workload::Network load_nir_file(const std::string& path, const NirOptions& opt) 
   std::vector<Layer> layers;
   std::vector<std::vector<std::pair<std::size_t, workload::Operand>>> layer_inputs;  // node idx
   int block = -1;
-  auto base = [&](const Node& n) { return "/node/nodes/" + n.name; };
+  auto base = [&](const Node& n) { return n.h5path; };
   auto ints = [&](const Node& n, const char* key, std::size_t count,
                   std::vector<std::int64_t> fallback) -> std::vector<std::int64_t> {
     const std::string d = base(n) + "/" + key;
@@ -206,6 +241,12 @@ workload::Network load_nir_file(const std::string& path, const NirOptions& opt) 
     return layers.back();
   };
 
+  // The producer behind a chain of pass-through nodes.
+  auto effective = [&](std::size_t u) {
+    while (nodes[u].type == "Identity" && !nodes[u].in.empty())
+      u = nodes[u].in[0];
+    return u;
+  };
   for (std::size_t u : order) {
     Node& n = nodes[u];
     // Input shape: the producer's output (one forward input except for Input nodes).
@@ -224,6 +265,12 @@ workload::Network load_nir_file(const std::string& path, const NirOptions& opt) 
       in_bits = p.out_bits;
     }
     const std::uint64_t in_elems = elements(in_shape);
+    if (n.type == "Identity") {  // a nested graph's Input/Output: passes its input through
+      n.out_shape = in_shape;
+      n.out_bits = in_bits;
+      n.layer = nodes[n.in[0]].layer;
+      continue;
+    }
     if (n.type == "Input" || n.type == "Output") {
       std::vector<std::uint64_t> declared;
       if (h5.exists(base(n) + "/shape")) {
@@ -254,7 +301,7 @@ workload::Network load_nir_file(const std::string& path, const NirOptions& opt) 
                "declares input " + shape_str(declared) + " but receives " + shape_str(in_shape));
         }
       }
-      if (nodes[n.in[0]].type == "Input") continue;  // flattening the network input: a no-op
+      if (nodes[effective(n.in[0])].type == "Input") continue;  // flattening the input: a no-op
       Layer& l = new_layer(n, OpType::Flatten, false);
       layer_inputs.back().emplace_back(n.in[0], workload::Operand::I);
       (void)l;
@@ -262,13 +309,13 @@ workload::Network load_nir_file(const std::string& path, const NirOptions& opt) 
     }
     if (kNeurons.count(n.type)) {
       // Merged into its synaptic producer's layer when it is that node's only consumer.
+      const Node& producer = nodes[effective(n.in[0])];
       const bool has_synaptic_producer =
-          nodes[n.in[0]].layer >= 0 && kSynaptic.count(nodes[n.in[0]].type) &&
-          nodes[n.in[0]].out.size() == 1 &&
-          layers[static_cast<std::size_t>(nodes[n.in[0]].layer)].neuron == NeuronModel::None;
+          producer.layer >= 0 && kSynaptic.count(producer.type) && producer.out.size() == 1 &&
+          layers[static_cast<std::size_t>(producer.layer)].neuron == NeuronModel::None;
       Layer* l;
       if (has_synaptic_producer) {
-        l = &layers[static_cast<std::size_t>(nodes[n.in[0]].layer)];
+        l = &layers[static_cast<std::size_t>(producer.layer)];
         n.layer = l->id;
         n.merged = true;
       } else {
@@ -407,11 +454,13 @@ workload::Network load_nir_file(const std::string& path, const NirOptions& opt) 
     }
     const Layer& made = layers.back();
     n.out_bits = made.precision.O;
-    if (nodes[n.in[0]].type != "Input")
+    if (nodes[effective(n.in[0])].type != "Input") {
       layer_inputs.back().emplace_back(n.in[0], workload::Operand::I);
+    }
   }
   for (const auto& n : nodes) {
-    if (n.layer < 0 && n.type != "Input" && n.type != "Output" && n.type != "Flatten") {
+    if (n.layer < 0 && n.type != "Input" && n.type != "Output" && n.type != "Flatten" &&
+        n.type != "Identity") {
       fail(n.name, n.type, "is not reachable from an input");
     }
   }
@@ -430,7 +479,7 @@ workload::Network load_nir_file(const std::string& path, const NirOptions& opt) 
     }
     for (const auto& n : nodes) {
       for (std::size_t src : n.rec_in) {
-        if (n.layer < 0 || nodes[src].layer < 0) {
+        if (n.layer < 0 || nodes[src].layer < 0 || n.type == "Identity") {
           fail(n.name, n.type,
                "recurrent input from '" + nodes[src].name + "' does not connect two layers");
         }
