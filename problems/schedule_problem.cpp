@@ -64,6 +64,12 @@ std::uint64_t ScheduleContext::evaluations() const {
   return memo_.size();
 }
 
+void ScheduleContext::clear_memo() const {
+  std::lock_guard<std::mutex> lock(memo_mutex_);
+  memo_.clear();
+  infeasible_ = 0;
+}
+
 std::uint64_t ScheduleContext::infeasible() const {
   std::lock_guard<std::mutex> lock(memo_mutex_);
   return infeasible_;

@@ -42,6 +42,7 @@ struct ScheduleContext {
   std::vector<double> evaluate(const std::vector<double>& x) const;
   std::uint64_t evaluations() const;  // distinct genomes evaluated
   std::uint64_t infeasible() const;
+  void clear_memo() const;  // forget evaluated genomes (node costs stay memoised)
 
  private:
   mutable std::mutex memo_mutex_;

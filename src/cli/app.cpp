@@ -9,6 +9,7 @@
 #include <iostream>
 #include <optional>
 
+#include "stems/bench/bench.hpp"
 #include "stems/common/atomic_file.hpp"
 #include "stems/common/error.hpp"
 #include "stems/cost/bounds.hpp"
@@ -85,6 +86,11 @@ extern "C" void on_sigint(int) {
 struct ImportOptions {
   std::string model;
   std::string out;
+};
+
+struct BenchOptions {
+  std::string configs = "configs";
+  std::string json;
 };
 
 struct HardwareOptions {
@@ -306,6 +312,26 @@ int run_import(const ImportOptions& o, std::ostream& out) {
   return kExitOk;
 }
 
+int run_bench(const BenchOptions& o, std::ostream& out) {
+  const bench::Report r = bench::run(o.configs);
+  report::TextTable t({"figure", "measured", "unit", "target", "met"});
+  report::Json j;
+  j["machine"] = r.machine;
+  j["figures"] = report::Json::array();
+  for (const auto& f : r.figures) {
+    t.add_row({f.name, report::fixed(f.value, f.value >= 100 ? 0 : 3), f.unit, f.target,
+               f.met ? "yes" : "NO"});
+    j["figures"].push_back({{"name", f.name},
+                            {"value", f.value},
+                            {"unit", f.unit},
+                            {"target", f.target},
+                            {"met", f.met}});
+  }
+  if (!o.json.empty()) write_file_atomically(o.json, j.dump(2) + "\n");
+  if (o.json != "-") out << "stems bench on " << r.machine << " (Release build expected)\n\n" << t.render();
+  return kExitOk;
+}
+
 int run_hardware(const HardwareOptions& o, std::ostream& out) {
   const hardware::Accelerator acc = hardware::load_hardware_file(o.hardware);
   if (!o.json.empty()) {
@@ -415,6 +441,13 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   import_cmd->add_option("--out", import_opts.out, "workload TOML to write ('-' or none: stdout)");
   add_nir_options(import_cmd);
 
+  BenchOptions bench_opts;
+  auto* bench_cmd = app.add_subcommand(
+      "bench", "Measure the speed figures (cold/warm evaluation, loop nests/s, SEW-ResNet-152, "
+               "parallel efficiency) on this machine against their targets");
+  bench_cmd->add_option("--configs", bench_opts.configs, "the configs/ directory (default configs)");
+  bench_cmd->add_option("--json", bench_opts.json, "also write JSON to FILE ('-': stdout only)");
+
   HardwareOptions hw;
   auto* hw_cmd = app.add_subcommand("hardware", "Show an accelerator description");
   hw_cmd->add_option("hardware", hw.hardware, "hardware file (.toml)")->required();
@@ -448,6 +481,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     if (evaluate_cmd->parsed()) return run_evaluate(evaluate, out);
     if (optimize_cmd->parsed()) return run_optimize(optimize, out, err);
     if (import_cmd->parsed()) return run_import(import_opts, out);
+    if (bench_cmd->parsed()) return run_bench(bench_opts, out);
   } catch (const InputError& e) {
     err << "stems: error: " << e.what() << "\n";
     return kExitInputError;

@@ -1,0 +1,27 @@
+#pragma once
+// `stems bench`: measures the headline speed figures of issue 8 on this machine, in-process, on
+// the shipped configs, and reports them against their targets. Google Benchmark
+// (experiments/bench) has the fine-grained cases; this is the one-command summary.
+
+#include <string>
+#include <vector>
+
+namespace stems::bench {
+
+struct Figure {
+  std::string name;
+  double value = 0;
+  std::string unit;
+  std::string target;  // human readable
+  bool met = false;
+};
+
+struct Report {
+  std::string machine;  // CPU model, cores
+  std::vector<Figure> figures;
+};
+
+// `configs` is the configs/ directory. Throws InputError if a config is missing.
+Report run(const std::string& configs);
+
+}  // namespace stems::bench
