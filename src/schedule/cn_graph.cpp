@@ -81,18 +81,22 @@ CnGraph build_cn_graph(const workload::Network& net, const Schedule& schedule) {
       }
     }
   }
-  // Inter-layer dependencies from overlapping index ranges.
+  // Inter-layer dependencies from overlapping index ranges: the producer tiles covering the
+  // timesteps and columns a node reads, found by index arithmetic.
   for (auto& n : g.nodes) {
     const workload::Layer& c = net.layer(n.layer);
     for (const auto& [pv, edge] : net.producers(n.layer)) {
       if (edge.recurrent) continue;  // the previous timestep's value: no same-step dependency
       const workload::Layer& p = net.layer(pv);
       const auto [lo, hi] = input_columns(c, p, n.x0, n.x1, schedule.alignment);
-      for (std::size_t pi : g.nodes_of_layer[pv]) {
-        const ComputationNode& pn = g.nodes[pi];
-        const bool time_overlap = pn.t0 < n.t1 && n.t0 < pn.t1;
-        const bool space_overlap = pn.x0 < hi && lo < pn.x1;
-        if (time_overlap && space_overlap) {
+      if (lo >= hi) continue;
+      const std::uint64_t tt = std::min(schedule.layers[pv].time_tile, p.size(Dim::T));
+      const std::uint64_t xt = std::min(schedule.layers[pv].ox_tile, p.size(Dim::OX));
+      const std::uint64_t nx = p.size(Dim::OX) / xt;
+      const auto& tiles = g.nodes_of_layer[pv];
+      for (std::uint64_t ti = n.t0 / tt; ti <= (n.t1 - 1) / tt; ++ti) {
+        for (std::uint64_t xi = lo / xt; xi <= (hi - 1) / xt; ++xi) {
+          const std::size_t pi = tiles[ti * nx + xi];
           n.input_preds.push_back(pi);
           n.input_operands.push_back(edge.operand);
           if (std::find(n.preds.begin(), n.preds.end(), pi) == n.preds.end()) n.preds.push_back(pi);

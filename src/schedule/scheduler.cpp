@@ -86,6 +86,61 @@ class Simulator {
         intern(component_names_, component);
     sums_[key] += pJ;
   }
+  // The energy records of one node, prepared once per (layer, cost) and replayed for every node
+  // of the layer with that cost.
+  struct NodeCharge {
+    bool offchip;
+    std::uint64_t key;
+    double pJ;
+  };
+  struct PreparedNode {
+    std::vector<NodeCharge> charges;
+    double mac_pJ = 0;
+    std::uint64_t read_bits = 0, write_bits = 0;
+  };
+  std::map<std::pair<int, const cost::NodeCost*>, PreparedNode> prepared_;
+  std::uint64_t key_of_charge(int layer, std::string_view operand, std::string_view component) {
+    return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(layer)) << 32) |
+           (static_cast<std::uint64_t>(intern(operand_names_, operand)) << 16) |
+           intern(component_names_, component);
+  }
+  void charge_node(int layer, const cost::NodeCost& c) {
+    auto it = prepared_.find({layer, &c});
+    if (it == prepared_.end()) {
+      PreparedNode p;
+      p.mac_pJ = c.mac_energy_pJ;
+      p.charges.push_back({false, key_of_charge(layer, "MAC", "MAC"), c.mac_energy_pJ});
+      for (const auto& oc : c.operands) {
+        for (const auto& lvl : oc.levels) {
+          if (lvl.offchip) {
+            p.charges.push_back(
+                {true, key_of_charge(layer, oc.layer_operand, acc_.dram.name), lvl.energy_pJ});
+            using cost::Direction;
+            const auto& tr = lvl.traffic;
+            p.read_bits += static_cast<std::uint64_t>(std::llround(
+                (tr[size_t(Direction::ReadToLow)].words + tr[size_t(Direction::ReadToHigh)].words) *
+                double(acc_.dram.read_bw_bits)));
+            p.write_bits += static_cast<std::uint64_t>(
+                std::llround((tr[size_t(Direction::WriteFromLow)].words +
+                              tr[size_t(Direction::WriteFromHigh)].words) *
+                             double(acc_.dram.write_bw_bits)));
+          } else {
+            p.charges.push_back(
+                {false, key_of_charge(layer, oc.layer_operand, lvl.memory), lvl.energy_pJ});
+          }
+        }
+      }
+      it = prepared_.emplace(std::make_pair(layer, &c), std::move(p)).first;
+    }
+    const PreparedNode& p = it->second;
+    for (const auto& ch : p.charges) {
+      (ch.offchip ? out_.buckets.cn_offchip_memory_pJ : out_.buckets.cn_onchip_pJ) += ch.pJ;
+      sums_[ch.key] += ch.pJ;
+    }
+    out_.mac_energy_pJ += p.mac_pJ;
+    out_.offchip_read_bits += p.read_bits;
+    out_.offchip_write_bits += p.write_bits;
+  }
   void flush_breakdown() {
     for (const auto& [key, pJ] : sums_) {
       const int layer = static_cast<int>(static_cast<std::uint32_t>(key >> 32));
@@ -443,6 +498,9 @@ void Simulator::run() {
     return ri;
   };
 
+  std::map<std::tuple<workload::Vertex, std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t>,
+           std::shared_ptr<const cost::NodeCost>>
+      local_costs;
   double makespan = 0;
   while (!ready.empty()) {
     const std::size_t ni = std::get<4>(*ready.begin());
@@ -461,7 +519,14 @@ void Simulator::run() {
       auto& slot = bits[static_cast<std::size_t>(mem)];
       slot = slot.value_or(0) + tensors_[output_of[n.input_preds[k]]].bits;
     }
-    const auto cost = cache_.get(n.tile, kc, bits);
+    // Nodes of a layer mostly share their shape and input bits: look costs up locally first.
+    const auto local_key = std::make_tuple(n.layer, n.tile.size(Dim::T), n.tile.size(Dim::OX),
+                                           bits[0].value_or(0), bits[1].value_or(0));
+    auto cached = local_costs.find(local_key);
+    if (cached == local_costs.end()) {
+      cached = local_costs.emplace(local_key, cache_.get(n.tile, kc, bits)).first;
+    }
+    const auto& cost = cached->second;
     auto too_large = [&](MemOperand m) {
       return std::find(cost->too_large.begin(), cost->too_large.end(), m) != cost->too_large.end();
     };
@@ -564,28 +629,8 @@ void Simulator::run() {
       latest_link_end_ = std::max(latest_link_end_, end);
     }
 
-    // Accounting of the node itself.
-    charge(out_.buckets.cn_onchip_pJ, l.id, "MAC", "MAC", cost->mac_energy_pJ);
-    out_.mac_energy_pJ += cost->mac_energy_pJ;
-    for (const auto& oc : cost->operands) {
-      for (const auto& lvl : oc.levels) {
-        if (lvl.offchip) {
-          charge(out_.buckets.cn_offchip_memory_pJ, l.id, oc.layer_operand, acc_.dram.name,
-                 lvl.energy_pJ);
-          using cost::Direction;
-          const auto& tr = lvl.traffic;
-          out_.offchip_read_bits += static_cast<std::uint64_t>(std::llround(
-              (tr[size_t(Direction::ReadToLow)].words + tr[size_t(Direction::ReadToHigh)].words) *
-              double(acc_.dram.read_bw_bits)));
-          out_.offchip_write_bits +=
-              static_cast<std::uint64_t>(std::llround((tr[size_t(Direction::WriteFromLow)].words +
-                                                       tr[size_t(Direction::WriteFromHigh)].words) *
-                                                      double(acc_.dram.write_bw_bits)));
-        } else {
-          charge(out_.buckets.cn_onchip_pJ, l.id, oc.layer_operand, lvl.memory, lvl.energy_pJ);
-        }
-      }
-    }
+    // Accounting of the node itself (its breakdown is prepared once per cost and layer).
+    charge_node(l.id, *cost);
     LayerResult& lr = layers[n.layer];
     ++lr.nodes;
     lr.onchip_energy_pJ += cost->onchip_energy_pJ();
