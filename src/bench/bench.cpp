@@ -2,13 +2,13 @@
 
 #include <sys/resource.h>
 
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
 #include <chrono>
 #include <fstream>
 #include <memory>
 #include <random>
 #include <set>
-#include <tbb/global_control.h>
-#include <tbb/parallel_for.h>
 #include <thread>
 
 #include "schedule_problem.hpp"
@@ -61,8 +61,8 @@ Report run(const std::string& configs) {
   const std::string red = configs + "/workloads/red_lif.toml";
   const std::string big = configs + "/workloads/sew_resnet_152.toml";
   const std::string hw = configs + "/hardware/meta_proto_1mb.toml";
-  auto single = std::make_unique<tbb::global_control>(
-      tbb::global_control::max_allowed_parallelism, 1);  // the single-thread figures
+  auto single = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
+                                                      1);  // the single-thread figures
 
   for (const auto& [name, t, d] : std::vector<std::tuple<std::string, std::string, std::string>>{
            {"TB-LBL", "1", "0"}, {"TB-F", "1", "1"}, {"ST-LBL", "0", "0"}}) {
@@ -92,8 +92,7 @@ Report run(const std::string& configs) {
       orderings += cost::search_node(l9, acc.cores[0], acc.dram).orderings_evaluated;
     }
     const double le = double(orderings) / seconds_since(t2);
-    r.figures.push_back(
-        {"loop-nest evaluations, 1 core", le, "per s", ">= 1,000,000", le >= 1e6});
+    r.figures.push_back({"loop-nest evaluations, 1 core", le, "per s", ">= 1,000,000", le >= 1e6});
   }
   {
     const double s = cold_evaluate(red, hw, "1", "1");
@@ -120,7 +119,8 @@ Report run(const std::string& configs) {
     std::set<std::vector<double>> unique;
     while (unique.size() < 64) {
       std::vector<double> x(ctx->space.dimension());
-      for (auto& g : x) g = bit(rng);
+      for (auto& g : x)
+        g = bit(rng);
       unique.insert(x);
     }
     const std::vector<std::vector<double>> genomes(unique.begin(), unique.end());
@@ -136,9 +136,8 @@ Report run(const std::string& configs) {
     const double t1 = batch(1);
     const double t2 = batch(2);
     const double speedup = t1 / t2;
-    r.figures.push_back(
-        {"batch fitness speed-up, 2 threads vs 1 (64 SEW schedules)", speedup, "x", ">= 1.7",
-         speedup >= 1.7});
+    r.figures.push_back({"batch fitness speed-up, 2 threads vs 1 (64 SEW schedules)", speedup, "x",
+                         ">= 1.7", speedup >= 1.7});
   }
   return r;
 }

@@ -328,7 +328,8 @@ int run_bench(const BenchOptions& o, std::ostream& out) {
                             {"met", f.met}});
   }
   if (!o.json.empty()) write_file_atomically(o.json, j.dump(2) + "\n");
-  if (o.json != "-") out << "stems bench on " << r.machine << " (Release build expected)\n\n" << t.render();
+  if (o.json != "-")
+    out << "stems bench on " << r.machine << " (Release build expected)\n\n" << t.render();
   return kExitOk;
 }
 
@@ -443,9 +444,11 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
 
   BenchOptions bench_opts;
   auto* bench_cmd = app.add_subcommand(
-      "bench", "Measure the speed figures (cold/warm evaluation, loop nests/s, SEW-ResNet-152, "
-               "parallel efficiency) on this machine against their targets");
-  bench_cmd->add_option("--configs", bench_opts.configs, "the configs/ directory (default configs)");
+      "bench",
+      "Measure the speed figures (cold/warm evaluation, loop nests/s, SEW-ResNet-152, "
+      "parallel efficiency) on this machine against their targets");
+  bench_cmd->add_option("--configs", bench_opts.configs,
+                        "the configs/ directory (default configs)");
   bench_cmd->add_option("--json", bench_opts.json, "also write JSON to FILE ('-': stdout only)");
 
   HardwareOptions hw;

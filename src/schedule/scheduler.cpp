@@ -43,6 +43,7 @@ struct Tensor {
   bool started = false;        // a state that was already created or loaded once
   double ready = 0;            // when the current copy (on chip or in DRAM) is complete
   const char* operand = "O";
+  std::size_t slot = 0;  // position in its core's resident list
   bool on_chip() const { return core >= 0; }
 };
 
@@ -53,7 +54,7 @@ struct CoreMemory {
   const hardware::Link* dram_link = nullptr;
   std::uint64_t capacity = 0;
   std::uint64_t used = 0;
-  std::set<std::size_t> resident;
+  std::vector<std::size_t> resident;  // unordered; Tensor::slot is the position
   double free_at = 0;
 };
 
@@ -97,6 +98,7 @@ class Simulator {
     std::vector<NodeCharge> charges;
     double mac_pJ = 0;
     std::uint64_t read_bits = 0, write_bits = 0;
+    std::uint64_t uses = 0;
   };
   std::map<std::pair<int, const cost::NodeCost*>, PreparedNode> prepared_;
   std::uint64_t key_of_charge(int layer, std::string_view operand, std::string_view component) {
@@ -132,16 +134,19 @@ class Simulator {
       }
       it = prepared_.emplace(std::make_pair(layer, &c), std::move(p)).first;
     }
-    const PreparedNode& p = it->second;
-    for (const auto& ch : p.charges) {
-      (ch.offchip ? out_.buckets.cn_offchip_memory_pJ : out_.buckets.cn_onchip_pJ) += ch.pJ;
-      sums_[ch.key] += ch.pJ;
-    }
-    out_.mac_energy_pJ += p.mac_pJ;
-    out_.offchip_read_bits += p.read_bits;
-    out_.offchip_write_bits += p.write_bits;
+    ++it->second.uses;  // added up once per (layer, cost) in flush_breakdown
   }
   void flush_breakdown() {
+    for (const auto& [id, p] : prepared_) {
+      const double n = static_cast<double>(p.uses);
+      for (const auto& ch : p.charges) {
+        (ch.offchip ? out_.buckets.cn_offchip_memory_pJ : out_.buckets.cn_onchip_pJ) += n * ch.pJ;
+        sums_[ch.key] += n * ch.pJ;
+      }
+      out_.mac_energy_pJ += n * p.mac_pJ;
+      out_.offchip_read_bits += p.uses * p.read_bits;
+      out_.offchip_write_bits += p.uses * p.write_bits;
+    }
     for (const auto& [key, pJ] : sums_) {
       const int layer = static_cast<int>(static_cast<std::uint32_t>(key >> 32));
       out_.breakdown[{layer, operand_names_[(key >> 16) & 0xffff],
@@ -184,14 +189,18 @@ class Simulator {
     CoreMemory& m = mem_[static_cast<std::size_t>(core)];
     tensors_[t].core = core;
     m.used += tensors_[t].bits;
-    m.resident.insert(t);
+    tensors_[t].slot = m.resident.size();
+    m.resident.push_back(t);
     note_usage(m, when);
   }
   void vacate(std::size_t t, double when) {
     CoreMemory& m = mem_[static_cast<std::size_t>(tensors_[t].core)];
     tensors_[t].core = -1;
     m.used -= tensors_[t].bits;
-    m.resident.erase(t);
+    const std::size_t slot = tensors_[t].slot;
+    m.resident[slot] = m.resident.back();
+    tensors_[m.resident[slot]].slot = slot;
+    m.resident.pop_back();
     note_usage(m, when);
   }
   void note_usage(const CoreMemory& m, double when) {
@@ -221,16 +230,21 @@ class Simulator {
   void drop(std::size_t t, double when) { vacate(t, when); }
 
   // Evicts a tensor that is not `protected` to make room for `bits` more.
-  void make_room(int core, std::uint64_t bits, const std::set<std::size_t>& protect, double now) {
+  using Protect = std::vector<std::size_t>;  // a node's tensors (few): linear search
+  static bool is_protected(const Protect& p, std::size_t t) {
+    return std::find(p.begin(), p.end(), t) != p.end();
+  }
+  void make_room(int core, std::uint64_t bits, const Protect& protect, double now) {
     CoreMemory& m = mem_[static_cast<std::size_t>(core)];
     while (m.used + bits > m.capacity) {
       std::size_t victim = SIZE_MAX;
       double best = 0;
       for (std::size_t t : m.resident) {
-        if (protect.count(t)) continue;
+        if (is_protected(protect, t)) continue;
         const Tensor& x = tensors_[t];
         const double importance = double(x.remaining) * 100.0 - x.layer_id;
-        if (victim == SIZE_MAX || importance < best) {
+        // Lowest importance first; ties to the oldest tensor (deterministic in any container).
+        if (victim == SIZE_MAX || importance < best || (importance == best && t < victim)) {
           victim = t;
           best = importance;
         }
@@ -255,7 +269,7 @@ class Simulator {
   }
   // Brings a tensor on chip for node `layer_id`/`operand` (DRAM read + SRAM write).
   double fetch(std::size_t t, int core, int layer_id, const std::string& operand, double earliest,
-               const std::set<std::size_t>& protect) {
+               const Protect& protect) {
     Tensor& x = tensors_[t];
     make_room(core, x.bits, protect, earliest);
     if (x.kind == TensorKind::State && schedule_.lifecycle == StateLifecycle::Reset && !x.started) {
@@ -282,8 +296,7 @@ class Simulator {
   // direct core-to-core link when there is one (SRAM read + link + SRAM write), else through
   // DRAM (written back once, then fetched).
   double replicate(std::size_t origin, std::size_t replica, int core, int layer_id,
-                   const std::string& operand, double earliest,
-                   const std::set<std::size_t>& protect) {
+                   const std::string& operand, double earliest, const Protect& protect) {
     const int from = tensors_[origin].core;
     const auto& from_core = *mem_[static_cast<std::size_t>(from)].core;
     const auto& to_core = *mem_[static_cast<std::size_t>(core)].core;
@@ -555,22 +568,23 @@ void Simulator::run() {
     if (input_of[ni] != SIZE_MAX && !too_large(MemOperand::I)) {
       needed.emplace_back(input_of[ni], "I");
     }
-    std::set<std::size_t> protect;
+    Protect protect;
     for (const auto& [t, label] : needed)
-      protect.insert(t);
+      protect.push_back(t);
 
     // A node with too-large operands works from DRAM: flush its core's buffer first (write back
     // what DRAM lacks), keeping only this node's own on-chip inputs.
     if (!cost->too_large.empty()) {
       const auto& resident = mem_[static_cast<std::size_t>(kc)].resident;
       std::vector<std::size_t> victims(resident.begin(), resident.end());
+      std::sort(victims.begin(), victims.end());  // oldest first, as before
       for (std::size_t t : victims) {
-        if (!protect.count(t)) evict(t, start);
+        if (!is_protected(protect, t)) evict(t, start);
       }
       // Inputs it reads from DRAM must be there: write back producer outputs held on chip.
       for (std::size_t k = 0; k < n.input_preds.size(); ++k) {
         const std::size_t t = input_ts[k];
-        if (!protect.count(t) && tensors_[t].on_chip()) evict(t, start);
+        if (!is_protected(protect, t) && tensors_[t].on_chip()) evict(t, start);
       }
     }
     std::sort(needed.begin(), needed.end(), [&](const auto& a, const auto& b) {
@@ -618,8 +632,8 @@ void Simulator::run() {
       tensors_[out_t].in_dram = true;
       tensors_[out_t].started = true;
     } else {
-      std::set<std::size_t> keep = protect;
-      keep.insert(out_t);
+      Protect keep = protect;
+      keep.push_back(out_t);
       make_room(kc, tensors_[out_t].bits, keep, start);
       occupy(out_t, kc, start);
     }
