@@ -220,12 +220,12 @@ workload::Network load_nir_file(const std::string& path, const NirOptions& opt) 
     }
     return v;
   };
+  // Values were validated as non-negative: the shared sliding-window rule applies.
   auto window = [](std::uint64_t in, std::int64_t k, std::int64_t s, std::int64_t p,
                    std::int64_t d) -> std::int64_t {
-    const std::int64_t span = d * (k - 1) + 1;
-    const std::int64_t padded = static_cast<std::int64_t>(in) + 2 * p;
-    if (s <= 0 || padded < span) return 0;
-    return (padded - span) / s + 1;
+    return static_cast<std::int64_t>(workload::sliding_window_output(
+        in, static_cast<std::uint64_t>(k), static_cast<std::uint64_t>(s),
+        static_cast<std::uint64_t>(p), static_cast<std::uint64_t>(d)));
   };
   auto new_layer = [&](Node& n, OpType op, bool weighted) -> Layer& {
     if (weighted || block < 0) ++block;

@@ -2,6 +2,15 @@
 
 namespace stems::workload {
 
+std::uint64_t sliding_window_output(std::uint64_t in, std::uint64_t kernel, std::uint64_t stride,
+                                    std::uint64_t pad, std::uint64_t dil) {
+  if (kernel == 0 || stride == 0 || dil == 0) return 0;
+  const std::uint64_t padded = in + 2 * pad;
+  const std::uint64_t span = dil * (kernel - 1) + 1;
+  if (padded < span) return 0;
+  return (padded - span) / stride + 1;
+}
+
 std::uint64_t Layer::output_channels() const {
   return size(Dim::G) * size(Dim::K);
 }

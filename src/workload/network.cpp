@@ -44,16 +44,6 @@ bool operand_allowed(const Layer& l, Operand o) {
   }
 }
 
-// Output size of a sliding window: floor((in + 2*pad - dil*(F-1) - 1) / stride) + 1, or 0 if the
-// window does not fit.
-std::uint64_t window_output(std::uint64_t in, std::uint64_t kernel, std::uint32_t stride,
-                            std::uint32_t pad, std::uint32_t dil) {
-  const std::uint64_t padded = in + 2ull * pad;
-  const std::uint64_t span = static_cast<std::uint64_t>(dil) * (kernel - 1) + 1;
-  if (padded < span) return 0;
-  return (padded - span) / stride + 1;
-}
-
 }  // namespace
 
 Vertex Network::add_layer(Layer layer) {
@@ -272,10 +262,10 @@ void Network::derive_and_check_layer(Vertex v) {
                                    std::to_string(l.input_channels()) +
                                    (l.op == OpType::Conv2d ? " (G*C)" : " (K)"));
     }
-    const std::uint64_t oy =
-        window_output(src.size(Dim::OY), l.size(Dim::FY), l.stride.y, l.padding.y, l.dilation.y);
-    const std::uint64_t ox =
-        window_output(src.size(Dim::OX), l.size(Dim::FX), l.stride.x, l.padding.x, l.dilation.x);
+    const std::uint64_t oy = sliding_window_output(src.size(Dim::OY), l.size(Dim::FY), l.stride.y,
+                                                   l.padding.y, l.dilation.y);
+    const std::uint64_t ox = sliding_window_output(src.size(Dim::OX), l.size(Dim::FX), l.stride.x,
+                                                   l.padding.x, l.dilation.x);
     if (oy != l.size(Dim::OY) || ox != l.size(Dim::OX)) {
       throw NetworkError(
           l.id, edge + "spatial mismatch: a " + std::to_string(src.size(Dim::OY)) + "x" +

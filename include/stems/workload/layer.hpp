@@ -29,6 +29,11 @@ struct Window2 {
   bool operator==(const Window2&) const = default;
 };
 
+// Output size of a sliding window along one axis: floor((in + 2*pad - dil*(F-1) - 1) / stride) + 1,
+// or 0 when the window does not fit (or kernel, stride or dilation is 0).
+std::uint64_t sliding_window_output(std::uint64_t in, std::uint64_t kernel, std::uint64_t stride,
+                                    std::uint64_t pad, std::uint64_t dil);
+
 struct Layer {
   int id = 0;
   std::string name;
