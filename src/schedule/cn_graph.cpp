@@ -44,6 +44,15 @@ std::pair<std::uint64_t, std::uint64_t> input_columns(const workload::Layer& c,
 CnGraph build_cn_graph(const workload::Network& net, const Schedule& schedule) {
   CnGraph g;
   g.nodes_of_layer.resize(net.layer_count());
+  std::size_t total = 0;
+  for (workload::Vertex v : net.topological_order()) {
+    const auto& l = net.layer(v);
+    const auto& t = schedule.layers[v];
+    const std::uint64_t tt = std::max<std::uint64_t>(1, std::min(t.time_tile, l.size(Dim::T)));
+    const std::uint64_t xt = std::max<std::uint64_t>(1, std::min(t.ox_tile, l.size(Dim::OX)));
+    total += static_cast<std::size_t>((l.size(Dim::T) / tt) * (l.size(Dim::OX) / xt));
+  }
+  g.nodes.reserve(total);
   for (workload::Vertex v : net.topological_order()) {
     const workload::Layer& l = net.layer(v);
     const LayerTiling& tiling = schedule.layers[v];
@@ -94,6 +103,11 @@ CnGraph build_cn_graph(const workload::Network& net, const Schedule& schedule) {
       const std::uint64_t xt = std::min(schedule.layers[pv].ox_tile, p.size(Dim::OX));
       const std::uint64_t nx = p.size(Dim::OX) / xt;
       const auto& tiles = g.nodes_of_layer[pv];
+      const std::size_t more = static_cast<std::size_t>(((n.t1 - 1) / tt - n.t0 / tt + 1) *
+                                                        ((hi - 1) / xt - lo / xt + 1));
+      n.input_preds.reserve(n.input_preds.size() + more);
+      n.input_operands.reserve(n.input_operands.size() + more);
+      n.preds.reserve(n.preds.size() + more);
       for (std::uint64_t ti = n.t0 / tt; ti <= (n.t1 - 1) / tt; ++ti) {
         for (std::uint64_t xi = lo / xt; xi <= (hi - 1) / xt; ++xi) {
           const std::size_t pi = tiles[ti * nx + xi];
@@ -103,6 +117,15 @@ CnGraph build_cn_graph(const workload::Network& net, const Schedule& schedule) {
         }
       }
     }
+  }
+  {
+    std::vector<std::size_t> succ_count(g.nodes.size(), 0);
+    for (const auto& n : g.nodes) {
+      for (std::size_t p : n.preds)
+        ++succ_count[p];
+    }
+    for (auto& n : g.nodes)
+      n.succs.reserve(succ_count[n.index]);
   }
   for (auto& n : g.nodes) {
     for (std::size_t p : n.preds)

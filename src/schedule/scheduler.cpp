@@ -351,6 +351,9 @@ class Simulator {
   std::vector<std::string> operand_names_, component_names_;
   std::unordered_map<std::uint64_t, double> sums_;
   std::vector<Tensor> tensors_;
+  std::vector<std::pair<std::size_t, std::string>> needed_;
+  std::vector<std::size_t> input_ts_;
+  std::vector<std::size_t> protect_, keep_;
 };
 
 void Simulator::run() {
@@ -545,8 +548,10 @@ void Simulator::run() {
     };
 
     // Tensors the node needs on its core (replicas of other cores' outputs are created here).
-    std::vector<std::pair<std::size_t, std::string>> needed;  // tensor, operand label
-    std::vector<std::size_t> input_ts(n.input_preds.size());
+    auto& needed = needed_;  // tensor, operand label (buffers reused across nodes)
+    needed.clear();
+    auto& input_ts = input_ts_;
+    input_ts.assign(n.input_preds.size(), 0);
     for (std::size_t k = 0; k < n.input_preds.size(); ++k) {
       const auto mem = n.input_operands[k] == workload::Operand::X ? MemOperand::W : MemOperand::I;
       // A too-large operand reads the producer's own copy from DRAM.
@@ -568,7 +573,8 @@ void Simulator::run() {
     if (input_of[ni] != SIZE_MAX && !too_large(MemOperand::I)) {
       needed.emplace_back(input_of[ni], "I");
     }
-    Protect protect;
+    Protect& protect = protect_;
+    protect.clear();
     for (const auto& [t, label] : needed)
       protect.push_back(t);
 
@@ -632,7 +638,8 @@ void Simulator::run() {
       tensors_[out_t].in_dram = true;
       tensors_[out_t].started = true;
     } else {
-      Protect keep = protect;
+      Protect& keep = keep_;
+      keep.assign(protect.begin(), protect.end());
       keep.push_back(out_t);
       make_room(kc, tensors_[out_t].bits, keep, start);
       occupy(out_t, kc, start);
