@@ -402,7 +402,8 @@ void Simulator::run() {
   // Tensors: weights per layer, states per (layer, spatial tile), one output per node, and the
   // network-input tile of every node that reads the network input.
   std::vector<std::size_t> weight_of(net_.layer_count(), SIZE_MAX);
-  std::map<std::pair<workload::Vertex, std::uint64_t>, std::size_t> state_of;
+  // State tensor of (layer, spatial tile): state_of[v][x_index], SIZE_MAX until created.
+  std::vector<std::vector<std::size_t>> state_of(net_.layer_count());
   std::vector<std::size_t> output_of(g_.nodes.size(), SIZE_MAX);
   std::vector<std::size_t> input_of(g_.nodes.size(), SIZE_MAX);
   for (workload::Vertex v : net_.topological_order()) {
@@ -421,8 +422,9 @@ void Simulator::run() {
     for (std::size_t ni : nodes) {
       const ComputationNode& n = g_.nodes[ni];
       if (l.stateful()) {
-        auto key = std::make_pair(v, n.x_index);
-        if (!state_of.count(key)) {
+        auto& slots = state_of[v];
+        if (slots.size() <= n.x_index) slots.resize(n.x_index + 1, SIZE_MAX);
+        if (slots[n.x_index] == SIZE_MAX) {
           Tensor s;
           s.kind = TensorKind::State;
           s.layer_id = l.id;
@@ -430,7 +432,7 @@ void Simulator::run() {
           s.remaining = static_cast<std::int64_t>(l.size(Dim::T) / schedule_.layers[v].time_tile);
           s.in_dram = schedule_.lifecycle == StateLifecycle::CarryOver;
           s.operand = "V";
-          state_of[key] = new_tensor(s);
+          slots[n.x_index] = new_tensor(s);
         }
       }
       Tensor o;
@@ -562,7 +564,7 @@ void Simulator::run() {
       needed.emplace_back(weight_of[n.layer], "W");
     }
     if (l.stateful() && !too_large(MemOperand::V)) {
-      needed.emplace_back(state_of.at({n.layer, n.x_index}), "V");
+      needed.emplace_back(state_of[n.layer][n.x_index], "V");
     }
     for (std::size_t k = 0; k < n.input_preds.size(); ++k) {
       const auto mem = n.input_operands[k] == workload::Operand::X ? MemOperand::W : MemOperand::I;
@@ -682,7 +684,7 @@ void Simulator::run() {
       }
     }
     if (l.stateful() && too_large(MemOperand::V)) {
-      --tensors_[state_of.at({n.layer, n.x_index})].remaining;
+      --tensors_[state_of[n.layer][n.x_index]].remaining;
     }
     if (weight_of[n.layer] != SIZE_MAX && too_large(MemOperand::W)) {
       release(weight_of[n.layer], end);
