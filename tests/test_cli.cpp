@@ -639,3 +639,26 @@ TEST(CliGoodRun, ImportNirThenInspectAndEvaluate) {
   EXPECT_EQ(bad.exit_code, 2) << bad;
   EXPECT_TRUE(contains(bad.err, "rf_4b_W")) << bad;
 }
+
+TEST(CliGoodRun, OptimizeFrontIsByteIdenticalForOneAndTwoThreads) {
+  TempDir dir;
+  const fs::path run = dir.path() / "run.toml";
+  {
+    std::ofstream f(run);
+    f << "[run]\nworkload = \"" << kSewResnet << "\"\nhardware = \"" << kMetaProto1mb
+      << "\"\nseed = 11\n[algorithm]\npopulation = 16\ngenerations = 3\n";
+  }
+  std::string fronts[2];
+  for (int threads : {1, 2}) {
+    const fs::path out = dir.path() / ("out" + std::to_string(threads));
+    const RunResult r = run_stems(
+        {"optimize", run.string(), "--out", out.string(), "--threads", std::to_string(threads)});
+    ASSERT_EQ(r.exit_code, 0) << r;
+    std::ifstream in(out / "pareto.json");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    fronts[threads - 1] = ss.str();
+  }
+  EXPECT_FALSE(fronts[0].empty());
+  EXPECT_EQ(fronts[0], fronts[1]);
+}
