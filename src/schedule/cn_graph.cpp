@@ -84,15 +84,26 @@ CnGraph build_cn_graph(const workload::Network& net, const Schedule& schedule) {
         n.tile = l;
         n.tile.set_size(Dim::T, tt);
         n.tile.set_size(Dim::OX, xt);
-        if (!g.nodes_of_layer[v].empty()) n.preds.push_back(g.nodes_of_layer[v].back());
         g.nodes_of_layer[v].push_back(n.index);
         g.nodes.push_back(std::move(n));
       }
     }
   }
-  // Inter-layer dependencies from overlapping index ranges: the producer tiles covering the
-  // timesteps and columns a node reads, found by index arithmetic.
-  for (auto& n : g.nodes) {
+  // Dependencies, written into flat storage node after node: the intra-layer chain first, then
+  // the producer tiles covering the timesteps and columns a node reads (index arithmetic).
+  const std::size_t N = g.nodes.size();
+  std::vector<std::size_t> pred_begin(N), pred_count(N), in_begin(N), in_count(N);
+  g.pred_store.reserve(2 * N);
+  g.input_store.reserve(2 * N);
+  g.operand_store.reserve(2 * N);
+  for (std::size_t i = 0; i < N; ++i) {
+    const ComputationNode& n = g.nodes[i];
+    pred_begin[i] = g.pred_store.size();
+    in_begin[i] = g.input_store.size();
+    const auto& own = g.nodes_of_layer[n.layer];
+    if (own.front() != i) {  // chained to the previous node of the same layer
+      g.pred_store.push_back(i - 1);
+    }
     const workload::Layer& c = net.layer(n.layer);
     for (const auto& [pv, edge] : net.producers(n.layer)) {
       if (edge.recurrent) continue;  // the previous timestep's value: no same-step dependency
@@ -103,36 +114,43 @@ CnGraph build_cn_graph(const workload::Network& net, const Schedule& schedule) {
       const std::uint64_t xt = std::min(schedule.layers[pv].ox_tile, p.size(Dim::OX));
       const std::uint64_t nx = p.size(Dim::OX) / xt;
       const auto& tiles = g.nodes_of_layer[pv];
-      const std::size_t more = static_cast<std::size_t>(((n.t1 - 1) / tt - n.t0 / tt + 1) *
-                                                        ((hi - 1) / xt - lo / xt + 1));
-      n.input_preds.reserve(n.input_preds.size() + more);
-      n.input_operands.reserve(n.input_operands.size() + more);
-      n.preds.reserve(n.preds.size() + more);
       for (std::uint64_t ti = n.t0 / tt; ti <= (n.t1 - 1) / tt; ++ti) {
         for (std::uint64_t xi = lo / xt; xi <= (hi - 1) / xt; ++xi) {
           const std::size_t pi = tiles[ti * nx + xi];
-          n.input_preds.push_back(pi);
-          n.input_operands.push_back(edge.operand);
-          if (std::find(n.preds.begin(), n.preds.end(), pi) == n.preds.end()) n.preds.push_back(pi);
+          g.input_store.push_back(pi);
+          g.operand_store.push_back(edge.operand);
+          const auto first = g.pred_store.begin() + static_cast<std::ptrdiff_t>(pred_begin[i]);
+          if (std::find(first, g.pred_store.end(), pi) == g.pred_store.end()) {
+            g.pred_store.push_back(pi);
+          }
         }
       }
     }
+    pred_count[i] = g.pred_store.size() - pred_begin[i];
+    in_count[i] = g.input_store.size() - in_begin[i];
   }
-  {
-    std::vector<std::size_t> succ_count(g.nodes.size(), 0);
-    for (const auto& n : g.nodes) {
-      for (std::size_t p : n.preds)
-        ++succ_count[p];
+  // Successors: counted, then filled (compressed rows).
+  std::vector<std::size_t> succ_begin(N + 1, 0);
+  for (std::size_t p : g.pred_store)
+    ++succ_begin[p + 1];
+  for (std::size_t i = 0; i < N; ++i)
+    succ_begin[i + 1] += succ_begin[i];
+  g.succ_store.assign(g.pred_store.size(), 0);
+  std::vector<std::size_t> fill(succ_begin.begin(), succ_begin.end() - 1);
+  for (std::size_t i = 0; i < N; ++i) {
+    for (std::size_t k = 0; k < pred_count[i]; ++k) {
+      g.succ_store[fill[g.pred_store[pred_begin[i] + k]]++] = i;
     }
-    for (auto& n : g.nodes)
-      n.succs.reserve(succ_count[n.index]);
   }
-  for (auto& n : g.nodes) {
-    for (std::size_t p : n.preds)
-      g.nodes[p].succs.push_back(n.index);
-    for (std::size_t p : n.input_preds)
-      ++g.nodes[p].consumers;
+  for (std::size_t i = 0; i < N; ++i) {
+    ComputationNode& n = g.nodes[i];
+    n.preds = {g.pred_store.data() + pred_begin[i], pred_count[i]};
+    n.input_preds = {g.input_store.data() + in_begin[i], in_count[i]};
+    n.input_operands = {g.operand_store.data() + in_begin[i], in_count[i]};
+    n.succs = {g.succ_store.data() + succ_begin[i], succ_begin[i + 1] - succ_begin[i]};
   }
+  for (std::size_t p : g.input_store)
+    ++g.nodes[p].consumers;
   return g;
 }
 

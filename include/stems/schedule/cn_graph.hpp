@@ -8,6 +8,7 @@
 // the window's halo, stride and padding.
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "stems/schedule/schedule.hpp"
@@ -22,17 +23,28 @@ struct ComputationNode {
   std::uint64_t t0 = 0, t1 = 0;            // timesteps [t0, t1)
   std::uint64_t x0 = 0, x1 = 0;            // output columns [x0, x1)
   int fuse_group = 0;
-  workload::Layer tile;                           // the layer restricted to this node
-  std::vector<std::size_t> preds;                 // all predecessors (intra-layer chain first)
-  std::vector<std::size_t> input_preds;           // producer nodes this node reads data from
-  std::vector<workload::Operand> input_operands;  // operand fed by each input_pred
-  std::vector<std::size_t> succs;
+  workload::Layer tile;  // the layer restricted to this node
+  // Views into the graph's flat edge storage (valid while the CnGraph lives; it moves, it does
+  // not copy).
+  std::span<const std::size_t> preds;                 // all predecessors (intra-layer chain first)
+  std::span<const std::size_t> input_preds;           // producer nodes this node reads data from
+  std::span<const workload::Operand> input_operands;  // operand fed by each input_pred
+  std::span<const std::size_t> succs;
   std::size_t consumers = 0;  // nodes that read this node's output
 };
 
 struct CnGraph {
+  CnGraph() = default;
+  CnGraph(CnGraph&&) = default;
+  CnGraph& operator=(CnGraph&&) = default;
+  CnGraph(const CnGraph&) = delete;  // the nodes' spans point into this object's storage
+  CnGraph& operator=(const CnGraph&) = delete;
+
   std::vector<ComputationNode> nodes;
   std::vector<std::vector<std::size_t>> nodes_of_layer;  // indexed by vertex
+  // Flat edge storage behind the nodes' spans (one allocation each instead of four per node).
+  std::vector<std::size_t> pred_store, input_store, succ_store;
+  std::vector<workload::Operand> operand_store;
 };
 
 // Throws InputError when a tile does not divide its loop.
