@@ -32,10 +32,6 @@ inline double round_half_even(double x) {
   return std::nearbyint(x);
 }
 
-bool is_o_reduction(const NodeProblem& pb, Dim d) {
-  return pb.operands[0].is_irrelevant(d) && d != Dim::T;
-}
-
 double precision_for(const OperandSetup& op, Direction dir, const LevelData& ld, std::size_t m) {
   if (!op.output || op.stateful_output) return op.bits;
   switch (dir) {
@@ -182,11 +178,12 @@ OrderingResult evaluate_ordering(const NodeProblem& pb, const std::vector<Loop>&
         bool reduction_left = false;
         for (std::size_t a = static_cast<std::size_t>(m) + 1; a < op.smap.size(); ++a) {
           for (const auto& s : op.smap[a]) {
-            reduction_left = reduction_left || (is_o_reduction(pb, s.dim) && s.factor > 1);
+            reduction_left =
+                reduction_left || (is_reduction_dim(pb.relevance, s.dim) && s.factor > 1);
           }
         }
         for (std::size_t i = next[o]; i < n; ++i) {
-          reduction_left = reduction_left || is_o_reduction(pb, ordering[i].dim);
+          reduction_left = reduction_left || is_reduction_dim(pb.relevance, ordering[i].dim);
         }
         bits = reduction_left ? op.psum_bits : op.final_bits;
       }
@@ -345,9 +342,9 @@ OrderingResult evaluate_ordering(const NodeProblem& pb, const std::vector<Loop>&
       for (std::size_t m = M; m-- > 0;) {
         const std::size_t b = m == 0 ? 0 : cuts[o][m - 1];
         for (std::size_t i = b; i < end; ++i)
-          any = any || is_o_reduction(pb, ordering[i].dim);
+          any = any || is_reduction_dim(pb.relevance, ordering[i].dim);
         for (const auto& s : op.smap[m + 1])
-          any = any || (is_o_reduction(pb, s.dim) && s.factor > 1);
+          any = any || (is_reduction_dim(pb.relevance, s.dim) && s.factor > 1);
         ld.psum[m] = any;
         end = b;
       }
@@ -557,7 +554,7 @@ OrderingResult evaluate_ordering(const NodeProblem& pb, const std::vector<Loop>&
       double prod_ir = 1;
       bool any = false;
       for (std::size_t i = b; i < oc[m]; ++i) {
-        if (is_o_reduction(pb, ordering[i].dim)) {
+        if (is_reduction_dim(pb.relevance, ordering[i].dim)) {
           prod_ir *= ordering[i].size;
           any = true;
         }

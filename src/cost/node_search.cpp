@@ -19,10 +19,6 @@ std::string where(const workload::Layer& node, const hardware::Core& core) {
   return "layer " + std::to_string(node.id) + " on core '" + core.name + "'";
 }
 
-bool is_reduction(const detail::NodeProblem& pb, Dim d) {
-  return pb.operands[0].is_irrelevant(d) && d != Dim::T;
-}
-
 }  // namespace
 
 std::vector<MemOperand> too_large_operands(const workload::Layer& node, const hardware::Core& core,
@@ -129,7 +125,7 @@ NodeCost search_node(const workload::Layer& node, const hardware::Core& core,
           if (sorted[i].dim == Dim::T && first_t == std::numeric_limits<std::size_t>::max()) {
             first_t = i;
           }
-          if (is_reduction(pb, sorted[i].dim)) last_red = i;
+          if (is_reduction_dim(pb.relevance, sorted[i].dim)) last_red = i;
         }
         // (A nest of nothing but T factors has no alternative: it is valid.)
         const bool only_t = std::all_of(sorted.begin(), sorted.end(),
