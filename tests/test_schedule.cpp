@@ -286,9 +286,15 @@ core = "pooling"
   cost::NodeCostCache cache(acc);
   const auto r = schedule::evaluate_schedule(sew(), acc, s, cache);
   for (const auto& n : r.nodes) {
-    if (n.layer_id == 3) EXPECT_EQ(n.core, 2);
-    if (n.layer_id == 4) EXPECT_EQ(n.core, 1);
-    if (n.layer_id == 5) EXPECT_EQ(n.core, 0);
+    if (n.layer_id == 3) {
+      EXPECT_EQ(n.core, 2);
+    }
+    if (n.layer_id == 4) {
+      EXPECT_EQ(n.core, 1);
+    }
+    if (n.layer_id == 5) {
+      EXPECT_EQ(n.core, 0);
+    }
   }
   // Activations cross cores over the direct links: SRAM read + SRAM write, no DRAM.
   EXPECT_GT(r.buckets.core_to_core_memory_pJ, 0.0);

@@ -1,6 +1,7 @@
 #include "stems/schedule/schedule.hpp"
 
 #include "stems/common/error.hpp"
+#include "stems/workload/state_schedule.hpp"
 
 namespace stems::schedule {
 
@@ -24,22 +25,6 @@ std::string_view lifecycle_name(StateLifecycle l) {
   return l == StateLifecycle::CarryOver ? "carry" : "reset";
 }
 
-namespace {
-void check_bits(const std::string& bits, int blocks, const std::string& flag) {
-  if (bits.size() != static_cast<std::size_t>(blocks)) {
-    throw InputError(flag, "'" + bits + "' has " + std::to_string(bits.size()) +
-                               " characters; the workload has " + std::to_string(blocks) +
-                               " blocks, so one character ('0' or '1') per block is expected");
-  }
-  for (std::size_t i = 0; i < bits.size(); ++i) {
-    if (bits[i] != '0' && bits[i] != '1') {
-      throw InputError(flag, "'" + bits + "': character " + std::to_string(i) + " is '" +
-                                 std::string(1, bits[i]) + "'; only '0' and '1' are allowed");
-    }
-  }
-}
-}  // namespace
-
 std::vector<int> fuse_groups(const std::string& time_bits, const std::string& depth_bits,
                              bool fuse_barrier) {
   std::vector<int> groups(time_bits.size(), 0);
@@ -58,8 +43,8 @@ std::vector<int> fuse_groups(const std::string& time_bits, const std::string& de
 
 Schedule schedule_from_bits(const workload::Network& net, const std::string& time_bits,
                             const std::string& depth_bits, bool fuse_barrier) {
-  check_bits(time_bits, net.block_count(), "--time-schedule");
-  check_bits(depth_bits, net.block_count(), "--depth-schedule");
+  workload::check_block_bits(time_bits, net.block_count(), "--time-schedule", "", "'0' and '1'");
+  workload::check_block_bits(depth_bits, net.block_count(), "--depth-schedule", "", "'0' and '1'");
   Schedule s;
   s.time_bits = time_bits;
   s.depth_bits = depth_bits;

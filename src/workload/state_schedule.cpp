@@ -4,6 +4,28 @@
 
 namespace stems::workload {
 
+void check_block_bits(const std::string& bits, int blocks, const std::string& source,
+                      const std::string& label, const std::string& allowed) {
+  std::string msg = label;  // built by appending (g++ 12 warns on chained + here)
+  msg += "'";
+  msg += bits;
+  if (bits.size() != static_cast<std::size_t>(blocks)) {
+    msg += "' has " + std::to_string(bits.size()) + " characters; the workload has " +
+           std::to_string(blocks) + " blocks, so one character ('0' or '1') per block is expected";
+    throw InputError(source, msg);
+  }
+  for (std::size_t i = 0; i < bits.size(); ++i) {
+    if (bits[i] != '0' && bits[i] != '1') {
+      msg += "': character " + std::to_string(i) + " is '";
+      msg += bits[i];
+      msg += "'; only ";
+      msg += allowed;
+      msg += " are allowed";
+      throw InputError(source, msg);
+    }
+  }
+}
+
 void apply_declared_state(Network& net) {
   for (Vertex v : net.topological_order()) {
     Layer& l = net.mutable_layer(v);
@@ -12,19 +34,8 @@ void apply_declared_state(Network& net) {
 }
 
 void apply_state_schedule(Network& net, const std::string& bits, const std::string& source) {
-  const auto blocks = static_cast<std::size_t>(net.block_count());
-  if (bits.size() != blocks) {
-    throw InputError(source, "state schedule '" + bits + "' has " + std::to_string(bits.size()) +
-                                 " characters; the workload has " + std::to_string(blocks) +
-                                 " blocks, so one character ('0' or '1') per block is expected");
-  }
-  for (std::size_t i = 0; i < bits.size(); ++i) {
-    if (bits[i] != '0' && bits[i] != '1') {
-      throw InputError(source, "state schedule '" + bits + "': character " + std::to_string(i) +
-                                   " is '" + std::string(1, bits[i]) +
-                                   "'; only '0' (drop state) and '1' (keep state) are allowed");
-    }
-  }
+  check_block_bits(bits, net.block_count(), source, "state schedule ",
+                   "'0' (drop state) and '1' (keep state)");
   for (Vertex v : net.topological_order()) {
     Layer& l = net.mutable_layer(v);
     l.keeps_state = bits[static_cast<std::size_t>(l.block)] == '1';

@@ -11,6 +11,12 @@
 
 namespace stems::workload {
 
+// Checks a per-block bit string: one '0'/'1' character per block of the network. Throws
+// InputError(source, ...) whose message starts with `label` (e.g. "state schedule ") and names the
+// meaning of the two characters as `allowed` (e.g. "'0' and '1'").
+void check_block_bits(const std::string& bits, int blocks, const std::string& source,
+                      const std::string& label, const std::string& allowed);
+
 // Applies the declared per-layer policies (keep/free -> kept, drop -> dropped).
 void apply_declared_state(Network& net);
 
