@@ -41,6 +41,9 @@ std::vector<double> ScheduleContext::evaluate(const std::vector<double>& x) cons
   bool feasible = true;
   try {
     const schedule::Schedule s = space.decode(x, net);
+    // A simulated accuracy model also gives the spike densities of this state configuration
+    // (used by zero-skipping cores).
+    accuracy.annotate_densities(net);
     const schedule::ScheduleResult r = schedule::evaluate_schedule(net, accelerator, s, node_costs);
     f[0] = r.energy_pJ;
     f[1] = r.latency_cycles;

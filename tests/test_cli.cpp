@@ -200,6 +200,8 @@ struct BadFile {
   bool is_hardware = false;
   bool is_schedule = false;  // schedule_*: run through `evaluate --schedule` on sew_resnet_7b
   bool is_run = false;       // run_*: run configs for `optimize`
+  bool is_campaign = false;  // campaign_*: campaign files for `campaign`
+  bool is_events = false;    // events_*: event inputs (.npy) for `simulate` of the gesture model
 };
 
 void PrintTo(const BadFile& f, std::ostream* os) {
@@ -216,7 +218,8 @@ std::string sanitize(const std::string& s) {
 }
 
 // Every regular file in tests/data/bad/, sorted by name. Files named hardware_* are accelerator
-// descriptions, schedule_* schedule files (for sew_resnet_7b); everything else is a workload.
+// descriptions, schedule_* schedule files (for sew_resnet_7b), events_* event inputs for
+// `simulate` (of ../shared/nir/conv_gesture_synthetic.nir); everything else is a workload.
 std::vector<BadFile> list_bad_files(bool hardware_only = false) {
   std::vector<fs::path> paths;
   std::error_code ec;
@@ -232,6 +235,8 @@ std::vector<BadFile> list_bad_files(bool hardware_only = false) {
     f.is_hardware = p.filename().string().rfind("hardware_", 0) == 0;
     f.is_schedule = p.filename().string().rfind("schedule_", 0) == 0;
     f.is_run = p.filename().string().rfind("run_", 0) == 0;
+    f.is_campaign = p.filename().string().rfind("campaign_", 0) == 0;
+    f.is_events = p.filename().string().rfind("events_", 0) == 0;
     if (hardware_only && !f.is_hardware) continue;
     std::string name = sanitize(p.stem().string());
     for (int i = 2; names.count(name) != 0; ++i)
@@ -270,11 +275,21 @@ TEST_P(CliBadInputFile, IsRejectedWithOneErrorNamingTheFileAndExitCode2) {
   const BadFile& f = GetParam();
   TempDir out_dir;
   const std::string json_out = (out_dir.path() / "out.json").string();
-  const RunResult r =
-      f.is_schedule ? run_stems({"evaluate", "--workload", kSewResnet, "--hardware", kMetaProto1mb,
-                                 "--schedule", f.path.string(), "--json", json_out})
-                    : run_stems({f.is_hardware ? "hardware" : "inspect", f.path.string(), "--json",
-                                 json_out});
+  const std::string dir_out = (out_dir.path() / "out").string();
+  RunResult r;
+  if (f.is_schedule) {
+    r = run_stems({"evaluate", "--workload", kSewResnet, "--hardware", kMetaProto1mb, "--schedule",
+                   f.path.string(), "--json", json_out});
+  } else if (f.is_run) {
+    r = run_stems({"optimize", f.path.string(), "--out", dir_out, "--no-report"});
+  } else if (f.is_campaign) {
+    r = run_stems({"campaign", f.path.string(), "--out", dir_out, "--no-report"});
+  } else if (f.is_events) {
+    r = run_stems({"simulate", std::string(STEMS_SHARED_NIR) + "/conv_gesture_synthetic.nir",
+                   "--inputs", f.path.string(), "--json", json_out});
+  } else {
+    r = run_stems({f.is_hardware ? "hardware" : "inspect", f.path.string(), "--json", json_out});
+  }
   expect_rejected(r, f.path.string(), out_dir);
 }
 
@@ -661,4 +676,66 @@ TEST(CliGoodRun, OptimizeFrontIsByteIdenticalForOneAndTwoThreads) {
   }
   EXPECT_FALSE(fronts[0].empty());
   EXPECT_EQ(fronts[0], fronts[1]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// stems simulate.
+
+TEST(CliSimulate, PoissonRunReportsDensitiesSpikeCountsAndAgreement) {
+  TempDir dir;
+  const std::string model = std::string(STEMS_SHARED_NIR) + "/conv_gesture_synthetic.nir";
+  const std::string json_out = (dir.path() / "sim.json").string();
+  const std::string events = (dir.path() / "events.npy").string();
+  const std::string workload = (dir.path() / "gesture.toml").string();
+  const RunResult r =
+      run_stems({"simulate", model, "--poisson", "0.2", "--samples", "3", "--timesteps", "4",
+                 "--dt-s", "0.005", "--state-schedule", "0111,0000", "--json", json_out,
+                 "--write-inputs", events, "--workload-out", workload});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_TRUE(contains(r.out, "agreement")) << r;
+  std::ifstream in(json_out);
+  const json j = json::parse(in);
+  ASSERT_EQ(j["runs"].size(), 3u);  // the stateful reference and the two schedules asked
+  EXPECT_EQ(j["runs"][0]["state_schedule"], "1111");
+  EXPECT_EQ(j["runs"][0]["agreement"].get<double>(), 1.0);
+  EXPECT_EQ(j["runs"][2]["state_schedule"], "0000");
+  EXPECT_EQ(j["runs"][2]["state_bits"].get<std::uint64_t>(), 0u);
+  for (const auto& run : j["runs"]) {
+    ASSERT_EQ(run["layers"].size(), 7u);
+    for (const auto& l : run["layers"])
+      EXPECT_EQ(l["density_per_timestep"].size(), 4u);
+    ASSERT_EQ(run["output_spike_counts"].size(), 3u);
+    EXPECT_EQ(run["output_spike_counts"][0].size(), 11u);
+  }
+  // The saved events reproduce the reference run.
+  const std::string again = (dir.path() / "again.json").string();
+  const RunResult r2 =
+      run_stems({"simulate", model, "--inputs", events, "--dt-s", "0.005", "--json", again});
+  ASSERT_EQ(r2.exit_code, 0) << r2;
+  std::ifstream in2(again);
+  const json j2 = json::parse(in2);
+  EXPECT_EQ(j2["runs"][0]["layers"], j["runs"][0]["layers"]);
+  // The workload written with the measured densities loads like any workload.
+  const RunResult ins = run_stems({"inspect", workload, "--json", "-"});
+  EXPECT_EQ(ins.exit_code, 0) << ins;
+}
+
+TEST(CliSimulate, BadUsesExitWithCode2AndOneMessage) {
+  TempDir dir;
+  const std::string model = std::string(STEMS_SHARED_NIR) + "/conv_gesture_synthetic.nir";
+  const std::string text = (dir.path() / "events.npy").string();
+  std::ofstream(text) << "not numpy\n";
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"simulate", model}, "--inputs"},
+      {{"simulate", model, "--poisson", "0.1", "--state-schedule", "01"}, "state schedule"},
+      {{"simulate", model, "--poisson", "0.1", "--dt-s", "1"}, "dt <= tau"},
+      {{"simulate", model, "--poisson", "0.1", "--reset", "sometimes"}, "--reset"},
+      {{"simulate", model, "--inputs", text}, text},
+  };
+  for (const auto& [args, mention] : cases) {
+    const RunResult r = run_stems(args);
+    EXPECT_EQ(r.exit_code, 2) << r;
+    EXPECT_EQ(lines_starting_with(r.err, "stems: ").size(), 1u) << r;
+    EXPECT_TRUE(contains(r.err, mention)) << "should mention " << mention << "\n" << r;
+  }
 }

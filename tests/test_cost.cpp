@@ -3,19 +3,24 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <stdexcept>
 #include <thread>
 
 #include "stems/common/error.hpp"
+#include "stems/config/document.hpp"
 #include "stems/cost/bounds.hpp"
 #include "stems/cost/loma.hpp"
 #include "stems/cost/node_cache.hpp"
 #include "stems/cost/node_inputs.hpp"
 #include "stems/cost/node_search.hpp"
 #include "stems/cost/relevance.hpp"
+#include "stems/cost/sparsity.hpp"
 #include "stems/hardware/hardware_loader.hpp"
+#include "stems/schedule/scheduler.hpp"
 #include "stems/workload/state_schedule.hpp"
 #include "stems/workload/workload_loader.hpp"
 
@@ -350,4 +355,54 @@ TEST(NodeCost, CacheReturnsTheSameResultOncePerShapeAcrossThreads) {
   const auto again = cache.get(net.layer_by_id(9), 0);
   EXPECT_EQ(again.get(), cache.get(net.layer_by_id(10), 0).get());
   EXPECT_GE(cache.hits(), 1u);
+}
+
+// ---- zero skipping (cost/sparsity) ---------------------------------------------------------
+
+TEST(ZeroSkipping, ScalesComputeAndSpikeTrafficOnlyOnZeroSkippingCores) {
+  const workload::Network dense_net = sew();
+  workload::Network sparse_net = sew();
+  for (workload::Vertex v : sparse_net.topological_order()) {
+    auto& l = sparse_net.mutable_layer(v);
+    l.input_density = 0.1;
+    l.output_density = 0.2;
+  }
+  // The flag comes from the hardware file (off by default).
+  std::ifstream in(kConfigs + "/hardware/meta_proto_1mb.toml");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto at = text.find("mac_energy_pJ");
+  ASSERT_NE(at, std::string::npos);
+  text.insert(text.find('\n', at) + 1, "zero_skipping = true\n");
+  const hardware::Accelerator event_driven =
+      hardware::load_hardware(config::parse_toml_string(text, "zero_skipping.toml"));
+  ASSERT_TRUE(event_driven.cores[0].zero_skipping);
+  ASSERT_FALSE(meta().cores[0].zero_skipping);
+
+  const auto s = schedule::schedule_from_bits(dense_net, "1111111", "0000000", true);
+  auto eval = [&](const workload::Network& net, const hardware::Accelerator& acc) {
+    cost::NodeCostCache cache(acc);
+    return schedule::evaluate_schedule(net, acc, s, cache);
+  };
+  const auto dense = eval(dense_net, meta());
+  // Densities change nothing on a dense core, and a zero-skipping core at density 1 is dense.
+  EXPECT_EQ(eval(sparse_net, meta()).energy_pJ, dense.energy_pJ);
+  EXPECT_EQ(eval(dense_net, event_driven).energy_pJ, dense.energy_pJ);
+  const auto sparse = eval(sparse_net, event_driven);
+  EXPECT_NEAR(sparse.mac_energy_pJ, 0.1 * dense.mac_energy_pJ, 1e-6 * dense.mac_energy_pJ);
+  EXPECT_LT(sparse.energy_pJ, dense.energy_pJ);
+  EXPECT_EQ(sparse.latency_cycles, dense.latency_cycles);  // latency stays dense
+
+  // Per node: I traffic of a spike-input layer scales by the input density, the stateful
+  // layer's 1-bit O by the output density, W and V not at all.
+  const workload::Layer& l9 = sparse_net.layer_by_id(9);
+  const hardware::Accelerator dense_acc = meta();
+  const cost::NodeCost c = cost::search_node(l9, dense_acc.cores[0], dense_acc.dram);
+  const cost::NodeCost z = cost::apply_zero_skipping(c, l9);
+  for (std::size_t i = 0; i < c.operands.size(); ++i) {
+    const std::string& op = c.operands[i].layer_operand;
+    const double f = op == "I" ? 0.1 : op == "O" ? 0.2 : 1.0;
+    EXPECT_NEAR(z.operands[i].energy_pJ, f * c.operands[i].energy_pJ, 1e-9 * c.energy_pJ) << op;
+  }
+  EXPECT_NEAR(z.energy_pJ, z.mac_energy_pJ + z.onchip_memory_energy_pJ + z.offchip_memory_energy_pJ,
+              1e-6);
 }

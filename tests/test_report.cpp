@@ -1,9 +1,17 @@
 // Tests of the reports (stems/report): the JSON contract of `stems inspect` and the text tables.
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
 #include <gtest/gtest.h>
 
+#include "stems/common/error.hpp"
 #include "stems/cost/bounds.hpp"
 #include "stems/hardware/hardware_loader.hpp"
 #include "stems/report/hardware_report.hpp"
+#include "stems/report/html_report.hpp"
 #include "stems/report/network_report.hpp"
 #include "stems/report/table.hpp"
 #include "stems/workload/workload_loader.hpp"
@@ -79,3 +87,57 @@ TEST(Report, HardwareAndBoundsJson) {
   EXPECT_NE(text.find("1833.6847 uJ"), std::string::npos) << text;
   EXPECT_NE(text.find("1125.3384 uJ"), std::string::npos) << text;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The HTML report (its rendering in Chromium is the CTest report_renders_in_chromium).
+
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path fresh_dir(const std::string& name) {
+  const fs::path p =
+      fs::temp_directory_path() / ("stems_report_" + std::to_string(::getpid()) + "_" + name);
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(HtmlReport, RefusesADirectoryThatHoldsNoResults) {
+  const fs::path dir = fresh_dir("empty");
+  EXPECT_THROW(report::write_html_report(dir.string()), InputError);
+  EXPECT_FALSE(fs::exists(dir / "report.html"));
+  fs::remove_all(dir);
+}
+
+TEST(HtmlReport, EmbedsTheDataWithoutClosingItsScriptAndInlinesTheGivenLibrary) {
+  const fs::path dir = fresh_dir("run");
+  // A minimal optimize directory whose strings try to end the <script> element.
+  std::ofstream(dir / "pareto.json")
+      << R"({"run": "x</script><b>", "workload": "w", "hardware": "h", "method": "nsga2",
+            "seed": 1, "evaluations": 1, "space_size": 1, "interrupted": false, "front": []})";
+  const fs::path lib = dir / "fake_plotly.js";
+  std::ofstream(lib) << "window.Plotly = {newPlot: function () {}};";
+  const std::string path = report::write_html_report(dir.string(), lib.string());
+  const std::string html = slurp(path);
+  EXPECT_NE(html.find("window.Plotly = {newPlot"), std::string::npos);
+  EXPECT_NE(html.find("window.STEMS_DATA = "), std::string::npos);
+  EXPECT_EQ(html.find("x</script>"), std::string::npos);  // escaped as <\/script>
+  EXPECT_NE(html.find("x<\\/script>"), std::string::npos);
+  EXPECT_NE(html.find("<title>stems optimize x&lt;/script&gt;&lt;b&gt;</title>"),
+            std::string::npos);
+  // A library that does not exist is an input error, not a half-written page.
+  fs::remove(path);
+  EXPECT_THROW(report::write_html_report(dir.string(), (dir / "missing.js").string()), InputError);
+  EXPECT_FALSE(fs::exists(path));
+  fs::remove_all(dir);
+}
+
+}  // namespace

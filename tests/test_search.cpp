@@ -2,16 +2,24 @@
 // optimiser's seeding, determinism, accuracy models, exhaustive ground truth.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <atomic>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <set>
 
 #include "schedule_problem.hpp"
 #include "stems/common/error.hpp"
 #include "stems/config/document.hpp"
 #include "stems/hardware/hardware_loader.hpp"
+#include "stems/nir/nir_loader.hpp"
 #include "stems/schedule/scheduler.hpp"
 #include "stems/search/optimizer.hpp"
+#include "stems/search/run_config.hpp"
 #include "stems/search/search_space.hpp"
+#include "stems/simulate/events.hpp"
 #include "stems/workload/state_schedule.hpp"
 #include "stems/workload/workload_loader.hpp"
 
@@ -382,4 +390,68 @@ TEST(SearchSpace, MultiCoreHardwareAddsCoreGenes) {
   EXPECT_EQ(s.cores[net.vertex(3)], 2);
   EXPECT_EQ(s.cores[net.vertex(4)], 1);
   EXPECT_EQ(s.cores[net.vertex(1)], -1);
+}
+
+TEST(Optimizer, SimulatedAccuracyGivesAFourObjectiveFront) {
+  // [accuracy.simulate] on the synthetic gesture NIR model: the accuracy objective is the
+  // agreement with the fully stateful network on 3 Poisson samples, computed per state schedule.
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("stems_search_sim_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  simulate::save_events((dir / "events.npy").string(),
+                        simulate::poisson_events({2, 64, 64}, 3, 4, 0.2, 1));
+  {
+    std::ofstream run(dir / "run.toml");
+    run << "[run]\nworkload = \"" << STEMS_SHARED_NIR << "/conv_gesture_synthetic.nir\"\n"
+        << "hardware = \"" << kConfigs << "/hardware/meta_proto_1mb.toml\"\nseed = 3\n"
+        << "[nir]\ntimesteps = 4\nweight_bits = 4\nstate_bits = 12\n"
+        << "[search]\nfree_state_blocks = [0, 1, 2, 3]\n"
+        << "[algorithm]\npopulation = 8\ngenerations = 3\n"
+        << "[accuracy]\nsimulate = { inputs = \"events.npy\", samples = 3, dt_s = 0.005 }\n";
+  }
+  const search::RunConfig rc = search::load_run_config((dir / "run.toml").string());
+  ASSERT_TRUE(rc.accuracy.oracle);
+  workload::Network net = nir::load_any_workload(rc.workload, rc.nir);
+  for (workload::Vertex v : net.topological_order()) {
+    auto& l = net.mutable_layer(v);
+    if (l.has_neurons()) l.state_policy = workload::StatePolicy::Free;
+  }
+  auto ctx = std::make_shared<const problems::ScheduleContext>(net, meta(), rc.space,
+                                                               rc.granularity, rc.accuracy);
+  EXPECT_EQ(ctx->objectives(), 4u);
+  const auto r = search::optimize(ctx, rc.optimizer);
+  ASSERT_FALSE(r.front.empty());
+  std::set<double> state_bits;
+  for (const auto& p : r.front) {
+    ASSERT_EQ(p.f.size(), 4u);
+    workload::Network decoded = ctx->network;
+    ctx->space.decode(p.x, decoded);
+    const std::string bits = workload::current_state_schedule(decoded);
+    EXPECT_DOUBLE_EQ(-p.f[3], rc.accuracy.oracle->estimate(bits).accuracy) << bits;
+    EXPECT_EQ(p.f[2], static_cast<double>(decoded.totals().state_bits));
+    state_bits.insert(p.f[2]);
+  }
+  // The front trades accuracy against state: more than one state configuration survives.
+  EXPECT_GT(state_bits.size(), 1u);
+  EXPECT_DOUBLE_EQ(rc.accuracy.oracle->estimate("1111").accuracy, 1.0);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(RunConfig, SimulatedAccuracyNeedsANirWorkloadAndKnownKeys) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    ("stems_search_simcfg_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto load = [&](const std::string& workload, const std::string& simulate) {
+    std::ofstream(dir / "run.toml")
+        << "[run]\nworkload = \"" << workload << "\"\nhardware = \"" << kConfigs
+        << "/hardware/meta_proto_1mb.toml\"\n[algorithm]\ngenerations = 1\n[accuracy]\nsimulate = "
+        << simulate << "\n";
+    return search::load_run_config((dir / "run.toml").string());
+  };
+  const std::string nir = std::string(STEMS_SHARED_NIR) + "/conv_gesture_synthetic.nir";
+  EXPECT_THROW(load(kConfigs + "/workloads/sew_resnet_7b.toml", "{ inputs = \"x.npy\" }"),
+               InputError);
+  EXPECT_THROW(load(nir, "{ inputs = \"x.npy\", sampels = 3 }"), InputError);  // unknown key
+  EXPECT_THROW(load(nir, "{ inputs = \"missing.npy\" }"), InputError);         // no such file
+  std::filesystem::remove_all(dir);
 }

@@ -9,6 +9,7 @@
 #include "stems/config/document.hpp"
 #include "stems/workload/state_schedule.hpp"
 #include "stems/workload/workload_loader.hpp"
+#include "stems/workload/workload_writer.hpp"
 
 using namespace stems::workload;
 using stems::InputError;
@@ -374,4 +375,24 @@ TEST(Workload, NetworkApiValidatesDirectly) {
   EXPECT_THROW(net.add_edge(0, 0, Operand::R, true), NetworkError);  // R needs neurons
   EXPECT_NO_THROW(net.finalize());
   EXPECT_EQ(net.totals().ops, 16u);
+}
+
+TEST(Workload, SpikeDensitiesAreReadCheckedAndWritten) {
+  std::string text = kTiny;
+  text.insert(text.find("precision = { W = 4"), "input_density = 0.05\noutput_density = 0.25\n");
+  const Network net = from_text(text);
+  EXPECT_DOUBLE_EQ(net.layer_by_id(0).input_density, 0.05);
+  EXPECT_DOUBLE_EQ(net.layer_by_id(0).output_density, 0.25);
+  EXPECT_DOUBLE_EQ(net.layer_by_id(1).input_density, 1.0);  // dense unless given
+  const Network again = from_text(to_toml(net, "round trip"));
+  EXPECT_DOUBLE_EQ(again.layer_by_id(0).input_density, 0.05);
+  EXPECT_DOUBLE_EQ(again.layer_by_id(0).output_density, 0.25);
+  std::string bad = kTiny;
+  bad.insert(bad.find("precision = { W = 4"), "output_density = 1.5\n");
+  try {
+    from_text(bad);
+    FAIL() << "a density above 1 was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("output_density"), std::string::npos) << e.what();
+  }
 }

@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "stems/bench/bench.hpp"
+#include "stems/cli/campaign_command.hpp"
 #include "stems/common/atomic_file.hpp"
 #include "stems/common/error.hpp"
 #include "stems/cost/bounds.hpp"
@@ -17,8 +18,10 @@
 #include "stems/cost/node_search.hpp"
 #include "stems/hardware/hardware_loader.hpp"
 #include "stems/nir/nir_loader.hpp"
+#include "stems/parallel/mpi.hpp"
 #include "stems/report/front_report.hpp"
 #include "stems/report/hardware_report.hpp"
+#include "stems/report/html_report.hpp"
 #include "stems/report/network_report.hpp"
 #include "stems/report/node_report.hpp"
 #include "stems/report/schedule_report.hpp"
@@ -26,6 +29,8 @@
 #include "stems/schedule/schedule_loader.hpp"
 #include "stems/schedule/scheduler.hpp"
 #include "stems/search/run_config.hpp"
+#include "stems/search/run_context.hpp"
+#include "stems/simulate/simulate_command.hpp"
 #include "stems/workload/state_schedule.hpp"
 #include "stems/workload/workload_loader.hpp"
 #include "stems/workload/workload_writer.hpp"
@@ -76,7 +81,26 @@ struct OptimizeOptions {
   std::optional<std::uint64_t> seed;
   std::optional<unsigned> threads;
   bool exhaustive = false;
+  bool no_report = false;
+  bool mpi = false;
+  unsigned migration_interval = 5;
+  std::size_t migrants = 2;
 };
+
+struct ReportOptions {
+  std::string dir;
+  std::string plotly;
+};
+
+// The report is a convenience at the end of a long run: failing to write it must not fail the
+// run, whose results are already on disk.
+void try_report(const std::string& dir, std::ostream& out, std::ostream& err) {
+  try {
+    out << "report: " << report::write_html_report(dir) << "\n";
+  } catch (const InputError& e) {
+    err << "stems: warning: report not written: " << e.what() << "\n";
+  }
+}
 
 std::atomic<bool> g_stop{false};
 extern "C" void on_sigint(int) {
@@ -96,6 +120,11 @@ struct BenchOptions {
 struct HardwareOptions {
   std::string hardware;
   std::string json;
+};
+
+struct SimulateOptions {
+  simulate::SimulateRequest request;
+  std::string reset = "value";
 };
 
 nir::NirOptions g_nir;  // set from --timesteps/--weight-bits/--state-bits/--input-bits
@@ -225,19 +254,7 @@ int run_optimize_loaded(const OptimizeOptions& o, search::RunConfig rc, std::ost
   if (o.seed) rc.optimizer.seed = *o.seed;
   if (o.threads) rc.optimizer.threads = *o.threads;
   g_nir = rc.nir;
-  workload::Network net = load_network(rc.workload, rc.state_schedule);
-  for (int b : rc.free_state_blocks) {
-    if (b >= net.block_count()) {
-      throw InputError(o.run, "free_state_blocks: no block " + std::to_string(b));
-    }
-    for (workload::Vertex v : net.topological_order()) {
-      auto& l = net.mutable_layer(v);
-      if (l.block == b && l.has_neurons()) l.state_policy = workload::StatePolicy::Free;
-    }
-  }
-  hardware::Accelerator acc = hardware::load_hardware_file(rc.hardware);
-  auto ctx = std::make_shared<const problems::ScheduleContext>(
-      std::move(net), std::move(acc), rc.space, rc.granularity, rc.accuracy);
+  const auto ctx = search::make_context(rc);
   const std::string dir = o.out.empty() ? "out/" + rc.name : o.out;
   const bool tty = ::isatty(2) != 0;
   err << "stems optimize: " << ctx->space.dimension() << " genes, "
@@ -265,7 +282,19 @@ int run_optimize_loaded(const OptimizeOptions& o, search::RunConfig rc, std::ost
       err.flush();
     };
     try {
-      result = search::optimize(ctx, rc.optimizer, progress, &g_stop);
+      if (o.mpi) {
+        parallel::IslandOptions io;
+        io.interval = o.migration_interval;
+        io.migrants = o.migrants;
+        auto r = parallel::optimize_islands(ctx, rc.optimizer, io, progress, &g_stop);
+        if (!r) {  // not rank 0: rank 0 writes the merged front
+          std::signal(SIGINT, previous);
+          return kExitOk;
+        }
+        result = std::move(*r);
+      } else {
+        result = search::optimize(ctx, rc.optimizer, progress, &g_stop);
+      }
     } catch (...) {
       std::signal(SIGINT, previous);
       throw;
@@ -288,6 +317,7 @@ int run_optimize_loaded(const OptimizeOptions& o, search::RunConfig rc, std::ost
                workload::current_state_schedule(net)});
   }
   out << t.render();
+  if (!o.no_report) try_report(dir, out, err);
   return result.interrupted ? 130 : kExitOk;
 }
 
@@ -340,6 +370,15 @@ int run_hardware(const HardwareOptions& o, std::ostream& out) {
   }
   if (o.json != "-") out << report::accelerator_text(acc);
   return kExitOk;
+}
+
+int run_simulate(SimulateOptions o, std::ostream& out) {
+  if (o.reset == "subtract") {
+    o.request.sim.reset = simulate::Reset::Subtract;
+  } else if (o.reset != "value") {
+    throw InputError("--reset", "'" + o.reset + "': expected value (to v_reset) or subtract");
+  }
+  return simulate::run_simulate_command(o.request, g_nir, out);
 }
 
 // What a .nir workload does not carry (ignored for TOML workloads).
@@ -434,6 +473,17 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   optimize_cmd->add_option("--threads", optimize.threads, "fitness threads (0: all cores)");
   optimize_cmd->add_flag("--exhaustive", optimize.exhaustive,
                          "evaluate every genome (refused above the run's exhaustive_limit)");
+  optimize_cmd->add_flag("--no-report", optimize.no_report, "do not write report.html");
+  optimize_cmd->add_flag("--mpi", optimize.mpi,
+                         "one island per MPI rank (start with mpirun; needs STEMS_WITH_MPI)");
+  optimize_cmd
+      ->add_option("--migration-interval", optimize.migration_interval,
+                   "--mpi: generations between migrations (default 5)")
+      ->check(CLI::Range(1, 1000000));
+  optimize_cmd
+      ->add_option("--migrants", optimize.migrants,
+                   "--mpi: individuals sent per migration (default 2)")
+      ->check(CLI::Range(0, 100000));
 
   ImportOptions import_opts;
   auto* import_cmd = app.add_subcommand(
@@ -451,10 +501,70 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
                         "the configs/ directory (default configs)");
   bench_cmd->add_option("--json", bench_opts.json, "also write JSON to FILE ('-': stdout only)");
 
+  SimulateOptions sim;
+  auto& sq = sim.request;
+  auto* simulate_cmd = app.add_subcommand(
+      "simulate",
+      "Run a NIR model on event inputs timestep by timestep: per-layer spike densities, output "
+      "spike counts, and the agreement (or accuracy) of state schedules with the stateful network");
+  simulate_cmd->add_option("model", sq.model, "NIR file (.nir)")->required();
+  simulate_cmd->add_option("--inputs", sq.inputs,
+                           "events (.npy: T x <input shape> or N x T x <input shape>)");
+  simulate_cmd->add_option("--labels", sq.labels, "labels (.npy: N class indices)");
+  simulate_cmd->add_option("--poisson", sq.poisson_rate,
+                           "instead of --inputs: synthetic Poisson events, mean count per input "
+                           "element and timestep (T from --timesteps)");
+  simulate_cmd->add_option("--samples", sq.samples,
+                           "samples: the first N of --inputs (default all), or N Poisson samples "
+                           "(default 10)");
+  simulate_cmd->add_option("--seed", sq.seed, "seed of the Poisson generator (default 42)");
+  simulate_cmd
+      ->add_option("--state-schedule", sq.state_schedules,
+                   "per-block state schedule (1 keep, 0 drop) to compare with the fully stateful "
+                   "network; repeat or separate with commas")
+      ->allow_extra_args(false)
+      ->delimiter(',');
+  simulate_cmd->add_option("--dt-s", sq.sim.dt_s,
+                           "forward-Euler timestep in seconds (default 1e-3)");
+  simulate_cmd->add_option("--reset", sim.reset,
+                           "after a spike: value (to v_reset, NIR's rule; default) or subtract");
+  simulate_cmd->add_option("--threads", sq.sim.threads, "threads over samples (0: all cores)");
+  simulate_cmd->add_option("--json", sq.json, "also write JSON to FILE ('-': stdout only)");
+  simulate_cmd->add_option("--write-inputs", sq.write_inputs, "save the events used as .npy");
+  simulate_cmd->add_option("--workload-out", sq.workload_out,
+                           "write the workload TOML with the measured spike densities");
+  add_nir_options(simulate_cmd);
+
   HardwareOptions hw;
   auto* hw_cmd = app.add_subcommand("hardware", "Show an accelerator description");
   hw_cmd->add_option("hardware", hw.hardware, "hardware file (.toml)")->required();
   hw_cmd->add_option("--json", hw.json, "also write JSON to FILE ('-': stdout only)");
+
+  CampaignCommand campaign_opts;
+  auto* campaign_cmd = app.add_subcommand(
+      "campaign",
+      "Run an experiment campaign (a grid of evaluate or optimize runs) into DIR/results.csv");
+  campaign_cmd->add_option("file", campaign_opts.file, "campaign file (.toml)")->required();
+  campaign_cmd->add_option("--out", campaign_opts.out, "output directory (default out/<name>)");
+  campaign_cmd->add_flag("--resume", campaign_opts.resume,
+                         "skip the runs already in DIR/results.csv");
+  campaign_cmd->add_option("--jobs", campaign_opts.jobs, "runs at a time (threads; default 1)")
+      ->check(CLI::Range(1, 1024));
+  campaign_cmd
+      ->add_option("--threads", campaign_opts.threads,
+                   "threads per search run (default: cores / jobs; 1 under MPI)")
+      ->check(CLI::Range(0, 1024));
+  campaign_cmd->add_flag("--no-report", campaign_opts.no_report, "do not write report.html");
+  campaign_cmd->add_flag("--dry-run", campaign_opts.dry_run,
+                         "validate the campaign and list its runs without running them");
+
+  ReportOptions report_opts;
+  auto* report_cmd = app.add_subcommand(
+      "report", "Write DIR/report.html (plots, tables) for an optimize or campaign directory");
+  report_cmd->add_option("dir", report_opts.dir, "output directory of optimize or campaign")
+      ->required();
+  report_cmd->add_option("--plotly", report_opts.plotly,
+                         "plotly.min.js to inline (default: $STEMS_PLOTLY_JS, then the npm copy)");
 
   try {
     app.parse(argc, argv);
@@ -480,11 +590,17 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   try {
     if (inspect_cmd->parsed()) return run_inspect(inspect, out);
     if (hw_cmd->parsed()) return run_hardware(hw, out);
+    if (simulate_cmd->parsed()) return run_simulate(sim, out);
     if (explain_cmd->parsed()) return run_explain(explain, out);
     if (evaluate_cmd->parsed()) return run_evaluate(evaluate, out);
     if (optimize_cmd->parsed()) return run_optimize(optimize, out, err);
     if (import_cmd->parsed()) return run_import(import_opts, out);
     if (bench_cmd->parsed()) return run_bench(bench_opts, out);
+    if (campaign_cmd->parsed()) return run_campaign_command(campaign_opts, out, err);
+    if (report_cmd->parsed()) {
+      out << "wrote " << report::write_html_report(report_opts.dir, report_opts.plotly) << "\n";
+      return kExitOk;
+    }
   } catch (const InputError& e) {
     err << "stems: error: " << e.what() << "\n";
     return kExitInputError;

@@ -86,6 +86,7 @@ Core read_core(const TableReader& r, int id) {
   }
   c.array.accumulate_energy_pJ = r.non_negative_number("accumulate_energy_pJ");
   c.array.mac_energy_pJ = r.non_negative_number("mac_energy_pJ");
+  c.zero_skipping = r.boolean_or("zero_skipping", false);
   for (const TableReader& d : r.table_array("pe_array")) {
     ArrayDim dim;
     dim.name = d.string("name");

@@ -4,6 +4,7 @@
 // shapes. Every failure is an InputError naming the file and the object path.
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -23,13 +24,26 @@ class H5Reader {
   std::vector<std::string> strings(const std::string& dataset) const;  // scalar -> 1 element
   std::string string(const std::string& dataset) const;
   std::vector<std::int64_t> integers(const std::string& dataset) const;  // ints or floats, rounded
+  // Finite floating-point values (float or integer datasets), in the file's row-major order.
+  std::vector<double> doubles(const std::string& dataset) const;
 
   const std::string& path() const { return path_; }
 
  private:
   [[noreturn]] void fail(const std::string& object, const std::string& what) const;
+  // Debian's HDF5 is built without thread safety: a reader holds the library for its lifetime
+  // (campaign runs and the optimiser load models from several threads).
+  std::unique_lock<std::recursive_mutex> lock_;
   std::string path_;
   long long file_ = -1;  // hid_t
 };
+
+// Reads every object of the HDF5 file at `path` (group listings, dataset types and shapes,
+// strings, numbers) in a forked child process, as H5Reader would, and throws InputError naming
+// the file when the HDF5 library crashes there or does not finish within `timeout_s`. Returns
+// normally otherwise (also when the library merely reports errors: H5Reader then reports them
+// precisely). Debian's libhdf5 1.10.8 loops forever or crashes on some corrupt files; reading
+// them in process only after this probe keeps `stems` from hanging or crashing on them.
+void probe_in_child(const std::string& path, double timeout_s);
 
 }  // namespace stems::nir::detail

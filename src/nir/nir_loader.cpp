@@ -64,6 +64,7 @@ bool spiking(const std::string& t) {
 }  // namespace
 
 workload::Network load_nir_file(const std::string& path, const NirOptions& opt) {
+  detail::probe_in_child(path, opt.read_timeout_s);
   detail::H5Reader h5(path);
   auto fail = [&](const std::string& node, const std::string& type, const std::string& what) {
     throw InputError(path,

@@ -7,6 +7,7 @@
 #include "stems/common/atomic_file.hpp"
 #include "stems/common/error.hpp"
 #include "stems/report/network_report.hpp"
+#include "stems/report/schedule_report.hpp"
 #include "stems/report/table.hpp"
 #include "stems/schedule/scheduler.hpp"
 #include "stems/workload/state_schedule.hpp"
@@ -109,6 +110,18 @@ void write_front(const std::string& dir, const search::RunConfig& run,
   std::stringstream run_text;
   run_text << in.rdbuf();
 
+  // The lowest-energy point in full (per-layer breakdown, node and transfer timeline, on-chip
+  // occupancy) for the report.
+  if (!result.front.empty()) {
+    workload::Network net = ctx.network;
+    const schedule::Schedule s = ctx.space.decode(result.front.front().x, net);
+    const schedule::ScheduleResult r =
+        schedule::evaluate_schedule(net, ctx.accelerator, s, ctx.node_costs);
+    Json chosen = schedule_json(net, ctx.accelerator, s, r);
+    chosen["point"] = "lowest energy";
+    chosen["memory_timeline"] = memory_timeline_json(r);
+    write_file_atomically(dir + "/chosen.json", chosen.dump() + "\n");
+  }
   write_file_atomically(dir + "/pareto.csv", csv.str());
   write_file_atomically(dir + "/pareto.json", j.dump(2) + "\n");
   write_file_atomically(dir + "/convergence.csv", conv.str());

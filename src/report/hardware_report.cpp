@@ -61,6 +61,7 @@ Json accelerator_json(const hardware::Accelerator& acc) {
     cj["pe_array"] = dims;
     cj["pe_count"] = c.array.pe_count();
     cj["accumulate_energy_pJ"] = c.array.accumulate_energy_pJ;
+    if (c.zero_skipping) cj["zero_skipping"] = true;
     cj["mac_energy_pJ"] = c.array.mac_energy_pJ;
     Json mems = Json::array();
     for (const auto& m : c.memories) {
@@ -130,6 +131,7 @@ std::string accelerator_text(const hardware::Accelerator& acc) {
        << " pJ/accumulate, " << c.array.mac_energy_pJ << " pJ/MAC; runs";
     for (auto op : c.operators)
       os << " " << workload::op_name(op);
+    if (c.zero_skipping) os << "; zero skipping (energy scales with spike density)";
     os << "\n";
     TextTable t({"level", "operands", "size bits", "bw r/w bits", "pJ/access r/w", "pJ/bit r/w",
                  "min r/w bits", "ports", "served dims", "copies"});

@@ -1,5 +1,7 @@
 #include "stems/report/schedule_report.hpp"
 
+#include <algorithm>
+
 #include <sstream>
 
 #include "stems/report/table.hpp"
@@ -108,6 +110,24 @@ Json schedule_json(const workload::Network& net, const hardware::Accelerator& ac
   }
   j["transfers"] = transfers;
   return j;
+}
+
+Json memory_timeline_json(const schedule::ScheduleResult& r, std::size_t max_points) {
+  Json out = Json::array();
+  // Events are recorded in processing order; a transfer may be placed earlier on the link than
+  // the event before it, so the steps are put in time order (stable: ties keep their order).
+  auto tl = r.memory_timeline;
+  std::stable_sort(tl.begin(), tl.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  const std::size_t stride = std::max<std::size_t>(1, (tl.size() + max_points - 1) / max_points);
+  for (std::size_t i = 0; i < tl.size(); i += stride) {
+    std::pair<double, std::uint64_t> peak = tl[i];
+    for (std::size_t j = i; j < std::min(tl.size(), i + stride); ++j) {
+      if (tl[j].second > peak.second) peak = {tl[i].first, tl[j].second};
+    }
+    out.push_back({peak.first, peak.second});
+  }
+  return out;
 }
 
 std::string schedule_text(const workload::Network& net, const hardware::Accelerator& acc,

@@ -96,6 +96,11 @@ CnGraph build_cn_graph(const workload::Network& net, const Schedule& schedule) {
   g.pred_store.reserve(2 * N);
   g.input_store.reserve(2 * N);
   g.operand_store.reserve(2 * N);
+  // Each layer's producers, listed once (Network::producers builds a vector per call).
+  std::vector<std::vector<std::pair<workload::Vertex, workload::TensorEdge>>> producers_of(
+      net.layer_count());
+  for (workload::Vertex v : net.topological_order())
+    producers_of[v] = net.producers(v);
   for (std::size_t i = 0; i < N; ++i) {
     const ComputationNode& n = g.nodes[i];
     pred_begin[i] = g.pred_store.size();
@@ -105,7 +110,7 @@ CnGraph build_cn_graph(const workload::Network& net, const Schedule& schedule) {
       g.pred_store.push_back(i - 1);
     }
     const workload::Layer& c = net.layer(n.layer);
-    for (const auto& [pv, edge] : net.producers(n.layer)) {
+    for (const auto& [pv, edge] : producers_of[n.layer]) {
       if (edge.recurrent) continue;  // the previous timestep's value: no same-step dependency
       const workload::Layer& p = net.layer(pv);
       const auto [lo, hi] = input_columns(c, p, n.x0, n.x1, schedule.alignment);

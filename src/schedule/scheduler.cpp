@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <queue>
 #include <set>
 #include <tuple>
 #include <unordered_map>
 
 #include "stems/common/error.hpp"
+#include "stems/cost/sparsity.hpp"
 
 namespace stems::schedule {
 
@@ -71,12 +73,28 @@ class Simulator {
   // ---- accounting -------------------------------------------------------------------------------
   // Accumulates into integer-keyed sums (names interned once); converted to the report's
   // (layer, operand, component) map at the end of the run.
-  static std::uint32_t intern(std::vector<std::string>& names, std::string_view name) {
-    for (std::uint32_t i = 0; i < names.size(); ++i) {
-      if (names[i] == name) return i;
+  // Operand and component names, numbered for the breakdown. Every name passed here lives as long
+  // as the simulator (string literals, operand_name(), the accelerator's level names), so a name
+  // is first looked up by its address and length; the text is compared only on a miss.
+  struct Names {
+    std::vector<std::string> text;
+    std::vector<std::tuple<const char*, std::size_t, std::uint32_t>> seen;
+  };
+  static std::uint32_t intern(Names& names, std::string_view name) {
+    for (const auto& [ptr, len, id] : names.seen) {
+      if (ptr == name.data() && len == name.size()) return id;
     }
-    names.emplace_back(name);
-    return static_cast<std::uint32_t>(names.size() - 1);
+    const std::uint32_t id = intern_text(names, name);
+    names.seen.emplace_back(name.data(), name.size(), id);
+    return id;
+  }
+  // By text only: for names held by node costs (many objects, each with its own copies).
+  static std::uint32_t intern_text(Names& names, std::string_view name) {
+    std::uint32_t id = 0;
+    while (id < names.text.size() && names.text[id] != name)
+      ++id;
+    if (id == names.text.size()) names.text.emplace_back(name);
+    return id;
   }
   void charge(double& bucket, int layer, std::string_view operand, std::string_view component,
               double pJ) {
@@ -101,10 +119,14 @@ class Simulator {
     std::uint64_t uses = 0;
   };
   std::map<std::pair<int, const cost::NodeCost*>, PreparedNode> prepared_;
+  // prepared_ in first-use order: its own order follows heap addresses, and summing in that order
+  // would make the last bits of the totals depend on the memo's history (a shared cache in a
+  // campaign, a resumed run), not only on the schedule.
+  std::vector<const PreparedNode*> prepared_order_;
   std::uint64_t key_of_charge(int layer, std::string_view operand, std::string_view component) {
     return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(layer)) << 32) |
-           (static_cast<std::uint64_t>(intern(operand_names_, operand)) << 16) |
-           intern(component_names_, component);
+           (static_cast<std::uint64_t>(intern_text(operand_names_, operand)) << 16) |
+           intern_text(component_names_, component);
   }
   void charge_node(int layer, const cost::NodeCost& c) {
     auto it = prepared_.find({layer, &c});
@@ -133,11 +155,13 @@ class Simulator {
         }
       }
       it = prepared_.emplace(std::make_pair(layer, &c), std::move(p)).first;
+      prepared_order_.push_back(&it->second);
     }
     ++it->second.uses;  // added up once per (layer, cost) in flush_breakdown
   }
   void flush_breakdown() {
-    for (const auto& [id, p] : prepared_) {
+    for (const PreparedNode* pp : prepared_order_) {
+      const PreparedNode& p = *pp;
       const double n = static_cast<double>(p.uses);
       for (const auto& ch : p.charges) {
         (ch.offchip ? out_.buckets.cn_offchip_memory_pJ : out_.buckets.cn_onchip_pJ) += n * ch.pJ;
@@ -149,8 +173,8 @@ class Simulator {
     }
     for (const auto& [key, pJ] : sums_) {
       const int layer = static_cast<int>(static_cast<std::uint32_t>(key >> 32));
-      out_.breakdown[{layer, operand_names_[(key >> 16) & 0xffff],
-                      component_names_[key & 0xffff]}] += pJ;
+      out_.breakdown[{layer, operand_names_.text[(key >> 16) & 0xffff],
+                      component_names_.text[key & 0xffff]}] += pJ;
     }
     sums_.clear();
   }
@@ -168,13 +192,13 @@ class Simulator {
     return mem_[static_cast<std::size_t>(core)].top->name;
   }
   double link_transfer(const hardware::Link* link, std::uint64_t bits, double earliest,
-                       TransferKind kind, int layer, const std::string& operand) {
+                       TransferKind kind, int layer, std::string_view operand) {
     double& busy = link_free_[link];
     const double start = std::max(busy, earliest);
     const double end = start + std::ceil(double(bits) / link->bandwidth_bits_per_cycle);
     busy = end;
     latest_link_end_ = std::max(latest_link_end_, end);
-    out_.transfers.push_back({kind, layer, operand, bits, start, end});
+    out_.transfers.push_back({kind, layer, std::string(operand), bits, start, end});
     const double link_pJ = double(bits) * link->energy_pJ_per_bit;
     double& bucket = kind == TransferKind::Eviction     ? out_.buckets.eviction_link_pJ
                      : kind == TransferKind::Sink       ? out_.buckets.sink_link_pJ
@@ -268,7 +292,7 @@ class Simulator {
     }
   }
   // Brings a tensor on chip for node `layer_id`/`operand` (DRAM read + SRAM write).
-  double fetch(std::size_t t, int core, int layer_id, const std::string& operand, double earliest,
+  double fetch(std::size_t t, int core, int layer_id, std::string_view operand, double earliest,
                const Protect& protect) {
     Tensor& x = tensors_[t];
     make_room(core, x.bits, protect, earliest);
@@ -296,7 +320,7 @@ class Simulator {
   // direct core-to-core link when there is one (SRAM read + link + SRAM write), else through
   // DRAM (written back once, then fetched).
   double replicate(std::size_t origin, std::size_t replica, int core, int layer_id,
-                   const std::string& operand, double earliest, const Protect& protect) {
+                   std::string_view operand, double earliest, const Protect& protect) {
     const int from = tensors_[origin].core;
     const auto& from_core = *mem_[static_cast<std::size_t>(from)].core;
     const auto& to_core = *mem_[static_cast<std::size_t>(core)].core;
@@ -348,10 +372,10 @@ class Simulator {
   std::vector<CoreMemory> mem_;  // indexed by core id
   std::map<const hardware::Link*, double> link_free_;
   double latest_link_end_ = 0;
-  std::vector<std::string> operand_names_, component_names_;
+  Names operand_names_, component_names_;
   std::unordered_map<std::uint64_t, double> sums_;
   std::vector<Tensor> tensors_;
-  std::vector<std::pair<std::size_t, std::string>> needed_;
+  std::vector<std::pair<std::size_t, std::string_view>> needed_;  // labels: static names
   std::vector<std::size_t> input_ts_;
   std::vector<std::size_t> protect_, keep_;
 };
@@ -475,10 +499,14 @@ void Simulator::run() {
     }
     return {};
   };
-  std::set<Key> ready;
+  // Min-heap of ready nodes (keys are unique: the node index is the last field).
+  std::vector<Key> ready_heap;
+  ready_heap.reserve(g_.nodes.size());
+  std::priority_queue<Key, std::vector<Key>, std::greater<Key>> ready(std::greater<Key>{},
+                                                                      std::move(ready_heap));
   for (const auto& n : g_.nodes) {
     missing[n.index] = n.preds.size();
-    if (n.preds.empty()) ready.insert(key_of(n, 0));
+    if (n.preds.empty()) ready.push(key_of(n, 0));
   }
   std::vector<LayerResult> layers(net_.layer_count());
   for (workload::Vertex v : net_.topological_order()) {
@@ -521,8 +549,8 @@ void Simulator::run() {
       local_costs;
   double makespan = 0;
   while (!ready.empty()) {
-    const std::size_t ni = std::get<4>(*ready.begin());
-    ready.erase(ready.begin());
+    const std::size_t ni = std::get<4>(ready.top());
+    ready.pop();
     const ComputationNode& n = g_.nodes[ni];
     const workload::Layer& l = net_.layer(n.layer);
     const int kc = core_of[n.layer];
@@ -542,7 +570,12 @@ void Simulator::run() {
                                            bits[0].value_or(0), bits[1].value_or(0));
     auto cached = local_costs.find(local_key);
     if (cached == local_costs.end()) {
-      cached = local_costs.emplace(local_key, cache_.get(n.tile, kc, bits)).first;
+      auto c = cache_.get(n.tile, kc, bits);
+      // Zero skipping scales the dense cost by the layer's spike densities (cost/sparsity.hpp).
+      if (acc_.cores[static_cast<std::size_t>(kc)].zero_skipping && cost::is_sparse(n.tile)) {
+        c = std::make_shared<const cost::NodeCost>(cost::apply_zero_skipping(*c, n.tile));
+      }
+      cached = local_costs.emplace(local_key, std::move(c)).first;
     }
     const auto& cost = cached->second;
     auto too_large = [&](MemOperand m) {
@@ -569,7 +602,7 @@ void Simulator::run() {
     for (std::size_t k = 0; k < n.input_preds.size(); ++k) {
       const auto mem = n.input_operands[k] == workload::Operand::X ? MemOperand::W : MemOperand::I;
       if (!too_large(mem)) {
-        needed.emplace_back(input_ts[k], std::string(workload::operand_name(n.input_operands[k])));
+        needed.emplace_back(input_ts[k], workload::operand_name(n.input_operands[k]));
       }
     }
     if (input_of[ni] != SIZE_MAX && !too_large(MemOperand::I)) {
@@ -702,7 +735,7 @@ void Simulator::run() {
         double r = 0;
         for (std::size_t p : g_.nodes[s].preds)
           r = std::max(r, end_of[p]);
-        ready.insert(key_of(g_.nodes[s], r));
+        ready.push(key_of(g_.nodes[s], r));
       }
     }
   }

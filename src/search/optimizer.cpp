@@ -18,6 +18,7 @@
 #include <pagmo/population.hpp>
 #include <pagmo/problem.hpp>
 #include <pagmo/utils/hypervolume.hpp>
+#include <pagmo/utils/multi_objective.hpp>
 #include <set>
 #include <thread>
 
@@ -150,9 +151,29 @@ std::vector<FrontPoint> non_dominated(const std::vector<FrontPoint>& points) {
   return front;
 }
 
+namespace {
+
+// Sends the best individuals (non-dominated sorting, crowding) and puts the immigrants in place of
+// the worst ones.
+void migrate(pagmo::population& pop, const IslandHooks& hooks) {
+  const std::size_t k = std::min(hooks.migrants, pop.size());
+  if (k == 0) return;
+  const auto best = pagmo::select_best_N_mo(pop.get_f(), k);
+  std::vector<FrontPoint> emigrants;
+  for (auto i : best)
+    emigrants.push_back({pop.get_x()[i], pop.get_f()[i]});
+  const std::vector<FrontPoint> immigrants = hooks.exchange(emigrants);
+  const auto order = pagmo::sort_population_mo(pop.get_f());  // best first
+  for (std::size_t j = 0; j < immigrants.size() && j < order.size(); ++j) {
+    pop.set_xf(order[order.size() - 1 - j], immigrants[j].x, immigrants[j].f);
+  }
+}
+
+}  // namespace
+
 OptimizeResult optimize(std::shared_ptr<const problems::ScheduleContext> ctx,
                         const OptimizerConfig& c, const ProgressFn& progress,
-                        const std::atomic<bool>* stop) {
+                        const std::atomic<bool>* stop, const IslandHooks* hooks) {
   if (!c.generations && !c.evaluations && !c.wall_time_s) {
     throw InputError("algorithm", "give a budget: generations, evaluations or wall_time_s");
   }
@@ -192,7 +213,7 @@ OptimizeResult optimize(std::shared_ptr<const problems::ScheduleContext> ctx,
     }
     return pop;
   };
-  pagmo::population pop = make_population(c.seed, true);
+  pagmo::population pop = make_population(c.seed, c.canonical_seeds);
   std::unique_ptr<pagmo::archipelago> archi;
   if (c.islands > 1) {
     archi = std::make_unique<pagmo::archipelago>();
@@ -235,13 +256,14 @@ OptimizeResult optimize(std::shared_ptr<const problems::ScheduleContext> ctx,
   };
   record();
   while (true) {
-    if (stop && stop->load()) {
-      result.interrupted = true;
+    const bool interrupted = stop && stop->load();
+    const bool local_stop = interrupted || (c.generations && generation >= *c.generations) ||
+                            (c.evaluations && ctx->evaluations() >= *c.evaluations) ||
+                            (c.wall_time_s && elapsed() >= *c.wall_time_s);
+    if (hooks && hooks->agree_stop ? hooks->agree_stop(local_stop) : local_stop) {
+      result.interrupted = interrupted;
       break;
     }
-    if (c.generations && generation >= *c.generations) break;
-    if (c.evaluations && ctx->evaluations() >= *c.evaluations) break;
-    if (c.wall_time_s && elapsed() >= *c.wall_time_s) break;
     try {
       if (archi) {
         archi->evolve(1);
@@ -256,6 +278,10 @@ OptimizeResult optimize(std::shared_ptr<const problems::ScheduleContext> ctx,
       throw InputError("algorithm", at == std::string::npos ? w : w.substr(at + 6));
     }
     ++generation;
+    if (hooks && hooks->exchange && !archi && hooks->interval > 0 &&
+        generation % hooks->interval == 0) {
+      migrate(pop, *hooks);
+    }
     auto now = snapshot();
     archive.insert(archive.end(), now.begin(), now.end());
     record();

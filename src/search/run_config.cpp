@@ -4,10 +4,36 @@
 
 #include "stems/common/error.hpp"
 #include "stems/config/document.hpp"
+#include "stems/simulate/simulated_accuracy.hpp"
 
 namespace stems::search {
 
 using config::TableReader;
+
+namespace {
+
+// [accuracy.simulate]: inputs (required), labels, samples, dt_s, reset.
+template <typename Resolve>
+simulate::SimulatedAccuracyConfig read_simulate_table(const TableReader& t, Resolve resolve) {
+  simulate::SimulatedAccuracyConfig c;
+  c.inputs = resolve(t.string("inputs"));
+  if (t.has("labels")) c.labels = resolve(t.string("labels"));
+  c.samples = t.non_negative_or("samples", 0);
+  if (t.has("dt_s")) {
+    c.sim.dt_s = t.non_negative_number("dt_s");
+    if (c.sim.dt_s <= 0) t.fail("dt_s", "expected a positive timestep in seconds");
+  }
+  const std::string reset = t.string_or("reset", "value");
+  if (reset == "subtract") {
+    c.sim.reset = simulate::Reset::Subtract;
+  } else if (reset != "value") {
+    t.fail("reset", "expected value (to v_reset, NIR's rule) or subtract");
+  }
+  t.finish();
+  return c;
+}
+
+}  // namespace
 
 RunConfig load_run_config(const std::string& path) {
   const config::Document doc = config::parse_toml_file(path);
@@ -86,7 +112,14 @@ RunConfig load_run_config(const std::string& path) {
     }
     a.finish();
   }
+  std::optional<simulate::SimulatedAccuracyConfig> simulated;
   if (auto acc = root.optional_table("accuracy")) {
+    if (auto sim = acc->optional_table("simulate")) {
+      simulated = read_simulate_table(*sim, resolve);
+      if (acc->has("table") || acc->has("base") || acc->has("block_drop")) {
+        acc->fail("simulate", "give either simulate or a table/base accuracy, not both");
+      }
+    }
     if (acc->has("base")) rc.accuracy.base = acc->number("base");
     if (const auto* v = acc->raw("block_drop")) {
       if (v->kind != config::Value::Kind::Array) acc->fail("block_drop", "expected [numbers]");
@@ -113,7 +146,9 @@ RunConfig load_run_config(const std::string& path) {
     } else {
       acc->accept("table");
     }
-    if (!rc.accuracy.configured()) acc->fail_here("give a table or a base accuracy");
+    if (!rc.accuracy.configured() && !simulated) {
+      acc->fail_here("give a table, a base accuracy or simulate = { inputs = ... }");
+    }
     acc->finish();
   }
   if (auto n = root.optional_table("nir")) {
@@ -129,6 +164,16 @@ RunConfig load_run_config(const std::string& path) {
     n->finish();
   }
   root.finish();
+  if (simulated) {
+    const std::string& w = rc.workload;
+    if (w.size() < 4 || w.compare(w.size() - 4, 4, ".nir") != 0) {
+      throw InputError(path, "accuracy.simulate needs a .nir workload (the trained weights); '" +
+                                 w + "' is not one");
+    }
+    simulated->model = w;
+    simulated->nir = rc.nir;
+    rc.accuracy.oracle = std::make_shared<const simulate::SimulatedAccuracy>(*simulated);
+  }
   return rc;
 }
 

@@ -150,6 +150,13 @@ Layer read_layer(const TableReader& r, std::uint64_t timesteps, std::uint64_t ba
   } else {
     r.accept("state");
   }
+  // Spike densities for zero-skipping cores (fractions of non-zero elements per timestep).
+  for (const char* key : {"input_density", "output_density"}) {
+    if (!r.has(key)) continue;
+    const double d = r.number(key);
+    if (d < 0 || d > 1) r.fail(key, "expected a fraction between 0 and 1");
+    (key[0] == 'i' ? l.input_density : l.output_density) = d;
+  }
 
   // Precisions.
   if (l.op == OpType::Flatten) {

@@ -77,6 +77,13 @@ std::string to_toml(const Network& net, const std::string& header_comment) {
       if (l.has_neurons()) os << ", V = " << l.precision.V;
       os << " }\n";
     }
+    if (l.input_density != 1.0 || l.output_density != 1.0) {
+      std::ostringstream d;
+      d.precision(6);
+      d << "input_density = " << l.input_density << "\noutput_density = " << l.output_density
+        << "\n";
+      os << d.str();
+    }
     std::string inputs, recurrent;
     for (const auto& [p, e] : net.producers(v)) {
       if (e.recurrent) {

@@ -71,6 +71,9 @@ struct Core {
   PeArray array;
   std::vector<MemoryLevel> memories;  // innermost first
   std::vector<OpType> operators;      // operator types this core may run
+  // Event-driven: compute and spike traffic scale with the layers' spike densities
+  // (cost/sparsity.hpp). Off by default (dense, as the reference runs).
+  bool zero_skipping = false;
 
   // Indices into `memories` of the levels serving `o`, innermost first.
   std::vector<std::size_t> hierarchy(MemOperand o) const;

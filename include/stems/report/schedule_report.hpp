@@ -15,6 +15,9 @@ namespace stems::report {
 
 Json schedule_json(const workload::Network& net, const hardware::Accelerator& acc,
                    const schedule::Schedule& s, const schedule::ScheduleResult& r);
+// The on-chip occupancy steps [[cycle, bits], ...], thinned to at most `max_points` (keeping the
+// peak of every thinned stretch) so a report stays small for schedules with many nodes.
+Json memory_timeline_json(const schedule::ScheduleResult& r, std::size_t max_points = 20000);
 std::string schedule_text(const workload::Network& net, const hardware::Accelerator& acc,
                           const schedule::Schedule& s, const schedule::ScheduleResult& r);
 

@@ -6,6 +6,7 @@
 // would collapse onto "no state anywhere".
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,16 +15,34 @@
 
 namespace stems::search {
 
-struct AccuracyModel {
-  std::map<std::string, double> table;  // per-block state schedule ("0011111") -> accuracy
-  std::optional<double> base;           // accuracy with every declared state kept
-  std::vector<double> block_drop;       // accuracy lost when block b's state is dropped
-  std::optional<double> min_accuracy;   // constraint (death penalty when violated)
+// Accuracy of a per-block state schedule computed on demand, with the per-layer spike densities
+// it produces (stems/simulate/simulated_accuracy.hpp simulates the model). Implementations are
+// thread-safe and compute each schedule once.
+class AccuracyOracle {
+ public:
+  struct Estimate {
+    double accuracy = 0;
+    // layer id -> (input density, output density): fractions of non-zero elements per timestep.
+    std::map<int, std::pair<double, double>> densities;
+  };
+  virtual ~AccuracyOracle() = default;
+  virtual Estimate estimate(const std::string& state_bits) const = 0;
+};
 
-  bool configured() const { return !table.empty() || base.has_value(); }
+struct AccuracyModel {
+  std::map<std::string, double> table;           // per-block state schedule ("0011111") -> accuracy
+  std::optional<double> base;                    // accuracy with every declared state kept
+  std::vector<double> block_drop;                // accuracy lost when block b's state is dropped
+  std::optional<double> min_accuracy;            // constraint (death penalty when violated)
+  std::shared_ptr<const AccuracyOracle> oracle;  // accuracy from simulation ([accuracy.simulate])
+
+  bool configured() const { return !table.empty() || base.has_value() || oracle != nullptr; }
   // Estimated accuracy of the network's current state decisions; a table without the
   // configuration gives 0 (unknown is treated as unusable).
   double estimate(const workload::Network& net) const;
+  // With an oracle: sets every layer's input/output density to what the network's current state
+  // decisions produce (for zero-skipping cores). Without one: does nothing.
+  void annotate_densities(workload::Network& net) const;
 };
 
 }  // namespace stems::search

@@ -29,6 +29,8 @@ struct OptimizerConfig {
   // Thread islands with migration (pagmo archipelago). More than one island is NOT reproducible:
   // migration between islands is asynchronous.
   unsigned islands = 1;
+  // Put STEMS's canonical schedules into the initial population (off for the other MPI islands).
+  bool canonical_seeds = true;
 };
 
 struct FrontPoint {
@@ -57,10 +59,24 @@ struct OptimizeResult {
 // Called once per generation (for a progress line).
 using ProgressFn = std::function<void(const ConvergenceRow&)>;
 
+// Couples one search with others (the MPI island model, stems/parallel/mpi.hpp). Called after
+// every generation by every island, in lockstep, so the result is reproducible.
+struct IslandHooks {
+  // Whether every island stops now; `local_stop` says whether this one wants to (budget reached
+  // or interrupted). All islands must get the same answer.
+  std::function<bool(bool local_stop)> agree_stop;
+  // Every `interval` generations: sends this island's `migrants` best individuals and returns the
+  // immigrants, which replace the worst individuals.
+  unsigned interval = 5;
+  std::size_t migrants = 2;
+  std::function<std::vector<FrontPoint>(const std::vector<FrontPoint>& emigrants)> exchange;
+};
+
 // Throws InputError for an unknown algorithm or an invalid population size.
 OptimizeResult optimize(std::shared_ptr<const problems::ScheduleContext> context,
                         const OptimizerConfig& config, const ProgressFn& progress = {},
-                        const std::atomic<bool>* stop = nullptr);
+                        const std::atomic<bool>* stop = nullptr,
+                        const IslandHooks* hooks = nullptr);
 
 // Evaluates every genome of the space (refused above `limit` genomes) and returns the exact
 // front: ground truth for the search.

@@ -51,6 +51,12 @@ struct Layer {
   // Effective decision for this evaluation (from the policy, overridden by a state schedule).
   bool keeps_state = true;
 
+  // Fraction of non-zero elements per timestep of the layer's input and output (1 = dense). Used
+  // only by cores with zero skipping (cost/sparsity.hpp); set from a workload file, from
+  // `stems simulate --workload-out`, or per state schedule by a simulated accuracy model.
+  double input_density = 1.0;
+  double output_density = 1.0;
+
   // Flatten only: the C x H x W shape it reads (set from its producer).
   std::array<std::uint64_t, 3> flatten_input{1, 1, 1};
 

@@ -1,0 +1,546 @@
+// Tests of the functional simulator (stems/simulate): hand-computed neuron dynamics, a 2-layer
+// network, convolution geometry (stride, padding, dilation, groups; sparse and dense products),
+// pooling, state dropping, the .npy reader/writer, the Poisson generator, and the NIR models of
+// ../shared/nir.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "stems/common/error.hpp"
+#include "stems/nir/nir_model.hpp"
+#include "stems/simulate/events.hpp"
+#include "stems/simulate/model.hpp"
+#include "stems/simulate/npy.hpp"
+#include "stems/simulate/simulated_accuracy.hpp"
+#include "stems/simulate/simulator.hpp"
+#include "stems/simulate/synapse.hpp"
+
+using namespace stems;
+using namespace stems::simulate;
+using workload::Dim;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kNir = STEMS_SHARED_NIR;
+const std::string kGesture = kNir + "/conv_gesture_synthetic.nir";
+
+class TempDir {
+ public:
+  TempDir() {
+    std::random_device rd;
+    path_ = fs::temp_directory_path() / ("stems_sim_" + std::to_string(rd()));
+    fs::create_directories(path_);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  fs::path path_;
+};
+
+nir::NirTensor tensor(std::vector<double> v) {
+  nir::NirTensor t;
+  t.shape = {v.size()};
+  t.values = std::move(v);
+  return t;
+}
+
+workload::NeuronModel model_of(const std::string& type) {
+  if (type == "IF") return workload::NeuronModel::IF;
+  if (type == "CubaLIF") return workload::NeuronModel::CubaLIF;
+  if (type == "LI" || type == "Integrator") return workload::NeuronModel::LI;
+  return workload::NeuronModel::LIF;
+}
+
+// A chain of fully connected layers, layer i in block i: sizes[i] -> sizes[i+1] inputs/outputs,
+// weights[i] in C order (out x in), every layer with a `neuron` population of `params`.
+nir::NirModel dense_chain(const std::vector<std::uint64_t>& sizes,
+                          const std::vector<std::vector<double>>& weights,
+                          const std::string& neuron, const nir::NirParams& params) {
+  nir::NirModel m;
+  m.path = "hand-built";
+  m.network = workload::Network("chain");
+  const bool spiking = neuron == "IF" || neuron == "LIF" || neuron == "CubaLIF";
+  for (std::size_t i = 0; i + 1 < sizes.size(); ++i) {
+    workload::Layer l;
+    l.id = static_cast<int>(i);
+    l.name = "fc" + std::to_string(i);
+    l.op = workload::OpType::Linear;
+    l.block = static_cast<int>(i);
+    l.set_size(Dim::T, 4);
+    l.set_size(Dim::K, sizes[i + 1]);
+    l.set_size(Dim::C, sizes[i]);
+    l.neuron = model_of(neuron);
+    l.precision = {8, i == 0 ? 1u : (spiking ? 1u : 16u), spiking ? 1u : 16u, 16, 16};
+    m.network.add_layer(l);
+    if (i > 0)
+      m.network.add_edge(static_cast<int>(i - 1), static_cast<int>(i), workload::Operand::I);
+    nir::NirLayer nl;
+    nl.node = l.name;
+    nl.node_type = "Linear";
+    nl.params["weight"] = tensor(weights[i]);
+    nl.neuron_node = "n" + std::to_string(i);
+    nl.neuron_type = neuron;
+    nl.neuron_params = params;
+    m.layers[l.id] = nl;
+  }
+  m.network.finalize();
+  m.input_shape = {sizes[0]};
+  m.output_layer = static_cast<int>(sizes.size()) - 2;
+  return m;
+}
+
+// Events of one sample: frames[t] is the input vector at timestep t.
+EventSet events_of(const std::vector<std::vector<float>>& frames,
+                   std::vector<std::uint64_t> shape) {
+  EventSet e;
+  e.samples = 1;
+  e.timesteps = frames.size();
+  e.frame_shape = std::move(shape);
+  for (const auto& f : frames)
+    e.values.insert(e.values.end(), f.begin(), f.end());
+  return e;
+}
+
+// Output of layer `layer` of sample 0 at every timestep (a single-output layer).
+std::vector<double> trace_of(const RunResult& r, std::size_t layer, std::size_t element = 0) {
+  std::vector<double> out;
+  for (const auto& t : r.trace.at(layer))
+    out.push_back(t.at(element));
+  return out;
+}
+
+SimOptions with_dt(double dt, Reset reset = Reset::ToValue) {
+  SimOptions o;
+  o.dt_s = dt;
+  o.reset = reset;
+  o.threads = 1;
+  return o;
+}
+
+RunOptions recorded() {
+  RunOptions o;
+  o.record = true;
+  return o;
+}
+
+}  // namespace
+
+// ---- neurons, hand-computed ----------------------------------------------------------------
+
+TEST(SimulateNeuron, SingleIfNeuronIntegratesFiresAndResetsToZero) {
+  // v += dt*r*I with dt = 1, r = 1, I = 0.7 (weight 0.7 times one input event per step):
+  // 0.7, 1.4 > 1 fire -> 0, 0.7, 1.4 fire -> 0, 0.7.
+  const auto m =
+      dense_chain({1, 1}, {{0.7}}, "IF", {{"r", tensor({1.0})}, {"v_threshold", tensor({1.0})}});
+  const Model model(m, with_dt(1.0));
+  const auto r = run(model, events_of({{1}, {1}, {1}, {1}, {1}}, {1}), "", recorded());
+  EXPECT_EQ(trace_of(r, 0), (std::vector<double>{0, 1, 0, 1, 0}));
+  EXPECT_EQ(r.output[0], (std::vector<double>{2}));
+  EXPECT_EQ(r.predicted[0], 0);
+  EXPECT_DOUBLE_EQ(r.mean_density(0), 2.0 / 5.0);
+}
+
+TEST(SimulateNeuron, ResetBySubtractionKeepsTheRemainder) {
+  // 0.7, 1.4 fire -> 0.4, 1.1 fire -> 0.1, 0.8, 1.5 fire -> 0.5.
+  const auto m =
+      dense_chain({1, 1}, {{0.7}}, "IF", {{"r", tensor({1.0})}, {"v_threshold", tensor({1.0})}});
+  const Model model(m, with_dt(1.0, Reset::Subtract));
+  const auto r = run(model, events_of({{1}, {1}, {1}, {1}, {1}}, {1}), "", recorded());
+  EXPECT_EQ(trace_of(r, 0), (std::vector<double>{0, 1, 1, 0, 1}));
+}
+
+TEST(SimulateNeuron, ThresholdIsStrictAndResetGoesToVReset) {
+  // Weight 0.5: 0.5, 1.0 (not > 1), 1.5 fire -> v_reset 0.25; then 0.75, 1.25 fire -> 0.25, 0.75.
+  const auto m = dense_chain(
+      {1, 1}, {{0.5}}, "IF",
+      {{"r", tensor({1.0})}, {"v_threshold", tensor({1.0})}, {"v_reset", tensor({0.25})}});
+  const Model model(m, with_dt(1.0));
+  const auto r = run(model, events_of({{1}, {1}, {1}, {1}, {1}, {1}}, {1}), "", recorded());
+  EXPECT_EQ(trace_of(r, 0), (std::vector<double>{0, 0, 1, 0, 1, 0}));
+}
+
+TEST(SimulateNeuron, StatelessIfFiresFromTheCurrentInputOnly) {
+  // State dropped: v = 0.7 every step, never above 1; with weight 1.2, every step with an input.
+  const nir::NirParams p = {{"r", tensor({1.0})}, {"v_threshold", tensor({1.0})}};
+  const auto ev = events_of({{1}, {1}, {0}, {1}}, {1});
+  const Model weak(dense_chain({1, 1}, {{0.7}}, "IF", p), with_dt(1.0));
+  EXPECT_EQ(trace_of(run(weak, ev, "0", recorded()), 0), (std::vector<double>{0, 0, 0, 0}));
+  EXPECT_EQ(trace_of(run(weak, ev, "1", recorded()), 0), (std::vector<double>{0, 1, 0, 0}));
+  const Model strong(dense_chain({1, 1}, {{1.2}}, "IF", p), with_dt(1.0));
+  EXPECT_EQ(trace_of(run(strong, ev, "0", recorded()), 0), (std::vector<double>{1, 1, 0, 1}));
+}
+
+TEST(SimulateNeuron, LifLeaksTowardsVLeakWithForwardEuler) {
+  // tau = 2 s, dt = 1 s: v += 0.5 * (-v + I), I = 1: 0.5, 0.75, 0.875 > 0.8 fire -> 0, 0.5, ...
+  const auto m = dense_chain({1, 1}, {{1.0}}, "LIF",
+                             {{"tau", tensor({2.0})},
+                              {"r", tensor({1.0})},
+                              {"v_leak", tensor({0.0})},
+                              {"v_threshold", tensor({0.8})}});
+  const Model model(m, with_dt(1.0));
+  const auto r = run(model, events_of({{1}, {1}, {1}, {1}, {1}, {1}}, {1}), "", recorded());
+  EXPECT_EQ(trace_of(r, 0), (std::vector<double>{0, 0, 1, 0, 0, 1}));
+}
+
+TEST(SimulateNeuron, LeakyIntegratorOutputsItsPotential) {
+  // LI, tau = 2, dt = 1, r = 2, v_leak = 0.5: v += 0.5 * ((0.5 - v) + 2 I).
+  // I = 1: 1.25; I = 0: 1.25 + 0.5 * (0.5 - 1.25) = 0.875; I = 1: 0.875 + 0.5 * 1.625 = 1.6875.
+  const auto m =
+      dense_chain({1, 1}, {{1.0}}, "LI",
+                  {{"tau", tensor({2.0})}, {"r", tensor({2.0})}, {"v_leak", tensor({0.5})}});
+  const Model model(m, with_dt(1.0));
+  const auto r = run(model, events_of({{1}, {0}, {1}}, {1}), "", recorded());
+  const auto v = trace_of(r, 0);
+  ASSERT_EQ(v.size(), 3u);
+  EXPECT_DOUBLE_EQ(v[0], 1.25);
+  EXPECT_DOUBLE_EQ(v[1], 0.875);
+  EXPECT_DOUBLE_EQ(v[2], 1.6875);
+}
+
+TEST(SimulateNeuron, CubaLifFiltersItsInputCurrentFirst) {
+  // tau_syn = tau_mem = 2, dt = 1: i += 0.5 (I - i), v += 0.5 (i - v), I = 1:
+  // i 0.5, 0.75, 0.875, 0.9375; v 0.25, 0.5, 0.6875, 0.8125 > 0.8 fires at t = 3.
+  const auto m = dense_chain({1, 1}, {{1.0}}, "CubaLIF",
+                             {{"tau_syn", tensor({2.0})},
+                              {"tau_mem", tensor({2.0})},
+                              {"r", tensor({1.0})},
+                              {"v_leak", tensor({0.0})},
+                              {"v_threshold", tensor({0.8})}});
+  const Model model(m, with_dt(1.0));
+  const auto r = run(model, events_of({{1}, {1}, {1}, {1}}, {1}), "", recorded());
+  EXPECT_EQ(trace_of(r, 0), (std::vector<double>{0, 0, 0, 1}));
+}
+
+TEST(SimulateNeuron, ParametersAreValidated) {
+  const auto too_fast = dense_chain({1, 1}, {{1.0}}, "LIF",
+                                    {{"tau", tensor({0.001})}, {"v_threshold", tensor({1.0})}});
+  try {
+    Model model(too_fast, with_dt(0.01));
+    FAIL() << "dt > tau accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("dt <= tau"), std::string::npos) << e.what();
+  }
+  const auto wrong_size =
+      dense_chain({1, 2}, {{1.0, 1.0}}, "IF", {{"v_threshold", tensor({1.0, 1.0, 1.0})}});
+  EXPECT_THROW(Model(wrong_size, with_dt(1.0)), InputError);
+  const auto missing = dense_chain({1, 1}, {{1.0}}, "IF", {});
+  EXPECT_THROW(Model(missing, with_dt(1.0)), InputError);
+}
+
+// ---- networks ------------------------------------------------------------------------------
+
+TEST(SimulateNetwork, TwoLayerNetworkHandComputed) {
+  // Layer 0: 2 inputs -> 2 IF neurons, W0 = [[0.6, 0.5], [1.1, -0.4]]; layer 1: 2 -> 1 IF,
+  // W1 = [[0.6, 0.5]]; thresholds 1, dt = r = 1, reset to 0.
+  // Inputs (x0, x1): (1,0) (1,1) (0,1) (1,1).
+  // Layer 0, neuron a: I = 0.6, 1.1, 0.5, 1.1 -> v 0.6, 1.7 fire 0, 0.5, 1.6 fire -> 0 1 0 1.
+  //          neuron b: I = 1.1, 0.7, -0.4, 0.7 -> v 1.1 fire 0, 0.7, 0.3, 1.0 (not > 1) -> 1 0 0 0.
+  // Layer 1: I = 0.6 a + 0.5 b = 0.5, 0.6, 0, 0.6 -> v 0.5, 1.1 fire 0, 0, 0.6 -> 0 1 0 0.
+  const nir::NirParams p = {{"v_threshold", tensor({1.0})}};
+  const auto m = dense_chain({2, 2, 1}, {{0.6, 0.5, 1.1, -0.4}, {0.6, 0.5}}, "IF", p);
+  const Model model(m, with_dt(1.0));
+  const auto r = run(model, events_of({{1, 0}, {1, 1}, {0, 1}, {1, 1}}, {2}), "", recorded());
+  EXPECT_EQ(trace_of(r, 0, 0), (std::vector<double>{0, 1, 0, 1}));
+  EXPECT_EQ(trace_of(r, 0, 1), (std::vector<double>{1, 0, 0, 0}));
+  EXPECT_EQ(trace_of(r, 1, 0), (std::vector<double>{0, 1, 0, 0}));
+  // Density per timestep: layer 0 has 1 of 2 outputs active at t = 0, 1, 3 and none at t = 2.
+  EXPECT_EQ(r.density[0], (std::vector<double>{0.5, 0.5, 0, 0.5}));
+  EXPECT_EQ(r.input_density, (std::vector<double>{0.5, 1, 0.5, 1}));
+}
+
+TEST(SimulateNetwork, DroppingStateChangesOutputsOnlyDownstreamOfTheDroppedBlock) {
+  // Three fully connected LIF layers, one block each, on random Poisson inputs. Dropping block
+  // 1's state leaves block 0 untouched at every timestep, leaves every layer untouched at t = 0
+  // (all states start at zero), and changes block 1's outputs later on.
+  std::mt19937_64 gen(7);
+  std::normal_distribution<double> normal(0.0, 1.0);  // weights only: any values will do
+  std::vector<std::vector<double>> w;
+  const std::vector<std::uint64_t> sizes = {40, 30, 20, 10};
+  for (std::size_t i = 0; i + 1 < sizes.size(); ++i) {
+    std::vector<double> wi(sizes[i] * sizes[i + 1]);
+    for (double& x : wi)
+      x = 0.8 * normal(gen);
+    w.push_back(wi);
+  }
+  const auto m =
+      dense_chain(sizes, w, "LIF", {{"tau", tensor({4.0})}, {"v_threshold", tensor({0.5})}});
+  const Model model(m, with_dt(1.0));
+  const EventSet ev = poisson_events({40}, 1, 12, 0.3, 3);
+  const auto ref = run(model, ev, "111", recorded());
+  const auto same = run(model, ev, "111", recorded());
+  const auto drop = run(model, ev, "101", recorded());
+  EXPECT_EQ(ref.trace, same.trace);
+  EXPECT_EQ(drop.trace[0], ref.trace[0]);  // block 0 keeps its state: identical throughout
+  for (std::size_t l = 0; l < 3; ++l)
+    EXPECT_EQ(drop.trace[l][0], ref.trace[l][0]) << "layer " << l << " at t = 0";
+  EXPECT_NE(drop.trace[1], ref.trace[1]);  // the dropped block behaves differently
+  EXPECT_GT(ref.mean_density(1), 0.0);
+}
+
+// ---- convolution and pooling ---------------------------------------------------------------
+
+TEST(SimulateConv, StrideAndPaddingHandComputed) {
+  // 1 x 4 x 4 input 1..16, 3x3 kernel with 1 at the centre and 10 at the top-left, stride 2,
+  // padding 1 -> 2 x 2 outputs: out(y, x) = in(2y, 2x) + 10 in(2y - 1, 2x - 1) (0 outside):
+  // (0,0) = 1, (0,1) = 3, (1,0) = 9, (1,1) = 11 + 10 * 6 = 71; a second channel with kernel 2 at
+  // the bottom-right and bias 0.5: out = 2 in(2y + 1, 2x + 1) + 0.5 = 12.5, 16.5, 28.5, 32.5.
+  Window w;
+  w.ky = w.kx = 3;
+  w.sy = w.sx = 2;
+  w.py = w.px = 1;
+  w.out_h = w.out_w = 2;
+  std::vector<double> weight(2 * 9, 0.0);
+  weight[0 * 9 + 4] = 1;   // channel 0, centre
+  weight[0 * 9 + 0] = 10;  // channel 0, top-left
+  weight[1 * 9 + 8] = 2;   // channel 1, bottom-right
+  const Conv2dSynapse conv({1, 4, 4}, 2, 1, w, weight, {0.0, 0.5});
+  arma::vec in = arma::regspace(1.0, 16.0), out;
+  conv.apply(in, out);
+  EXPECT_EQ(arma::conv_to<std::vector<double>>::from(out),
+            (std::vector<double>{1, 3, 9, 71, 12.5, 16.5, 28.5, 32.5}));
+  // The same with a single non-zero input (the sparse product): in(1,1) = 6 only.
+  arma::vec sparse(16, arma::fill::zeros);
+  sparse[5] = 6;
+  conv.apply(sparse, out);
+  EXPECT_EQ(arma::conv_to<std::vector<double>>::from(out),
+            (std::vector<double>{0, 0, 0, 60, 12.5, 0.5, 0.5, 0.5}));
+}
+
+TEST(SimulateConv, GroupsDilationAndBothProductsMatchADirectLoop) {
+  // 4 -> 6 channels in 2 groups, 3x2 kernel, stride (2,1), padding (1,2), dilation (1,2) on a
+  // 4 x 7 x 9 input, at densities that take the sparse and the dense product.
+  const std::uint64_t C = 4, H = 7, W = 9, K = 6, G = 2, KY = 3, KX = 2;
+  Window w;
+  w.ky = KY;
+  w.kx = KX;
+  w.sy = 2;
+  w.sx = 1;
+  w.py = 1;
+  w.px = 2;
+  w.dy = 1;
+  w.dx = 2;
+  w.out_h = workload::sliding_window_output(H, KY, 2, 1, 1);
+  w.out_w = workload::sliding_window_output(W, KX, 1, 2, 2);
+  std::mt19937_64 gen(11);
+  std::uniform_real_distribution<double> u(-1, 1);
+  std::vector<double> weight(K * (C / G) * KY * KX), bias(K);
+  for (double& x : weight)
+    x = u(gen);
+  for (double& x : bias)
+    x = u(gen);
+  const Conv2dSynapse conv({C, H, W}, K, G, w, weight, bias);
+  for (double density : {0.05, 0.9}) {
+    SCOPED_TRACE(density);
+    arma::vec in(C * H * W, arma::fill::zeros), out;
+    std::bernoulli_distribution on(density);
+    for (auto& x : in)
+      x = on(gen) ? std::round(4 * u(gen)) : 0.0;
+    conv.apply(in, out);
+    ASSERT_EQ(out.n_elem, K * w.out_h * w.out_w);
+    for (std::uint64_t k = 0; k < K; ++k) {
+      const std::uint64_t g = k / (K / G);
+      for (std::uint64_t oy = 0; oy < w.out_h; ++oy) {
+        for (std::uint64_t ox = 0; ox < w.out_w; ++ox) {
+          double sum = bias[k];
+          for (std::uint64_t c = 0; c < C / G; ++c) {
+            for (std::uint64_t fy = 0; fy < KY; ++fy) {
+              for (std::uint64_t fx = 0; fx < KX; ++fx) {
+                const long iy = long(oy * 2 + fy) - 1, ix = long(ox + fx * 2) - 2;
+                if (iy < 0 || ix < 0 || iy >= long(H) || ix >= long(W)) continue;
+                sum += weight[((k * (C / G) + c) * KY + fy) * KX + fx] *
+                       in[((g * (C / G) + c) * H + std::uint64_t(iy)) * W + std::uint64_t(ix)];
+              }
+            }
+          }
+          EXPECT_NEAR(out[(k * w.out_h + oy) * w.out_w + ox], sum, 1e-12);
+        }
+      }
+    }
+  }
+}
+
+TEST(SimulateConv, SumAndAveragePoolingHandComputed) {
+  // 1 x 4 x 4 input 1..16, 2x2 windows, stride 2: sums 14, 22, 46, 54; averages / 4.
+  Window w;
+  w.ky = w.kx = 2;
+  w.sy = w.sx = 2;
+  w.out_h = w.out_w = 2;
+  arma::vec in = arma::regspace(1.0, 16.0), out;
+  PoolSynapse({1, 4, 4}, w, false).apply(in, out);
+  EXPECT_EQ(arma::conv_to<std::vector<double>>::from(out), (std::vector<double>{14, 22, 46, 54}));
+  PoolSynapse({1, 4, 4}, w, true).apply(in, out);
+  EXPECT_EQ(arma::conv_to<std::vector<double>>::from(out),
+            (std::vector<double>{3.5, 5.5, 11.5, 13.5}));
+}
+
+// ---- inputs --------------------------------------------------------------------------------
+
+TEST(SimulateInputs, NpyRoundTripAndErrors) {
+  TempDir dir;
+  const std::vector<float> v = {0, 1, 2, 255, 3, 4};
+  for (NpyType t : {NpyType::U8, NpyType::I64, NpyType::F32}) {
+    write_npy(dir.file("a.npy"), {2, 3}, v, t);
+    const NpyArray a = read_npy(dir.file("a.npy"));
+    EXPECT_EQ(a.shape, (std::vector<std::uint64_t>{2, 3}));
+    EXPECT_EQ(a.values, v);
+  }
+  // Truncated data, a text file, Fortran order: each a clear InputError naming the file.
+  const std::string good = npy_bytes({2, 3}, v, NpyType::F32);
+  auto expect_error = [&](const std::string& bytes, const std::string& mention) {
+    {
+      std::ofstream f(dir.file("bad.npy"), std::ios::binary);
+      f << bytes;
+    }
+    try {
+      read_npy(dir.file("bad.npy"));
+      FAIL() << "accepted: " << mention;
+    } catch (const InputError& e) {
+      EXPECT_EQ(e.where(), dir.file("bad.npy"));
+      EXPECT_NE(std::string(e.what()).find(mention), std::string::npos) << e.what();
+    }
+  };
+  expect_error(good.substr(0, good.size() - 3), "truncated");
+  expect_error("T,C,H,W\n1,2,3,4\n", "not a .npy file");
+  std::string fortran = good;
+  fortran.replace(fortran.find("False"), 5, "True ");
+  expect_error(fortran, "Fortran order");
+  std::string big = good;
+  big.replace(big.find("<f4"), 3, ">f4");
+  expect_error(big, "big-endian");
+}
+
+TEST(SimulateInputs, EventFilesMustFitTheNetworkInput) {
+  TempDir dir;
+  write_npy(dir.file("one.npy"), {5, 2, 3}, std::vector<float>(30, 1.0f), NpyType::U8);
+  const EventSet one = load_events(dir.file("one.npy"), {2, 3});
+  EXPECT_EQ(one.samples, 1u);
+  EXPECT_EQ(one.timesteps, 5u);
+  write_npy(dir.file("many.npy"), {4, 5, 2, 3}, std::vector<float>(120, 0.0f), NpyType::F32);
+  EXPECT_EQ(load_events(dir.file("many.npy"), {2, 3}).samples, 4u);
+  try {
+    load_events(dir.file("many.npy"), {3, 2});
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("N x T x (3, 2)"), std::string::npos) << e.what();
+  }
+  EventSet e = load_events(dir.file("many.npy"), {2, 3});
+  write_npy(dir.file("labels.npy"), {4}, {0, 1, 2, 1}, NpyType::I64);
+  load_labels(e, dir.file("labels.npy"));
+  EXPECT_EQ(e.labels, (std::vector<std::int64_t>{0, 1, 2, 1}));
+  write_npy(dir.file("short.npy"), {3}, {0, 1, 2}, NpyType::I64);
+  EXPECT_THROW(load_labels(e, dir.file("short.npy")), InputError);
+}
+
+TEST(SimulateInputs, PoissonEventsAreReproducibleAndHaveTheirRate) {
+  const auto a = poisson_events({2, 8, 8}, 10, 16, 0.2, 5);
+  const auto b = poisson_events({2, 8, 8}, 10, 16, 0.2, 5);
+  const auto c = poisson_events({2, 8, 8}, 10, 16, 0.2, 6);
+  EXPECT_EQ(a.values, b.values);
+  EXPECT_NE(a.values, c.values);
+  double sum = 0, zeros = 0;
+  for (float v : a.values) {
+    sum += v;
+    zeros += v == 0;
+  }
+  const double n = static_cast<double>(a.values.size());  // 20,480 draws
+  EXPECT_NEAR(sum / n, 0.2, 0.01);
+  EXPECT_NEAR(zeros / n, std::exp(-0.2), 0.01);  // P(0) of a Poisson count
+  EXPECT_THROW(poisson_events({4}, 1, 1, 0.0, 1), InputError);
+}
+
+// ---- NIR models ----------------------------------------------------------------------------
+
+TEST(SimulateNir, GestureModelLoadsAndRuns) {
+  nir::NirOptions o;
+  const nir::NirModel m = nir::load_nir_model(kGesture, o);
+  EXPECT_EQ(m.input_shape, (std::vector<std::uint64_t>{2, 64, 64}));
+  ASSERT_EQ(m.layers.size(), 7u);
+  EXPECT_EQ(m.layers.at(0).node_type, "Conv2d");
+  EXPECT_EQ(m.layers.at(0).neuron_type, "LIF");
+  EXPECT_EQ(m.layers.at(0).params.at("weight").values.size(), 16u * 2 * 3 * 3);
+  EXPECT_EQ(m.network.layer_by_id(m.output_layer).name, "fc");
+  SimOptions s;
+  s.dt_s = 5e-3;
+  s.threads = 1;
+  const Model one(m, s);
+  s.threads = 2;
+  const Model two(m, s);
+  const EventSet ev = poisson_events(one.input_shape(), 3, 6, 0.2, 1);
+  const auto r1 = run(one, ev, "1111");
+  const auto r2 = run(two, ev, "1111");
+  EXPECT_EQ(r1.density, r2.density);  // the thread count changes nothing
+  EXPECT_EQ(r1.output, r2.output);
+  ASSERT_EQ(r1.output.size(), 3u);
+  EXPECT_EQ(r1.output[0].size(), 11u);
+  for (std::size_t l = 0; l < one.layers().size(); ++l) {
+    for (double d : r1.density[l]) {
+      EXPECT_GE(d, 0.0);
+      EXPECT_LE(d, 1.0);
+    }
+  }
+  EXPECT_GT(r1.mean_density(0), 0.0);  // conv1 spikes at this input rate
+  // Dropping the first block's state changes conv1 and leaves t = 0 alone.
+  const auto full = run(one, poisson_events(one.input_shape(), 1, 6, 0.2, 1), "1111", recorded());
+  const auto drop = run(one, poisson_events(one.input_shape(), 1, 6, 0.2, 1), "0111", recorded());
+  for (std::size_t l = 0; l < one.layers().size(); ++l)
+    EXPECT_EQ(drop.trace[l][0], full.trace[l][0]);
+  EXPECT_NE(drop.trace[0], full.trace[0]);
+  EXPECT_THROW(run(one, ev, "11"), InputError);  // 4 blocks
+}
+
+TEST(SimulateNir, RecurrentAndSmallExportsRun) {
+  nir::NirOptions o;
+  for (const char* f : {"braille_noDelay_bias_zero.nir", "two_lif_neurons.nir", "lif_norse.nir",
+                        "lif_rockpool.nir"}) {
+    SCOPED_TRACE(f);
+    const nir::NirModel m = nir::load_nir_model(kNir + "/" + f, o);
+    SimOptions s;
+    s.dt_s = 1e-4;
+    s.threads = 1;
+    const Model model(m, s);
+    const auto r = run(model, poisson_events(model.input_shape(), 2, 10, 0.5, 2));
+    EXPECT_EQ(r.output.size(), 2u);
+  }
+  // The braille network's recurrent CubaLIF layer reads the feedback layer's previous output.
+  const nir::NirModel m = nir::load_nir_model(kNir + "/braille_noDelay_bias_zero.nir", o);
+  SimOptions s;
+  s.dt_s = 1e-4;
+  const Model model(m, s);
+  bool recurrent = false;
+  for (const auto& l : model.layers())
+    recurrent = recurrent || !l.recurrent.empty();
+  EXPECT_TRUE(recurrent);
+}
+
+TEST(SimulateAccuracy, AgreementWithTheStatefulNetworkIsCachedPerSchedule) {
+  TempDir dir;
+  SimulatedAccuracyConfig c;
+  c.model = kGesture;
+  c.sim.dt_s = 5e-3;
+  c.inputs = dir.file("ev.npy");
+  save_events(c.inputs, poisson_events({2, 64, 64}, 4, 4, 0.2, 9));
+  const SimulatedAccuracy acc(c);
+  EXPECT_DOUBLE_EQ(acc.estimate("1111").accuracy, 1.0);
+  const auto e = acc.estimate("0000");
+  EXPECT_GE(e.accuracy, 0.0);
+  EXPECT_LE(e.accuracy, 1.0);
+  EXPECT_EQ(e.densities.size(), 7u);
+  EXPECT_EQ(acc.simulations(), 2u);
+  acc.estimate("0000");
+  EXPECT_EQ(acc.simulations(), 2u);
+  // With labels: the fraction classified as labelled (the stateful predictions are all right).
+  const auto ref = run(acc.model(), acc.events(), "1111");
+  std::vector<float> labels;
+  for (int p : ref.predicted)
+    labels.push_back(static_cast<float>(std::max(p, 0)));
+  write_npy(dir.file("labels.npy"), {labels.size()}, labels, NpyType::I64);
+  c.labels = dir.file("labels.npy");
+  const SimulatedAccuracy labelled(c);
+  const double expected = accuracy(ref, labelled.events().labels);
+  EXPECT_DOUBLE_EQ(labelled.estimate("1111").accuracy, expected);
+}
