@@ -307,14 +307,23 @@ int run_optimize_loaded(const OptimizeOptions& o, search::RunConfig rc, std::ost
       << " evaluations in " << report::fixed(result.seconds, 1) << " s"
       << (result.interrupted ? " (interrupted)" : "") << "; written to " << dir
       << "/pareto.csv, pareto.json, convergence.csv\n";
-  report::TextTable t({"energy mJ", "latency cycles", "state bits", "time", "depth", "state"});
+  const bool with_accuracy = ctx->objectives() == 4;
+  std::vector<std::string> header = {"energy mJ", "latency cycles", "state bits"};
+  if (with_accuracy) header.emplace_back("accuracy");
+  for (const char* h : {"time", "depth", "state"})
+    header.emplace_back(h);
+  report::TextTable t(header);
   for (const auto& p : result.front) {
     workload::Network net = ctx->network;
     const auto s = ctx->space.decode(p.x, net);
-    t.add_row({report::fixed(p.f[0] / 1e9, 4),
-               report::with_commas(static_cast<std::uint64_t>(p.f[1])),
-               report::with_commas(static_cast<std::uint64_t>(p.f[2])), s.time_bits, s.depth_bits,
-               workload::current_state_schedule(net)});
+    std::vector<std::string> row = {report::fixed(p.f[0] / 1e9, 4),
+                                    report::with_commas(static_cast<std::uint64_t>(p.f[1])),
+                                    report::with_commas(static_cast<std::uint64_t>(p.f[2]))};
+    if (with_accuracy) row.push_back(report::fixed(-p.f[3], 4));
+    row.push_back(s.time_bits);
+    row.push_back(s.depth_bits);
+    row.push_back(workload::current_state_schedule(net));
+    t.add_row(row);
   }
   out << t.render();
   if (!o.no_report) try_report(dir, out, err);
