@@ -739,3 +739,45 @@ TEST(CliSimulate, BadUsesExitWithCode2AndOneMessage) {
     EXPECT_TRUE(contains(r.err, mention)) << "should mention " << mention << "\n" << r;
   }
 }
+
+// `stems evaluate` is a pure function of its inputs: two runs (two processes, so different heap
+// addresses under ASLR: a container ordered by pointers would show) print byte-identical text and
+// write byte-identical --json files. A multi-core schedule with per-layer tiles, cores and fuse
+// groups, and an imported NIR model.
+TEST(CliDeterminism, EvaluateTextAndJsonFileAreByteIdenticalAcrossRuns) {
+  const std::string nir = std::string(STEMS_SHARED_NIR) + "/conv_gesture_synthetic.nir";
+  TempDir dir;
+  const std::string schedule = (dir.path() / "schedule.toml").string();
+  std::ofstream(schedule) << "[schedule]\ntime_schedule = \"0011111\"\n"
+                             "depth_schedule = \"1111100\"\norder = \"memory\"\n"
+                             "[[block]]\nid = 0\ntime_tile = 4\nox_tile = 16\n"
+                             "[[layer]]\nid = 4\ncore = \"pooling\"\n"
+                             "[[layer]]\nid = 29\ntime_tile = 8\nfuse_group = 1\n";
+  const std::vector<std::vector<std::string>> commands = {
+      {"evaluate", "--workload", kSewResnet, "--hardware",
+       (kConfigs / "hardware" / "meta_proto_1mb_3core.toml").string(), "--schedule", schedule},
+      {"evaluate", "--workload", nir, "--hardware", kMetaProto1mb, "--weight-bits", "4",
+       "--time-schedule", "0011", "--depth-schedule", "1110"},
+  };
+  for (const auto& command : commands) {
+    SCOPED_TRACE(command[2]);
+    std::string text[2], file[2];
+    for (int run = 0; run < 2; ++run) {
+      const std::string json_out = (dir.path() / ("run" + std::to_string(run) + ".json")).string();
+      std::vector<std::string> args = command;
+      args.insert(args.end(), {"--json", json_out});
+      const RunResult r = run_stems(args);
+      ASSERT_EQ(r.exit_code, 0) << r;
+      EXPECT_TRUE(r.err.empty()) << r;
+      text[run] = r.out;
+      std::ifstream in(json_out, std::ios::binary);
+      std::stringstream bytes;
+      bytes << in.rdbuf();
+      file[run] = bytes.str();
+    }
+    EXPECT_FALSE(text[0].empty());
+    EXPECT_GT(file[0].size(), 1000u);
+    EXPECT_TRUE(text[0] == text[1]) << "stdout differs between two runs";
+    EXPECT_TRUE(file[0] == file[1]) << "the --json file differs between two runs";
+  }
+}

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <sstream>
+#include <toml.hpp>
 
 #include "stems/common/error.hpp"
 #include "stems/config/document.hpp"
@@ -102,4 +104,73 @@ TEST(Config, ArraysOfTablesCarryIndexedPaths) {
   const std::string msg = error_of([&] { layers[1].integer("id"); });
   EXPECT_NE(msg.find("'layer[1].id'"), std::string::npos) << msg;
   EXPECT_NE(msg.find("w.toml:4:"), std::string::npos) << msg;
+}
+
+// The document's line/column of every value are those toml11's own source_location gives (the
+// converter computes them from an index of line starts instead of counting newlines per value).
+TEST(Config, ValueLocationsMatchToml11) {
+  const std::string text =
+      "# comment\n"
+      "title = \"x\"\n"
+      "[a]\n"
+      "  n = 1\n"
+      "  s = '''\n"
+      "multi\n"
+      "line'''\n"
+      "  arr = [\n"
+      "    1,\n"
+      "    { k = 2, m = [3, 4] },\n"
+      "  ]\n"
+      "\r\n"
+      "[[b]]\n"
+      "x = 1.5 # trailing\n"
+      "[[b]]\n"
+      "y = { z = \"\"\"q\nr\"\"\" }\n"
+      "\tlast = true";
+  std::istringstream in(text);
+  const toml::value expected = toml::parse(in, "loc.toml");
+  const auto doc = parse_toml_string(text, "loc.toml");
+  int compared = 0;
+  std::function<void(const toml::value&, const stems::config::Value&, const std::string&)> walk =
+      [&](const toml::value& t, const stems::config::Value& v, const std::string& path) {
+        if (!path.empty()) {  // the root's line is 0 by convention
+          EXPECT_EQ(v.line, t.location().line()) << path;
+          EXPECT_EQ(v.column, t.location().column()) << path;
+          ++compared;
+        }
+        if (t.is_table()) {
+          ASSERT_EQ(v.table.size(), t.as_table().size()) << path;
+          for (const auto& [key, child] : t.as_table())
+            walk(child, v.table.at(key), path + "." + key);
+        } else if (t.is_array()) {
+          ASSERT_EQ(v.array.size(), t.as_array().size()) << path;
+          for (std::size_t i = 0; i < v.array.size(); ++i)
+            walk(t.as_array()[i], v.array[i], path + "[" + std::to_string(i) + "]");
+        }
+      };
+  walk(expected, doc.root, "");
+  EXPECT_GE(compared, 15);
+}
+
+// TOML is UTF-8: other bytes are refused before toml11 parses the text (its error path for them
+// reads out of bounds; found by tests/fuzz/fuzz_schedule), with the line and column of the byte.
+TEST(Config, InvalidUtf8IsRefusedWithItsPlace) {
+  EXPECT_EQ(error_of([] { parse_toml_string("a = 1\nb = 'x\xffy'\n", "u.toml"); }),
+            "u.toml:2:7: not valid UTF-8 (TOML files are UTF-8 text): byte 0xFF");
+  // An overlong encoding, a surrogate and a truncated sequence.
+  EXPECT_NE(error_of([] { parse_toml_string("a = '\xc0\xaf'", "u.toml"); }).find("u.toml:1:6:"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { parse_toml_string("a = '\xed\xa0\x80'", "u.toml"); }).find("0xED"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { parse_toml_string("a = '\xe2\x82'", "u.toml"); }).find("0xE2"),
+            std::string::npos);
+  // Valid multi-byte text is accepted.
+  const auto doc = parse_toml_string("a = 'caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80'", "u.toml");
+  EXPECT_EQ(TableReader(doc, doc.root, "").string("a"),
+            "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+}
+
+TEST(Config, ReadingIsBoundedSoADevicePathCannotExhaustMemory) {
+  EXPECT_EQ(error_of([] { stems::config::parse_toml_file("/dev/zero"); }),
+            "/dev/zero: larger than 64 MiB; not a configuration file");
 }

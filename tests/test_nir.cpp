@@ -161,3 +161,23 @@ TEST(Nir, NestedGraphsAreFlattened) {
   EXPECT_EQ(net.layer(prods[0].first).name, "block.fc");
   EXPECT_EQ(net.layer_by_id(1).size(Dim::C), 20u);
 }
+
+// Corrupt files the HDF5 library (Debian's 1.10.8) cannot cope with are read in a child process
+// first (found by tests/fuzz/fuzz_nir): a loop, a crash or a runaway allocation there is a clear
+// InputError naming the file, never a hang or a crash of stems (the crash case is
+// tests/data/bad/workload_nir_hdf5_crash.nir, a file that makes it allocate gigabytes is
+// tests/data/bad/workload_nir_hdf5_huge_allocation.nir: stopped at 256 MiB).
+TEST(Nir, FileTheHdf5LibraryLoopsOnIsRejectedAfterTheTimeout) {
+  // A global-heap collection whose objects never advance: H5Dread of its strings loops forever.
+  const std::string path = std::string(STEMS_TEST_DATA) + "/nir/hdf5_loop.nir";
+  nir::NirOptions o;
+  o.read_timeout_s = 1;
+  try {
+    nir::load_nir_file(path, o);
+    ADD_FAILURE() << "no error for " << path;
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.where(), path);
+    EXPECT_NE(e.message().find("did not finish reading the file within 1 s"), std::string::npos)
+        << e.what();
+  }
+}

@@ -141,3 +141,17 @@ TEST(HtmlReport, EmbedsTheDataWithoutClosingItsScriptAndInlinesTheGivenLibrary) 
 }
 
 }  // namespace
+
+// Cycles and counts kept as doubles print as integers with commas, and values no 64-bit integer
+// holds print in %g notation: casting them was undefined (a link of 1e-300 bits/cycle made
+// `stems evaluate` print "latency 0 cycles"; found while auditing the fuzzers' oracles).
+TEST(ReportNumbers, WholeWithCommasNeverCastsOutOfRange) {
+  using stems::report::whole_with_commas;
+  EXPECT_EQ(whole_with_commas(0.0), "0");
+  EXPECT_EQ(whole_with_commas(28590539.7), "28,590,539");  // the integer part, as before
+  EXPECT_EQ(whole_with_commas(18446744073709549568.0), "18,446,744,073,709,549,568");
+  EXPECT_EQ(whole_with_commas(18446744073709551616.0), "1.845e+19");  // 2^64
+  EXPECT_EQ(whole_with_commas(3.95264e306), "3.953e+306");
+  EXPECT_EQ(whole_with_commas(1.0 / 0.0), "inf");
+  EXPECT_EQ(whole_with_commas(-5.0), "-5");
+}

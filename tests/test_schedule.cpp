@@ -2,7 +2,11 @@
 // (shared/reference/reference_runs.csv, stems_model.md 10.2, 10.3).
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <fstream>
 #include <functional>
+#include <map>
+#include <sstream>
 
 #include "stems/common/error.hpp"
 #include "stems/config/document.hpp"
@@ -312,4 +316,138 @@ core = "pooling"
   const std::string bad = "[schedule]\n[[layer]]\nid = 1\ncore = \"pooling\"\n";
   EXPECT_THROW(schedule::load_schedule(config::parse_toml_string(bad, "b.toml"), sew(), acc),
                InputError);
+}
+
+// ---- Numeric guards: counters that could exceed 2^64
+// ---------------------------------------------
+
+namespace {
+
+// SEW-ResNet-152 with its timestep count replaced (the file sets T once, in [workload]).
+workload::Network sew152_with_timesteps(int timesteps) {
+  const std::string path = kConfigs + "/workloads/sew_resnet_152.toml";
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string toml = text.str();
+  const std::string key = "\ntimesteps = 16\n";
+  const std::size_t at = toml.find(key);
+  EXPECT_NE(at, std::string::npos) << path;
+  EXPECT_EQ(toml.find(key, at + 1), std::string::npos) << "T is set more than once";
+  if (at != std::string::npos) {
+    toml.replace(at, key.size(), "\ntimesteps = " + std::to_string(timesteps) + "\n");
+  }
+  return workload::load_workload(config::parse_toml_string(toml, path));
+}
+
+struct Traffic {
+  __extension__ typedef unsigned __int128 u128;
+  std::map<std::pair<schedule::TransferKind, std::string>, u128> bits;  // per kind and operand
+  u128 read = 0, written = 0;                                           // 128-bit sums
+  std::uint64_t of(schedule::TransferKind k, const std::string& operand) const {
+    auto it = bits.find({k, operand});
+    return it == bits.end() ? 0 : static_cast<std::uint64_t>(it->second);
+  }
+};
+
+Traffic traffic_of(const schedule::ScheduleResult& r) {
+  Traffic t;
+  for (const auto& x : r.transfers) {
+    t.bits[{x.kind, x.operand}] += x.bits;
+    (x.kind == schedule::TransferKind::Fetch ? t.read : t.written) += x.bits;
+  }
+  return t;
+}
+
+void expect_sane(const schedule::ScheduleResult& r, const workload::Network& net,
+                 const Traffic& t) {
+  for (double x : {r.energy_pJ, r.latency_cycles, r.mac_energy_pJ, r.offchip_energy_pJ}) {
+    EXPECT_TRUE(std::isfinite(x) && x > 0) << x;
+  }
+  // Far from the 64-bit limit, and no smaller than the transfers they include (summed in 128
+  // bits: a wrapped counter would be smaller).
+  EXPECT_LT(r.offchip_read_bits, std::uint64_t{1} << 62);
+  EXPECT_LT(r.offchip_write_bits, std::uint64_t{1} << 62);
+  EXPECT_GE(Traffic::u128(r.offchip_read_bits), t.read);
+  EXPECT_GE(Traffic::u128(r.offchip_write_bits), t.written);
+  // Every weight and state starts in DRAM: read at least once.
+  const auto totals = net.totals();
+  EXPECT_GE(r.offchip_read_bits, totals.weight_bits + totals.state_bits);
+}
+
+}  // namespace
+
+// SEW-ResNet-152 at T = 64 (4 x its T = 16): bits x accesses stay far below 2^64 and every figure
+// relates to the T = 16 one as the model says, so nothing wrapped. Layer by layer, time-batched
+// (one node per layer) and time-sequential (one node per timestep, 13,312 nodes).
+TEST(ScheduleNumericGuards, SewResnet152AtT64EvaluatesWithoutOverflow) {
+  const workload::Network t16 = sew152_with_timesteps(16);
+  const workload::Network t64 = sew152_with_timesteps(64);
+  ASSERT_EQ(t16.layer_count(), 208u);
+  const auto n16 = t16.totals(), n64 = t64.totals();
+  EXPECT_EQ(n64.ops, 4 * n16.ops);  // T is a loop dimension of every layer
+  EXPECT_EQ(n64.weight_bits, n16.weight_bits);
+  EXPECT_EQ(n64.state_bits, n16.state_bits);  // state per neuron, not per timestep
+  const std::string ones(static_cast<std::size_t>(t16.block_count()), '1');
+  const std::string zeros(static_cast<std::size_t>(t16.block_count()), '0');
+  using schedule::TransferKind;
+  for (const bool batched : {true, false}) {
+    SCOPED_TRACE(batched ? "TB-LBL" : "ST-LBL");
+    schedule::ScheduleResult r16, r64;
+    for (auto [net, r] : {std::pair{&t16, &r16}, std::pair{&t64, &r64}}) {
+      const auto s = schedule::schedule_from_bits(*net, batched ? ones : zeros, zeros, true);
+      cost::NodeCostCache cache(meta());
+      ASSERT_NO_THROW(*r = schedule::evaluate_schedule(*net, meta(), s, cache));
+    }
+    const Traffic a = traffic_of(r16), b = traffic_of(r64);
+    expect_sane(r16, t16, a);
+    expect_sane(r64, t64, b);
+    EXPECT_EQ(r64.nodes.size(), batched ? 208u : 208u * 64);
+    EXPECT_NEAR(r64.mac_energy_pJ / r16.mac_energy_pJ, 4.0, 1e-12);
+    // Sink outputs (all timesteps) go to DRAM once: 4x. The last write-back of every state
+    // happens once whatever T.
+    EXPECT_EQ(b.of(TransferKind::Sink, "O"), 4 * a.of(TransferKind::Sink, "O"));
+    EXPECT_EQ(b.of(TransferKind::StateWriteBack, "V"), n64.state_bits);
+    EXPECT_EQ(a.of(TransferKind::StateWriteBack, "V"), n16.state_bits);
+    if (batched) {
+      // One node per layer: weights and states are fetched once whatever T.
+      EXPECT_EQ(b.of(TransferKind::Fetch, "W"), a.of(TransferKind::Fetch, "W"));
+      EXPECT_EQ(b.of(TransferKind::Fetch, "V"), n64.state_bits);
+      EXPECT_EQ(a.of(TransferKind::Fetch, "V"), n16.state_bits);
+      // Activations are 4x larger: at least 4x the traffic of the layers that did not fit.
+      EXPECT_GE(b.of(TransferKind::Fetch, "I"), 4 * a.of(TransferKind::Fetch, "I"));
+    } else {
+      // One node per timestep: the per-timestep traffic (weights, states, network input)
+      // repeats 4x as often; the totals scale by about 4 (evictions at the edges differ).
+      for (const char* op : {"W", "V", "I"}) {
+        EXPECT_EQ(b.of(TransferKind::Fetch, op), 4 * a.of(TransferKind::Fetch, op)) << op;
+      }
+      const double read_ratio = double(r64.offchip_read_bits) / double(r16.offchip_read_bits);
+      const double write_ratio = double(r64.offchip_write_bits) / double(r16.offchip_write_bits);
+      EXPECT_GT(read_ratio, 3.9);
+      EXPECT_LT(read_ratio, 4.3);
+      EXPECT_GT(write_ratio, 3.9);
+      EXPECT_LT(write_ratio, 4.3);
+      EXPECT_NEAR(r64.energy_pJ / r16.energy_pJ, 4.0, 0.05);
+    }
+  }
+}
+
+// A schedule that would cut a network into more computation nodes than fit in memory is refused
+// before anything is allocated (10^6 timesteps x 64 columns, one node each: 64 million nodes).
+TEST(ScheduleNumericGuards, TooManyComputationNodesIsAnInputError) {
+  const std::string toml =
+      "[workload]\nname = \"long\"\ntimesteps = 1000000\n"
+      "[[layer]]\nid = 0\nop = \"conv2d\"\nK = 2\nC = 2\nOY = 1\nOX = 64\nFY = 1\nFX = 1\n"
+      "neuron = \"LIF\"\nprecision = { W = 4, I = 1, O = 1, V = 12 }\n";
+  const auto net = workload::load_workload(config::parse_toml_string(toml, "long.toml"));
+  const auto s = schedule::schedule_from_bits(net, "0", "1", true);
+  try {
+    schedule::build_cn_graph(net, s);
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("more than 10,000,000 computation nodes"),
+              std::string::npos)
+        << e.what();
+  }
 }

@@ -27,7 +27,7 @@ std::string display_metric(const std::string& metric, const std::string& value) 
   if (end == value.c_str() || *end != '\0') return value;
   if (ends_with(metric, "_pJ")) return report::fixed(v / 1e9, 4);
   if ((ends_with(metric, "_bits") || ends_with(metric, "_cycles")) && v >= 0 && v < 1.8e19) {
-    return report::with_commas(static_cast<std::uint64_t>(std::llround(v)));
+    return report::whole_with_commas(std::round(v));  // llround stops at 2^63
   }
   return value;
 }

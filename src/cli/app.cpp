@@ -317,8 +317,8 @@ int run_optimize_loaded(const OptimizeOptions& o, search::RunConfig rc, std::ost
     workload::Network net = ctx->network;
     const auto s = ctx->space.decode(p.x, net);
     std::vector<std::string> row = {report::fixed(p.f[0] / 1e9, 4),
-                                    report::with_commas(static_cast<std::uint64_t>(p.f[1])),
-                                    report::with_commas(static_cast<std::uint64_t>(p.f[2]))};
+                                    report::whole_with_commas(p.f[1]),
+                                    report::whole_with_commas(p.f[2])};
     if (with_accuracy) row.push_back(report::fixed(-p.f[3], 4));
     row.push_back(s.time_bits);
     row.push_back(s.depth_bits);

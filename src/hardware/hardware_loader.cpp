@@ -14,9 +14,14 @@ using config::TableReader;
 Ports read_ports(const TableReader& r) {
   Ports p;
   if (auto t = r.optional_table("ports")) {
-    p.read = static_cast<std::uint32_t>(t->non_negative_or("read", 0));
-    p.write = static_cast<std::uint32_t>(t->non_negative_or("write", 0));
-    p.read_write = static_cast<std::uint32_t>(t->non_negative_or("read_write", 0));
+    auto count = [&](const char* key) {
+      const std::uint64_t n = t->non_negative_or(key, 0);
+      if (n > 1024) t->fail(key, "expected 0 to 1024 ports");
+      return static_cast<std::uint32_t>(n);
+    };
+    p.read = count("read");
+    p.write = count("write");
+    p.read_write = count("read_write");
     t->finish();
     if (p.read + p.read_write == 0 || p.write + p.read_write == 0) {
       r.fail("ports",

@@ -1,8 +1,11 @@
 #include "h5_reader.hpp"
 
+#include <fcntl.h>
 #include <hdf5.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,7 +14,10 @@
 #include <chrono>
 #include <cmath>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <functional>
 #include <thread>
 
 #include "stems/common/error.hpp"
@@ -37,9 +43,13 @@ herr_t collect_member(hid_t, const char* name, const H5L_info_t*, void* out) {
 }  // namespace
 
 namespace {
+bool g_probe_child = false;  // this process is probe_in_child's child
 std::recursive_mutex& hdf5_mutex() {
   static std::recursive_mutex m;
-  return m;
+  // The parent holds `m` while it forks, and a child thread is not its owner: the child takes
+  // its own.
+  static std::recursive_mutex in_child;
+  return g_probe_child ? in_child : m;
 }
 }  // namespace
 
@@ -258,26 +268,48 @@ void probe_group(hid_t file, const std::string& group, int depth, std::size_t& b
     if (budget == 0) return;
     --budget;
     const std::string object = group == "/" ? "/" + name : group + "/" + name;
+    // The calls H5Reader makes, none gating the next: an object whose header info is unreadable
+    // may still open as a dataset (found by fuzz_nir: the probe skipped it, the loader crashed).
     H5Lexists(file, object.c_str(), H5P_DEFAULT);
     H5O_info_t info;
-    if (H5Oget_info_by_name2(file, object.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) {
-      continue;
-    }
-    if (info.type == H5O_TYPE_GROUP) {
+    H5Oget_info_by_name2(file, object.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT);
+    const hid_t g = H5Gopen2(file, object.c_str(), H5P_DEFAULT);
+    if (g >= 0) {
+      H5Gclose(g);
       probe_group(file, object, depth + 1, budget);
-    } else if (info.type == H5O_TYPE_DATASET) {
+    } else {
       probe_dataset(file, object);
     }
   }
 }
 
-[[noreturn]] void probe_child(const std::string& path) {
+}  // namespace
+
+// Sanitizer builds only (weak: null otherwise). A sanitizer report in the child must not run the
+// death callback a fuzzer installed (it would record the parent's input as a crash).
+extern "C" void __sanitizer_set_death_callback(void (*)(void)) __attribute__((weak));
+
+namespace {
+
+[[noreturn]] void probe_child(const std::string& path, const std::function<void()>& first) {
+  g_probe_child = true;
   // A crash must end this process quietly: no sanitizer or fuzzer handlers, no core file.
   for (int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS})
     std::signal(sig, SIG_DFL);
+  if (__sanitizer_set_death_callback != nullptr) __sanitizer_set_death_callback(nullptr);
+  // Nothing of the child's goes to the user's terminal (the parent reports the outcome).
+  const int devnull = ::open("/dev/null", O_WRONLY);
+  if (devnull >= 0) ::dup2(devnull, STDERR_FILENO);
   const rlimit no_core{0, 0};
   ::setrlimit(RLIMIT_CORE, &no_core);
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  try {
+    // The caller's reads first, in its order: the library's behaviour on a damaged file depends
+    // on what its caches already hold (found by fuzz_nir: a walk in another order read a file
+    // whose loading then crashed).
+    if (first) first();
+  } catch (...) {  // the caller will get the same error in process
+  }
   try {
     if (H5Fis_hdf5(path.c_str()) > 0) {
       const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
@@ -293,42 +325,112 @@ void probe_group(hid_t file, const std::string& group, int depth, std::size_t& b
   ::_exit(0);
 }
 
+// Resident bytes of a process (/proc/<pid>/statm), 0 when unknown.
+std::uint64_t resident_bytes(const std::string& pid) {
+  std::uint64_t bytes = 0;
+  std::string statm = "/proc/";
+  statm += pid;
+  statm += "/statm";
+  if (std::FILE* f = std::fopen(statm.c_str(), "r")) {
+    unsigned long long pages = 0, resident = 0;
+    if (std::fscanf(f, "%llu %llu", &pages, &resident) == 2) {
+      bytes = resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+    }
+    std::fclose(f);
+  }
+  return bytes;
+}
+
+[[noreturn]] void too_much_memory(const std::string& path, std::uint64_t growth,
+                                  std::uint64_t allowed) {
+  std::string msg = "reading the file needs ";
+  msg += std::to_string(growth >> 20);
+  msg += " MiB of memory or more, above the ";
+  msg += std::to_string(allowed >> 20);
+  msg += " MiB allowed for it (a damaged size field?); is the file corrupt?";
+  throw InputError(path, msg);
+}
+
 }  // namespace
 
-void probe_in_child(const std::string& path, double timeout_s) {
+void probe_in_child(const std::string& path, double timeout_s, const std::function<void()>& first) {
+  if (timeout_s <= 0) return;  // trusted files: read in process only
+  // A few corrupt bytes can make the library allocate and fill gigabytes (a damaged size field):
+  // the child may grow by 256 MiB + 8 x the file size over what it shares with this process
+  // (reading a real file takes a few buffers of at most 128 MiB, see kProbeMaxPoints).
+  std::error_code ec;
+  const std::uint64_t file_bytes = std::filesystem::file_size(path, ec);
+  const std::uint64_t allowed = (std::uint64_t{256} << 20) + 8 * file_bytes;
   // No other thread may be inside the library while it is forked (its state is copied).
   const std::lock_guard<std::recursive_mutex> lock(hdf5_mutex());
+  const std::uint64_t baseline = resident_bytes("self");  // the child starts with it, shared
   const pid_t pid = ::fork();
   if (pid < 0) return;  // cannot isolate: read in process as before
-  if (pid == 0) probe_child(path);
+  if (pid == 0) probe_child(path, first);
+  // Wait for the child (on a pidfd, Linux 5.3+, else in short sleeps), watching its memory.
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::duration<double>(std::max(timeout_s, 0.0));
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  const std::string child = std::to_string(pid);
   auto pause = std::chrono::microseconds(100);
   int status = 0;
+  rusage usage{};
+  auto stop_child = [&] {
+    ::kill(pid, SIGKILL);
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (pidfd >= 0) ::close(pidfd);
+  };
   while (true) {
-    const pid_t r = ::waitpid(pid, &status, WNOHANG);
+    const pid_t r = ::wait4(pid, &status, WNOHANG, &usage);
     if (r == pid) break;
-    if (r < 0 && errno != EINTR) return;  // the child was reaped elsewhere: no verdict
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid, SIGKILL);
-      while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-      }
+    if (r < 0 && errno != EINTR) {  // the child was reaped elsewhere: no verdict
+      if (pidfd >= 0) ::close(pidfd);
+      return;
+    }
+    const std::uint64_t now_resident = resident_bytes(child);
+    if (now_resident > baseline && now_resident - baseline > allowed) {
+      stop_child();
+      too_much_memory(path, now_resident - baseline, allowed);
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() < 0) {
+      stop_child();
       std::string msg = "the HDF5 library did not finish reading the file within ";
       msg += std::to_string(static_cast<long long>(std::ceil(timeout_s)));
       msg += " s (it loops forever on some damaged files); is the file corrupt?";
       throw InputError(path, msg);
     }
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::microseconds(20'000));
+    if (pidfd >= 0) {
+      pollfd p{pidfd, POLLIN, 0};
+      ::poll(&p, 1, static_cast<int>(std::min<long long>(left.count() + 1, 10)));
+    } else {
+      std::this_thread::sleep_for(pause);
+      pause = std::min(pause * 2, std::chrono::microseconds(10'000));
+    }
   }
-  if (WIFSIGNALED(status)) {
-    std::string msg = "the HDF5 library crashed reading the file (signal ";
-    msg += std::to_string(WTERMSIG(status));
-    msg += ", ";
-    msg += strsignal(WTERMSIG(status));
+  if (pidfd >= 0) ::close(pidfd);
+  // The child exits 0 (read) or 3 (the library reported an error); anything else is a crash (a
+  // signal, or a sanitizer's exit code in sanitizer builds).
+  if (WIFSIGNALED(status) ||
+      (WIFEXITED(status) && WEXITSTATUS(status) != 0 && WEXITSTATUS(status) != 3)) {
+    std::string msg = "the HDF5 library crashed reading the file (";
+    if (WIFSIGNALED(status)) {
+      msg += "signal ";
+      msg += std::to_string(WTERMSIG(status));
+      msg += ", ";
+      msg += strsignal(WTERMSIG(status));
+    } else {
+      msg += "exit status ";
+      msg += std::to_string(WEXITSTATUS(status));
+    }
     msg += "); is the file corrupt or truncated?";
     throw InputError(path, msg);
   }
+  // A peak between two looks at its memory.
+  const std::uint64_t peak = static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;
+  if (peak > baseline && peak - baseline > allowed) too_much_memory(path, peak - baseline, allowed);
 }
 
 }  // namespace stems::nir::detail

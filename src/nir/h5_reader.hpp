@@ -4,6 +4,7 @@
 // shapes. Every failure is an InputError naming the file and the object path.
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -38,12 +39,16 @@ class H5Reader {
   long long file_ = -1;  // hid_t
 };
 
-// Reads every object of the HDF5 file at `path` (group listings, dataset types and shapes,
-// strings, numbers) in a forked child process, as H5Reader would, and throws InputError naming
-// the file when the HDF5 library crashes there or does not finish within `timeout_s`. Returns
-// normally otherwise (also when the library merely reports errors: H5Reader then reports them
-// precisely). Debian's libhdf5 1.10.8 loops forever or crashes on some corrupt files; reading
-// them in process only after this probe keeps `stems` from hanging or crashing on them.
-void probe_in_child(const std::string& path, double timeout_s);
+// In a forked child process: runs `first` (the caller's own reads, without a probe), then reads
+// every object of the HDF5 file at `path` (group listings, dataset types and shapes, strings,
+// numbers, as H5Reader would). Throws InputError naming the file when the HDF5 library crashes
+// there, does not finish within `timeout_s` or needs more than 256 MiB + 8 x the file size of
+// memory (the child is stopped as soon as it does). Returns normally otherwise, also when the
+// library merely reports errors (the caller then reports them precisely); at once when
+// timeout_s <= 0. Debian's libhdf5 1.10.8 loops forever, crashes or allocates gigabytes on some
+// corrupt files (found by tests/fuzz/fuzz_nir): the caller repeats in process only reads the
+// child survived.
+void probe_in_child(const std::string& path, double timeout_s,
+                    const std::function<void()>& first = {});
 
 }  // namespace stems::nir::detail

@@ -8,6 +8,7 @@
 
 #include "h5_reader.hpp"
 #include "stems/common/error.hpp"
+#include "stems/config/document.hpp"
 #include "stems/workload/state_schedule.hpp"
 #include "stems/workload/workload_loader.hpp"
 
@@ -64,7 +65,11 @@ bool spiking(const std::string& t) {
 }  // namespace
 
 workload::Network load_nir_file(const std::string& path, const NirOptions& opt) {
-  detail::probe_in_child(path, opt.read_timeout_s);
+  if (opt.read_timeout_s > 0) {
+    NirOptions in_child = opt;
+    in_child.read_timeout_s = 0;  // this very function, in the child first
+    detail::probe_in_child(path, opt.read_timeout_s, [&] { load_nir_file(path, in_child); });
+  }
   detail::H5Reader h5(path);
   auto fail = [&](const std::string& node, const std::string& type, const std::string& what) {
     throw InputError(path,
@@ -89,6 +94,24 @@ workload::Network load_nir_file(const std::string& path, const NirOptions& opt) 
         for (const std::string& member : h5.members(group + "/nodes")) {
           const std::string where = group + "/nodes/" + member;
           const std::string name = prefix + member;
+          // Names become layer names in reports and in `stems import`'s TOML, which is UTF-8.
+          if (config::invalid_utf8_at(where) != std::string::npos) {
+            std::string shown;  // the bytes above 0x7F as \xNN: the message itself stays UTF-8
+            for (const char c : where) {
+              const auto u = static_cast<unsigned char>(c);
+              if (u < 0x80) {
+                shown += c;
+              } else {
+                shown += "\\x";
+                shown += "0123456789ABCDEF"[u >> 4];
+                shown += "0123456789ABCDEF"[u & 0xF];
+              }
+            }
+            std::string msg = "'";
+            msg += shown;
+            msg += "': the node name is not valid UTF-8";
+            throw InputError(path, msg);
+          }
           if (!h5.exists(where + "/type")) fail(name, "", "has no 'type'");
           const std::string type = h5.string(where + "/type");
           if (type == "NIRGraph") {

@@ -29,7 +29,7 @@ Json loops_json(const std::vector<cost::Loop>& loops) {
 
 std::string num(double v) {
   if (v == 0) return "0";
-  if (v == static_cast<double>(static_cast<std::uint64_t>(v)) && v < 1e18) {
+  if (v > 0 && v < 1e18 && v == static_cast<double>(static_cast<std::uint64_t>(v))) {
     return with_commas(static_cast<std::uint64_t>(v));
   }
   return fixed(v, 2);

@@ -142,8 +142,7 @@ std::string schedule_text(const workload::Network& net, const hardware::Accelera
      << schedule::alignment_name(s.alignment) << "\n"
      << r.nodes.size() << " computation nodes (" << r.unique_nodes << " unique shapes)\n\n";
   os << "energy          " << fixed(r.energy_pJ / 1e9, 4) << " mJ\n"
-     << "latency         " << with_commas(static_cast<std::uint64_t>(r.latency_cycles))
-     << " cycles\n"
+     << "latency         " << whole_with_commas(r.latency_cycles) << " cycles\n"
      << "off-chip        " << fixed(r.offchip_energy_pJ / 1e9, 4) << " mJ, read "
      << with_commas(r.offchip_read_bits) << " bits, written " << with_commas(r.offchip_write_bits)
      << " bits\n"
@@ -161,9 +160,8 @@ std::string schedule_text(const workload::Network& net, const hardware::Accelera
   for (const auto& l : r.layers) {
     t.add_row({std::to_string(l.id), l.name, std::to_string(l.block), l.stateful ? "V" : "-",
                std::to_string(l.nodes), uJ(l.onchip_energy_pJ), uJ(l.mac_energy_pJ),
-               uJ(l.offchip_energy_pJ), with_commas(static_cast<std::uint64_t>(l.latency_cycles)),
-               with_commas(static_cast<std::uint64_t>(l.start_cycle)),
-               with_commas(static_cast<std::uint64_t>(l.end_cycle))});
+               uJ(l.offchip_energy_pJ), whole_with_commas(l.latency_cycles),
+               whole_with_commas(l.start_cycle), whole_with_commas(l.end_cycle)});
   }
   os << t.render();
   return os.str();

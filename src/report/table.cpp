@@ -18,6 +18,13 @@ std::string with_commas(std::uint64_t v) {
   return out;
 }
 
+std::string whole_with_commas(double v) {
+  if (v >= 0 && v < 18446744073709551616.0) return with_commas(static_cast<std::uint64_t>(v));
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  return buf;
+}
+
 std::string fixed(double v, int decimals) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", decimals, v);

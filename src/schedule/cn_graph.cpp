@@ -44,13 +44,28 @@ std::pair<std::uint64_t, std::uint64_t> input_columns(const workload::Layer& c,
 CnGraph build_cn_graph(const workload::Network& net, const Schedule& schedule) {
   CnGraph g;
   g.nodes_of_layer.resize(net.layer_count());
-  std::size_t total = 0;
+  // Each node holds a copy of its layer: a schedule of more nodes than this would need gigabytes
+  // (T = 10^6 timesteps one per node, say); refused before anything is allocated.
+  constexpr std::uint64_t kMaxNodes = 10'000'000;
+  std::uint64_t total = 0;
   for (workload::Vertex v : net.topological_order()) {
     const auto& l = net.layer(v);
     const auto& t = schedule.layers[v];
     const std::uint64_t tt = std::max<std::uint64_t>(1, std::min(t.time_tile, l.size(Dim::T)));
     const std::uint64_t xt = std::max<std::uint64_t>(1, std::min(t.ox_tile, l.size(Dim::OX)));
-    total += static_cast<std::size_t>((l.size(Dim::T) / tt) * (l.size(Dim::OX) / xt));
+    std::uint64_t nodes = 0;
+    if (__builtin_mul_overflow(l.size(Dim::T) / tt, l.size(Dim::OX) / xt, &nodes) ||
+        __builtin_add_overflow(total, nodes, &total) || total > kMaxNodes) {
+      std::string msg = "the schedule cuts the network into more than 10,000,000 computation ";
+      msg += "nodes (layer ";
+      msg += std::to_string(l.id);
+      msg += " alone: ";
+      msg += std::to_string(l.size(Dim::T) / tt);
+      msg += " time tiles x ";
+      msg += std::to_string(l.size(Dim::OX) / xt);
+      msg += " column tiles); use larger time or spatial tiles";
+      throw InputError("schedule", msg);
+    }
   }
   g.nodes.reserve(total);
   for (workload::Vertex v : net.topological_order()) {

@@ -33,6 +33,27 @@ std::string_view transfer_kind_name(TransferKind k) {
 
 namespace {
 
+// Bit counters are 64-bit. Bits x accesses of a large network can exceed 2^64: such a sum or
+// product is refused with an InputError, never wrapped (tests/test_schedule.cpp, SEW-ResNet-152
+// at T = 64, stays far below).
+[[noreturn]] void counter_overflow(const char* what) {
+  std::string msg = what;
+  msg += " exceeds 2^64 bits; the network is too large for this tool's 64-bit counters";
+  throw InputError("evaluation", msg);
+}
+void add_bits(std::uint64_t& total, std::uint64_t bits, const char* what, std::uint64_t times = 1) {
+  std::uint64_t product = 0;
+  if (__builtin_mul_overflow(bits, times, &product) ||
+      __builtin_add_overflow(total, product, &total)) {
+    counter_overflow(what);
+  }
+}
+// Words x bandwidth of the cost model (a double) as whole bits.
+std::uint64_t whole_bits(double bits, const char* what) {
+  if (!(bits >= 0) || bits >= 18446744073709551616.0) counter_overflow(what);  // 2^64; also NaN
+  return static_cast<std::uint64_t>(std::round(bits));  // as llround, which stops at 2^63
+}
+
 enum class TensorKind : std::uint8_t { Weight, State, Activation, NetworkInput };
 
 struct Tensor {
@@ -141,13 +162,18 @@ class Simulator {
                 {true, key_of_charge(layer, oc.layer_operand, acc_.dram.name), lvl.energy_pJ});
             using cost::Direction;
             const auto& tr = lvl.traffic;
-            p.read_bits += static_cast<std::uint64_t>(std::llround(
-                (tr[size_t(Direction::ReadToLow)].words + tr[size_t(Direction::ReadToHigh)].words) *
-                double(acc_.dram.read_bw_bits)));
-            p.write_bits += static_cast<std::uint64_t>(
-                std::llround((tr[size_t(Direction::WriteFromLow)].words +
-                              tr[size_t(Direction::WriteFromHigh)].words) *
-                             double(acc_.dram.write_bw_bits)));
+            add_bits(p.read_bits,
+                     whole_bits((tr[size_t(Direction::ReadToLow)].words +
+                                 tr[size_t(Direction::ReadToHigh)].words) *
+                                    double(acc_.dram.read_bw_bits),
+                                "a node's off-chip read traffic"),
+                     "a node's off-chip read traffic");
+            add_bits(p.write_bits,
+                     whole_bits((tr[size_t(Direction::WriteFromLow)].words +
+                                 tr[size_t(Direction::WriteFromHigh)].words) *
+                                    double(acc_.dram.write_bw_bits),
+                                "a node's off-chip write traffic"),
+                     "a node's off-chip write traffic");
           } else {
             p.charges.push_back(
                 {false, key_of_charge(layer, oc.layer_operand, lvl.memory), lvl.energy_pJ});
@@ -168,8 +194,8 @@ class Simulator {
         sums_[ch.key] += n * ch.pJ;
       }
       out_.mac_energy_pJ += n * p.mac_pJ;
-      out_.offchip_read_bits += p.uses * p.read_bits;
-      out_.offchip_write_bits += p.uses * p.write_bits;
+      add_bits(out_.offchip_read_bits, p.read_bits, "the off-chip read traffic", p.uses);
+      add_bits(out_.offchip_write_bits, p.write_bits, "the off-chip write traffic", p.uses);
     }
     for (const auto& [key, pJ] : sums_) {
       const int layer = static_cast<int>(static_cast<std::uint32_t>(key >> 32));
@@ -232,7 +258,7 @@ class Simulator {
     out_.peak_onchip_bits = std::max(out_.peak_onchip_bits, m.used);
     std::uint64_t total = 0;
     for (const auto& c : mem_)
-      total += c.used;
+      add_bits(total, c.used, "the on-chip memory in use");
     out_.memory_timeline.emplace_back(when, total);
   }
   // Writes an on-chip tensor back to DRAM (SRAM read + DRAM write) and frees it.
@@ -243,7 +269,7 @@ class Simulator {
                                                     : out_.buckets.cn_offchip_memory_pJ;
     charge(bucket, x.layer_id, x.operand, sram_name(x.core), sram_read_pJ(x.core, x.bits));
     charge(bucket, x.layer_id, x.operand, acc_.dram.name, dram_write_pJ(x.bits));
-    out_.offchip_write_bits += x.bits;
+    add_bits(out_.offchip_write_bits, x.bits, "the off-chip write traffic");
     const double end = link_transfer(mem_[static_cast<std::size_t>(x.core)].dram_link, x.bits,
                                      std::max(earliest, x.ready), kind, x.layer_id, x.operand);
     x.in_dram = true;
@@ -307,7 +333,7 @@ class Simulator {
            dram_read_pJ(x.bits));
     charge(out_.buckets.cn_offchip_memory_pJ, layer_id, operand, sram_name(core),
            sram_write_pJ(core, x.bits));
-    out_.offchip_read_bits += x.bits;
+    add_bits(out_.offchip_read_bits, x.bits, "the off-chip read traffic");
     const double end =
         link_transfer(mem_[static_cast<std::size_t>(core)].dram_link, x.bits,
                       std::max(earliest, x.ready), TransferKind::Fetch, layer_id, operand);

@@ -1,5 +1,6 @@
 #include "stems/search/run_config.hpp"
 
+#include <cmath>
 #include <filesystem>
 
 #include "stems/common/error.hpp"
@@ -48,11 +49,20 @@ RunConfig load_run_config(const std::string& path) {
   {
     const TableReader r = root.table("run");
     rc.name = r.string_or("name", std::filesystem::path(path).stem().string());
+    if (rc.name.empty() || rc.name == "." || rc.name == ".." ||
+        rc.name.find_first_of("/\\") != std::string::npos) {
+      std::string msg = "expected a folder name (the output goes to out/<name>), got '";
+      msg += rc.name;
+      msg += "'";
+      r.fail("name", msg);
+    }
     rc.workload = resolve(r.string("workload"));
     rc.hardware = resolve(r.string("hardware"));
     rc.state_schedule = r.string_or("state_schedule", "");
     rc.optimizer.seed = static_cast<std::uint64_t>(r.non_negative_or("seed", 42));
-    rc.optimizer.threads = static_cast<unsigned>(r.non_negative_or("threads", 0));
+    const std::uint64_t threads = r.non_negative_or("threads", 0);
+    if (threads > 1024) r.fail("threads", "expected 0 (all cores) to 1024 threads");
+    rc.optimizer.threads = static_cast<unsigned>(threads);
     r.finish();
   }
   if (auto s = root.optional_table("search")) {
@@ -75,8 +85,9 @@ RunConfig load_run_config(const std::string& path) {
     if (const auto* v = s->raw("free_state_blocks")) {
       if (v->kind != config::Value::Kind::Array) s->fail("free_state_blocks", "expected [ids]");
       for (const auto& e : v->array) {
-        if (e.kind != config::Value::Kind::Integer || e.integer_value < 0) {
-          s->fail("free_state_blocks", "expected non-negative block ids");
+        if (e.kind != config::Value::Kind::Integer || e.integer_value < 0 ||
+            e.integer_value > 100'000) {
+          s->fail("free_state_blocks", "expected block ids from 0 to 100000");
         }
         rc.free_state_blocks.push_back(static_cast<int>(e.integer_value));
       }
@@ -88,7 +99,12 @@ RunConfig load_run_config(const std::string& path) {
     const TableReader a = root.table("algorithm");
     rc.optimizer.algorithm = a.string_or("name", "nsga2");
     rc.optimizer.population = a.positive_or("population", 32);
-    rc.optimizer.islands = static_cast<unsigned>(a.positive_or("islands", 1));
+    if (rc.optimizer.population > 1'000'000) {
+      a.fail("population", "expected at most 1000000 individuals");
+    }
+    const std::uint64_t islands = a.positive_or("islands", 1);
+    if (islands > 1024) a.fail("islands", "expected 1 to 1024 islands (one thread each)");
+    rc.optimizer.islands = static_cast<unsigned>(islands);
     const std::string& name = rc.optimizer.algorithm;
     if (name != "nsga2" && name != "maco" && name != "ihs" && name != "moead" && name != "nspso") {
       a.fail("name", "unknown algorithm '" + name + "'; expected nsga2, maco, ihs, moead or nspso");
@@ -99,8 +115,11 @@ RunConfig load_run_config(const std::string& path) {
                                std::to_string(pop));
     }
     if (name == "moead" && pop < 3) a.fail("population", "moead needs a population of at least 3");
-    if (a.has("generations"))
-      rc.optimizer.generations = static_cast<unsigned>(a.positive("generations"));
+    if (a.has("generations")) {
+      const std::uint64_t g = a.positive("generations");
+      if (g > 4'294'967'295u) a.fail("generations", "expected at most 4294967295 generations");
+      rc.optimizer.generations = static_cast<unsigned>(g);
+    }
     if (a.has("evaluations")) rc.optimizer.evaluations = a.positive("evaluations");
     if (a.has("wall_time_s")) {
       const double w = a.non_negative_number("wall_time_s");
@@ -126,10 +145,10 @@ RunConfig load_run_config(const std::string& path) {
       for (const auto& e : v->array) {
         if (e.kind == config::Value::Kind::Integer) {
           rc.accuracy.block_drop.push_back(static_cast<double>(e.integer_value));
-        } else if (e.kind == config::Value::Kind::Float) {
+        } else if (e.kind == config::Value::Kind::Float && std::isfinite(e.float_value)) {
           rc.accuracy.block_drop.push_back(e.float_value);
         } else {
-          acc->fail("block_drop", "expected numbers");
+          acc->fail("block_drop", "expected finite numbers");
         }
       }
     }

@@ -5,10 +5,13 @@ namespace stems::workload {
 std::uint64_t sliding_window_output(std::uint64_t in, std::uint64_t kernel, std::uint64_t stride,
                                     std::uint64_t pad, std::uint64_t dil) {
   if (kernel == 0 || stride == 0 || dil == 0) return 0;
-  const std::uint64_t padded = in + 2 * pad;
-  const std::uint64_t span = dil * (kernel - 1) + 1;
+  // In 128 bits: absurd sizes must not wrap into a plausible-looking result.
+  __extension__ typedef unsigned __int128 u128;
+  const u128 padded = u128(in) + u128(2) * pad;
+  const u128 span = u128(dil) * (kernel - 1) + 1;
   if (padded < span) return 0;
-  return (padded - span) / stride + 1;
+  const u128 out = (padded - span) / stride + 1;
+  return out > ~std::uint64_t{0} ? ~std::uint64_t{0} : static_cast<std::uint64_t>(out);
 }
 
 std::uint64_t Layer::output_channels() const {

@@ -296,7 +296,23 @@ void Network::derive_and_check_layer(Vertex v) {
     throw NetworkError(l.id, who + ": partial-sum precision psum must be >= 1 bit");
   }
 
-  // Every counter the report prints must fit in 64 bits.
+  // Every counter the report prints must fit in 64 bits, starting with the input extents
+  // (O-1)*stride + (F-1)*dilation + 1 that the input size below is made of.
+  if (l.op != OpType::Flatten) {
+    for (const auto& [o, f, s, d] :
+         {std::array<std::uint64_t, 4>{l.size(Dim::OY), l.size(Dim::FY), l.stride.y, l.dilation.y},
+          std::array<std::uint64_t, 4>{l.size(Dim::OX), l.size(Dim::FX), l.stride.x,
+                                       l.dilation.x}}) {
+      std::uint64_t extent = 0;
+      if (__builtin_add_overflow(checked_product({o - 1, s}, l, "the input extent"),
+                                 checked_product({f - 1, d}, l, "the input extent"), &extent) ||
+          extent == std::numeric_limits<std::uint64_t>::max()) {
+        throw NetworkError(l.id, who +
+                                     ": the input extent overflows a 64-bit counter; the sizes "
+                                     "are not plausible");
+      }
+    }
+  }
   checked_product({l.loop[0], l.loop[1], l.loop[2], l.loop[3], l.loop[4], l.loop[5], l.loop[6],
                    l.loop[7], l.loop[8]},
                   l, "the operation count");

@@ -5,17 +5,41 @@
 namespace stems::workload {
 
 namespace {
+// A TOML basic string: quotes, backslashes and control characters escaped (a name with a newline
+// from a NIR file would otherwise end the string; found by tests/fuzz/fuzz_workload's round trip).
 std::string quoted(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (u < 0x20 || u == 0x7f) {
+      static const char* hex = "0123456789ABCDEF";
+      out += "\\u00";
+      out += hex[u >> 4];
+      out += hex[u & 0xF];
+    } else {
+      out += c;
+    }
   }
-  return out + "\"";
+  out += '"';
+  return out;
 }
 std::string pair_or_scalar(const Window2& w) {
-  return w.y == w.x ? std::to_string(w.x)
-                    : "[" + std::to_string(w.y) + ", " + std::to_string(w.x) + "]";
+  if (w.y == w.x) return std::to_string(w.x);
+  std::string out = "[";  // appended (g++ 12 warns -Wrestrict on chained + here)
+  out += std::to_string(w.y);
+  out += ", ";
+  out += std::to_string(w.x);
+  out += "]";
+  return out;
 }
 }  // namespace
 

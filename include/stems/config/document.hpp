@@ -39,6 +39,10 @@ struct Document {
   Value root;
 };
 
+// Offset of the first byte of `text` that is not valid UTF-8 (RFC 3629: no overlong forms,
+// surrogates or code points above U+10FFFF), or std::string::npos when it is all valid.
+std::size_t invalid_utf8_at(const std::string& text);
+
 // Parses a TOML file. Throws InputError naming the file (and the line for syntax errors).
 Document parse_toml_file(const std::string& path);
 // Parses TOML text; `path` is only used in messages.

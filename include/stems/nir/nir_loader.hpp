@@ -25,13 +25,14 @@ struct NirOptions {
   std::uint32_t state_bits = 16;  // membrane/current precision; also partial sums and currents
   std::uint32_t input_bits = 1;   // the network input (1: spikes/events)
   // The file is first read in a child process (see load_nir_file); a read that takes longer is
-  // reported as a damaged file.
+  // reported as a damaged file. 0: read in process only (trusted files, no isolation).
   double read_timeout_s = 30;
 };
 
 // Throws InputError naming the file, the node and its type. The HDF5 library (Debian's 1.10.8)
 // crashes or loops forever on some corrupt files, so every object of the file is first read in a
-// child process: a crash or a read longer than options.read_timeout_s is an InputError too.
+// child process: a crash, a read longer than options.read_timeout_s or one that needs more than
+// 256 MiB + 8 x the file size of memory is an InputError too.
 workload::Network load_nir_file(const std::string& path, const NirOptions& options);
 
 // A workload from a TOML or a .nir file (by extension).

@@ -9,6 +9,10 @@
 namespace stems::report {
 
 std::string with_commas(std::uint64_t v);
+// A non-negative double (cycles, counts kept as doubles) as with_commas of its integer part; one
+// that no 64-bit integer holds (>= 2^64, infinite, NaN: a cast would be undefined and printed
+// garbage, e.g. "0 cycles") in %.4g notation.
+std::string whole_with_commas(double v);
 std::string fixed(double v, int decimals);
 
 class TextTable {
