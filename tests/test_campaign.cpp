@@ -24,6 +24,7 @@
 #include "stems/common/error.hpp"
 #include "stems/cost/node_cache.hpp"
 #include "stems/hardware/hardware_loader.hpp"
+#include "stems/schedule/schedule.hpp"
 #include "stems/schedule/scheduler.hpp"
 #include "stems/workload/workload_loader.hpp"
 
@@ -118,6 +119,7 @@ TEST(CampaignFile, GridIsTheProductOfTheAxesInDeclarationOrderWithRestrictions) 
 }
 
 TEST(CampaignFile, CanonicalSchedulesFollowTheBlockCount) {
+  using schedule::canonical_bits;
   EXPECT_EQ(canonical_bits("TB-LBL", 3), std::make_pair(std::string("111"), std::string("000")));
   EXPECT_EQ(canonical_bits("ST-F", 3), std::make_pair(std::string("000"), std::string("111")));
   EXPECT_EQ(canonical_bits("HY-2", 5), std::make_pair(std::string("00111"), std::string("11111")));

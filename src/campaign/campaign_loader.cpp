@@ -4,6 +4,7 @@
 #include "stems/campaign/campaign.hpp"
 #include "stems/common/error.hpp"
 #include "stems/config/document.hpp"
+#include "stems/schedule/schedule.hpp"
 
 namespace stems::campaign {
 
@@ -19,15 +20,6 @@ bool safe_name(const std::string& s) {
     if (!ok) return false;
   }
   return s.find("__") == std::string::npos;  // "__" separates names in run keys
-}
-
-bool canonical_schedule(const std::string& s) {
-  if (s == "TB-LBL" || s == "TB-F" || s == "ST-LBL" || s == "ST-F") return true;
-  if (s.rfind("HY-", 0) != 0 || s.size() == 3) return false;
-  for (std::size_t i = 3; i < s.size(); ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-  }
-  return s.size() <= 6 && std::stoi(s.substr(3)) >= 1;
 }
 
 bool bits(const std::string& s) {
@@ -59,10 +51,8 @@ Campaign load_campaign_file(const std::string& path) {
   const TableReader root(doc, doc.root, "");
   Campaign c;
   c.path = path;
-  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
   auto resolve = [&](const TableReader& r, const std::string& key) {
-    const std::filesystem::path q(r.string(key));
-    const std::string p = (q.is_absolute() ? q : dir / q).lexically_normal().string();
+    const std::string p = config::resolve_relative(path, r.string(key));
     if (!std::filesystem::is_regular_file(p)) r.fail(key, "no such file '" + p + "'");
     return p;
   };
@@ -147,7 +137,7 @@ Campaign load_campaign_file(const std::string& path) {
         } else {
           a.canonical = a.name;  // a canonical name as the value's name
         }
-        if (!a.canonical.empty() && !canonical_schedule(a.canonical)) {
+        if (!a.canonical.empty() && !schedule::is_canonical_name(a.canonical)) {
           v.fail(v.has("canonical") ? "canonical" : "name",
                  "'" + a.canonical +
                      "' is not a canonical schedule (TB-LBL, TB-F, ST-LBL, ST-F or HY-<k>, k >= 1 "

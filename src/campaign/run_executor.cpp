@@ -56,22 +56,6 @@ const std::vector<std::string>& metric_names(Mode mode) {
   return mode == Mode::Evaluate ? evaluate : optimize;
 }
 
-std::pair<std::string, std::string> canonical_bits(const std::string& name, int blocks) {
-  const auto n = static_cast<std::size_t>(blocks);
-  const std::string ones(n, '1'), zeros(n, '0');
-  if (name == "TB-LBL") return {ones, zeros};
-  if (name == "TB-F") return {ones, ones};
-  if (name == "ST-LBL") return {zeros, zeros};
-  if (name == "ST-F") return {zeros, ones};
-  const int k = std::stoi(name.substr(3));  // HY-<k>, checked by the loader
-  if (k >= blocks) {
-    throw InputError(name, "a hybrid needs fewer time-sequential blocks than the network's " +
-                               std::to_string(blocks));
-  }
-  return {std::string(static_cast<std::size_t>(k), '0') + std::string(n - std::size_t(k), '1'),
-          ones};
-}
-
 RunExecutor::RunExecutor(const Campaign& campaign, std::string out_dir, unsigned threads)
     : campaign_(campaign), out_dir_(std::move(out_dir)), threads_(std::max(1u, threads)) {}
 
@@ -114,7 +98,7 @@ schedule::Schedule resolve_schedule(const RunSpec& run, const Campaign& c,
   } else if (!s->path.empty()) {
     sch = schedule::load_schedule_file(s->path, net, acc);
   } else if (!s->canonical.empty()) {
-    const auto [t, d] = canonical_bits(s->canonical, net.block_count());
+    const auto [t, d] = schedule::canonical_bits(s->canonical, net.block_count());
     sch = schedule::schedule_from_bits(net, t, d, true);
   } else {
     sch = schedule::schedule_from_bits(net, s->time_bits, s->depth_bits, s->fuse_barrier);

@@ -1,5 +1,7 @@
 #include "stems/config/document.hpp"
 
+#include <filesystem>
+
 #include <cmath>
 #include <limits>
 
@@ -224,6 +226,13 @@ void TableReader::finish() const {
       fail_at(value, key_path(key), "unknown key (check the spelling; see configs/README.md)");
     }
   }
+}
+
+std::string resolve_relative(const std::string& file, const std::string& path) {
+  const std::filesystem::path q(path);
+  return (q.is_absolute() ? q : std::filesystem::path(file).parent_path() / q)
+      .lexically_normal()
+      .string();
 }
 
 }  // namespace stems::config

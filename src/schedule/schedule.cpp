@@ -41,6 +41,39 @@ std::vector<int> fuse_groups(const std::string& time_bits, const std::string& de
   return groups;
 }
 
+bool is_canonical_name(const std::string& name) {
+  if (name == "TB-LBL" || name == "TB-F" || name == "ST-LBL" || name == "ST-F") return true;
+  return name.size() > 3 && name.size() <= 6 && name.rfind("HY-", 0) == 0 &&
+         name.find_first_not_of("0123456789", 3) == std::string::npos &&
+         std::stoi(name.substr(3)) >= 1;
+}
+
+std::pair<std::string, std::string> canonical_bits(const std::string& name, int blocks) {
+  const auto n = static_cast<std::size_t>(blocks);
+  const std::string ones(n, '1'), zeros(n, '0');
+  if (name == "TB-LBL") return {ones, zeros};
+  if (name == "TB-F") return {ones, ones};
+  if (name == "ST-LBL") return {zeros, zeros};
+  if (name == "ST-F") return {zeros, ones};
+  if (!is_canonical_name(name)) {
+    throw InputError(name, "not a canonical schedule (TB-LBL, TB-F, ST-LBL, ST-F or HY-<k>)");
+  }
+  const int k = std::stoi(name.substr(3));  // HY-<k>
+  if (k >= blocks) {
+    throw InputError(name, "a hybrid needs fewer time-sequential blocks than the network's " +
+                               std::to_string(blocks));
+  }
+  return {std::string(static_cast<std::size_t>(k), '0') + std::string(n - std::size_t(k), '1'),
+          ones};
+}
+
+std::vector<std::string> canonical_names(int blocks) {
+  std::vector<std::string> names = {"TB-LBL", "TB-F", "ST-LBL", "ST-F"};
+  for (int k = 1; k < blocks; ++k)
+    names.push_back("HY-" + std::to_string(k));
+  return names;
+}
+
 Schedule schedule_from_bits(const workload::Network& net, const std::string& time_bits,
                             const std::string& depth_bits, bool fuse_barrier) {
   workload::check_block_bits(time_bits, net.block_count(), "--time-schedule", "", "'0' and '1'");

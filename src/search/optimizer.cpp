@@ -85,12 +85,9 @@ pagmo::algorithm make_algorithm(const OptimizerConfig& c, std::size_t pop) {
 
 // Genomes of STEMS's hand-picked schedules that the space can express.
 std::vector<std::vector<double>> canonical_genomes(const problems::ScheduleContext& ctx) {
-  const auto blocks = static_cast<std::size_t>(ctx.network.block_count());
-  const std::string ones(blocks, '1'), zeros(blocks, '0');
-  std::vector<std::pair<std::string, std::string>> bits = {
-      {ones, zeros}, {ones, ones}, {zeros, zeros}, {zeros, ones}};
-  for (std::size_t k = 1; k < blocks; ++k) {  // hybrids: first k blocks time-sequential, all fused
-    bits.emplace_back(std::string(k, '0') + std::string(blocks - k, '1'), ones);
+  std::vector<std::pair<std::string, std::string>> bits;
+  for (const auto& name : schedule::canonical_names(ctx.network.block_count())) {
+    bits.push_back(schedule::canonical_bits(name, ctx.network.block_count()));
   }
   std::vector<std::vector<double>> out;
   for (const auto& [t, d] : bits) {

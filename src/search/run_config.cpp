@@ -41,11 +41,7 @@ RunConfig load_run_config(const std::string& path) {
   const TableReader root(doc, doc.root, "");
   RunConfig rc;
   rc.path = path;
-  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
-  auto resolve = [&](const std::string& p) {
-    const std::filesystem::path q(p);
-    return (q.is_absolute() ? q : dir / q).lexically_normal().string();
-  };
+  auto resolve = [&](const std::string& p) { return config::resolve_relative(path, p); };
   {
     const TableReader r = root.table("run");
     rc.name = r.string_or("name", std::filesystem::path(path).stem().string());

@@ -60,8 +60,4 @@ class RunExecutor {
   std::map<std::string, std::unique_ptr<cost::NodeCostCache>> caches_;
 };
 
-// Time and depth bits of a canonical schedule for a network of `blocks` blocks; throws
-// InputError when HY-<k> has k >= blocks.
-std::pair<std::string, std::string> canonical_bits(const std::string& name, int blocks);
-
 }  // namespace stems::campaign

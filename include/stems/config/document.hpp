@@ -45,6 +45,9 @@ std::size_t invalid_utf8_at(const std::string& text);
 
 // Parses a TOML file. Throws InputError naming the file (and the line for syntax errors).
 Document parse_toml_file(const std::string& path);
+// `path` as written in the file `file`: absolute, or relative to that file's directory.
+std::string resolve_relative(const std::string& file, const std::string& path);
+
 // Parses TOML text; `path` is only used in messages.
 Document parse_toml_string(const std::string& text, const std::string& path);
 

@@ -55,6 +55,14 @@ struct Schedule {
 Schedule schedule_from_bits(const workload::Network& net, const std::string& time_bits,
                             const std::string& depth_bits, bool fuse_barrier);
 
+// STEMS's hand-picked schedules by name, as (time, depth) bits for `blocks` blocks: TB-LBL, TB-F,
+// ST-LBL, ST-F and HY-<k> (the first k blocks time-sequential, the rest time-batched, all fused).
+// Throws InputError for another name or k >= blocks.
+std::pair<std::string, std::string> canonical_bits(const std::string& name, int blocks);
+bool is_canonical_name(const std::string& name);  // whatever the block count
+// Every canonical name for `blocks` blocks: the four above, then HY-1 .. HY-<blocks-1>.
+std::vector<std::string> canonical_names(int blocks);
+
 // Fuse group of each block for the given bit strings (STEMS's fuse_loops).
 std::vector<int> fuse_groups(const std::string& time_bits, const std::string& depth_bits,
                              bool fuse_barrier);
