@@ -781,3 +781,17 @@ TEST(CliDeterminism, EvaluateTextAndJsonFileAreByteIdenticalAcrossRuns) {
     EXPECT_TRUE(file[0] == file[1]) << "the --json file differs between two runs";
   }
 }
+
+namespace {
+
+// Output files go into folders that may not exist yet (a fresh clone has no out/).
+TEST(CliOutputFiles, MissingFoldersAreMade) {
+  TempDir dir;
+  const fs::path json = dir.path() / "new" / "deeper" / "sew.json";
+  const RunResult r = run_stems({"inspect", kSewResnet, "--json", json.string()});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_TRUE(fs::is_regular_file(json));
+  EXPECT_EQ(dir.entries().size(), 1u);  // "new", and no temporary file beside it
+}
+
+}  // namespace

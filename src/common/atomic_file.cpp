@@ -19,6 +19,14 @@ void write_file_atomically(const std::string& path, std::string_view content) {
     std::cout.flush();
     return;
   }
+  // A missing output folder is made (`--json out/x.json` on a fresh clone), as optimize and
+  // campaign make theirs.
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);
+    if (ec) throw InputError(path, "cannot create its folder: " + ec.message());
+  }
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);

@@ -7,7 +7,8 @@
 
 namespace stems {
 
-// Writes `content` to `path` atomically. Throws InputError (where = path) if it cannot.
+// Writes `content` to `path` atomically, making missing parent folders. Throws InputError
+// (where = path) if it cannot.
 // The path "-" writes to stdout instead.
 void write_file_atomically(const std::string& path, std::string_view content);
 
