@@ -44,7 +44,8 @@ std::vector<double> ScheduleContext::evaluate(const std::vector<double>& x) cons
     // A simulated accuracy model also gives the spike densities of this state configuration
     // (used by zero-skipping cores).
     accuracy.annotate_densities(net);
-    const schedule::ScheduleResult r = schedule::evaluate_schedule(net, accelerator, s, node_costs);
+    const schedule::ScheduleResult r =
+        schedule::evaluate_schedule(net, accelerator, s, node_costs, schedule::Records::Totals);
     f[0] = r.energy_pJ;
     f[1] = r.latency_cycles;
     f[2] = static_cast<double>(net.totals().state_bits);

@@ -451,3 +451,55 @@ TEST(ScheduleNumericGuards, TooManyComputationNodesIsAnInputError) {
         << e.what();
   }
 }
+
+// The optimiser's fitness evaluates with Records::Totals: every total and per-layer figure must
+// be the same bits as a full evaluation (`stems evaluate`), whatever the schedule and hardware:
+// off-chip energy is summed in the breakdown's order without building the breakdown.
+TEST(Scheduler, TotalsOnlyEvaluationGivesTheSameBitsAsAFullOne) {
+  const auto red = workload::load_workload_file(kConfigs + "/workloads/red_lif.toml");
+  struct Case {
+    const workload::Network* net;
+    std::string hardware, time, depth;
+  };
+  const std::vector<Case> cases = {
+      {&sew(), "meta_proto_1mb", "1111111", "1111111"},
+      {&sew(), "meta_proto_1mb", "0000000", "0000000"},
+      {&sew(), "meta_proto_128kb", "1111111", "0000000"},  // too-large operands, evictions
+      {&sew(), "meta_proto_1mb_3core", "0101010", "1100110"},
+      {&red, "meta_proto_384kb", std::string(static_cast<std::size_t>(red.block_count()), '1'),
+       std::string(static_cast<std::size_t>(red.block_count()), '1')},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.hardware + " " + c.time + "/" + c.depth);
+    const auto acc = hardware::load_hardware_file(kConfigs + "/hardware/" + c.hardware + ".toml");
+    const auto s = schedule::schedule_from_bits(*c.net, c.time, c.depth, true);
+    cost::NodeCostCache cache(acc);
+    const auto full = schedule::evaluate_schedule(*c.net, acc, s, cache);
+    const auto totals =
+        schedule::evaluate_schedule(*c.net, acc, s, cache, schedule::Records::Totals);
+    EXPECT_EQ(totals.energy_pJ, full.energy_pJ);
+    EXPECT_EQ(totals.latency_cycles, full.latency_cycles);
+    EXPECT_EQ(totals.mac_energy_pJ, full.mac_energy_pJ);
+    EXPECT_EQ(totals.offchip_read_bits, full.offchip_read_bits);
+    EXPECT_EQ(totals.offchip_write_bits, full.offchip_write_bits);
+    EXPECT_EQ(totals.offchip_energy_pJ, full.offchip_energy_pJ);
+    EXPECT_GT(full.offchip_energy_pJ, 0);
+    EXPECT_EQ(totals.state_bits, full.state_bits);
+    EXPECT_EQ(totals.peak_onchip_bits, full.peak_onchip_bits);
+    EXPECT_EQ(totals.memory_overflow, full.memory_overflow);
+    EXPECT_EQ(totals.buckets.total_pJ(), full.buckets.total_pJ());
+    EXPECT_EQ(totals.buckets.eviction_memory_pJ, full.buckets.eviction_memory_pJ);
+    ASSERT_EQ(totals.layers.size(), full.layers.size());
+    for (std::size_t i = 0; i < full.layers.size(); ++i) {
+      EXPECT_EQ(totals.layers[i].offchip_energy_pJ, full.layers[i].offchip_energy_pJ);
+      EXPECT_EQ(totals.layers[i].end_cycle, full.layers[i].end_cycle);
+    }
+    EXPECT_FALSE(full.nodes.empty());
+    EXPECT_FALSE(full.transfers.empty());
+    EXPECT_FALSE(full.breakdown.empty());
+    EXPECT_TRUE(totals.nodes.empty());
+    EXPECT_TRUE(totals.transfers.empty());
+    EXPECT_TRUE(totals.breakdown.empty());
+    EXPECT_TRUE(totals.memory_timeline.empty());
+  }
+}

@@ -5,10 +5,14 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <pagmo/bfe.hpp>
+#include <pagmo/problem.hpp>
 #include <set>
+#include <thread>
 
 #include "schedule_problem.hpp"
 #include "stems/common/error.hpp"
@@ -19,6 +23,7 @@
 #include "stems/search/optimizer.hpp"
 #include "stems/search/run_config.hpp"
 #include "stems/search/search_space.hpp"
+#include "stems/search/thread_bfe.hpp"
 #include "stems/simulate/events.hpp"
 #include "stems/workload/state_schedule.hpp"
 #include "stems/workload/workload_loader.hpp"
@@ -454,4 +459,55 @@ TEST(RunConfig, SimulatedAccuracyNeedsANirWorkloadAndKnownKeys) {
   EXPECT_THROW(load(nir, "{ inputs = \"x.npy\", sampels = 3 }"), InputError);  // unknown key
   EXPECT_THROW(load(nir, "{ inputs = \"missing.npy\" }"), InputError);         // no such file
   std::filesystem::remove_all(dir);
+}
+
+// The optimisers' batch evaluator: std::threads, results in the order of the genomes, equal to
+// one-by-one evaluation, fevals counted once per genome.
+TEST(ThreadBfe, BatchEqualsOneByOneEvaluationInOrder) {
+  const auto ctx = context(sew());
+  const pagmo::problem prob{problems::ScheduleProblem{ctx}};
+  std::vector<std::vector<double>> genomes;
+  for (const char* t : {"1111111", "0000000", "1010101", "0110011"}) {
+    for (const char* d : {"1111111", "0000000", "1100110"})
+      genomes.push_back(ctx->space.encode_bits(t, d));
+  }
+  pagmo::vector_double dvs;
+  for (const auto& g : genomes)
+    dvs.insert(dvs.end(), g.begin(), g.end());
+  const pagmo::bfe batch{search::ThreadBfe{2}};
+  const pagmo::vector_double f = batch(prob, dvs);
+  EXPECT_EQ(prob.get_fevals(), genomes.size());
+  ASSERT_EQ(f.size(), genomes.size() * 3);
+  const auto serial = context(sew());  // a fresh memo: the numbers are recomputed
+  for (std::size_t i = 0; i < genomes.size(); ++i) {
+    const auto one = serial->evaluate(genomes[i]);
+    for (std::size_t k = 0; k < 3; ++k)
+      EXPECT_EQ(f[i * 3 + k], one[k]) << "genome " << i;
+  }
+}
+
+TEST(ThreadBfe, ProblemsThatAreNotConstantThreadSafeAreEvaluatedSerially) {
+  struct Counts {
+    std::atomic<int> inside{0}, most{0};
+  };
+  struct Counting {  // thread safety `basic` (pagmo's default): one call at a time
+    std::shared_ptr<Counts> counts = std::make_shared<Counts>();  // shared by copies
+    pagmo::vector_double fitness(const pagmo::vector_double& x) const {
+      const int now = ++counts->inside;
+      int most = counts->most.load();
+      while (now > most && !counts->most.compare_exchange_weak(most, now)) {
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      --counts->inside;
+      return {x[0] * 2};
+    }
+    std::pair<pagmo::vector_double, pagmo::vector_double> get_bounds() const { return {{0}, {9}}; }
+  };
+  const Counting udp;
+  const pagmo::problem prob{udp};
+  const pagmo::bfe batch{search::ThreadBfe{4}};
+  const auto f = batch(prob, pagmo::vector_double{1, 2, 3, 4, 5, 6});
+  EXPECT_EQ(f, (pagmo::vector_double{2, 4, 6, 8, 10, 12}));
+  EXPECT_EQ(udp.counts->most.load(), 1);
+  EXPECT_EQ(prob.get_fevals(), 6u);
 }

@@ -265,8 +265,8 @@ RunOutcome RunExecutor::optimize(const RunSpec& run, const std::atomic<bool>* st
     if (acc_max >= 0) best_accuracy = cell(acc_max);
     workload::Network net = ctx->network;
     const schedule::Schedule s = ctx->space.decode(best.x, net);
-    const schedule::ScheduleResult r =
-        schedule::evaluate_schedule(net, ctx->accelerator, s, ctx->node_costs);
+    const schedule::ScheduleResult r = schedule::evaluate_schedule(
+        net, ctx->accelerator, s, ctx->node_costs, schedule::Records::Totals);
     const double hv = result.convergence.empty() ? 0 : result.convergence.back().hypervolume;
     o.cells = {cell(static_cast<std::uint64_t>(front.size())),
                cell(result.evaluations),

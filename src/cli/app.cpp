@@ -358,13 +358,14 @@ int run_bench(const BenchOptions& o, std::ostream& out) {
   j["machine"] = r.machine;
   j["figures"] = report::Json::array();
   for (const auto& f : r.figures) {
-    t.add_row({f.name, report::fixed(f.value, f.value >= 100 ? 0 : 3), f.unit, f.target,
-               f.met ? "yes" : "NO"});
+    const bool has_target = !f.target.empty();  // the others are for information
+    t.add_row({f.name, report::fixed(f.value, f.value >= 100 ? 0 : 3), f.unit,
+               has_target ? f.target : "-", has_target ? (f.met ? "yes" : "NO") : "-"});
     j["figures"].push_back({{"name", f.name},
                             {"value", f.value},
                             {"unit", f.unit},
                             {"target", f.target},
-                            {"met", f.met}});
+                            {"met", has_target ? report::Json(f.met) : report::Json(nullptr)}});
   }
   if (!o.json.empty()) write_file_atomically(o.json, j.dump(2) + "\n");
   if (o.json != "-")

@@ -27,9 +27,13 @@ struct LevelData {
   std::uint64_t c0;                                 // MAC-level stationarity (inputs)
 };
 
-// Python's round(): half to even (the reference rounds tile sizes with it).
+// Python's round(): half to even (the reference rounds tile sizes with it). Tile sizes are
+// non-negative; below 2^52, adding and subtracting 2^52 rounds to an integer in the default
+// (to-nearest-even) mode without a libm call (the same value as std::nearbyint).
 inline double round_half_even(double x) {
-  return std::nearbyint(x);
+  constexpr double kTwo52 = 4503599627370496.0;
+  if (!(x >= 0 && x < kTwo52)) return std::nearbyint(x);  // negative, huge or NaN
+  return (x + kTwo52) - kTwo52;  // not folded: stems is never built with -ffast-math
 }
 
 double precision_for(const OperandSetup& op, Direction dir, const LevelData& ld, std::size_t m) {
@@ -188,6 +192,33 @@ OrderingResult evaluate_ordering(const NodeProblem& pb, const std::vector<Loop>&
         bits = reduction_left ? op.psum_bits : op.final_bits;
       }
       DimProducts p = prod[o];
+      if (top) {
+        // The top level holds all the rest: only its full tile is checked against the capacity
+        // (tiles only grow with more loops, so every smaller slice fits when this one does). The
+        // arithmetic is the slice loop's below, step for step, without its intermediate slices:
+        // the tile from the last partially relevant loop on, times the relevant sizes after it.
+        std::size_t from = next[o];
+        for (std::size_t i = next[o]; i < n; ++i) {
+          if (op.rel[static_cast<std::size_t>(ordering[i].dim)] == Relevance::Partial) from = i + 1;
+        }
+        for (std::size_t i = next[o]; i < from; ++i)
+          p[static_cast<std::size_t>(ordering[i].dim)] *= static_cast<double>(ordering[i].size);
+        double el = pb.elements(op, p);
+        for (std::size_t i = from; i < n; ++i) {
+          if (op.rel[static_cast<std::size_t>(ordering[i].dim)] == Relevance::Relevant) {
+            el *= static_cast<double>(ordering[i].size);
+          }
+        }
+        const double b = round_half_even(el) * bits;
+        if (b > cap) return res;  // the top level must hold all the rest
+        const std::size_t last = n - next[o];
+        if (last >= slice_bits[o].size()) return res;
+        slice_elements[o][last] = round_half_even(el);
+        slice_bits[o][last] = b;
+        slice_first[o] = last;
+        slice_count[o] = 1;
+        continue;
+      }
       std::size_t count = 0;
       double el = pb.elements(op, p);
       for (std::size_t i = next[o]; i <= n && count < slice_bits[o].size(); ++i) {
@@ -207,14 +238,8 @@ OrderingResult evaluate_ordering(const NodeProblem& pb, const std::vector<Loop>&
         slice_bits[o][count++] = b;
       }
       if (count == 0) return res;  // even the spatial tile does not fit
-      if (top) {
-        if (next[o] + count - 1 != n) return res;  // the top level must hold all the rest
-        slice_first[o] = count - 1;
-        slice_count[o] = 1;
-      } else {
-        slice_first[o] = 0;
-        slice_count[o] = count;
-      }
+      slice_first[o] = 0;
+      slice_count[o] = count;
     }
     // Joint choice over the users (mixed-radix counter, first user most significant).
     std::array<std::size_t, kMaxOps> pick{}, best{};
@@ -228,12 +253,7 @@ OrderingResult evaluate_ordering(const NodeProblem& pb, const std::vector<Loop>&
         sum += slice_bits[o][idx];
         const bool top =
             static_cast<std::size_t>(node.users[u].second) + 1 == pb.operands[o].levels();
-        if (!top) {
-          double above = 1;
-          for (std::size_t i = next[o] + idx; i < n; ++i)
-            above *= ordering[i].size;
-          cost += above * slice_bits[o][idx];
-        }
+        if (!top) cost += suffix[next[o] + idx] * slice_bits[o][idx];
       }
       if (sum <= cap && cost <= best_cost) {
         best_cost = cost;

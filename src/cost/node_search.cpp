@@ -1,6 +1,7 @@
 #include "stems/cost/node_search.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -113,25 +114,31 @@ NodeCost search_node(const workload::Layer& node, const hardware::Core& core,
     }
     std::vector<Loop> sorted = lpf_factors(pb.temporal, options.lpf_limit);
     std::sort(sorted.begin(), sorted.end());
+    // Causality (STEMS's LOMA rule): the first T factor must sit above the last reduction factor;
+    // as in STEMS, with no reduction factor T may not be the innermost loop. (A nest of nothing
+    // but T factors has no alternative: it is valid.)
+    std::array<bool, workload::kDimCount> reduction{};
+    for (Dim d : workload::kAllDims)
+      reduction[static_cast<std::size_t>(d)] = is_reduction_dim(pb.relevance, d);
+    auto causal = [&](const std::vector<Loop>& nest) {
+      std::size_t first_t = nest.size(), last_red = 0;
+      bool only_t = true;
+      for (std::size_t i = 0; i < nest.size(); ++i) {
+        const Dim d = nest[i].dim;
+        if (d == Dim::T) {
+          if (first_t == nest.size()) first_t = i;
+        } else {
+          only_t = false;
+          if (reduction[static_cast<std::size_t>(d)]) last_red = i;
+        }
+      }
+      return only_t || first_t > last_red;  // no T at all: first_t = size, valid
+    };
     double best_energy = std::numeric_limits<double>::infinity();
     double best_latency2 = std::numeric_limits<double>::infinity();
     bool found = false;
     do {
-      if (pb.stateful) {
-        // Causality (STEMS's LOMA rule): the first T factor must sit above the last reduction
-        // factor; as in STEMS, with no reduction factor T may not be the innermost loop.
-        std::size_t first_t = std::numeric_limits<std::size_t>::max(), last_red = 0;
-        for (std::size_t i = 0; i < sorted.size(); ++i) {
-          if (sorted[i].dim == Dim::T && first_t == std::numeric_limits<std::size_t>::max()) {
-            first_t = i;
-          }
-          if (is_reduction_dim(pb.relevance, sorted[i].dim)) last_red = i;
-        }
-        // (A nest of nothing but T factors has no alternative: it is valid.)
-        const bool only_t = std::all_of(sorted.begin(), sorted.end(),
-                                        [](const Loop& l) { return l.dim == Dim::T; });
-        if (!(first_t > last_red) && !only_t) continue;
-      }
+      if (pb.stateful && !causal(sorted)) continue;
       ++evaluated;
       const auto r =
           detail::evaluate_ordering(pb, sorted, scratch, nullptr,

@@ -43,8 +43,4 @@ RelevanceTable relevance_table(const workload::Layer& layer) {
   return t;
 }
 
-bool is_reduction_dim(const RelevanceTable& t, Dim d) {
-  return relevance(t, MemOperand::O, d) == Relevance::Irrelevant && d != Dim::T;
-}
-
 }  // namespace stems::cost

@@ -40,8 +40,8 @@ void write_front(const std::string& dir, const search::RunConfig& run,
   for (const auto& p : result.front) {
     workload::Network net = ctx.network;
     const schedule::Schedule s = ctx.space.decode(p.x, net);
-    const schedule::ScheduleResult r =
-        schedule::evaluate_schedule(net, ctx.accelerator, s, ctx.node_costs);
+    const schedule::ScheduleResult r = schedule::evaluate_schedule(
+        net, ctx.accelerator, s, ctx.node_costs, schedule::Records::Totals);
     const std::string state = workload::current_state_schedule(net);
     const std::string genes = ctx.space.describe(p.x);
     csv << num(p.f[0]) << ',' << num(p.f[1]) << ',' << num(p.f[2]);

@@ -85,8 +85,14 @@ class Simulator {
  public:
   Simulator(const workload::Network& net, const hardware::Accelerator& acc,
             const Schedule& schedule, const CnGraph& graph, cost::NodeCostCache& cache,
-            ScheduleResult& out)
-      : net_(net), acc_(acc), schedule_(schedule), g_(graph), cache_(cache), out_(out) {}
+            ScheduleResult& out, Records records)
+      : net_(net),
+        acc_(acc),
+        schedule_(schedule),
+        g_(graph),
+        cache_(cache),
+        out_(out),
+        full_(records == Records::Full) {}
 
   void run();
 
@@ -197,12 +203,14 @@ class Simulator {
       add_bits(out_.offchip_read_bits, p.read_bits, "the off-chip read traffic", p.uses);
       add_bits(out_.offchip_write_bits, p.write_bits, "the off-chip write traffic", p.uses);
     }
-    for (const auto& [key, pJ] : sums_) {
-      const int layer = static_cast<int>(static_cast<std::uint32_t>(key >> 32));
-      out_.breakdown[{layer, operand_names_.text[(key >> 16) & 0xffff],
-                      component_names_.text[key & 0xffff]}] += pJ;
+    if (full_) {
+      for (const auto& [key, pJ] : sums_) {
+        const int layer = static_cast<int>(static_cast<std::uint32_t>(key >> 32));
+        out_.breakdown[{layer, operand_names_.text[(key >> 16) & 0xffff],
+                        component_names_.text[key & 0xffff]}] += pJ;
+      }
+      sums_.clear();
     }
-    sums_.clear();
   }
   double dram_read_pJ(std::uint64_t bits) const { return acc_.dram.read_energy_pJ_for(bits); }
   double dram_write_pJ(std::uint64_t bits) const { return acc_.dram.write_energy_pJ_for(bits); }
@@ -224,7 +232,7 @@ class Simulator {
     const double end = start + std::ceil(double(bits) / link->bandwidth_bits_per_cycle);
     busy = end;
     latest_link_end_ = std::max(latest_link_end_, end);
-    out_.transfers.push_back({kind, layer, std::string(operand), bits, start, end});
+    if (full_) out_.transfers.push_back({kind, layer, std::string(operand), bits, start, end});
     const double link_pJ = double(bits) * link->energy_pJ_per_bit;
     double& bucket = kind == TransferKind::Eviction     ? out_.buckets.eviction_link_pJ
                      : kind == TransferKind::Sink       ? out_.buckets.sink_link_pJ
@@ -256,6 +264,7 @@ class Simulator {
   void note_usage(const CoreMemory& m, double when) {
     // Peak of the fullest core's top memory; the timeline sums all cores.
     out_.peak_onchip_bits = std::max(out_.peak_onchip_bits, m.used);
+    if (!full_) return;
     std::uint64_t total = 0;
     for (const auto& c : mem_)
       add_bits(total, c.used, "the on-chip memory in use");
@@ -394,6 +403,7 @@ class Simulator {
   const CnGraph& g_;
   cost::NodeCostCache& cache_;
   ScheduleResult& out_;
+  const bool full_;  // Records::Full: node, transfer, timeline and breakdown records
 
   std::vector<CoreMemory> mem_;  // indexed by core id
   std::map<const hardware::Link*, double> link_free_;
@@ -720,17 +730,19 @@ void Simulator::run() {
     lr.latency_cycles += runtime;
     lr.start_cycle = lr.start_cycle < 0 ? start : std::min(lr.start_cycle, start);
     lr.end_cycle = std::max(lr.end_cycle, end);
-    NodeRecord rec;
-    rec.layer_id = l.id;
-    rec.t_index = n.t_index;
-    rec.x_index = n.x_index;
-    rec.core = kc;
-    rec.start_cycle = start;
-    rec.end_cycle = end;
-    rec.energy_pJ = cost->energy_pJ;
-    for (auto m : cost->too_large)
-      rec.too_large.emplace_back(hardware::mem_operand_name(m));
-    out_.nodes.push_back(std::move(rec));
+    if (full_) {
+      NodeRecord rec;
+      rec.layer_id = l.id;
+      rec.t_index = n.t_index;
+      rec.x_index = n.x_index;
+      rec.core = kc;
+      rec.start_cycle = start;
+      rec.end_cycle = end;
+      rec.energy_pJ = cost->energy_pJ;
+      for (auto m : cost->too_large)
+        rec.too_large.emplace_back(hardware::mem_operand_name(m));
+      out_.nodes.push_back(std::move(rec));
+    }
 
     // Uses are done: weights, states and inputs may leave; sink outputs go to DRAM.
     for (const auto& [t, label] : needed)
@@ -770,15 +782,30 @@ void Simulator::run() {
   flush_breakdown();
   for (workload::Vertex v : net_.topological_order())
     out_.layers.push_back(layers[v]);
-  for (const auto& [key, pJ] : out_.breakdown) {
-    const std::string& component = std::get<2>(key);
-    if (component == acc_.dram.name) {
-      out_.offchip_energy_pJ += pJ;
-      // Per-layer off-chip energy includes node DRAM levels and transfers attributed to it.
-      for (auto& lr : out_.layers) {
-        if (lr.id == std::get<0>(key)) lr.offchip_energy_pJ += pJ;
-      }
+  auto add_offchip = [&](int layer, double pJ) {
+    out_.offchip_energy_pJ += pJ;
+    // Per-layer off-chip energy includes node DRAM levels and transfers attributed to it.
+    for (auto& lr : out_.layers) {
+      if (lr.id == layer) lr.offchip_energy_pJ += pJ;
     }
+  };
+  if (full_) {
+    for (const auto& [key, pJ] : out_.breakdown) {
+      if (std::get<2>(key) == acc_.dram.name) add_offchip(std::get<0>(key), pJ);
+    }
+  } else {
+    // The DRAM entries of the breakdown without building it: summed in the breakdown's own
+    // (layer, operand text) order, so that the totals are the same bits in both modes.
+    std::vector<std::tuple<int, std::string_view, double>> dram;
+    for (const auto& [key, pJ] : sums_) {
+      if (component_names_.text[key & 0xffff] != acc_.dram.name) continue;
+      dram.emplace_back(static_cast<int>(static_cast<std::uint32_t>(key >> 32)),
+                        operand_names_.text[(key >> 16) & 0xffff], pJ);
+    }
+    std::sort(dram.begin(), dram.end());
+    for (const auto& [layer, operand, pJ] : dram)
+      add_offchip(layer, pJ);
+    sums_.clear();
   }
   out_.energy_pJ = out_.buckets.total_pJ();
   out_.state_bits = net_.totals().state_bits;
@@ -788,10 +815,11 @@ void Simulator::run() {
 }  // namespace
 
 ScheduleResult evaluate_schedule(const workload::Network& net, const hardware::Accelerator& acc,
-                                 const Schedule& schedule, cost::NodeCostCache& cache) {
+                                 const Schedule& schedule, cost::NodeCostCache& cache,
+                                 Records records) {
   const CnGraph graph = build_cn_graph(net, schedule);
   ScheduleResult result;
-  Simulator sim(net, acc, schedule, graph, cache, result);
+  Simulator sim(net, acc, schedule, graph, cache, result, records);
   sim.run();
   return result;
 }

@@ -1,7 +1,5 @@
 #include "stems/search/optimizer.hpp"
 
-#include <tbb/global_control.h>
-#include <tbb/parallel_for.h>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -12,7 +10,6 @@
 #include <pagmo/algorithms/nsga2.hpp>
 #include <pagmo/algorithms/nspso.hpp>
 #include <pagmo/archipelago.hpp>
-#include <pagmo/batch_evaluators/thread_bfe.hpp>
 #include <pagmo/bfe.hpp>
 #include <pagmo/islands/thread_island.hpp>
 #include <pagmo/population.hpp>
@@ -23,6 +20,8 @@
 #include <thread>
 
 #include "stems/common/error.hpp"
+#include "stems/common/parallel_for.hpp"
+#include "stems/search/thread_bfe.hpp"
 
 namespace stems::search {
 
@@ -46,7 +45,7 @@ std::vector<double> best_per_objective(const std::vector<FrontPoint>& pts, std::
   return best;
 }
 
-pagmo::algorithm make_algorithm(const OptimizerConfig& c, std::size_t pop) {
+pagmo::algorithm make_algorithm(const OptimizerConfig& c, std::size_t pop, unsigned threads) {
   const auto seed = static_cast<unsigned>(c.seed);
   if (c.algorithm == "nsga2") {
     if (pop < 8 || pop % 4 != 0) {
@@ -55,13 +54,13 @@ pagmo::algorithm make_algorithm(const OptimizerConfig& c, std::size_t pop) {
                            std::to_string(pop));
     }
     pagmo::nsga2 a(1u, 0.95, 10., 0.2, 20., seed);
-    a.set_bfe(pagmo::bfe{pagmo::thread_bfe{}});
+    a.set_bfe(pagmo::bfe{ThreadBfe{threads}});
     return pagmo::algorithm{a};
   }
   if (c.algorithm == "maco") {
     const unsigned ker = static_cast<unsigned>(std::min<std::size_t>(pop, 63));
     pagmo::maco a(1u, ker, 1.0, 1u, 7u, 100000u, 0., true, seed);
-    a.set_bfe(pagmo::bfe{pagmo::thread_bfe{}});
+    a.set_bfe(pagmo::bfe{ThreadBfe{threads}});
     return pagmo::algorithm{a};
   }
   if (c.algorithm == "ihs")
@@ -76,7 +75,7 @@ pagmo::algorithm make_algorithm(const OptimizerConfig& c, std::size_t pop) {
   }
   if (c.algorithm == "nspso") {
     pagmo::nspso a(1u, 0.6, 2.0, 2.0, 1.0, 0.5, 60u, "crowding distance", true, seed);
-    a.set_bfe(pagmo::bfe{pagmo::thread_bfe{}});
+    a.set_bfe(pagmo::bfe{ThreadBfe{threads}});
     return pagmo::algorithm{a};
   }
   throw InputError("algorithm.name", "unknown algorithm '" + c.algorithm +
@@ -174,9 +173,10 @@ OptimizeResult optimize(std::shared_ptr<const problems::ScheduleContext> ctx,
   if (!c.generations && !c.evaluations && !c.wall_time_s) {
     throw InputError("algorithm", "give a budget: generations, evaluations or wall_time_s");
   }
+  // --threads is the total: islands evolve concurrently, each evaluating its batches on its share.
   const unsigned threads =
       c.threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : c.threads;
-  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
+  const unsigned island_threads = std::max(1u, threads / std::max(1u, c.islands));
   const auto start = std::chrono::steady_clock::now();
   auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -185,7 +185,7 @@ OptimizeResult optimize(std::shared_ptr<const problems::ScheduleContext> ctx,
   pagmo::problem prob{problems::ScheduleProblem{ctx}};
   const std::size_t nobj = ctx->objectives();
   const std::size_t pop_size = std::max<std::size_t>(c.population, 1);
-  pagmo::algorithm algo = make_algorithm(c, pop_size);
+  pagmo::algorithm algo = make_algorithm(c, pop_size, threads);
   algo.set_seed(static_cast<unsigned>(c.seed));
 
   // Initial population: the canonical schedules (first island only), then random genomes.
@@ -217,7 +217,7 @@ OptimizeResult optimize(std::shared_ptr<const problems::ScheduleContext> ctx,
     for (unsigned i = 0; i < c.islands; ++i) {
       OptimizerConfig ci = c;
       ci.seed = c.seed + i;
-      pagmo::algorithm a = make_algorithm(ci, pop_size);
+      pagmo::algorithm a = make_algorithm(ci, pop_size, island_threads);
       a.set_seed(static_cast<unsigned>(ci.seed));
       archi->push_back(pagmo::thread_island{}, a, make_population(ci.seed, i == 0));
     }
@@ -302,10 +302,7 @@ OptimizeResult exhaustive(std::shared_ptr<const problems::ScheduleContext> ctx, 
   const auto& genes = ctx->space.genes();
   const std::size_t n = static_cast<std::size_t>(size);
   std::vector<FrontPoint> all(n);
-  tbb::global_control limit_threads(
-      tbb::global_control::max_allowed_parallelism,
-      threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : threads);
-  tbb::parallel_for(std::size_t{0}, n, [&](std::size_t k) {
+  parallel_for(n, threads, [&](std::size_t k) {
     std::vector<double> x(genes.size());
     std::size_t rest = k;
     for (std::size_t i = 0; i < genes.size(); ++i) {

@@ -33,6 +33,8 @@ inline Relevance relevance(const RelevanceTable& t, MemOperand o, Dim d) {
 
 // The reduction loops of the output: those irrelevant to O (C, FY, FX for a conv; FY, FX for a
 // pool).
-bool is_reduction_dim(const RelevanceTable& t, Dim d);
+inline bool is_reduction_dim(const RelevanceTable& t, Dim d) {
+  return relevance(t, MemOperand::O, d) == Relevance::Irrelevant && d != Dim::T;
+}
 
 }  // namespace stems::cost

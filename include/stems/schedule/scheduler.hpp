@@ -93,10 +93,16 @@ struct ScheduleResult {
   std::size_t unique_nodes = 0;
 };
 
+// What an evaluation records besides its totals. Totals (the optimiser's fitness, campaign rows)
+// leaves `breakdown`, `nodes`, `transfers` and `memory_timeline` empty; every other field,
+// per-layer results included, is the same, bit for bit, as with Full.
+enum class Records : std::uint8_t { Full, Totals };
+
 // Evaluates `schedule` (nodes from build_cn_graph) of `net` on `acc`. `cache` memoises node costs
 // and may be shared between evaluations on the same accelerator. Throws InputError for schedules
 // the hardware cannot run.
 ScheduleResult evaluate_schedule(const workload::Network& net, const hardware::Accelerator& acc,
-                                 const Schedule& schedule, cost::NodeCostCache& cache);
+                                 const Schedule& schedule, cost::NodeCostCache& cache,
+                                 Records records = Records::Full);
 
 }  // namespace stems::schedule
