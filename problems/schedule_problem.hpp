@@ -5,8 +5,8 @@
 // the hardware cannot run, gets the death penalty (every objective 1e30).
 //
 // Thread safety: `constant`. The shared context is immutable except for two internally
-// synchronised memos (node costs and genome fitness), so pagmo's thread_bfe evaluates one
-// instance from many threads.
+// synchronised memos (node costs and genome fitness), so the batch evaluator
+// (stems/search/thread_bfe.hpp) evaluates one instance from many threads.
 
 #include <cstdint>
 #include <map>
