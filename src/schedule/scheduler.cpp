@@ -466,6 +466,8 @@ void Simulator::run() {
   std::vector<std::vector<std::size_t>> state_of(net_.layer_count());
   std::vector<std::size_t> output_of(g_.nodes.size(), SIZE_MAX);
   std::vector<std::size_t> input_of(g_.nodes.size(), SIZE_MAX);
+  // At most: a weight per layer, a state, an output and a network-input tile per node.
+  tensors_.reserve(net_.layer_count() + 3 * g_.nodes.size());
   for (workload::Vertex v : net_.topological_order()) {
     const workload::Layer& l = net_.layer(v);
     const auto& nodes = g_.nodes_of_layer[v];
