@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <exception>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -86,6 +87,7 @@ void worker_loop(const campaign::Campaign& c, const campaign::CampaignOptions& o
       std::cerr << "stems: rank " << state().rank << ": internal error: " << e.what() << "\n";
       MPI_Abort(MPI_COMM_WORLD, kExitInternalError);
     }
+    if (outcome.record.is_object()) outcome.record["mpi_rank"] = state().rank;  // provenance
     send_string(encode(static_cast<std::size_t>(index), outcome), 0, kTagResult);
   }
 }
@@ -115,6 +117,7 @@ std::optional<campaign::CampaignSummary> run_campaign_mpi(const campaign::Campai
   try {
     campaign::CampaignOptions mo = o;
     mo.jobs = 1;
+    mo.threads = o.threads ? o.threads : 1;  // rank 0's own runs search like the other ranks'
     book = std::make_unique<campaign::CampaignBook>(c, mo);
   } catch (...) {
     for (int w = 1; w < s.size; ++w)
@@ -123,17 +126,38 @@ std::optional<campaign::CampaignSummary> run_campaign_mpi(const campaign::Campai
   }
   const auto& grid = book->grid();
   const auto& pending = book->pending();
+  // Runs are handed out in pending order, to the other ranks and to a thread of rank 0 that
+  // computes too (it makes no MPI call: MPI stays funnelled through this thread).
+  std::mutex next_mutex;
   std::size_t next = 0;
+  auto take = [&]() -> const campaign::RunSpec* {
+    std::lock_guard lock(next_mutex);
+    if (next >= pending.size() || (stop && stop->load())) return nullptr;
+    return pending[next++];
+  };
   int active = 0;
   auto index_of = [&](const campaign::RunSpec* r) { return static_cast<int>(r - grid.data()); };
   for (int w = 1; w < s.size; ++w) {
-    if (next < pending.size() && !(stop && stop->load())) {
-      send_work(w, index_of(pending[next++]));
+    if (const campaign::RunSpec* r = take()) {
+      send_work(w, index_of(r));
       ++active;
     } else {
       send_work(w, -1);
     }
   }
+  std::exception_ptr local_failure;
+  std::thread local([&] {
+    try {
+      while (const campaign::RunSpec* r = take()) {
+        campaign::RunOutcome outcome = book->executor().execute(*r, stop);
+        if (outcome.interrupted) break;
+        if (outcome.record.is_object()) outcome.record["mpi_rank"] = 0;
+        book->record(*r, outcome, log);
+      }
+    } catch (...) {
+      local_failure = std::current_exception();
+    }
+  });
   try {
     while (active > 0) {
       int flag = 0;
@@ -154,13 +178,16 @@ std::optional<campaign::CampaignSummary> run_campaign_mpi(const campaign::Campai
       outcome.record = j.at("record");
       const auto index = j.at("index").get<std::size_t>();
       book->record(grid.at(index), outcome, log);
-      if (!outcome.interrupted && next < pending.size() && !(stop && stop->load())) {
-        send_work(from, index_of(pending[next++]));
+      const campaign::RunSpec* r = outcome.interrupted ? nullptr : take();
+      if (r) {
+        send_work(from, index_of(r));
         ++active;
       } else {
         send_work(from, -1);
       }
     }
+    local.join();
+    if (local_failure) std::rethrow_exception(local_failure);
   } catch (const std::exception& e) {
     std::cerr << "stems: error: " << e.what() << "\n";
     MPI_Abort(MPI_COMM_WORLD,

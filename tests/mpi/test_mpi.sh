@@ -2,7 +2,8 @@
 # CTest (STEMS_WITH_MPI): campaigns and search islands over MPI ranks on this machine.
 #   test_mpi.sh campaign|islands STEMS SOURCE_DIR WORK_DIR
 # campaign: `mpirun -np 2 stems campaign` gives byte-for-byte the results.csv of the
-#           single-process campaign, also when resuming a campaign that stopped half-way.
+#           single-process campaign, also when resuming a campaign that stopped half-way, and
+#           both ranks compute runs (runs/<id>.json records the rank).
 # islands:  `mpirun -np 2 stems optimize --mpi` is reproducible (same pareto.json twice) and its
 #           front is no worse than the single-process search with the same seed and budget.
 set -euo pipefail
@@ -16,6 +17,11 @@ campaign)
   "$stems" campaign "$campaign" --out "$work/single" --no-report > /dev/null 2>&1
   "${mpirun[@]}" "$stems" campaign "$campaign" --out "$work/mpi" --no-report > "$work/mpi.log" 2>&1
   cmp "$work/single/results.csv" "$work/mpi/results.csv"
+  # Every rank computed some of the runs (rank 0 on its own thread).
+  for rank in 0 1; do
+    grep -l "\"mpi_rank\": $rank,\?$" "$work"/mpi/runs/*.json > /dev/null ||
+      { echo "rank $rank computed no run" >&2; exit 1; }
+  done
   # Resume under MPI from a campaign that stopped after 5 runs.
   mkdir -p "$work/resumed"
   head -n 6 "$work/single/results.csv" > "$work/resumed/results.csv"
