@@ -795,3 +795,33 @@ TEST(CliOutputFiles, MissingFoldersAreMade) {
 }
 
 }  // namespace
+
+// `stems bench --json -`: the contract scripts read (names, units, targets, met), not the speed
+// (speed is judged by the benchmarks themselves, never by a test).
+TEST(CliBench, JsonListsEveryHeadlineFigureWithItsTarget) {
+  const RunResult r = run_stems({"bench", "--configs", kConfigs.string(), "--json", "-"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  const json j = parse_json_stdout(r);
+  EXPECT_TRUE(j["machine"].is_string());
+  EXPECT_TRUE(j["optimised_build"].is_boolean());
+  EXPECT_TRUE(j["load_average_before"].is_number());
+  ASSERT_TRUE(j["figures"].is_array());
+  std::set<std::string> names;
+  int targeted = 0;
+  for (const auto& f : j["figures"]) {
+    names.insert(f["name"].get<std::string>());
+    EXPECT_GT(f["value"].get<double>(), 0) << f.dump();
+    EXPECT_FALSE(f["unit"].get<std::string>().empty()) << f.dump();
+    if (f["target"].get<std::string>().empty()) {
+      EXPECT_TRUE(f["met"].is_null()) << f.dump();  // for information only
+    } else {
+      EXPECT_TRUE(f["met"].is_boolean()) << f.dump();
+      ++targeted;
+    }
+  }
+  EXPECT_EQ(targeted, 9);  // issue 8's targets (SEW-ResNet-152 has two: time and memory)
+  for (const char* name : {"cold evaluate SEW TB-F", "loop-nest evaluations, 1 core",
+                           "cold evaluate RED-LIF TB-F", "cold evaluate SEW-ResNet-152 TB-LBL"}) {
+    EXPECT_EQ(names.count(name), 1u) << name;
+  }
+}

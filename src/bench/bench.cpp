@@ -37,6 +37,13 @@ std::string machine() {
   return model + ", " + std::to_string(std::thread::hardware_concurrency()) + " hardware threads";
 }
 
+double load_average() {
+  std::ifstream in("/proc/loadavg");
+  double one = -1;
+  if (!(in >> one)) return -1;
+  return one;
+}
+
 // A whole evaluation as a fresh process would do it: load files, search every node, schedule.
 double cold_evaluate(const std::string& workload, const std::string& hardware,
                      const std::string& time_bits_char, const std::string& depth_bits_char) {
@@ -56,6 +63,10 @@ double cold_evaluate(const std::string& workload, const std::string& hardware,
 Report run(const std::string& configs) {
   Report r;
   r.machine = machine();
+  r.load_before = load_average();
+#ifdef NDEBUG
+  r.optimised_build = true;
+#endif
   const std::string sew = configs + "/workloads/sew_resnet_7b.toml";
   const std::string red = configs + "/workloads/red_lif.toml";
   const std::string big = configs + "/workloads/sew_resnet_152.toml";

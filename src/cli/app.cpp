@@ -356,6 +356,8 @@ int run_bench(const BenchOptions& o, std::ostream& out) {
   report::TextTable t({"figure", "measured", "unit", "target", "met"});
   report::Json j;
   j["machine"] = r.machine;
+  j["optimised_build"] = r.optimised_build;
+  j["load_average_before"] = r.load_before;
   j["figures"] = report::Json::array();
   for (const auto& f : r.figures) {
     const bool has_target = !f.target.empty();  // the others are for information
@@ -368,8 +370,16 @@ int run_bench(const BenchOptions& o, std::ostream& out) {
                             {"met", has_target ? report::Json(f.met) : report::Json(nullptr)}});
   }
   if (!o.json.empty()) write_file_atomically(o.json, j.dump(2) + "\n");
-  if (o.json != "-")
-    out << "stems bench on " << r.machine << " (Release build expected)\n\n" << t.render();
+  if (o.json != "-") {
+    out << "stems bench on " << r.machine << ", "
+        << (r.optimised_build ? "optimised build" : "DEBUG BUILD (figures not representative)")
+        << ", load average " << report::fixed(r.load_before, 2) << " before\n\n"
+        << t.render();
+    if (r.load_before > 0.5) {
+      out << "\nnote: other work was running (load average " << report::fixed(r.load_before, 2)
+          << "): the throughputs above are lower bounds\n";
+    }
+  }
   return kExitOk;
 }
 

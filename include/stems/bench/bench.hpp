@@ -17,7 +17,11 @@ struct Figure {
 };
 
 struct Report {
-  std::string machine;  // CPU model, cores
+  std::string machine;           // CPU model, cores
+  bool optimised_build = false;  // built with NDEBUG (Release); a debug build is not representative
+  // 1-minute load average (/proc/loadavg; -1 if unknown) before the first timing: above about
+  // half a core, other work shared the machine and the throughputs are lower bounds.
+  double load_before = -1;
   std::vector<Figure> figures;
 };
 
