@@ -503,3 +503,97 @@ TEST(Scheduler, TotalsOnlyEvaluationGivesTheSameBitsAsAFullOne) {
     EXPECT_TRUE(totals.memory_timeline.empty());
   }
 }
+
+// A recurrent input (layer 1's output feeds layer 0 one timestep later, as in the braille RNN):
+// time-sequential schedules read it from the previous timestep's node, time-batched loops are
+// refused, and the feedback layer is not a network output.
+TEST(Scheduler, RecurrentInputsComeFromThePreviousTimestep) {
+  const std::string text = R"([workload]
+name = "rnn"
+timesteps = 4
+[[layer]]
+id = 0
+op = "linear"
+block = 0
+K = 32
+C = 16
+neuron = "LIF"
+precision = { W = 4, I = 1, O = 1, psum = 16, V = 16 }
+recurrent = [1]
+[[layer]]
+id = 1
+op = "linear"
+block = 1
+K = 32
+C = 32
+precision = { W = 4, I = 1, O = 16, psum = 16 }
+inputs = { I = 0 }
+[[layer]]
+id = 2
+op = "linear"
+block = 2
+K = 8
+C = 32
+neuron = "LIF"
+precision = { W = 4, I = 1, O = 1, psum = 16, V = 16 }
+inputs = { I = 0 }
+)";
+  const auto net = workload::load_workload(config::parse_toml_string(text, "rnn.toml"));
+  EXPECT_TRUE(net.has_recurrent_edges());
+  EXPECT_FALSE(net.is_sink(net.vertex(1)));  // read one timestep later: not an output
+  EXPECT_TRUE(net.is_sink(net.vertex(2)));
+
+  // Time-batching a layer of the loop is refused, naming the edge and the layers.
+  for (const char* time : {"111", "011", "101"}) {
+    SCOPED_TRACE(time);
+    try {
+      schedule::build_cn_graph(net, schedule::schedule_from_bits(net, time, "000", true));
+      FAIL() << "expected a refusal";
+    } catch (const InputError& e) {
+      const std::string w = e.what();
+      EXPECT_NE(w.find("layer 1 -> layer 0"), std::string::npos) << w;
+      EXPECT_NE(w.find("time tile of 1"), std::string::npos) << w;
+      EXPECT_EQ(w.find("layer 2: 4"), std::string::npos) << w;  // not on the loop
+    }
+  }
+
+  // Layer 2 is not on the loop: it may be time-batched.
+  const auto s = schedule::schedule_from_bits(net, "001", "000", true);
+  const auto g = schedule::build_cn_graph(net, s);
+  for (std::size_t i : g.nodes_of_layer[net.vertex(0)]) {
+    const auto& n = g.nodes[i];
+    std::vector<std::size_t> recurrent;
+    for (std::size_t k = 0; k < n.input_preds.size(); ++k) {
+      if (n.input_operands[k] == workload::Operand::R) recurrent.push_back(n.input_preds[k]);
+    }
+    if (n.t0 == 0) {
+      EXPECT_TRUE(recurrent.empty());  // nothing before the first timestep
+    } else {
+      ASSERT_EQ(recurrent.size(), 1u);
+      const auto& p = g.nodes[recurrent[0]];
+      EXPECT_EQ(p.layer, net.vertex(1));
+      EXPECT_EQ(p.t0, n.t0 - 1);
+      EXPECT_NE(std::find(n.preds.begin(), n.preds.end(), recurrent[0]), n.preds.end());
+    }
+  }
+  for (std::size_t i : g.nodes_of_layer[net.vertex(1)]) {
+    EXPECT_EQ(g.nodes[i].consumers, g.nodes[i].t0 + 1 < 4 ? 1u : 0u);  // the last is unread
+  }
+
+  const auto acc = hardware::load_hardware_file(kConfigs + "/hardware/meta_proto_1mb.toml");
+  cost::NodeCostCache cache(acc);
+  const auto r = schedule::evaluate_schedule(net, acc, s, cache);
+  // Off-chip writes: layer 2's spikes (8 x 4 timesteps x 1 bit) and the two states (written back
+  // once each); the feedback layer's 16-bit outputs stay on chip.
+  EXPECT_EQ(r.offchip_write_bits, 8u * 4 + 32u * 16 + 8u * 16);
+  for (const auto& t : r.transfers) {  // the feedback never leaves the chip (weights do come in)
+    EXPECT_FALSE(t.layer_id == 1 && t.operand == "O") << schedule::transfer_kind_name(t.kind);
+    EXPECT_NE(t.operand, "R") << schedule::transfer_kind_name(t.kind);
+  }
+  // Three timesteps read the 32 x 16-bit recurrent input from the top memory.
+  const auto* top = &acc.cores[0].memories[*acc.cores[0].top_level(hardware::MemOperand::O)];
+  const double read_pJ = std::ceil(512.0 / double(top->read_bw_bits)) * top->read_energy_pJ;
+  const auto it = r.breakdown.find({0, "R", top->name});
+  ASSERT_NE(it, r.breakdown.end());
+  EXPECT_DOUBLE_EQ(it->second, 3 * read_pJ);
+}

@@ -296,7 +296,7 @@ inputs = { I = 0 }
   ASSERT_EQ(p.size(), 1u);
   EXPECT_TRUE(p[0].second.recurrent);
   EXPECT_EQ(p[0].second.operand, Operand::R);
-  EXPECT_TRUE(net.is_sink(net.vertex(1)));  // only feeds back through a recurrent edge
+  EXPECT_FALSE(net.is_sink(net.vertex(1)));  // its output is read, one timestep later: no output
   EXPECT_TRUE(net.layer_by_id(0).input_is_network_input);
 }
 

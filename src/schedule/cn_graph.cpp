@@ -1,6 +1,8 @@
 #include "stems/schedule/cn_graph.hpp"
 
 #include <algorithm>
+#include <string>
+#include <tuple>
 
 #include "stems/common/error.hpp"
 
@@ -37,6 +39,80 @@ std::pair<std::uint64_t, std::uint64_t> input_columns(const workload::Layer& c,
     default:
       return {0, width};  // linear / flatten read everything
   }
+}
+
+// A recurrent edge closes a loop of layers; a node that spans several timesteps of a layer on the
+// loop needs, through the loop, its own output: the node graph has a cycle and no order runs it.
+// Found by Kahn's algorithm (only for networks with recurrent edges); the error names the loop's
+// layers whose time tile is not 1.
+void check_recurrent_loops(const workload::Network& net, const Schedule& schedule,
+                           const CnGraph& g) {
+  const std::size_t N = g.nodes.size();
+  std::vector<std::size_t> missing(N);
+  std::vector<std::size_t> ready;
+  for (std::size_t i = 0; i < N; ++i) {
+    missing[i] = g.nodes[i].preds.size();
+    if (missing[i] == 0) ready.push_back(i);
+  }
+  std::size_t done = 0;
+  while (!ready.empty()) {
+    const std::size_t i = ready.back();
+    ready.pop_back();
+    ++done;
+    for (std::size_t s : g.nodes[i].succs) {
+      if (--missing[s] == 0) ready.push_back(s);
+    }
+  }
+  if (done == N) return;
+  std::string loops, tiles;
+  const workload::Graph& gr = net.graph();
+  for (auto [it, end] = boost::edges(gr); it != end; ++it) {
+    if (!gr[*it].recurrent) continue;
+    const auto p = boost::source(*it, gr), c = boost::target(*it, gr);
+    if (!loops.empty()) loops += ", ";
+    loops +=
+        "layer " + std::to_string(net.layer(p).id) + " -> layer " + std::to_string(net.layer(c).id);
+  }
+  // Layers on a loop: reachable from a recurrent edge's consumer and reaching its producer.
+  std::vector<bool> on_loop(net.layer_count(), false);
+  for (auto [it, end] = boost::edges(gr); it != end; ++it) {
+    if (!gr[*it].recurrent) continue;
+    auto reach = [&](workload::Vertex from, bool forward) {
+      std::vector<bool> seen(net.layer_count(), false);
+      std::vector<workload::Vertex> todo{from};
+      seen[from] = true;
+      while (!todo.empty()) {
+        const workload::Vertex v = todo.back();
+        todo.pop_back();
+        const auto next = forward ? net.consumers(v) : net.producers(v);
+        for (const auto& [w, e] : next) {
+          if (!e.recurrent && !seen[w]) {
+            seen[w] = true;
+            todo.push_back(w);
+          }
+        }
+      }
+      return seen;
+    };
+    const auto down = reach(boost::target(*it, gr), true);
+    const auto up = reach(boost::source(*it, gr), false);
+    for (std::size_t v = 0; v < on_loop.size(); ++v)
+      on_loop[v] = on_loop[v] || (down[v] && up[v]);
+  }
+  for (workload::Vertex v : net.topological_order()) {
+    const auto& l = net.layer(v);
+    const std::uint64_t tt = std::min(schedule.layers[v].time_tile, l.size(Dim::T));
+    if (on_loop[v] && tt > 1) {
+      if (!tiles.empty()) tiles += ", ";
+      tiles += "layer " + std::to_string(l.id) + ": " + std::to_string(tt);
+    }
+  }
+  throw InputError("schedule",
+                   "a recurrent input (" + loops +
+                       ", one timestep later) cannot be time-batched: a node spanning several "
+                       "timesteps of a layer on the loop would need its own output; give the "
+                       "loop's layers a time tile of 1 (loop layers with larger tiles: " +
+                       tiles + ")");
 }
 
 }  // namespace
@@ -126,15 +202,26 @@ CnGraph build_cn_graph(const workload::Network& net, const Schedule& schedule) {
     }
     const workload::Layer& c = net.layer(n.layer);
     for (const auto& [pv, edge] : producers_of[n.layer]) {
-      if (edge.recurrent) continue;  // the previous timestep's value: no same-step dependency
       const workload::Layer& p = net.layer(pv);
-      const auto [lo, hi] = input_columns(c, p, n.x0, n.x1, schedule.alignment);
-      if (lo >= hi) continue;
+      // Timesteps [r0, r1) and columns [lo, hi) of the producer's output this node reads.
+      std::uint64_t r0 = n.t0, r1 = n.t1, lo = 0, hi = 0;
+      if (edge.recurrent) {
+        // The previous timestep's output (nothing before the first timestep), element-wise: the
+        // same columns when the shapes agree, else all of them.
+        r0 = n.t0 == 0 ? 0 : n.t0 - 1;
+        r1 = n.t1 - 1;
+        const bool same = p.size(Dim::OX) == c.size(Dim::OX);
+        lo = same ? n.x0 : 0;
+        hi = same ? n.x1 : p.size(Dim::OX);
+      } else {
+        std::tie(lo, hi) = input_columns(c, p, n.x0, n.x1, schedule.alignment);
+      }
+      if (lo >= hi || r0 >= r1) continue;
       const std::uint64_t tt = std::min(schedule.layers[pv].time_tile, p.size(Dim::T));
       const std::uint64_t xt = std::min(schedule.layers[pv].ox_tile, p.size(Dim::OX));
       const std::uint64_t nx = p.size(Dim::OX) / xt;
       const auto& tiles = g.nodes_of_layer[pv];
-      for (std::uint64_t ti = n.t0 / tt; ti <= (n.t1 - 1) / tt; ++ti) {
+      for (std::uint64_t ti = r0 / tt; ti <= (r1 - 1) / tt; ++ti) {
         for (std::uint64_t xi = lo / xt; xi <= (hi - 1) / xt; ++xi) {
           const std::size_t pi = tiles[ti * nx + xi];
           g.input_store.push_back(pi);
@@ -171,6 +258,7 @@ CnGraph build_cn_graph(const workload::Network& net, const Schedule& schedule) {
   }
   for (std::size_t p : g.input_store)
     ++g.nodes[p].consumers;
+  if (net.has_recurrent_edges()) check_recurrent_loops(net, schedule, g);
   return g;
 }
 

@@ -599,6 +599,7 @@ void Simulator::run() {
     // The node's cost (the capacity check sees the bits its producers deliver).
     cost::OperandBits bits;
     for (std::size_t k = 0; k < n.input_preds.size(); ++k) {
+      if (n.input_operands[k] == workload::Operand::R) continue;  // not an operand of the nest
       const auto mem = n.input_operands[k] == workload::Operand::X ? MemOperand::W : MemOperand::I;
       auto& slot = bits[static_cast<std::size_t>(mem)];
       slot = slot.value_or(0) + tensors_[output_of[n.input_preds[k]]].bits;
@@ -627,9 +628,11 @@ void Simulator::run() {
     input_ts.assign(n.input_preds.size(), 0);
     for (std::size_t k = 0; k < n.input_preds.size(); ++k) {
       const auto mem = n.input_operands[k] == workload::Operand::X ? MemOperand::W : MemOperand::I;
-      // A too-large operand reads the producer's own copy from DRAM.
-      input_ts[k] =
-          too_large(mem) ? output_of[n.input_preds[k]] : input_tensor(n.input_preds[k], kc);
+      // A too-large operand reads the producer's own copy from DRAM. A recurrent input is added
+      // to the neuron input from the top memory: it is always brought on chip.
+      const bool recurrent = n.input_operands[k] == workload::Operand::R;
+      input_ts[k] = too_large(mem) && !recurrent ? output_of[n.input_preds[k]]
+                                                 : input_tensor(n.input_preds[k], kc);
     }
     if (weight_of[n.layer] != SIZE_MAX && !too_large(MemOperand::W)) {
       needed.emplace_back(weight_of[n.layer], "W");
@@ -639,7 +642,7 @@ void Simulator::run() {
     }
     for (std::size_t k = 0; k < n.input_preds.size(); ++k) {
       const auto mem = n.input_operands[k] == workload::Operand::X ? MemOperand::W : MemOperand::I;
-      if (!too_large(mem)) {
+      if (!too_large(mem) || n.input_operands[k] == workload::Operand::R) {
         needed.emplace_back(input_ts[k], workload::operand_name(n.input_operands[k]));
       }
     }
@@ -732,6 +735,14 @@ void Simulator::run() {
     lr.latency_cycles += runtime;
     lr.start_cycle = lr.start_cycle < 0 ? start : std::min(lr.start_cycle, start);
     lr.end_cycle = std::max(lr.end_cycle, end);
+    // Recurrent inputs (simplified): read once from the top memory and added to the neuron input;
+    // the addition itself is not charged (the nest's MAC energy does not include it).
+    for (std::size_t k = 0; k < n.input_preds.size(); ++k) {
+      if (n.input_operands[k] != workload::Operand::R) continue;
+      const double pJ = sram_read_pJ(kc, tensors_[input_ts[k]].bits);
+      charge(out_.buckets.cn_onchip_pJ, l.id, "R", sram_name(kc), pJ);
+      lr.onchip_energy_pJ += pJ;
+    }
     if (full_) {
       NodeRecord rec;
       rec.layer_id = l.id;

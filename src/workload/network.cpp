@@ -105,11 +105,16 @@ std::vector<std::pair<Vertex, TensorEdge>> Network::consumers(Vertex v) const {
   return out;
 }
 
-bool Network::is_sink(Vertex v) const {
-  for (auto [it, end] = boost::out_edges(v, graph_); it != end; ++it) {
-    if (!graph_[*it].recurrent) return false;
+bool Network::has_recurrent_edges() const {
+  for (auto [it, end] = boost::edges(graph_); it != end; ++it) {
+    if (graph_[*it].recurrent) return true;
   }
-  return true;
+  return false;
+}
+
+bool Network::is_sink(Vertex v) const {
+  // A recurrent consumer reads the output too (one timestep later): not a network output.
+  return boost::out_degree(v, graph_) == 0;
 }
 
 void Network::compute_topological_order() {

@@ -76,7 +76,9 @@ class Network {
   // (producer vertex, edge) pairs feeding v, and the vertices v feeds.
   std::vector<std::pair<Vertex, TensorEdge>> producers(Vertex v) const;
   std::vector<std::pair<Vertex, TensorEdge>> consumers(Vertex v) const;
-  // Sinks: layers whose output no non-recurrent edge consumes (their output goes off-chip).
+  // Sinks: layers whose output no edge consumes, recurrent edges included (their output goes
+  // off-chip as the network's output).
+  bool has_recurrent_edges() const;
   bool is_sink(Vertex v) const;
 
   NetworkTotals totals() const;
