@@ -511,3 +511,16 @@ TEST(ThreadBfe, ProblemsThatAreNotConstantThreadSafeAreEvaluatedSerially) {
   EXPECT_EQ(udp.counts->most.load(), 1);
   EXPECT_EQ(prob.get_fevals(), 6u);
 }
+
+// pareto.json names every gene's kind (a core gene used to be written as "?").
+TEST(SearchSpace, EveryGeneKindHasItsOwnName) {
+  std::set<std::string> names;
+  for (auto k : {search::GeneKind::TimeTile, search::GeneKind::SpatialTile,
+                 search::GeneKind::Barrier, search::GeneKind::StateKeep, search::GeneKind::Core}) {
+    const std::string name(search::gene_kind_name(k));
+    EXPECT_NE(name, "?");
+    names.insert(name);
+  }
+  EXPECT_EQ(names.size(), 5u);
+  EXPECT_EQ(search::gene_kind_name(search::GeneKind::Core), "core");
+}

@@ -19,6 +19,8 @@ std::string_view gene_kind_name(GeneKind k) {
       return "barrier";
     case GeneKind::StateKeep:
       return "state";
+    case GeneKind::Core:
+      return "core";
   }
   return "?";
 }
