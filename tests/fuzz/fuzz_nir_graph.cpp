@@ -7,6 +7,7 @@
 #include <string>
 
 #include "fuzz_common.hpp"
+#include "fuzz_evaluate.hpp"
 #include "nir_text.hpp"
 #include "stems/nir/nir_loader.hpp"
 
@@ -21,6 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::optional<workload::Network> net;
   if (fuzz::accepted(path, [&] { net = nir::load_nir_file(path, options); })) {
     fuzz::check_network(*net, path);
+    fuzz::evaluate_small_network(*net, path);
   }
   return 0;
 }
