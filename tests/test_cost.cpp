@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -405,4 +406,49 @@ TEST(ZeroSkipping, ScalesComputeAndSpikeTrafficOnlyOnZeroSkippingCores) {
   }
   EXPECT_NEAR(z.energy_pJ, z.mac_energy_pJ + z.onchip_memory_energy_pJ + z.offchip_memory_energy_pJ,
               1e-6);
+}
+
+// zero_skipping_cycles: an event-driven core also spends compute cycles only on non-zero inputs.
+TEST(ZeroSkipping, CyclesScaleWithTheInputDensityOnlyWhenAsked) {
+  std::ifstream in(kConfigs + "/hardware/meta_proto_1mb.toml");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto at = text.find("mac_energy_pJ");
+  ASSERT_NE(at, std::string::npos);
+  std::string energy_only = text, with_cycles = text;
+  energy_only.insert(text.find('\n', at) + 1, "zero_skipping = true\n");
+  with_cycles.insert(text.find('\n', at) + 1,
+                     "zero_skipping = true\nzero_skipping_cycles = true\n");
+  const auto gated = hardware::load_hardware(config::parse_toml_string(energy_only, "a.toml"));
+  const auto skipping = hardware::load_hardware(config::parse_toml_string(with_cycles, "b.toml"));
+  EXPECT_FALSE(gated.cores[0].zero_skipping_cycles);
+  ASSERT_TRUE(skipping.cores[0].zero_skipping_cycles);
+
+  workload::Network net = sew();
+  for (workload::Vertex v : net.topological_order())
+    net.mutable_layer(v).input_density = 0.25;
+  // Per node: the compute cycles scale (rounded up), stalls and loading do not, energy is the
+  // energy-only figure.
+  const workload::Layer& l9 = net.layer_by_id(9);
+  const cost::NodeCost c = cost::search_node(l9, skipping.cores[0], skipping.dram);
+  const cost::NodeCost e = cost::apply_zero_skipping(c, l9);
+  const cost::NodeCost z = cost::apply_zero_skipping(c, l9, true);
+  const std::uint64_t ideal = c.latency.ideal_temporal_cycles;
+  const auto busy = static_cast<std::uint64_t>(std::ceil(0.25 * static_cast<double>(ideal)));
+  EXPECT_EQ(e.latency.latency_cycles, c.latency.latency_cycles);
+  EXPECT_EQ(z.latency.ideal_temporal_cycles, busy);
+  EXPECT_DOUBLE_EQ(z.latency.latency_cycles,
+                   c.latency.latency_cycles - static_cast<double>(ideal - busy));
+  EXPECT_EQ(z.latency.stall_cycles, c.latency.stall_cycles);
+  EXPECT_EQ(z.latency.loading_cycles, c.latency.loading_cycles);
+  EXPECT_EQ(z.energy_pJ, e.energy_pJ);
+
+  // Whole schedule: shorter on the skipping core, same energy as the gating one.
+  const auto s = schedule::schedule_from_bits(net, "1111111", "0000000", true);
+  auto eval = [&](const hardware::Accelerator& acc) {
+    cost::NodeCostCache cache(acc);
+    return schedule::evaluate_schedule(net, acc, s, cache);
+  };
+  const auto g = eval(gated), k = eval(skipping);
+  EXPECT_EQ(k.energy_pJ, g.energy_pJ);
+  EXPECT_LT(k.latency_cycles, 0.9 * g.latency_cycles);
 }

@@ -1,6 +1,8 @@
 #include "stems/cost/sparsity.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 
 namespace stems::cost {
 
@@ -8,7 +10,7 @@ bool is_sparse(const workload::Layer& layer) {
   return layer.input_density < 1.0 || layer.output_density < 1.0;
 }
 
-NodeCost apply_zero_skipping(const NodeCost& dense, const workload::Layer& layer) {
+NodeCost apply_zero_skipping(const NodeCost& dense, const workload::Layer& layer, bool cycles) {
   const double in = std::clamp(layer.input_density, 0.0, 1.0);
   const double out = std::clamp(layer.output_density, 0.0, 1.0);
   const bool spike_input = layer.precision.I == 1;
@@ -32,6 +34,12 @@ NodeCost apply_zero_skipping(const NodeCost& dense, const workload::Layer& layer
     }
   }
   c.energy_pJ = c.mac_energy_pJ + c.onchip_memory_energy_pJ + c.offchip_memory_energy_pJ;
+  if (cycles) {
+    const std::uint64_t ideal = dense.latency.ideal_temporal_cycles;
+    const auto busy = static_cast<std::uint64_t>(std::ceil(static_cast<double>(ideal) * in));
+    c.latency.ideal_temporal_cycles = busy;
+    c.latency.latency_cycles = dense.latency.latency_cycles - static_cast<double>(ideal - busy);
+  }
   return c;
 }
 

@@ -92,6 +92,10 @@ Core read_core(const TableReader& r, int id) {
   c.array.accumulate_energy_pJ = r.non_negative_number("accumulate_energy_pJ");
   c.array.mac_energy_pJ = r.non_negative_number("mac_energy_pJ");
   c.zero_skipping = r.boolean_or("zero_skipping", false);
+  c.zero_skipping_cycles = r.boolean_or("zero_skipping_cycles", false);
+  if (c.zero_skipping_cycles && !c.zero_skipping) {
+    r.fail("zero_skipping_cycles", "needs zero_skipping = true (it says what zero skipping saves)");
+  }
   for (const TableReader& d : r.table_array("pe_array")) {
     ArrayDim dim;
     dim.name = d.string("name");

@@ -62,6 +62,7 @@ Json accelerator_json(const hardware::Accelerator& acc) {
     cj["pe_count"] = c.array.pe_count();
     cj["accumulate_energy_pJ"] = c.array.accumulate_energy_pJ;
     if (c.zero_skipping) cj["zero_skipping"] = true;
+    if (c.zero_skipping_cycles) cj["zero_skipping_cycles"] = true;
     cj["mac_energy_pJ"] = c.array.mac_energy_pJ;
     Json mems = Json::array();
     for (const auto& m : c.memories) {
@@ -131,7 +132,11 @@ std::string accelerator_text(const hardware::Accelerator& acc) {
        << " pJ/accumulate, " << c.array.mac_energy_pJ << " pJ/MAC; runs";
     for (auto op : c.operators)
       os << " " << workload::op_name(op);
-    if (c.zero_skipping) os << "; zero skipping (energy scales with spike density)";
+    if (c.zero_skipping) {
+      os << (c.zero_skipping_cycles
+                 ? "; zero skipping (energy and compute cycles scale with spike density)"
+                 : "; zero skipping (energy scales with spike density)");
+    }
     os << "\n";
     TextTable t({"level", "operands", "size bits", "bw r/w bits", "pJ/access r/w", "pJ/bit r/w",
                  "min r/w bits", "ports", "served dims", "copies"});

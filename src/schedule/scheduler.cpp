@@ -611,8 +611,10 @@ void Simulator::run() {
     if (cached == local_costs.end()) {
       auto c = cache_.get(n.tile, kc, bits);
       // Zero skipping scales the dense cost by the layer's spike densities (cost/sparsity.hpp).
-      if (acc_.cores[static_cast<std::size_t>(kc)].zero_skipping && cost::is_sparse(n.tile)) {
-        c = std::make_shared<const cost::NodeCost>(cost::apply_zero_skipping(*c, n.tile));
+      const hardware::Core& core = acc_.cores[static_cast<std::size_t>(kc)];
+      if (core.zero_skipping && cost::is_sparse(n.tile)) {
+        c = std::make_shared<const cost::NodeCost>(
+            cost::apply_zero_skipping(*c, n.tile, core.zero_skipping_cycles));
       }
       cached = local_costs.emplace(local_key, std::move(c)).first;
     }

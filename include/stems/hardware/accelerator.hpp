@@ -74,6 +74,9 @@ struct Core {
   // Event-driven: compute and spike traffic scale with the layers' spike densities
   // (cost/sparsity.hpp). Off by default (dense, as the reference runs).
   bool zero_skipping = false;
+  // With zero_skipping: compute cycles also scale with the input density (an event-driven core
+  // that spends a cycle only on non-zero inputs). Off by default: zero gating saves energy only.
+  bool zero_skipping_cycles = false;
 
   // Indices into `memories` of the levels serving `o`, innermost first.
   std::vector<std::size_t> hierarchy(MemOperand o) const;
