@@ -203,13 +203,11 @@ class Simulator {
       add_bits(out_.offchip_read_bits, p.read_bits, "the off-chip read traffic", p.uses);
       add_bits(out_.offchip_write_bits, p.write_bits, "the off-chip write traffic", p.uses);
     }
-    if (full_) {
-      for (const auto& [key, pJ] : sums_) {
-        const int layer = static_cast<int>(static_cast<std::uint32_t>(key >> 32));
-        out_.breakdown[{layer, operand_names_.text[(key >> 16) & 0xffff],
-                        component_names_.text[key & 0xffff]}] += pJ;
-      }
-      sums_.clear();
+    if (!full_) return;
+    for (const auto& [key, pJ] : sums_) {
+      const int layer = static_cast<int>(static_cast<std::uint32_t>(key >> 32));
+      out_.breakdown[{layer, operand_names_.text[(key >> 16) & 0xffff],
+                      component_names_.text[key & 0xffff]}] += pJ;
     }
   }
   double dram_read_pJ(std::uint64_t bits) const { return acc_.dram.read_energy_pJ_for(bits); }
@@ -797,30 +795,21 @@ void Simulator::run() {
   flush_breakdown();
   for (workload::Vertex v : net_.topological_order())
     out_.layers.push_back(layers[v]);
-  auto add_offchip = [&](int layer, double pJ) {
+  // Off-chip energy: the DRAM entries of the sums, added in the breakdown's (layer, operand)
+  // order whether or not the breakdown is built, so that both modes give the same bits.
+  std::vector<std::tuple<int, std::string_view, double>> dram;
+  for (const auto& [key, pJ] : sums_) {
+    if (component_names_.text[key & 0xffff] != acc_.dram.name) continue;
+    dram.emplace_back(static_cast<int>(static_cast<std::uint32_t>(key >> 32)),
+                      operand_names_.text[(key >> 16) & 0xffff], pJ);
+  }
+  std::sort(dram.begin(), dram.end());
+  for (const auto& [layer, operand, pJ] : dram) {
     out_.offchip_energy_pJ += pJ;
     // Per-layer off-chip energy includes node DRAM levels and transfers attributed to it.
     for (auto& lr : out_.layers) {
       if (lr.id == layer) lr.offchip_energy_pJ += pJ;
     }
-  };
-  if (full_) {
-    for (const auto& [key, pJ] : out_.breakdown) {
-      if (std::get<2>(key) == acc_.dram.name) add_offchip(std::get<0>(key), pJ);
-    }
-  } else {
-    // The DRAM entries of the breakdown without building it: summed in the breakdown's own
-    // (layer, operand text) order, so that the totals are the same bits in both modes.
-    std::vector<std::tuple<int, std::string_view, double>> dram;
-    for (const auto& [key, pJ] : sums_) {
-      if (component_names_.text[key & 0xffff] != acc_.dram.name) continue;
-      dram.emplace_back(static_cast<int>(static_cast<std::uint32_t>(key >> 32)),
-                        operand_names_.text[(key >> 16) & 0xffff], pJ);
-    }
-    std::sort(dram.begin(), dram.end());
-    for (const auto& [layer, operand, pJ] : dram)
-      add_offchip(layer, pJ);
-    sums_.clear();
   }
   out_.energy_pJ = out_.buckets.total_pJ();
   out_.state_bits = net_.totals().state_bits;
