@@ -15,8 +15,8 @@ namespace {
 
 const std::string kConfigs = STEMS_CONFIGS;
 
-void run_warm(benchmark::State& state, const char* time, const char* depth,
-              schedule::Records records) {
+void BM_SewWarm(benchmark::State& state, const char* time, const char* depth,
+                schedule::Records records) {
   static const auto net = workload::load_workload_file(kConfigs + "/workloads/sew_resnet_7b.toml");
   static const auto acc = hardware::load_hardware_file(kConfigs + "/hardware/meta_proto_1mb.toml");
   const auto s = schedule::schedule_from_bits(net, time, depth, true);
@@ -29,34 +29,18 @@ void run_warm(benchmark::State& state, const char* time, const char* depth,
   state.SetItemsProcessed(state.iterations());  // schedules per second
 }
 
-void BM_SewTbFWarmTotals(benchmark::State& state) {
-  run_warm(state, "1111111", "1111111", schedule::Records::Totals);
-}
-BENCHMARK(BM_SewTbFWarmTotals)->Unit(benchmark::kMillisecond);
-
-void BM_SewTbFWarmFull(benchmark::State& state) {
-  run_warm(state, "1111111", "1111111", schedule::Records::Full);
-}
-BENCHMARK(BM_SewTbFWarmFull)->Unit(benchmark::kMillisecond);
-
-void BM_SewTbLblWarmTotals(benchmark::State& state) {
-  run_warm(state, "1111111", "0000000", schedule::Records::Totals);
-}
-BENCHMARK(BM_SewTbLblWarmTotals)->Unit(benchmark::kMillisecond);
-
-void BM_SewTbLblWarmFull(benchmark::State& state) {
-  run_warm(state, "1111111", "0000000", schedule::Records::Full);
-}
-BENCHMARK(BM_SewTbLblWarmFull)->Unit(benchmark::kMillisecond);
-
-void BM_SewStFWarmTotals(benchmark::State& state) {
-  run_warm(state, "0000000", "1111111", schedule::Records::Totals);
-}
-BENCHMARK(BM_SewStFWarmTotals)->Unit(benchmark::kMillisecond);
-
-void BM_SewStFWarmFull(benchmark::State& state) {
-  run_warm(state, "0000000", "1111111", schedule::Records::Full);
-}
-BENCHMARK(BM_SewStFWarmFull)->Unit(benchmark::kMillisecond);
+// Named BM_SewWarm/<schedule>_<records>, e.g. --benchmark_filter=BM_SewWarm/TbF_Totals.
+BENCHMARK_CAPTURE(BM_SewWarm, TbF_Totals, "1111111", "1111111", schedule::Records::Totals)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_SewWarm, TbF_Full, "1111111", "1111111", schedule::Records::Full)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_SewWarm, TbLbl_Totals, "1111111", "0000000", schedule::Records::Totals)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_SewWarm, TbLbl_Full, "1111111", "0000000", schedule::Records::Full)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_SewWarm, StF_Totals, "0000000", "1111111", schedule::Records::Totals)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_SewWarm, StF_Full, "0000000", "1111111", schedule::Records::Full)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
