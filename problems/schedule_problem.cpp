@@ -4,30 +4,93 @@
 #include <stdexcept>
 
 #include "stems/common/error.hpp"
-#include "stems/schedule/scheduler.hpp"
 
 namespace stems::problems {
 
-ScheduleContext::ScheduleContext(workload::Network net, hardware::Accelerator acc,
+ScheduleProblem::ScheduleProblem(workload::Network net, hardware::Accelerator acc,
                                  search::SpaceKind kind, search::Granularity granularity,
-                                 search::AccuracyModel acc_model)
-    : network(std::move(net)),
-      accelerator(std::move(acc)),
-      space(network, kind, granularity, &accelerator),
-      accuracy(std::move(acc_model)),
-      node_costs(accelerator) {
-  if (space.has_state_genes() && !accuracy.configured()) {
+                                 search::AccuracyObjective accuracy)
+    : network_(std::move(net)),
+      accelerator_(std::move(acc)),
+      space_(network_, kind, granularity, &accelerator_),
+      accuracy_(std::move(accuracy)),
+      node_costs_(accelerator_) {
+  if (space_.has_state_genes() && !accuracy_.configured()) {
     throw InputError("run config",
                      "the workload marks layers `state = \"free\"` but no accuracy model is "
                      "given: without one, dropping every state always wins and the front collapses "
                      "onto 'no state anywhere'. Add an [accuracy] table (see README, Search)");
   }
-  if (space.dimension() == 0) {
+  if (space_.dimension() == 0) {
     throw InputError("run config", "the search space has no genes (every choice is fixed)");
   }
 }
 
-std::vector<double> ScheduleContext::evaluate(const std::vector<double>& x) const {
+std::vector<std::uint64_t> ScheduleProblem::option_counts() const {
+  std::vector<std::uint64_t> counts;
+  for (const auto& g : space_.genes())
+    counts.push_back(g.options.size());
+  return counts;
+}
+
+std::vector<std::vector<double>> ScheduleProblem::seeds() const {
+  const int blocks = network_.block_count();
+  std::vector<std::vector<double>> out;
+  for (const auto& name : schedule::canonical_names(blocks)) {
+    const auto [t, d] = schedule::canonical_bits(name, blocks);
+    try {
+      out.push_back(space_.encode_bits(t, d));
+    } catch (const std::invalid_argument&) {
+      // not expressible in this space (e.g. per-layer genes lacking an option): skip
+    }
+  }
+  return out;
+}
+
+schedule::Schedule ScheduleProblem::decode(const std::vector<double>& x) const {
+  schedule::Schedule s = space_.decode(x);
+  if (!accuracy_.configured()) return s;
+  // A simulated accuracy model also knows the spike densities of this state configuration (used
+  // by zero-skipping cores); layers it does not name keep the densities the workload declares.
+  const auto e = accuracy_.model->estimate(schedule::state_schedule(network_, s));
+  if (e.densities.empty()) return s;
+  s.densities.resize(network_.layer_count());
+  for (workload::Vertex v : network_.topological_order()) {
+    const workload::Layer& l = network_.layer(v);
+    s.densities[v] = {l.input_density, l.output_density};
+    if (auto it = e.densities.find(l.id); it != e.densities.end()) {
+      s.densities[v] = {it->second.first, it->second.second};
+    }
+  }
+  return s;
+}
+
+search::Fitness ScheduleProblem::compute(const std::vector<double>& x) const {
+  const schedule::Schedule s = decode(x);
+  schedule::ScheduleResult r;
+  try {
+    r = schedule::evaluate_schedule(network_, accelerator_, s, node_costs_,
+                                    schedule::Records::Totals);
+  } catch (const Infeasible& e) {
+    return search::Fitness::infeasible(e.what());
+  }
+  search::Objectives o;
+  o.energy_pJ = r.energy_pJ;
+  o.latency_cycles = r.latency_cycles;
+  o.state_bits = static_cast<double>(r.state_bits);
+  if (accuracy_.configured()) {
+    const double a =
+        accuracy_.model->estimate(schedule::state_schedule(network_, s)).accuracy;  // cached
+    o.accuracy = a;
+    if (accuracy_.min_accuracy && a < *accuracy_.min_accuracy) {
+      return search::Fitness::infeasible("accuracy " + std::to_string(a) + " below min_accuracy " +
+                                         std::to_string(*accuracy_.min_accuracy));
+    }
+  }
+  return {o, ""};
+}
+
+search::Fitness ScheduleProblem::evaluate(const std::vector<double>& x) const {
   std::vector<std::int64_t> key(x.size());
   for (std::size_t i = 0; i < x.size(); ++i)
     key[i] = static_cast<std::int64_t>(std::nearbyint(x[i]));
@@ -36,73 +99,39 @@ std::vector<double> ScheduleContext::evaluate(const std::vector<double>& x) cons
     auto it = memo_.find(key);
     if (it != memo_.end()) return it->second;
   }
-  workload::Network net = network;
-  std::vector<double> f(objectives(), kPenalty);
-  bool feasible = true;
-  try {
-    const schedule::Schedule s = space.decode(x, net);
-    // A simulated accuracy model also gives the spike densities of this state configuration
-    // (used by zero-skipping cores).
-    accuracy.annotate_densities(net);
-    const schedule::ScheduleResult r =
-        schedule::evaluate_schedule(net, accelerator, s, node_costs, schedule::Records::Totals);
-    f[0] = r.energy_pJ;
-    f[1] = r.latency_cycles;
-    f[2] = static_cast<double>(net.totals().state_bits);
-    if (accuracy.configured()) {
-      const double a = accuracy.estimate(net);
-      f[3] = -a;
-      if (accuracy.min_accuracy && a < *accuracy.min_accuracy) feasible = false;
-    }
-  } catch (const InputError&) {
-    feasible = false;  // the hardware cannot run this schedule
-  }
-  if (!feasible) std::fill(f.begin(), f.end(), kPenalty);
+  search::Fitness f = compute(x);
   std::lock_guard<std::mutex> lock(memo_mutex_);
-  if (!feasible) ++infeasible_;
-  return memo_.emplace(std::move(key), f).first->second;
+  auto [it, inserted] = memo_.emplace(std::move(key), std::move(f));
+  if (inserted && !it->second.feasible()) ++infeasible_;
+  return it->second;
 }
 
-std::uint64_t ScheduleContext::evaluations() const {
+search::FrontRecord ScheduleProblem::record(const search::FrontPoint& p,
+                                            schedule::Records records) const {
+  search::FrontRecord rec;
+  rec.point = p;
+  rec.genes = space_.describe(p.x);
+  rec.schedule = decode(p.x);
+  rec.state_schedule = schedule::state_schedule(network_, rec.schedule);
+  rec.evaluation =
+      schedule::evaluate_schedule(network_, accelerator_, rec.schedule, node_costs_, records);
+  return rec;
+}
+
+std::uint64_t ScheduleProblem::evaluations() const {
   std::lock_guard<std::mutex> lock(memo_mutex_);
   return memo_.size();
 }
 
-void ScheduleContext::clear_memo() const {
-  std::lock_guard<std::mutex> lock(memo_mutex_);
-  memo_.clear();
-  infeasible_ = 0;
-}
-
-std::uint64_t ScheduleContext::infeasible() const {
+std::uint64_t ScheduleProblem::infeasible() const {
   std::lock_guard<std::mutex> lock(memo_mutex_);
   return infeasible_;
 }
 
-ScheduleProblem::ScheduleProblem(std::shared_ptr<const ScheduleContext> context)
-    : context_(std::move(context)) {
-  if (!context_) throw std::invalid_argument("ScheduleProblem: null context");
-}
-
-pagmo::vector_double ScheduleProblem::fitness(const pagmo::vector_double& x) const {
-  return context_->evaluate(x);
-}
-
-std::pair<pagmo::vector_double, pagmo::vector_double> ScheduleProblem::get_bounds() const {
-  const auto& genes = context_->space.genes();
-  pagmo::vector_double lb(genes.size(), 0.0), ub(genes.size());
-  for (std::size_t i = 0; i < genes.size(); ++i) {
-    ub[i] = static_cast<double>(genes[i].options.size() - 1);
-  }
-  return {lb, ub};
-}
-
-pagmo::vector_double::size_type ScheduleProblem::get_nobj() const {
-  return context_->objectives();
-}
-
-pagmo::vector_double::size_type ScheduleProblem::get_nix() const {
-  return context_->space.dimension();
+void ScheduleProblem::clear_memo() const {
+  std::lock_guard<std::mutex> lock(memo_mutex_);
+  memo_.clear();
+  infeasible_ = 0;
 }
 
 }  // namespace stems::problems

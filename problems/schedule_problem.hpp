@@ -1,69 +1,77 @@
 #pragma once
-// Pagmo user-defined problem: a genome (stems/search/search_space.hpp) -> the inter-layer
-// scheduler -> objectives [energy_pJ, latency_cycles, state_bits] (all minimised), plus
-// -accuracy when an accuracy model is configured. A genome that violates min_accuracy, or that
-// the hardware cannot run, gets the death penalty (every objective 1e30).
+// The schedule search problem (a search::Problem; the optimiser wraps it for Pagmo2): a genome
+// (stems/search/search_space.hpp) decodes to a schedule carrying every layer's state decision,
+// the list scheduler evaluates it (totals only), and the objectives are energy_pJ,
+// latency_cycles, state_bits and, with an accuracy model, accuracy. A genome is infeasible, with
+// the reason, when the hardware cannot run its schedule (stems::Infeasible from the scheduler or
+// the cost model) or its accuracy is below min_accuracy.
 //
-// Thread safety: `constant`. The shared context is immutable except for two internally
-// synchronised memos (node costs and genome fitness), so the batch evaluator
-// (stems/search/thread_bfe.hpp) evaluates one instance from many threads.
+// Thread safety: evaluate() is const and runs on many threads at once. The network, accelerator
+// and space are immutable and read by const reference (no copy per evaluation); the node-cost
+// memo and the genome memo are internally synchronised.
 
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <pagmo/threading.hpp>
-#include <pagmo/types.hpp>
 #include <string>
 #include <vector>
 
 #include "stems/cost/node_cache.hpp"
 #include "stems/hardware/accelerator.hpp"
+#include "stems/schedule/scheduler.hpp"
 #include "stems/search/accuracy_model.hpp"
+#include "stems/search/front_record.hpp"
+#include "stems/search/problem.hpp"
 #include "stems/search/search_space.hpp"
 #include "stems/workload/network.hpp"
 
 namespace stems::problems {
 
-inline constexpr double kPenalty = 1e30;
+class ScheduleProblem final : public search::Problem {
+ public:
+  // Throws InputError when the workload marks free state genes but no accuracy model is given, or
+  // when the space has no genes.
+  ScheduleProblem(workload::Network net, hardware::Accelerator acc, search::SpaceKind kind,
+                  search::Granularity granularity, search::AccuracyObjective accuracy);
+  ScheduleProblem(const ScheduleProblem&) = delete;  // the space points into this object
+  ScheduleProblem& operator=(const ScheduleProblem&) = delete;
 
-struct ScheduleContext {
-  ScheduleContext(workload::Network net, hardware::Accelerator acc, search::SpaceKind kind,
-                  search::Granularity granularity, search::AccuracyModel accuracy);
-
-  workload::Network network;
-  hardware::Accelerator accelerator;
-  search::SearchSpace space;
-  search::AccuracyModel accuracy;
-  mutable cost::NodeCostCache node_costs;
-
-  std::size_t objectives() const { return accuracy.configured() ? 4 : 3; }
-  // Objectives of a genome (memoised; thread-safe).
-  std::vector<double> evaluate(const std::vector<double>& x) const;
-  std::uint64_t evaluations() const;  // distinct genomes evaluated
-  std::uint64_t infeasible() const;
+  // search::Problem
+  std::string name() const override { return "stems schedule and state search"; }
+  search::ObjectiveSet objectives() const override { return {accuracy_.configured()}; }
+  std::vector<std::uint64_t> option_counts() const override;
+  search::Fitness evaluate(const std::vector<double>& x) const override;
+  // STEMS's hand-picked schedules (TB-LBL, TB-F, ST-LBL, ST-F, the hybrids) the space expresses.
+  std::vector<std::vector<double>> seeds() const override;
+  std::uint64_t evaluations() const override;
+  std::uint64_t infeasible() const override;
   void clear_memo() const;  // forget evaluated genomes (node costs stay memoised)
 
+  // The schedule a genome stands for: tiles, fuse groups, state decisions, and the spike densities
+  // the accuracy model measured for its state configuration.
+  schedule::Schedule decode(const std::vector<double>& x) const;
+  // A front point with its schedule and evaluation (Totals, or every record for Full).
+  search::FrontRecord record(const search::FrontPoint& p,
+                             schedule::Records records = schedule::Records::Totals) const;
+
+  const workload::Network& network() const { return network_; }
+  const hardware::Accelerator& accelerator() const { return accelerator_; }
+  const search::SearchSpace& space() const { return space_; }
+  const search::AccuracyObjective& accuracy() const { return accuracy_; }
+  cost::NodeCostCache& node_costs() const { return node_costs_; }
+
  private:
+  search::Fitness compute(const std::vector<double>& x) const;
+
+  const workload::Network network_;
+  const hardware::Accelerator accelerator_;
+  const search::SearchSpace space_;
+  const search::AccuracyObjective accuracy_;
+  mutable cost::NodeCostCache node_costs_;
   mutable std::mutex memo_mutex_;
-  mutable std::map<std::vector<std::int64_t>, std::vector<double>> memo_;
+  mutable std::map<std::vector<std::int64_t>, search::Fitness> memo_;
   mutable std::uint64_t infeasible_ = 0;
-};
-
-class ScheduleProblem {
- public:
-  ScheduleProblem() = default;  // pagmo needs a default constructor
-  explicit ScheduleProblem(std::shared_ptr<const ScheduleContext> context);
-
-  pagmo::vector_double fitness(const pagmo::vector_double& x) const;
-  std::pair<pagmo::vector_double, pagmo::vector_double> get_bounds() const;
-  pagmo::vector_double::size_type get_nobj() const;
-  pagmo::vector_double::size_type get_nix() const;
-  pagmo::thread_safety get_thread_safety() const { return pagmo::thread_safety::constant; }
-  std::string get_name() const { return "stems schedule and state search"; }
-
- private:
-  std::shared_ptr<const ScheduleContext> context_;
 };
 
 }  // namespace stems::problems

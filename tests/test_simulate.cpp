@@ -11,10 +11,10 @@
 
 #include "stems/common/error.hpp"
 #include "stems/nir/nir_model.hpp"
+#include "stems/search/simulated_accuracy.hpp"
 #include "stems/simulate/events.hpp"
 #include "stems/simulate/model.hpp"
 #include "stems/simulate/npy.hpp"
-#include "stems/simulate/simulated_accuracy.hpp"
 #include "stems/simulate/simulator.hpp"
 #include "stems/simulate/synapse.hpp"
 
@@ -515,32 +515,4 @@ TEST(SimulateNir, RecurrentAndSmallExportsRun) {
   for (const auto& l : model.layers())
     recurrent = recurrent || !l.recurrent.empty();
   EXPECT_TRUE(recurrent);
-}
-
-TEST(SimulateAccuracy, AgreementWithTheStatefulNetworkIsCachedPerSchedule) {
-  TempDir dir;
-  SimulatedAccuracyConfig c;
-  c.model = kGesture;
-  c.sim.dt_s = 5e-3;
-  c.inputs = dir.file("ev.npy");
-  save_events(c.inputs, poisson_events({2, 64, 64}, 4, 4, 0.2, 9));
-  const SimulatedAccuracy acc(c);
-  EXPECT_DOUBLE_EQ(acc.estimate("1111").accuracy, 1.0);
-  const auto e = acc.estimate("0000");
-  EXPECT_GE(e.accuracy, 0.0);
-  EXPECT_LE(e.accuracy, 1.0);
-  EXPECT_EQ(e.densities.size(), 7u);
-  EXPECT_EQ(acc.simulations(), 2u);
-  acc.estimate("0000");
-  EXPECT_EQ(acc.simulations(), 2u);
-  // With labels: the fraction classified as labelled (the stateful predictions are all right).
-  const auto ref = run(acc.model(), acc.events(), "1111");
-  std::vector<float> labels;
-  for (int p : ref.predicted)
-    labels.push_back(static_cast<float>(std::max(p, 0)));
-  write_npy(dir.file("labels.npy"), {labels.size()}, labels, NpyType::I64);
-  c.labels = dir.file("labels.npy");
-  const SimulatedAccuracy labelled(c);
-  const double expected = accuracy(ref, labelled.events().labels);
-  EXPECT_DOUBLE_EQ(labelled.estimate("1111").accuracy, expected);
 }

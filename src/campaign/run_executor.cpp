@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "run_context.hpp"
 #include "stems/common/error.hpp"
 #include "stems/hardware/hardware_loader.hpp"
 #include "stems/nir/nir_loader.hpp"
@@ -12,7 +13,6 @@
 #include "stems/schedule/schedule_loader.hpp"
 #include "stems/schedule/scheduler.hpp"
 #include "stems/search/run_config.hpp"
-#include "stems/search/run_context.hpp"
 #include "stems/workload/state_schedule.hpp"
 
 namespace stems::campaign {
@@ -159,17 +159,17 @@ void RunExecutor::validate(const std::vector<RunSpec>& runs) {
       } catch (const InputError& e) {
         rethrow_for(campaign_, run, "hardware", e);
       }
-      workload::Network net = *base;
+      schedule::Schedule sch;
       try {
-        if (const AxisValue* s = run.value("state"))
-          workload::apply_state_schedule(net, s->state_bits);
-      } catch (const InputError& e) {
-        rethrow_for(campaign_, run, "state", e);
-      }
-      try {
-        resolve_schedule(run, campaign_, net, *acc);
+        sch = resolve_schedule(run, campaign_, *base, *acc);
       } catch (const InputError& e) {
         rethrow_for(campaign_, run, "schedule", e);
+      }
+      try {
+        if (const AxisValue* s = run.value("state"))
+          schedule::set_state_schedule(sch, *base, s->state_bits);
+      } catch (const InputError& e) {
+        rethrow_for(campaign_, run, "state", e);
       }
     } else {
       try {
@@ -178,7 +178,7 @@ void RunExecutor::validate(const std::vector<RunSpec>& runs) {
           throw InputError(rc.path, "no budget: give generations, evaluations or wall_time_s");
         }
         std::shared_ptr<const workload::Network> base = network(rc.workload);
-        workload::Network net = *base;
+        workload::Network net = *base;  // validates the run's fixed state schedule
         if (!rc.state_schedule.empty()) workload::apply_state_schedule(net, rc.state_schedule);
         accelerator(rc.hardware);
       } catch (const InputError& e) {
@@ -202,15 +202,17 @@ RunOutcome RunExecutor::execute(const RunSpec& run, const std::atomic<bool>* sto
 }
 
 RunOutcome RunExecutor::evaluate(const RunSpec& run) {
-  workload::Network net = *network(run.value("workload")->path);
+  const std::shared_ptr<const workload::Network> shared = network(run.value("workload")->path);
+  const workload::Network& net = *shared;
   const std::string hw = run.value("hardware")->path;
   const auto acc = accelerator(hw);
-  if (const AxisValue* s = run.value("state")) workload::apply_state_schedule(net, s->state_bits);
-  const schedule::Schedule sch = resolve_schedule(run, campaign_, net, *acc);
+  schedule::Schedule sch = resolve_schedule(run, campaign_, net, *acc);
+  if (const AxisValue* s = run.value("state"))
+    schedule::set_state_schedule(sch, net, s->state_bits);
   const schedule::ScheduleResult r = schedule::evaluate_schedule(net, *acc, sch, cache(hw));
   RunOutcome o;
   o.ok = true;
-  const std::string state = workload::current_state_schedule(net);
+  const std::string state = schedule::state_schedule(net, sch);
   o.cells = {cell(r.energy_pJ),
              cell(r.latency_cycles),
              cell(r.offchip_read_bits + r.offchip_write_bits),
@@ -237,7 +239,7 @@ RunOutcome RunExecutor::evaluate(const RunSpec& run) {
 
 RunOutcome RunExecutor::optimize(const RunSpec& run, const std::atomic<bool>* stop) {
   const search::RunConfig rc = run_config_for(run, campaign_, threads_);
-  const std::shared_ptr<const problems::ScheduleContext> ctx = search::make_context(rc);
+  const std::shared_ptr<const problems::ScheduleProblem> ctx = problems::make_context(rc);
   const search::OptimizeResult result = search::optimize(ctx, rc.optimizer, {}, stop);
   RunOutcome o;
   if (result.interrupted) {
@@ -245,7 +247,10 @@ RunOutcome RunExecutor::optimize(const RunSpec& run, const std::atomic<bool>* st
     return o;
   }
   const std::string dir = out_dir_ + "/runs/" + run.key;
-  report::write_front(dir, rc, *ctx, result, false);
+  const std::vector<search::FrontRecord> records = problems::front_records(*ctx, result);
+  const std::optional<search::FrontRecord> chosen = problems::chosen_record(*ctx, result);
+  report::write_front(
+      dir, {rc, ctx->network(), ctx->accelerator(), ctx->space(), result, records, chosen, false});
   o.ok = true;
   const auto& front = result.front;
   if (front.empty()) {
@@ -253,34 +258,31 @@ RunOutcome RunExecutor::optimize(const RunSpec& run, const std::atomic<bool>* st
     o.cells[0] = "0";
     o.cells[1] = cell(result.evaluations);
   } else {
-    const search::FrontPoint& best = front.front();  // sorted by energy
-    double best_latency = best.f[1], min_state = best.f[2];
+    const search::FrontRecord& best = records.front();  // sorted by energy
+    const search::Objectives& bo = best.point.objectives;
+    double best_latency = bo.latency_cycles, min_state = bo.state_bits;
     std::string best_accuracy;
     double acc_max = -1;
     for (const auto& p : front) {
-      best_latency = std::min(best_latency, p.f[1]);
-      min_state = std::min(min_state, p.f[2]);
-      if (p.f.size() > 3) acc_max = std::max(acc_max, -p.f[3]);
+      best_latency = std::min(best_latency, p.objectives.latency_cycles);
+      min_state = std::min(min_state, p.objectives.state_bits);
+      if (p.objectives.accuracy) acc_max = std::max(acc_max, *p.objectives.accuracy);
     }
     if (acc_max >= 0) best_accuracy = cell(acc_max);
-    workload::Network net = ctx->network;
-    const schedule::Schedule s = ctx->space.decode(best.x, net);
-    const schedule::ScheduleResult r = schedule::evaluate_schedule(
-        net, ctx->accelerator, s, ctx->node_costs, schedule::Records::Totals);
     const double hv = result.convergence.empty() ? 0 : result.convergence.back().hypervolume;
     o.cells = {cell(static_cast<std::uint64_t>(front.size())),
                cell(result.evaluations),
                cell(hv),
-               cell(best.f[0]),
-               cell(best.f[1]),
-               cell(best.f[2]),
-               cell(r.offchip_energy_pJ),
+               cell(bo.energy_pJ),
+               cell(bo.latency_cycles),
+               cell(bo.state_bits),
+               cell(best.evaluation.offchip_energy_pJ),
                cell(best_latency),
                cell(min_state),
                best_accuracy,
-               s.time_bits,
-               s.depth_bits,
-               workload::current_state_schedule(net)};
+               best.schedule.time_bits,
+               best.schedule.depth_bits,
+               best.state_schedule};
   }
   o.record = {{"id", run.key},
               {"status", "ok"},

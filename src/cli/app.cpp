@@ -9,8 +9,11 @@
 #include <iostream>
 #include <optional>
 
-#include "stems/bench/bench.hpp"
+#include "run_context.hpp"
+#include "stems/campaign/campaign_report.hpp"
+#include "stems/cli/bench_command.hpp"
 #include "stems/cli/campaign_command.hpp"
+#include "stems/cli/simulate_command.hpp"
 #include "stems/common/atomic_file.hpp"
 #include "stems/common/error.hpp"
 #include "stems/cost/bounds.hpp"
@@ -29,8 +32,6 @@
 #include "stems/schedule/schedule_loader.hpp"
 #include "stems/schedule/scheduler.hpp"
 #include "stems/search/run_config.hpp"
-#include "stems/search/run_context.hpp"
-#include "stems/simulate/simulate_command.hpp"
 #include "stems/workload/state_schedule.hpp"
 #include "stems/workload/workload_loader.hpp"
 #include "stems/workload/workload_writer.hpp"
@@ -123,7 +124,7 @@ struct HardwareOptions {
 };
 
 struct SimulateOptions {
-  simulate::SimulateRequest request;
+  cli::SimulateRequest request;
   std::string reset = "value";
 };
 
@@ -194,7 +195,7 @@ int run_explain(const ExplainOptions& o, std::ostream& out) {
 }
 
 int run_evaluate(const EvaluateOptions& o, std::ostream& out) {
-  const workload::Network net = load_network(o.workload, o.state_schedule);
+  const workload::Network net = load_network(o.workload, "");
   const hardware::Accelerator acc = hardware::load_hardware_file(o.hardware);
   schedule::Schedule s;
   if (!o.schedule_file.empty()) {
@@ -227,6 +228,7 @@ int run_evaluate(const EvaluateOptions& o, std::ostream& out) {
     if (!a) throw InputError("--alignment", "'" + o.alignment + "': expected padded or stems");
     s.alignment = *a;
   }
+  if (!o.state_schedule.empty()) schedule::set_state_schedule(s, net, o.state_schedule);
   cost::NodeCostCache cache(acc);
   const schedule::ScheduleResult r = schedule::evaluate_schedule(net, acc, s, cache);
   if (!o.json.empty()) {
@@ -254,11 +256,11 @@ int run_optimize_loaded(const OptimizeOptions& o, search::RunConfig rc, std::ost
   if (o.seed) rc.optimizer.seed = *o.seed;
   if (o.threads) rc.optimizer.threads = *o.threads;
   g_nir = rc.nir;
-  const auto ctx = search::make_context(rc);
+  const auto ctx = problems::make_context(rc);
   const std::string dir = o.out.empty() ? "out/" + rc.name : o.out;
   const bool tty = ::isatty(2) != 0;
-  err << "stems optimize: " << ctx->space.dimension() << " genes, "
-      << report::fixed(ctx->space.size(), 0) << " genomes, "
+  err << "stems optimize: " << ctx->space().dimension() << " genes, "
+      << report::fixed(ctx->space().size(), 0) << " genomes, "
       << (o.exhaustive ? std::string("exhaustive") : rc.optimizer.algorithm) << ", seed "
       << rc.optimizer.seed << "\n";
   search::OptimizeResult result;
@@ -277,7 +279,7 @@ int run_optimize_loaded(const OptimizeOptions& o, search::RunConfig rc, std::ost
       const double eta = fraction > 0 ? row.seconds * (1 - fraction) / fraction : 0;
       err << (tty ? "\r" : "") << "gen " << row.generation << " | evals " << row.evaluations << " ("
           << report::fixed(row.seconds > 0 ? row.evaluations / row.seconds : 0, 0) << "/s) | HV "
-          << row.hypervolume << " | best energy " << report::fixed(row.best[0] / 1e9, 4)
+          << row.hypervolume << " | best energy " << report::fixed(row.best.energy_pJ / 1e9, 4)
           << " mJ | ETA " << report::fixed(eta, 0) << " s" << (tty ? "   " : "\n");
       err.flush();
     };
@@ -302,27 +304,29 @@ int run_optimize_loaded(const OptimizeOptions& o, search::RunConfig rc, std::ost
     std::signal(SIGINT, previous);
     if (tty) err << "\n";
   }
-  report::write_front(dir, rc, *ctx, result, o.exhaustive);
+  const std::vector<search::FrontRecord> records = problems::front_records(*ctx, result);
+  const std::optional<search::FrontRecord> chosen = problems::chosen_record(*ctx, result);
+  report::write_front(dir, {rc, ctx->network(), ctx->accelerator(), ctx->space(), result, records,
+                            chosen, o.exhaustive});
   out << "front: " << result.front.size() << " points from " << result.evaluations
       << " evaluations in " << report::fixed(result.seconds, 1) << " s"
       << (result.interrupted ? " (interrupted)" : "") << "; written to " << dir
       << "/pareto.csv, pareto.json, convergence.csv\n";
-  const bool with_accuracy = ctx->objectives() == 4;
+  const bool with_accuracy = result.objectives.accuracy;
   std::vector<std::string> header = {"energy mJ", "latency cycles", "state bits"};
   if (with_accuracy) header.emplace_back("accuracy");
   for (const char* h : {"time", "depth", "state"})
     header.emplace_back(h);
   report::TextTable t(header);
-  for (const auto& p : result.front) {
-    workload::Network net = ctx->network;
-    const auto s = ctx->space.decode(p.x, net);
-    std::vector<std::string> row = {report::fixed(p.f[0] / 1e9, 4),
-                                    report::whole_with_commas(p.f[1]),
-                                    report::whole_with_commas(p.f[2])};
-    if (with_accuracy) row.push_back(report::fixed(-p.f[3], 4));
-    row.push_back(s.time_bits);
-    row.push_back(s.depth_bits);
-    row.push_back(workload::current_state_schedule(net));
+  for (const search::FrontRecord& rec : records) {
+    const search::Objectives& f = rec.point.objectives;
+    std::vector<std::string> row = {report::fixed(f.energy_pJ / 1e9, 4),
+                                    report::whole_with_commas(f.latency_cycles),
+                                    report::whole_with_commas(f.state_bits)};
+    if (with_accuracy) row.push_back(report::fixed(*f.accuracy, 4));
+    row.push_back(rec.schedule.time_bits);
+    row.push_back(rec.schedule.depth_bits);
+    row.push_back(rec.state_schedule);
     t.add_row(row);
   }
   out << t.render();
@@ -352,7 +356,7 @@ int run_import(const ImportOptions& o, std::ostream& out) {
 }
 
 int run_bench(const BenchOptions& o, std::ostream& out) {
-  const bench::Report r = bench::run(o.configs);
+  const cli::BenchReport r = cli::run_bench(o.configs);
   report::TextTable t({"figure", "measured", "unit", "target", "met"});
   report::Json j;
   j["machine"] = r.machine;
@@ -398,7 +402,7 @@ int run_simulate(SimulateOptions o, std::ostream& out) {
   } else if (o.reset != "value") {
     throw InputError("--reset", "'" + o.reset + "': expected value (to v_reset) or subtract");
   }
-  return simulate::run_simulate_command(o.request, g_nir, out);
+  return cli::run_simulate_command(o.request, g_nir, out);
 }
 
 // What a .nir workload does not carry (ignored for TOML workloads).
@@ -618,7 +622,11 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     if (bench_cmd->parsed()) return run_bench(bench_opts, out);
     if (campaign_cmd->parsed()) return run_campaign_command(campaign_opts, out, err);
     if (report_cmd->parsed()) {
-      out << "wrote " << report::write_html_report(report_opts.dir, report_opts.plotly) << "\n";
+      const std::string path =
+          report::is_campaign_dir(report_opts.dir)
+              ? campaign::write_campaign_report(report_opts.dir, report_opts.plotly)
+              : report::write_html_report(report_opts.dir, report_opts.plotly);
+      out << "wrote " << path << "\n";
       return kExitOk;
     }
   } catch (const InputError& e) {

@@ -2,12 +2,12 @@
 
 #include <ostream>
 
+#include "stems/campaign/campaign_report.hpp"
 #include "stems/campaign/runner.hpp"
 #include "stems/campaign/tables.hpp"
 #include "stems/common/error.hpp"
 #include "stems/common/interrupt.hpp"
 #include "stems/parallel/mpi.hpp"
-#include "stems/report/html_report.hpp"
 #include "stems/report/table.hpp"
 
 namespace stems::cli {
@@ -73,7 +73,7 @@ int run_campaign_command(const CampaignCommand& o, std::ostream& out, std::ostre
   out << campaign::finish_campaign(c, dir, campaign::expand_grid(c));
   out << "results: " << dir << "/results.csv, tables: " << dir << "/tables.md\n";
   if (!o.no_report) {
-    const std::string report = report::write_html_report(dir);
+    const std::string report = campaign::write_campaign_report(dir);
     out << "report: " << report << "\n";
   }
   return kExitOk;

@@ -204,7 +204,7 @@ NodeCost search_node(const workload::Layer& node, const hardware::Core& core,
         break;
       }
     }
-    throw InputError(
+    throw Infeasible(
         where(node, core),
         "no loop ordering fits the memory hierarchy (" + std::to_string(evaluated) +
             " orderings tried, even with every operand's top level in DRAM): " + cause);

@@ -198,7 +198,7 @@ std::optional<campaign::CampaignSummary> run_campaign_mpi(const campaign::Campai
 
 namespace {
 
-std::vector<double> pack(const std::vector<search::FrontPoint>& pts) {
+std::vector<double> pack(const std::vector<search::Migrant>& pts) {
   std::vector<double> buf = {static_cast<double>(pts.size()), 0, 0};
   if (!pts.empty()) {
     buf[1] = static_cast<double>(pts.front().x.size());
@@ -211,14 +211,14 @@ std::vector<double> pack(const std::vector<search::FrontPoint>& pts) {
   return buf;
 }
 
-std::vector<search::FrontPoint> unpack(const double* buf, std::size_t size) {
-  std::vector<search::FrontPoint> pts;
+std::vector<search::Migrant> unpack(const double* buf, std::size_t size) {
+  std::vector<search::Migrant> pts;
   if (size < 3) return pts;
   const auto n = static_cast<std::size_t>(buf[0]), nx = static_cast<std::size_t>(buf[1]),
              nf = static_cast<std::size_t>(buf[2]);
   std::size_t at = 3;
   for (std::size_t i = 0; i < n && at + nx + nf <= size; ++i) {
-    search::FrontPoint p;
+    search::Migrant p;
     p.x.assign(buf + at, buf + at + nx);
     p.f.assign(buf + at + nx, buf + at + nx + nf);
     at += nx + nf;
@@ -230,7 +230,7 @@ std::vector<search::FrontPoint> unpack(const double* buf, std::size_t size) {
 }  // namespace
 
 std::optional<search::OptimizeResult> optimize_islands(
-    std::shared_ptr<const problems::ScheduleContext> ctx, search::OptimizerConfig config,
+    std::shared_ptr<const search::Problem> problem, search::OptimizerConfig config,
     const IslandOptions& islands, const search::ProgressFn& progress,
     const std::atomic<bool>* stop) {
   const MpiState& s = state();
@@ -240,7 +240,7 @@ std::optional<search::OptimizeResult> optimize_islands(
                      "RUN --mpi): one island per rank");
   }
   config.seed += static_cast<std::uint64_t>(s.rank);
-  config.canonical_seeds = s.rank == 0;
+  config.problem_seeds = s.rank == 0;
   config.islands = 1;
   search::IslandHooks hooks;
   hooks.interval = islands.interval;
@@ -251,7 +251,7 @@ std::optional<search::OptimizeResult> optimize_islands(
     return any != 0;
   };
   const int next = (s.rank + 1) % s.size, prev = (s.rank + s.size - 1) % s.size;
-  hooks.exchange = [next, prev](const std::vector<search::FrontPoint>& emigrants) {
+  hooks.exchange = [next, prev](const std::vector<search::Migrant>& emigrants) {
     const std::vector<double> out = pack(emigrants);
     int n_out = static_cast<int>(out.size()), n_in = 0;
     MPI_Sendrecv(&n_out, 1, MPI_INT, next, 10, &n_in, 1, MPI_INT, prev, 10, MPI_COMM_WORLD,
@@ -261,11 +261,14 @@ std::optional<search::OptimizeResult> optimize_islands(
                  MPI_COMM_WORLD, MPI_STATUS_IGNORE);
     return unpack(in.data(), in.size());
   };
-  search::OptimizeResult r =
-      search::optimize(ctx, config, s.rank == 0 ? progress : search::ProgressFn{}, stop, &hooks);
+  search::OptimizeResult r = search::optimize(
+      problem, config, s.rank == 0 ? progress : search::ProgressFn{}, stop, &hooks);
 
-  // Gather every island's front on rank 0.
-  const std::vector<double> mine = pack(r.front);
+  // Gather every island's front on rank 0 (in pagmo's form).
+  std::vector<search::Migrant> front;
+  for (const auto& p : r.front)
+    front.push_back({p.x, search::to_pagmo(p.objectives, r.objectives)});
+  const std::vector<double> mine = pack(front);
   int n = static_cast<int>(mine.size());
   std::vector<int> counts(static_cast<std::size_t>(s.size)), displs(counts.size());
   MPI_Gather(&n, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
@@ -287,10 +290,11 @@ std::optional<search::OptimizeResult> optimize_islands(
   if (s.rank != 0) return std::nullopt;
   std::vector<search::FrontPoint> merged;
   for (std::size_t i = 0; i < counts.size(); ++i) {
-    auto pts = unpack(all.data() + displs[i], static_cast<std::size_t>(counts[i]));
-    merged.insert(merged.end(), pts.begin(), pts.end());
+    for (const auto& p : unpack(all.data() + displs[i], static_cast<std::size_t>(counts[i]))) {
+      merged.push_back({p.x, *search::from_pagmo(p.f, r.objectives).objectives});
+    }
   }
-  r.front = search::non_dominated(merged);
+  r.front = search::non_dominated(merged, r.objectives);
   r.evaluations = sums[0];
   r.infeasible = sums[1];
   r.interrupted = any_interrupted != 0;

@@ -22,9 +22,11 @@ std::optional<campaign::CampaignSummary> run_campaign_mpi(const campaign::Campai
                    "this stems was built without MPI; configure with -DSTEMS_WITH_MPI=ON");
 }
 
-std::optional<search::OptimizeResult> optimize_islands(
-    std::shared_ptr<const problems::ScheduleContext>, search::OptimizerConfig, const IslandOptions&,
-    const search::ProgressFn&, const std::atomic<bool>*) {
+std::optional<search::OptimizeResult> optimize_islands(std::shared_ptr<const search::Problem>,
+                                                       search::OptimizerConfig,
+                                                       const IslandOptions&,
+                                                       const search::ProgressFn&,
+                                                       const std::atomic<bool>*) {
   throw InputError("--mpi", "this stems was built without MPI; configure with -DSTEMS_WITH_MPI=ON");
 }
 

@@ -9,8 +9,6 @@
 #include "stems/report/network_report.hpp"
 #include "stems/report/schedule_report.hpp"
 #include "stems/report/table.hpp"
-#include "stems/schedule/scheduler.hpp"
-#include "stems/workload/state_schedule.hpp"
 
 namespace stems::report {
 
@@ -25,46 +23,45 @@ std::string num(double v) {
 
 }  // namespace
 
-void write_front(const std::string& dir, const search::RunConfig& run,
-                 const problems::ScheduleContext& ctx, const search::OptimizeResult& result,
-                 bool exhaustive) {
+void write_front(const std::string& dir, const FrontOutput& f) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw InputError(dir, "cannot create the output directory: " + ec.message());
-  const bool acc = ctx.objectives() == 4;
+  const search::OptimizeResult& result = f.result;
+  const bool acc = result.objectives.accuracy;
 
   std::ostringstream csv;
   csv << "energy_pJ,latency_cycles,state_bits" << (acc ? ",accuracy" : "")
       << ",time_schedule,depth_schedule,state_schedule,offchip_energy_pJ,peak_onchip_bits,genes\n";
   Json points = Json::array();
-  for (const auto& p : result.front) {
-    workload::Network net = ctx.network;
-    const schedule::Schedule s = ctx.space.decode(p.x, net);
-    const schedule::ScheduleResult r = schedule::evaluate_schedule(
-        net, ctx.accelerator, s, ctx.node_costs, schedule::Records::Totals);
-    const std::string state = workload::current_state_schedule(net);
-    const std::string genes = ctx.space.describe(p.x);
-    csv << num(p.f[0]) << ',' << num(p.f[1]) << ',' << num(p.f[2]);
-    if (acc) csv << ',' << num(-p.f[3]);
-    csv << ',' << s.time_bits << ',' << s.depth_bits << ',' << state << ','
-        << num(r.offchip_energy_pJ) << ',' << r.peak_onchip_bits << ",\"" << genes << "\"\n";
+  for (const search::FrontRecord& rec : f.points) {
+    const search::Objectives& o = rec.point.objectives;
+    const schedule::Schedule& s = rec.schedule;
+    const schedule::ScheduleResult& r = rec.evaluation;
+    csv << num(o.energy_pJ) << ',' << num(o.latency_cycles) << ',' << num(o.state_bits);
+    if (acc) csv << ',' << num(*o.accuracy);
+    csv << ',' << s.time_bits << ',' << s.depth_bits << ',' << rec.state_schedule << ','
+        << num(r.offchip_energy_pJ) << ',' << r.peak_onchip_bits << ",\"" << rec.genes << "\"\n";
     Json layers = Json::array();
-    for (workload::Vertex v : net.topological_order()) {
-      layers.push_back({{"id", net.layer(v).id},
+    for (workload::Vertex v : f.network.topological_order()) {
+      layers.push_back({{"id", f.network.layer(v).id},
                         {"time_tile", s.layers[v].time_tile},
                         {"ox_tile", s.layers[v].ox_tile},
                         {"fuse_group", s.layers[v].fuse_group},
-                        {"stateful", net.layer(v).stateful()}});
+                        {"stateful", f.network.layer(v).has_neurons() &&
+                                         schedule::keeps_state(f.network, s, v)}});
     }
-    Json objectives = {{"energy_pJ", p.f[0]}, {"latency_cycles", p.f[1]}, {"state_bits", p.f[2]}};
-    if (acc) objectives["accuracy"] = -p.f[3];
+    Json objectives = {{"energy_pJ", o.energy_pJ},
+                       {"latency_cycles", o.latency_cycles},
+                       {"state_bits", o.state_bits}};
+    if (acc) objectives["accuracy"] = *o.accuracy;
     points.push_back({{"objectives", objectives},
-                      {"genome", p.x},
-                      {"genes", genes},
+                      {"genome", rec.point.x},
+                      {"genes", rec.genes},
                       {"schedule",
                        {{"time_schedule", s.time_bits},
                         {"depth_schedule", s.depth_bits},
-                        {"state_schedule", state},
+                        {"state_schedule", rec.state_schedule},
                         {"layers", layers}}},
                       {"evaluation",
                        {{"energy_pJ", r.energy_pJ},
@@ -77,14 +74,14 @@ void write_front(const std::string& dir, const search::RunConfig& run,
                         {"nodes", r.nodes.size()}}}});
   }
   Json j;
-  j["run"] = run.name;
-  j["workload"] = ctx.network.name();
-  j["hardware"] = ctx.accelerator.name;
-  j["method"] = exhaustive ? "exhaustive" : run.optimizer.algorithm;
-  j["seed"] = run.optimizer.seed;
-  j["space_size"] = ctx.space.size();
+  j["run"] = f.run.name;
+  j["workload"] = f.network.name();
+  j["hardware"] = f.accelerator.name;
+  j["method"] = f.exhaustive ? "exhaustive" : f.run.optimizer.algorithm;
+  j["seed"] = f.run.optimizer.seed;
+  j["space_size"] = f.space.size();
   j["genes"] = Json::array();
-  for (const auto& g : ctx.space.genes()) {
+  for (const auto& g : f.space.genes()) {
     j["genes"].push_back({{"label", g.label},
                           {"kind", std::string(search::gene_kind_name(g.kind))},
                           {"options", g.options}});
@@ -101,25 +98,21 @@ void write_front(const std::string& dir, const search::RunConfig& run,
        << (acc ? ",best_accuracy" : "") << "\n";
   for (const auto& row : result.convergence) {
     conv << row.generation << ',' << row.evaluations << ',' << fixed(row.seconds, 3) << ','
-         << num(row.hypervolume) << ',' << num(row.best[0]) << ',' << num(row.best[1]) << ','
-         << num(row.best[2]);
-    if (acc) conv << ',' << num(-row.best[3]);
+         << num(row.hypervolume) << ',' << num(row.best.energy_pJ) << ','
+         << num(row.best.latency_cycles) << ',' << num(row.best.state_bits);
+    if (acc) conv << ',' << num(*row.best.accuracy);
     conv << '\n';
   }
-  std::ifstream in(run.path, std::ios::binary);
+  std::ifstream in(f.run.path, std::ios::binary);
   std::stringstream run_text;
   run_text << in.rdbuf();
 
   // The lowest-energy point in full (per-layer breakdown, node and transfer timeline, on-chip
   // occupancy) for the report.
-  if (!result.front.empty()) {
-    workload::Network net = ctx.network;
-    const schedule::Schedule s = ctx.space.decode(result.front.front().x, net);
-    const schedule::ScheduleResult r =
-        schedule::evaluate_schedule(net, ctx.accelerator, s, ctx.node_costs);
-    Json chosen = schedule_json(net, ctx.accelerator, s, r);
+  if (f.chosen) {
+    Json chosen = schedule_json(f.network, f.accelerator, f.chosen->schedule, f.chosen->evaluation);
     chosen["point"] = "lowest energy";
-    chosen["memory_timeline"] = memory_timeline_json(r);
+    chosen["memory_timeline"] = memory_timeline_json(f.chosen->evaluation);
     write_file_atomically(dir + "/chosen.json", chosen.dump() + "\n");
   }
   write_file_atomically(dir + "/pareto.csv", csv.str());

@@ -5,9 +5,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "stems/campaign/campaign.hpp"
-#include "stems/campaign/results_store.hpp"
-#include "stems/campaign/tables.hpp"
 #include "stems/common/atomic_file.hpp"
 #include "stems/common/error.hpp"
 #include "stems/report/network_report.hpp"
@@ -65,52 +62,6 @@ std::string escape_html(const std::string& s) {
   return out;
 }
 
-Json campaign_data(const std::string& dir) {
-  const Json meta = read_json(dir + "/campaign.json");
-  campaign::Campaign c;
-  try {
-    c.name = meta.at("name").get<std::string>();
-    c.description = meta.value("description", "");
-    c.mode = meta.at("mode").get<std::string>() == "optimize" ? campaign::Mode::Optimize
-                                                              : campaign::Mode::Evaluate;
-    for (const auto& a : meta.at("axes"))
-      c.axes.push_back({a.get<std::string>(), {}});
-    for (const auto& t : meta.at("tables")) {
-      campaign::RatioTable rt;
-      rt.title = t.at("title").get<std::string>();
-      rt.metrics = t.at("metrics").get<std::vector<std::string>>();
-      rt.baseline = t.at("baseline").get<std::map<std::string, std::string>>();
-      c.tables.push_back(rt);
-    }
-  } catch (const Json::exception& e) {
-    throw InputError(dir + "/campaign.json", std::string("unexpected content: ") + e.what());
-  }
-  const campaign::CsvTable results = campaign::read_csv(dir + "/results.csv");
-  Json j;
-  j["kind"] = "campaign";
-  j["name"] = c.name;
-  j["description"] = c.description;
-  j["mode"] = std::string(campaign::mode_name(c.mode));
-  j["axes"] = meta.at("axes");
-  j["plots"] = meta.at("plots");
-  j["results"] = {{"header", results.header}, {"rows", results.rows}};
-  Json tables = Json::array();
-  for (const auto& t : campaign::ratio_tables(c, results)) {
-    tables.push_back({{"title", t.title}, {"columns", t.columns}, {"rows", t.rows}});
-  }
-  j["tables"] = tables;
-  Json fronts = Json::array();
-  const int status = results.column("status");
-  for (const auto& row : results.rows) {
-    const std::string pareto = dir + "/runs/" + row.front() + "/pareto.json";
-    if (status >= 0 && row[std::size_t(status)] == "ok" && fs::exists(pareto)) {
-      fronts.push_back({{"run", row.front()}, {"front", read_json(pareto).at("front")}});
-    }
-  }
-  j["fronts"] = fronts;
-  return j;
-}
-
 Json run_data(const std::string& dir) {
   Json j;
   j["kind"] = "run";
@@ -134,20 +85,27 @@ std::string find_plotly(const std::string& plotly_js) {
   return "";
 }
 
+Json read_json_file(const std::string& path) {
+  return read_json(path);
+}
+
+bool is_campaign_dir(const std::string& dir) {
+  return fs::exists(dir + "/results.csv") && fs::exists(dir + "/campaign.json");
+}
+
 std::string write_html_report(const std::string& dir, const std::string& plotly_js) {
-  Json data;
-  std::string title;
-  if (fs::exists(dir + "/results.csv") && fs::exists(dir + "/campaign.json")) {
-    data = campaign_data(dir);
-    title = "stems campaign " + data["name"].get<std::string>();
-  } else if (fs::exists(dir + "/pareto.json")) {
-    data = run_data(dir);
-    title = "stems optimize " + data["pareto"].value("run", std::string("run"));
-  } else {
+  if (!fs::exists(dir + "/pareto.json")) {
     throw InputError(dir,
                      "neither a campaign directory (campaign.json, results.csv) nor an "
                      "optimize output directory (pareto.json)");
   }
+  const Json data = run_data(dir);
+  return write_html(dir, "stems optimize " + data["pareto"].value("run", std::string("run")), data,
+                    plotly_js);
+}
+
+std::string write_html(const std::string& dir, const std::string& title, const Json& data,
+                       const std::string& plotly_js) {
   const std::string plotly = find_plotly(plotly_js);
   if (plotly.empty()) {
     throw InputError(plotly_js.empty() ? std::string("plotly.js") : plotly_js,

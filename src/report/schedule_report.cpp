@@ -5,7 +5,6 @@
 #include <sstream>
 
 #include "stems/report/table.hpp"
-#include "stems/workload/state_schedule.hpp"
 
 namespace stems::report {
 
@@ -19,7 +18,7 @@ Json schedule_spec_json(const workload::Network& net, const schedule::Schedule& 
   Json j;
   j["time_schedule"] = s.time_bits;
   j["depth_schedule"] = s.depth_bits;
-  j["state_schedule"] = workload::current_state_schedule(net);
+  j["state_schedule"] = schedule::state_schedule(net, s);
   j["fuse_barrier"] = s.fuse_barrier;
   j["order"] = std::string(schedule::order_name(s.order));
   j["state_lifecycle"] = std::string(schedule::lifecycle_name(s.lifecycle));
@@ -136,7 +135,7 @@ std::string schedule_text(const workload::Network& net, const hardware::Accelera
   os << "workload " << net.name() << " on " << acc.name << "\n"
      << "schedule: time " << (s.time_bits.empty() ? "(per layer)" : s.time_bits) << ", depth "
      << (s.depth_bits.empty() ? "(per layer)" : s.depth_bits) << ", state "
-     << workload::current_state_schedule(net) << ", order " << schedule::order_name(s.order)
+     << schedule::state_schedule(net, s) << ", order " << schedule::order_name(s.order)
      << ", fuse barrier " << (s.fuse_barrier ? "on" : "off") << ", state lifecycle "
      << schedule::lifecycle_name(s.lifecycle) << ", alignment "
      << schedule::alignment_name(s.alignment) << "\n"

@@ -107,7 +107,7 @@ void check_recurrent_loops(const workload::Network& net, const Schedule& schedul
       tiles += "layer " + std::to_string(l.id) + ": " + std::to_string(tt);
     }
   }
-  throw InputError("schedule",
+  throw Infeasible("schedule",
                    "a recurrent input (" + loops +
                        ", one timestep later) cannot be time-batched: a node spanning several "
                        "timesteps of a layer on the loop would need its own output; give the "
@@ -140,7 +140,7 @@ CnGraph build_cn_graph(const workload::Network& net, const Schedule& schedule) {
       msg += " time tiles x ";
       msg += std::to_string(l.size(Dim::OX) / xt);
       msg += " column tiles); use larger time or spatial tiles";
-      throw InputError("schedule", msg);
+      throw Infeasible("schedule", msg);
     }
   }
   g.nodes.reserve(total);
@@ -160,6 +160,8 @@ CnGraph build_cn_graph(const workload::Network& net, const Schedule& schedule) {
                                        " does not divide OX = " + std::to_string(OX) +
                                        " of layer " + std::to_string(l.id));
     }
+    // The layer with this schedule's state decision and densities, cut per node below.
+    const workload::Layer scheduled = scheduled_layer(net, schedule, v);
     for (std::uint64_t ti = 0; ti < T / tt; ++ti) {
       for (std::uint64_t xi = 0; xi < OX / xt; ++xi) {
         ComputationNode n;
@@ -172,7 +174,7 @@ CnGraph build_cn_graph(const workload::Network& net, const Schedule& schedule) {
         n.x0 = xi * xt;
         n.x1 = n.x0 + xt;
         n.fuse_group = tiling.fuse_group;
-        n.tile = l;
+        n.tile = scheduled;
         n.tile.set_size(Dim::T, tt);
         n.tile.set_size(Dim::OX, xt);
         g.nodes_of_layer[v].push_back(n.index);

@@ -25,6 +25,59 @@ std::string_view lifecycle_name(StateLifecycle l) {
   return l == StateLifecycle::CarryOver ? "carry" : "reset";
 }
 
+bool keeps_state(const workload::Network& net, const Schedule& s, workload::Vertex v) {
+  return s.keep_state.empty() ? net.layer(v).keeps_state : s.keep_state[v] != 0;
+}
+
+workload::Layer scheduled_layer(const workload::Network& net, const Schedule& s,
+                                workload::Vertex v) {
+  workload::Layer l = net.layer(v);
+  l.keeps_state = keeps_state(net, s, v);
+  if (!s.densities.empty()) {
+    l.input_density = s.densities[v].input;
+    l.output_density = s.densities[v].output;
+  }
+  return l;
+}
+
+std::uint64_t state_bits(const workload::Network& net, const Schedule& s) {
+  std::uint64_t bits = 0;  // the network's totals fit 64 bits (checked when it was built)
+  for (workload::Vertex v : net.topological_order()) {
+    const workload::Layer& l = net.layer(v);
+    if (l.has_neurons() && keeps_state(net, s, v)) {
+      workload::Layer kept = l;
+      kept.keeps_state = true;
+      bits += kept.state_bits();
+    }
+  }
+  return bits;
+}
+
+std::string state_schedule(const workload::Network& net, const Schedule& s) {
+  std::string bits(static_cast<std::size_t>(net.block_count()), '1');
+  std::vector<int> neuron_layers(bits.size(), 0), kept(bits.size(), 0);
+  for (workload::Vertex v : net.topological_order()) {
+    const workload::Layer& l = net.layer(v);
+    if (!l.has_neurons()) continue;
+    ++neuron_layers[static_cast<std::size_t>(l.block)];
+    kept[static_cast<std::size_t>(l.block)] += keeps_state(net, s, v) ? 1 : 0;
+  }
+  for (std::size_t b = 0; b < bits.size(); ++b) {
+    if (neuron_layers[b] > 0 && kept[b] == 0) bits[b] = '0';
+  }
+  return bits;
+}
+
+void set_state_schedule(Schedule& s, const workload::Network& net, const std::string& bits,
+                        const std::string& source) {
+  workload::check_block_bits(bits, net.block_count(), source, "state schedule ",
+                             "'0' (drop state) and '1' (keep state)");
+  s.keep_state.assign(net.layer_count(), 0);
+  for (workload::Vertex v : net.topological_order()) {
+    s.keep_state[v] = bits[static_cast<std::size_t>(net.layer(v).block)] == '1' ? 1 : 0;
+  }
+}
+
 std::vector<int> fuse_groups(const std::string& time_bits, const std::string& depth_bits,
                              bool fuse_barrier) {
   std::vector<int> groups(time_bits.size(), 0);

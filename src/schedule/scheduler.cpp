@@ -39,7 +39,7 @@ namespace {
 [[noreturn]] void counter_overflow(const char* what) {
   std::string msg = what;
   msg += " exceeds 2^64 bits; the network is too large for this tool's 64-bit counters";
-  throw InputError("evaluation", msg);
+  throw Infeasible("evaluation", msg);
 }
 void add_bits(std::uint64_t& total, std::uint64_t bits, const char* what, std::uint64_t times = 1) {
   std::uint64_t product = 0;
@@ -429,7 +429,7 @@ void Simulator::run() {
     if (v < schedule_.cores.size() && schedule_.cores[v] >= 0) {
       chosen = schedule_.cores[v];
       if (std::find(it->second.begin(), it->second.end(), chosen) == it->second.end()) {
-        throw InputError("schedule", "layer " + std::to_string(l.id) + " (" +
+        throw Infeasible("schedule", "layer " + std::to_string(l.id) + " (" +
                                          std::string(workload::op_name(l.op)) +
                                          ") cannot run on core " + std::to_string(chosen));
       }
@@ -481,7 +481,7 @@ void Simulator::run() {
     }
     for (std::size_t ni : nodes) {
       const ComputationNode& n = g_.nodes[ni];
-      if (l.stateful()) {
+      if (n.tile.stateful()) {
         auto& slots = state_of[v];
         if (slots.size() <= n.x_index) slots.resize(n.x_index + 1, SIZE_MAX);
         if (slots[n.x_index] == SIZE_MAX) {
@@ -550,7 +550,7 @@ void Simulator::run() {
     layers[v].id = l.id;
     layers[v].name = l.name;
     layers[v].block = l.block;
-    layers[v].stateful = l.stateful();
+    layers[v].stateful = l.has_neurons() && keeps_state(net_, schedule_, v);
     layers[v].start_cycle = -1;
   }
 
@@ -637,7 +637,7 @@ void Simulator::run() {
     if (weight_of[n.layer] != SIZE_MAX && !too_large(MemOperand::W)) {
       needed.emplace_back(weight_of[n.layer], "W");
     }
-    if (l.stateful() && !too_large(MemOperand::V)) {
+    if (n.tile.stateful() && !too_large(MemOperand::V)) {
       needed.emplace_back(state_of[n.layer][n.x_index], "V");
     }
     for (std::size_t k = 0; k < n.input_preds.size(); ++k) {
@@ -767,7 +767,7 @@ void Simulator::run() {
         release(t, end);  // read from DRAM by a too-large operand: still one use less
       }
     }
-    if (l.stateful() && too_large(MemOperand::V)) {
+    if (n.tile.stateful() && too_large(MemOperand::V)) {
       --tensors_[state_of[n.layer][n.x_index]].remaining;
     }
     if (weight_of[n.layer] != SIZE_MAX && too_large(MemOperand::W)) {
@@ -812,7 +812,7 @@ void Simulator::run() {
     }
   }
   out_.energy_pJ = out_.buckets.total_pJ();
-  out_.state_bits = net_.totals().state_bits;
+  out_.state_bits = state_bits(net_, schedule_);
   out_.unique_nodes = cache_.size();
 }
 

@@ -14,6 +14,8 @@
 #include <pagmo/islands/thread_island.hpp>
 #include <pagmo/population.hpp>
 #include <pagmo/problem.hpp>
+#include <pagmo/topologies/ring.hpp>
+#include <pagmo/topology.hpp>
 #include <pagmo/utils/hypervolume.hpp>
 #include <pagmo/utils/multi_objective.hpp>
 #include <set>
@@ -25,7 +27,66 @@
 
 namespace stems::search {
 
+const std::vector<std::string>& algorithm_names() {
+  static const std::vector<std::string> names = {"nsga2", "maco", "ihs", "moead", "nspso"};
+  return names;
+}
+
+bool is_algorithm(const std::string& name) {
+  const auto& n = algorithm_names();
+  return std::find(n.begin(), n.end(), name) != n.end();
+}
+
+std::string allowed_algorithms() {
+  const auto& n = algorithm_names();
+  std::string out;
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    if (i > 0) out += i + 1 == n.size() ? " or " : ", ";
+    out += n[i];
+  }
+  return out;
+}
+
+unsigned pagmo_seed(std::uint64_t seed) {
+  return static_cast<unsigned>(seed ^ (seed >> 32));
+}
+
+double space_size(const Problem& p) {
+  double size = 1;
+  for (std::uint64_t c : p.option_counts())
+    size *= static_cast<double>(c);
+  return size;
+}
+
 namespace {
+
+// The pagmo user-defined problem over one of ours: pagmo sees the minimised vector of
+// objectives.hpp (the death penalty for infeasible genomes). Shares the problem (and its memo).
+class PagmoUdp {
+ public:
+  PagmoUdp() = default;  // pagmo needs a default constructor
+  explicit PagmoUdp(std::shared_ptr<const Problem> p)
+      : problem_(std::move(p)), set_(problem_->objectives()), counts_(problem_->option_counts()) {}
+
+  pagmo::vector_double fitness(const pagmo::vector_double& x) const {
+    return to_pagmo(problem_->evaluate(x), set_);
+  }
+  std::pair<pagmo::vector_double, pagmo::vector_double> get_bounds() const {
+    pagmo::vector_double lb(counts_.size(), 0.0), ub(counts_.size());
+    for (std::size_t i = 0; i < counts_.size(); ++i)
+      ub[i] = static_cast<double>(counts_[i] - 1);
+    return {lb, ub};
+  }
+  pagmo::vector_double::size_type get_nobj() const { return set_.size(); }
+  pagmo::vector_double::size_type get_nix() const { return counts_.size(); }
+  pagmo::thread_safety get_thread_safety() const { return pagmo::thread_safety::constant; }
+  std::string get_name() const { return problem_ ? problem_->name() : "stems problem"; }
+
+ private:
+  std::shared_ptr<const Problem> problem_;
+  ObjectiveSet set_;
+  std::vector<std::uint64_t> counts_;
+};
 
 bool dominates(const std::vector<double>& a, const std::vector<double>& b) {
   bool strictly = false;
@@ -36,17 +97,23 @@ bool dominates(const std::vector<double>& a, const std::vector<double>& b) {
   return strictly;
 }
 
-std::vector<double> best_per_objective(const std::vector<FrontPoint>& pts, std::size_t nobj) {
-  std::vector<double> best(nobj, std::numeric_limits<double>::infinity());
+// Best value per objective over the archive (minimised form), as named objectives.
+Objectives best_per_objective(const std::vector<Migrant>& pts, const ObjectiveSet& set) {
+  std::vector<double> best(set.size(), std::numeric_limits<double>::infinity());
   for (const auto& p : pts) {
-    for (std::size_t i = 0; i < nobj; ++i)
+    for (std::size_t i = 0; i < set.size(); ++i)
       best[i] = std::min(best[i], p.f[i]);
   }
-  return best;
+  Objectives o;
+  o.energy_pJ = best[0];
+  o.latency_cycles = best[1];
+  o.state_bits = best[2];
+  if (set.accuracy) o.accuracy = -best[3];
+  return o;
 }
 
 pagmo::algorithm make_algorithm(const OptimizerConfig& c, std::size_t pop, unsigned threads) {
-  const auto seed = static_cast<unsigned>(c.seed);
+  const unsigned seed = pagmo_seed(c.seed);
   if (c.algorithm == "nsga2") {
     if (pop < 8 || pop % 4 != 0) {
       throw InputError("algorithm.population",
@@ -78,33 +145,16 @@ pagmo::algorithm make_algorithm(const OptimizerConfig& c, std::size_t pop, unsig
     a.set_bfe(pagmo::bfe{ThreadBfe{threads}});
     return pagmo::algorithm{a};
   }
-  throw InputError("algorithm.name", "unknown algorithm '" + c.algorithm +
-                                         "'; expected nsga2, maco, ihs, moead or nspso");
+  throw InputError("algorithm.name",
+                   "unknown algorithm '" + c.algorithm + "'; expected " + allowed_algorithms());
 }
 
-// Genomes of STEMS's hand-picked schedules that the space can express.
-std::vector<std::vector<double>> canonical_genomes(const problems::ScheduleContext& ctx) {
-  std::vector<std::pair<std::string, std::string>> bits;
-  for (const auto& name : schedule::canonical_names(ctx.network.block_count())) {
-    bits.push_back(schedule::canonical_bits(name, ctx.network.block_count()));
-  }
-  std::vector<std::vector<double>> out;
-  for (const auto& [t, d] : bits) {
-    try {
-      out.push_back(ctx.space.encode_bits(t, d));
-    } catch (const std::invalid_argument&) {
-      // not expressible in this space (e.g. per-layer genes lacking an option): skip
-    }
-  }
-  return out;
-}
-
-std::vector<double> reference_from(const std::vector<FrontPoint>& pts, std::size_t nobj) {
+std::vector<double> reference_from(const std::vector<Migrant>& pts, std::size_t nobj) {
   std::vector<double> ref(nobj, 0);
   for (std::size_t i = 0; i < nobj; ++i) {
     double worst = -std::numeric_limits<double>::infinity();
     for (const auto& p : pts) {
-      if (p.f[0] < problems::kPenalty) worst = std::max(worst, p.f[i]);
+      if (p.f[0] < kPenalty) worst = std::max(worst, p.f[i]);
     }
     // 10% beyond the worst feasible value (objectives may be negative: -accuracy).
     ref[i] = worst + 0.1 * std::abs(worst) + 1e-9;
@@ -113,6 +163,10 @@ std::vector<double> reference_from(const std::vector<FrontPoint>& pts, std::size
 }
 
 }  // namespace
+
+pagmo::problem to_pagmo_problem(std::shared_ptr<const Problem> problem) {
+  return pagmo::problem{PagmoUdp{std::move(problem)}};
+}
 
 double hypervolume(const std::vector<std::vector<double>>& points,
                    const std::vector<double>& reference) {
@@ -128,14 +182,17 @@ double hypervolume(const std::vector<std::vector<double>>& points,
   return hv.compute(reference);
 }
 
-std::vector<FrontPoint> non_dominated(const std::vector<FrontPoint>& points) {
-  std::vector<FrontPoint> front;
+namespace {
+
+// Non-dominated feasible subset in pagmo's form (duplicates removed), sorted by the vector.
+std::vector<Migrant> non_dominated_pagmo(const std::vector<Migrant>& points) {
+  std::vector<Migrant> front;
   std::set<std::vector<double>> seen;
   for (const auto& p : points) {
-    if (p.f.empty() || p.f[0] >= problems::kPenalty) continue;
+    if (p.f.empty() || p.f[0] >= kPenalty) continue;
     bool dominated = false;
     for (const auto& q : points) {
-      if (q.f[0] < problems::kPenalty && dominates(q.f, p.f)) {
+      if (q.f[0] < kPenalty && dominates(q.f, p.f)) {
         dominated = true;
         break;
       }
@@ -143,33 +200,54 @@ std::vector<FrontPoint> non_dominated(const std::vector<FrontPoint>& points) {
     if (!dominated && seen.insert(p.f).second) front.push_back(p);
   }
   std::sort(front.begin(), front.end(),
-            [](const FrontPoint& a, const FrontPoint& b) { return a.f < b.f; });
+            [](const Migrant& a, const Migrant& b) { return a.f < b.f; });
   return front;
+}
+
+std::vector<FrontPoint> to_front(const std::vector<Migrant>& front, const ObjectiveSet& set) {
+  std::vector<FrontPoint> out;
+  out.reserve(front.size());
+  for (const auto& p : front)
+    out.push_back({p.x, *from_pagmo(p.f, set).objectives});
+  return out;
+}
+
+}  // namespace
+
+std::vector<FrontPoint> non_dominated(const std::vector<FrontPoint>& points,
+                                      const ObjectiveSet& set) {
+  std::vector<Migrant> pagmo_form;
+  pagmo_form.reserve(points.size());
+  for (const auto& p : points)
+    pagmo_form.push_back({p.x, to_pagmo(p.objectives, set)});
+  return to_front(non_dominated_pagmo(pagmo_form), set);
 }
 
 namespace {
 
 // Sends the best individuals (non-dominated sorting, crowding) and puts the immigrants in place of
 // the worst ones.
-void migrate(pagmo::population& pop, const IslandHooks& hooks) {
+std::size_t migrate(pagmo::population& pop, const IslandHooks& hooks) {
   const std::size_t k = std::min(hooks.migrants, pop.size());
-  if (k == 0) return;
+  if (k == 0) return 0;
   const auto best = pagmo::select_best_N_mo(pop.get_f(), k);
-  std::vector<FrontPoint> emigrants;
+  std::vector<Migrant> emigrants;
   for (auto i : best)
     emigrants.push_back({pop.get_x()[i], pop.get_f()[i]});
-  const std::vector<FrontPoint> immigrants = hooks.exchange(emigrants);
+  const std::vector<Migrant> immigrants = hooks.exchange(emigrants);
   const auto order = pagmo::sort_population_mo(pop.get_f());  // best first
-  for (std::size_t j = 0; j < immigrants.size() && j < order.size(); ++j) {
+  std::size_t received = 0;
+  for (std::size_t j = 0; j < immigrants.size() && j < order.size(); ++j, ++received) {
     pop.set_xf(order[order.size() - 1 - j], immigrants[j].x, immigrants[j].f);
   }
+  return received;
 }
 
 }  // namespace
 
-OptimizeResult optimize(std::shared_ptr<const problems::ScheduleContext> ctx,
-                        const OptimizerConfig& c, const ProgressFn& progress,
-                        const std::atomic<bool>* stop, const IslandHooks* hooks) {
+OptimizeResult optimize(std::shared_ptr<const Problem> problem, const OptimizerConfig& c,
+                        const ProgressFn& progress, const std::atomic<bool>* stop,
+                        const IslandHooks* hooks) {
   if (!c.generations && !c.evaluations && !c.wall_time_s) {
     throw InputError("algorithm", "give a budget: generations, evaluations or wall_time_s");
   }
@@ -182,17 +260,18 @@ OptimizeResult optimize(std::shared_ptr<const problems::ScheduleContext> ctx,
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
 
-  pagmo::problem prob{problems::ScheduleProblem{ctx}};
-  const std::size_t nobj = ctx->objectives();
+  const ObjectiveSet set = problem->objectives();
+  pagmo::problem prob = to_pagmo_problem(problem);
+  const std::size_t nobj = set.size();
   const std::size_t pop_size = std::max<std::size_t>(c.population, 1);
   pagmo::algorithm algo = make_algorithm(c, pop_size, threads);
-  algo.set_seed(static_cast<unsigned>(c.seed));
+  algo.set_seed(pagmo_seed(c.seed));
 
-  // Initial population: the canonical schedules (first island only), then random genomes.
-  auto make_population = [&](std::uint64_t seed, bool canonical) {
-    pagmo::population pop{prob, 0u, static_cast<unsigned>(seed)};
-    if (canonical) {
-      auto seeds = canonical_genomes(*ctx);
+  // Initial population: the problem's seeds (first island only), then random genomes.
+  auto make_population = [&](std::uint64_t seed, bool with_seeds) {
+    pagmo::population pop{prob, 0u, pagmo_seed(seed)};
+    if (with_seeds) {
+      auto seeds = problem->seeds();
       if (seeds.size() > pop_size) seeds.resize(pop_size);
       for (const auto& x : seeds)
         pop.push_back(x);
@@ -210,43 +289,55 @@ OptimizeResult optimize(std::shared_ptr<const problems::ScheduleContext> ctx,
     }
     return pop;
   };
-  pagmo::population pop = make_population(c.seed, c.canonical_seeds);
+  pagmo::population pop = make_population(c.seed, c.problem_seeds);
   std::unique_ptr<pagmo::archipelago> archi;
   if (c.islands > 1) {
-    archi = std::make_unique<pagmo::archipelago>();
+    // A ring: every island sends its best to the next one after each evolution (pagmo's
+    // default topology is unconnected, which would migrate nothing).
+    archi = std::make_unique<pagmo::archipelago>(pagmo::topology{pagmo::ring{}});
     for (unsigned i = 0; i < c.islands; ++i) {
       OptimizerConfig ci = c;
       ci.seed = c.seed + i;
       pagmo::algorithm a = make_algorithm(ci, pop_size, island_threads);
-      a.set_seed(static_cast<unsigned>(ci.seed));
+      a.set_seed(pagmo_seed(ci.seed));
       archi->push_back(pagmo::thread_island{}, a, make_population(ci.seed, i == 0));
     }
   }
 
   OptimizeResult result;
+  result.objectives = set;
+  // Every individual of the population (of every island's population with islands).
   auto snapshot = [&]() {
-    std::vector<FrontPoint> all;
-    for (std::size_t i = 0; i < pop.size(); ++i) {
-      pagmo::vector_double x = pop.get_x()[i];
-      for (auto& v : x)
-        v = std::nearbyint(v);
-      all.push_back({x, pop.get_f()[i]});
+    std::vector<Migrant> all;
+    auto add = [&](const pagmo::population& p) {
+      for (std::size_t i = 0; i < p.size(); ++i) {
+        pagmo::vector_double x = p.get_x()[i];
+        for (auto& v : x)
+          v = std::nearbyint(v);
+        all.push_back({x, p.get_f()[i]});
+      }
+    };
+    if (archi) {
+      for (const auto& island : *archi)
+        add(island.get_population());
+    } else {
+      add(pop);
     }
     return all;
   };
-  std::vector<FrontPoint> archive = snapshot();
+  std::vector<Migrant> archive = snapshot();
   result.reference_point = reference_from(archive, nobj);
   unsigned generation = 0;
   auto record = [&]() {
-    archive = non_dominated(archive);
+    archive = non_dominated_pagmo(archive);
     std::vector<std::vector<double>> fs;
     for (const auto& p : archive)
       fs.push_back(p.f);
     ConvergenceRow row;
     row.generation = generation;
-    row.evaluations = ctx->evaluations();
+    row.evaluations = problem->evaluations();
     row.hypervolume = hypervolume(fs, result.reference_point);
-    row.best = best_per_objective(archive, nobj);
+    row.best = best_per_objective(archive, set);
     row.seconds = elapsed();
     result.convergence.push_back(row);
     if (progress) progress(row);
@@ -255,7 +346,7 @@ OptimizeResult optimize(std::shared_ptr<const problems::ScheduleContext> ctx,
   while (true) {
     const bool interrupted = stop && stop->load();
     const bool local_stop = interrupted || (c.generations && generation >= *c.generations) ||
-                            (c.evaluations && ctx->evaluations() >= *c.evaluations) ||
+                            (c.evaluations && problem->evaluations() >= *c.evaluations) ||
                             (c.wall_time_s && elapsed() >= *c.wall_time_s);
     if (hooks && hooks->agree_stop ? hooks->agree_stop(local_stop) : local_stop) {
       result.interrupted = interrupted;
@@ -277,45 +368,47 @@ OptimizeResult optimize(std::shared_ptr<const problems::ScheduleContext> ctx,
     ++generation;
     if (hooks && hooks->exchange && !archi && hooks->interval > 0 &&
         generation % hooks->interval == 0) {
-      migrate(pop, *hooks);
+      result.migrants_received += migrate(pop, *hooks);
     }
     auto now = snapshot();
     archive.insert(archive.end(), now.begin(), now.end());
     record();
   }
-  result.front = non_dominated(archive);
-  result.evaluations = ctx->evaluations();
-  result.infeasible = ctx->infeasible();
+  if (archi) result.migrants_received = archi->get_migration_log().size();
+  result.front = to_front(non_dominated_pagmo(archive), set);
+  result.evaluations = problem->evaluations();
+  result.infeasible = problem->infeasible();
   result.seconds = elapsed();
   return result;
 }
 
-OptimizeResult exhaustive(std::shared_ptr<const problems::ScheduleContext> ctx, double limit,
-                          unsigned threads) {
-  const double size = ctx->space.size();
+OptimizeResult exhaustive(std::shared_ptr<const Problem> problem, double limit, unsigned threads) {
+  const double size = space_size(*problem);
   if (size > limit) {
     throw InputError("--exhaustive", "the space has " + std::to_string(size) +
                                          " genomes, more than the limit of " +
                                          std::to_string(limit) + "; use the optimiser");
   }
   const auto start = std::chrono::steady_clock::now();
-  const auto& genes = ctx->space.genes();
+  const std::vector<std::uint64_t> counts = problem->option_counts();
+  const ObjectiveSet set = problem->objectives();
   const std::size_t n = static_cast<std::size_t>(size);
-  std::vector<FrontPoint> all(n);
+  std::vector<Migrant> all(n);
   parallel_for(n, threads, [&](std::size_t k) {
-    std::vector<double> x(genes.size());
+    std::vector<double> x(counts.size());
     std::size_t rest = k;
-    for (std::size_t i = 0; i < genes.size(); ++i) {
-      x[i] = static_cast<double>(rest % genes[i].options.size());
-      rest /= genes[i].options.size();
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+      x[i] = static_cast<double>(rest % counts[i]);
+      rest /= counts[i];
     }
-    all[k] = {x, ctx->evaluate(x)};
+    all[k] = {x, to_pagmo(problem->evaluate(x), set)};
   });
   OptimizeResult r;
-  r.front = non_dominated(all);
-  r.reference_point = reference_from(all, ctx->objectives());
+  r.objectives = set;
+  r.front = to_front(non_dominated_pagmo(all), set);
+  r.reference_point = reference_from(all, set.size());
   r.evaluations = n;
-  r.infeasible = ctx->infeasible();
+  r.infeasible = problem->infeasible();
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
 }

@@ -2,10 +2,11 @@
 
 #include <cmath>
 #include <filesystem>
+#include <map>
 
 #include "stems/common/error.hpp"
 #include "stems/config/document.hpp"
-#include "stems/simulate/simulated_accuracy.hpp"
+#include "stems/search/simulated_accuracy.hpp"
 
 namespace stems::search {
 
@@ -15,8 +16,8 @@ namespace {
 
 // [accuracy.simulate]: inputs (required), labels, samples, dt_s, reset.
 template <typename Resolve>
-simulate::SimulatedAccuracyConfig read_simulate_table(const TableReader& t, Resolve resolve) {
-  simulate::SimulatedAccuracyConfig c;
+SimulatedAccuracyConfig read_simulate_table(const TableReader& t, Resolve resolve) {
+  SimulatedAccuracyConfig c;
   c.inputs = resolve(t.string("inputs"));
   if (t.has("labels")) c.labels = resolve(t.string("labels"));
   c.samples = t.non_negative_or("samples", 0);
@@ -102,8 +103,8 @@ RunConfig load_run_config(const std::string& path) {
     if (islands > 1024) a.fail("islands", "expected 1 to 1024 islands (one thread each)");
     rc.optimizer.islands = static_cast<unsigned>(islands);
     const std::string& name = rc.optimizer.algorithm;
-    if (name != "nsga2" && name != "maco" && name != "ihs" && name != "moead" && name != "nspso") {
-      a.fail("name", "unknown algorithm '" + name + "'; expected nsga2, maco, ihs, moead or nspso");
+    if (!is_algorithm(name)) {
+      a.fail("name", "unknown algorithm '" + name + "'; expected " + allowed_algorithms());
     }
     const auto pop = rc.optimizer.population;
     if (name == "nsga2" && (pop < 8 || pop % 4 != 0)) {
@@ -127,42 +128,47 @@ RunConfig load_run_config(const std::string& path) {
     }
     a.finish();
   }
-  std::optional<simulate::SimulatedAccuracyConfig> simulated;
+  std::optional<SimulatedAccuracyConfig> simulated;
   if (auto acc = root.optional_table("accuracy")) {
-    if (auto sim = acc->optional_table("simulate")) {
-      simulated = read_simulate_table(*sim, resolve);
-      if (acc->has("table") || acc->has("base") || acc->has("block_drop")) {
-        acc->fail("simulate", "give either simulate or a table/base accuracy, not both");
-      }
+    // Exactly one kind of model: a table, a base accuracy with per-block drops, or a simulation.
+    const bool table = acc->has("table"), drop = acc->has("base") || acc->has("block_drop"),
+               sim = acc->has("simulate");
+    if (int(table) + int(drop) + int(sim) != 1) {
+      acc->fail_here(
+          "give exactly one accuracy model: a table ([[accuracy.table]] rows), a base accuracy "
+          "with block_drop, or simulate = { inputs = ... }");
     }
-    if (acc->has("base")) rc.accuracy.base = acc->number("base");
-    if (const auto* v = acc->raw("block_drop")) {
-      if (v->kind != config::Value::Kind::Array) acc->fail("block_drop", "expected [numbers]");
-      for (const auto& e : v->array) {
-        if (e.kind == config::Value::Kind::Integer) {
-          rc.accuracy.block_drop.push_back(static_cast<double>(e.integer_value));
-        } else if (e.kind == config::Value::Kind::Float && std::isfinite(e.float_value)) {
-          rc.accuracy.block_drop.push_back(e.float_value);
-        } else {
-          acc->fail("block_drop", "expected finite numbers");
+    if (sim) simulated = read_simulate_table(acc->table("simulate"), resolve);
+    if (drop) {
+      std::vector<double> block_drop;
+      if (const auto* v = acc->raw("block_drop")) {
+        if (v->kind != config::Value::Kind::Array) acc->fail("block_drop", "expected [numbers]");
+        for (const auto& e : v->array) {
+          if (e.kind == config::Value::Kind::Integer) {
+            block_drop.push_back(static_cast<double>(e.integer_value));
+          } else if (e.kind == config::Value::Kind::Float && std::isfinite(e.float_value)) {
+            block_drop.push_back(e.float_value);
+          } else {
+            acc->fail("block_drop", "expected finite numbers");
+          }
         }
       }
+      const double base = acc->number("base");
+      if (!std::isfinite(base)) acc->fail("base", "expected a finite accuracy");
+      rc.accuracy.model = std::make_shared<const DropAccuracy>(base, std::move(block_drop));
     }
     if (acc->has("min_accuracy")) rc.accuracy.min_accuracy = acc->number("min_accuracy");
-    if (acc->has("table")) {
+    if (table) {
+      std::map<std::string, double> rows;
       for (const TableReader& row : acc->table_array("table")) {
         const std::string bits = row.string("state_schedule");
         for (char ch : bits) {
           if (ch != '0' && ch != '1') row.fail("state_schedule", "expected only '0' and '1'");
         }
-        rc.accuracy.table[bits] = row.number("accuracy");
+        rows[bits] = row.number("accuracy");
         row.finish();
       }
-    } else {
-      acc->accept("table");
-    }
-    if (!rc.accuracy.configured() && !simulated) {
-      acc->fail_here("give a table, a base accuracy or simulate = { inputs = ... }");
+      rc.accuracy.model = std::make_shared<const TableAccuracy>(std::move(rows));
     }
     acc->finish();
   }
@@ -187,7 +193,7 @@ RunConfig load_run_config(const std::string& path) {
     }
     simulated->model = w;
     simulated->nir = rc.nir;
-    rc.accuracy.oracle = std::make_shared<const simulate::SimulatedAccuracy>(*simulated);
+    rc.accuracy.model = std::make_shared<const SimulatedAccuracy>(*simulated);
   }
   return rc;
 }

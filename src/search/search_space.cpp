@@ -5,24 +5,19 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "stems/common/names.hpp"
+
 namespace stems::search {
 
 using workload::Dim;
 
 std::string_view gene_kind_name(GeneKind k) {
-  switch (k) {
-    case GeneKind::TimeTile:
-      return "time_tile";
-    case GeneKind::SpatialTile:
-      return "spatial_tile";
-    case GeneKind::Barrier:
-      return "barrier";
-    case GeneKind::StateKeep:
-      return "state";
-    case GeneKind::Core:
-      return "core";
-  }
-  return "?";
+  static constexpr NameTable<GeneKind, 5> kNames = {{{GeneKind::TimeTile, "time_tile"},
+                                                     {GeneKind::SpatialTile, "spatial_tile"},
+                                                     {GeneKind::Barrier, "barrier"},
+                                                     {GeneKind::StateKeep, "state"},
+                                                     {GeneKind::Core, "core"}}};
+  return name_of(kNames, k);
 }
 
 namespace {
@@ -144,7 +139,8 @@ bool SearchSpace::has_state_genes() const {
                      [](const Gene& g) { return g.kind == GeneKind::StateKeep; });
 }
 
-schedule::Schedule SearchSpace::decode(const std::vector<double>& x, workload::Network& net) const {
+schedule::Schedule SearchSpace::decode(const std::vector<double>& x) const {
+  const workload::Network& net = *net_;
   if (x.size() != genes_.size()) {
     throw std::invalid_argument("SearchSpace::decode: genome of length " +
                                 std::to_string(x.size()) + ", expected " +
@@ -154,7 +150,9 @@ schedule::Schedule SearchSpace::decode(const std::vector<double>& x, workload::N
   // Defaults where a unit has no gene: all T in one node, whole map.
   schedule::Schedule s;
   s.layers.resize(net.layer_count());
+  s.keep_state.assign(net.layer_count(), 0);
   for (workload::Vertex v : net.topological_order()) {
+    s.keep_state[v] = net.layer(v).keeps_state ? 1 : 0;  // as declared, unless a gene decides
     s.layers[v].time_tile = net.layer(v).size(Dim::T);
     s.layers[v].ox_tile = net.layer(v).size(Dim::OX);
   }
@@ -192,9 +190,11 @@ schedule::Schedule SearchSpace::decode(const std::vector<double>& x, workload::N
         break;  // applied below
       case GeneKind::StateKeep:
         for (workload::Vertex v : net.topological_order()) {
-          auto& l = net.mutable_layer(v);
+          const auto& l = net.layer(v);
           const bool in_unit = per_block ? l.block == g.unit : l.id == g.unit;
-          if (in_unit && l.state_policy == workload::StatePolicy::Free) l.keeps_state = value == 1;
+          if (in_unit && l.state_policy == workload::StatePolicy::Free) {
+            s.keep_state[v] = value == 1 ? 1 : 0;
+          }
         }
         break;
     }

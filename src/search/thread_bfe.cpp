@@ -15,7 +15,7 @@ pagmo::vector_double ThreadBfe::operator()(const pagmo::problem& p,
   pagmo::vector_double out(n * nf);
   const unsigned threads = p.get_thread_safety() >= pagmo::thread_safety::constant ? threads_ : 1u;
   // pagmo::bfe counts the batch's evaluations in p itself: evaluate through a copy, as pagmo's
-  // thread_bfe does (a ScheduleProblem copy shares its context: memos and caches stay common).
+  // thread_bfe does (a copy of the pagmo problem shares our Problem: memos and caches stay common).
   const pagmo::problem local = p;
   parallel_for(n, threads, [&](std::size_t i) {
     const auto first = dvs.begin() + static_cast<std::ptrdiff_t>(i * dim);

@@ -174,4 +174,16 @@ double accuracy(const RunResult& r, const std::vector<std::int64_t>& labels) {
   return static_cast<double>(right) / static_cast<double>(labels.size());
 }
 
+std::map<int, std::pair<double, double>> layer_densities(const Model& model, const RunResult& run) {
+  std::map<int, std::pair<double, double>> d;
+  const auto& layers = model.layers();
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const int in = layers[i].input;
+    const double input =
+        in < 0 ? run.mean_input_density() : run.mean_density(static_cast<std::size_t>(in));
+    d[layers[i].id] = {input, run.mean_density(i)};
+  }
+  return d;
+}
+
 }  // namespace stems::simulate

@@ -1,5 +1,5 @@
 // libFuzzer harness: run configs for `stems optimize` (stems::search::load_run_config), then the
-// context the optimiser builds from them (stems::search::make_context) with the workload and
+// context the optimiser builds from them (stems::problems::make_context) with the workload and
 // hardware paths replaced by known-good files (the fuzzer must not roam the file system): a TOML
 // workload becomes configs/workloads/sew_resnet_7b.toml, a .nir one a small NIR seed; the hardware
 // is configs/hardware/meta_proto_1mb.toml. Sizes that would make the optimiser allocate without
@@ -9,8 +9,8 @@
 #include <optional>
 
 #include "fuzz_common.hpp"
+#include "run_context.hpp"
 #include "stems/search/run_config.hpp"
-#include "stems/search/run_context.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace stems;
@@ -37,9 +37,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   fuzz::check(o.generations || o.evaluations || o.wall_time_s, "accepted a run without a budget");
   if (o.wall_time_s) fuzz::check(std::isfinite(*o.wall_time_s), "accepted a non-finite wall time");
   fuzz::check(std::isfinite(rc->exhaustive_limit), "accepted a non-finite exhaustive_limit");
-  if (rc->accuracy.base) fuzz::check(std::isfinite(*rc->accuracy.base), "non-finite base accuracy");
-  for (double d : rc->accuracy.block_drop)
-    fuzz::check(std::isfinite(d), "non-finite block_drop");
+  if (rc->accuracy.configured() && rc->accuracy.model->kind() != "simulate") {
+    // A table or drop model: every state schedule scores a finite accuracy.
+    for (const char* bits : {"", "0", "1", "0000000", "1111111", "0011111"}) {
+      fuzz::check(std::isfinite(rc->accuracy.model->estimate(bits).accuracy),
+                  "a non-finite accuracy estimate");
+    }
+  }
   const bool nir = rc->workload.size() >= 4 && rc->workload.ends_with(".nir");
   rc->workload = nir ? std::string(STEMS_FUZZ_SOURCE) + "/corpus/nir/lif_chain.nir"
                      : std::string(STEMS_CONFIGS) + "/workloads/sew_resnet_7b.toml";
@@ -47,10 +51,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   rc->nir.read_timeout_s = 2;
   // `stems optimize` prefixes these errors with the run file (src/cli/app.cpp).
   fuzz::accepted("", [&] {
-    const auto ctx = search::make_context(*rc);
-    fuzz::check(ctx->space.dimension() > 0, "a search space without genes");
-    const double a = ctx->accuracy.estimate(ctx->network);
-    fuzz::check(std::isfinite(a), "a non-finite accuracy estimate");
+    const auto ctx = problems::make_context(*rc);
+    fuzz::check(ctx->space().dimension() > 0, "a search space without genes");
+    const std::vector<double> x(ctx->space().dimension(), 0.0);
+    const search::Fitness f = ctx->evaluate(x);
+    if (f.feasible() && f.objectives->accuracy) {
+      fuzz::check(std::isfinite(*f.objectives->accuracy), "a non-finite accuracy estimate");
+    }
   });
   return 0;
 }

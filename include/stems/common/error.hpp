@@ -24,6 +24,16 @@ class InputError : public std::runtime_error {
   std::string message_;
 };
 
+// The input is valid but this configuration cannot run: a schedule the hardware cannot execute
+// (no loop nest fits, a recurrent loop time-batched, a core that does not run the operator, more
+// nodes or bits than the tool counts). A command reports it like any InputError (exit 2); a search
+// makes the genome infeasible and keeps the message as the reason. Anything else a search meets
+// is an error in its inputs and stops it.
+class Infeasible : public InputError {
+ public:
+  using InputError::InputError;
+};
+
 // Exit codes of the `stems` command line, a contract for scripts.
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitInternalError = 1;

@@ -44,7 +44,7 @@ struct IslandOptions {
 // Every rank runs `config` with seed + rank; rank 0 returns the merged result (front of all
 // islands, evaluations summed), the other ranks nullopt. Throws InputError when not under mpirun.
 std::optional<search::OptimizeResult> optimize_islands(
-    std::shared_ptr<const problems::ScheduleContext> context, search::OptimizerConfig config,
+    std::shared_ptr<const search::Problem> problem, search::OptimizerConfig config,
     const IslandOptions& islands, const search::ProgressFn& progress,
     const std::atomic<bool>* stop);
 

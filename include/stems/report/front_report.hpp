@@ -1,17 +1,33 @@
 #pragma once
-// Output of `stems optimize`: pareto.csv, pareto.json, convergence.csv and the run config used,
-// written into one directory (each file atomically).
+// Output of `stems optimize`: pareto.csv, pareto.json, convergence.csv, chosen.json (the
+// lowest-energy point with every record) and the run config used, written into one directory
+// (each file atomically). Formats only: the points' schedules and evaluations come from the
+// searched problem (problems::front_records).
 
+#include <optional>
 #include <string>
+#include <vector>
 
-#include "schedule_problem.hpp"
+#include "stems/hardware/accelerator.hpp"
+#include "stems/search/front_record.hpp"
 #include "stems/search/optimizer.hpp"
 #include "stems/search/run_config.hpp"
+#include "stems/search/search_space.hpp"
+#include "stems/workload/network.hpp"
 
 namespace stems::report {
 
-void write_front(const std::string& dir, const search::RunConfig& run,
-                 const problems::ScheduleContext& ctx, const search::OptimizeResult& result,
-                 bool exhaustive);
+struct FrontOutput {
+  const search::RunConfig& run;
+  const workload::Network& network;
+  const hardware::Accelerator& accelerator;
+  const search::SearchSpace& space;
+  const search::OptimizeResult& result;
+  const std::vector<search::FrontRecord>& points;  // one per result.front entry, same order
+  const std::optional<search::FrontRecord>& chosen;
+  bool exhaustive = false;
+};
+
+void write_front(const std::string& dir, const FrontOutput& f);
 
 }  // namespace stems::report

@@ -11,11 +11,23 @@
 
 #include <string>
 
+#include "stems/report/network_report.hpp"
+
 namespace stems::report {
 
-// Returns the report's path. Throws InputError when DIR is neither kind of output or plotly.js
-// cannot be found.
+// An optimize output directory's report. Returns the report's path. Throws InputError when DIR is
+// not one (campaign directories: campaign::write_campaign_report) or plotly.js cannot be found.
 std::string write_html_report(const std::string& dir, const std::string& plotly_js = "");
+
+// DIR/report.html showing `data` (window.STEMS_DATA for src/report/web/report.js: kind "run" or
+// "campaign"). Returns the report's path.
+std::string write_html(const std::string& dir, const std::string& title, const Json& data,
+                       const std::string& plotly_js = "");
+
+// Whether DIR holds a campaign's output (campaign.json and results.csv).
+bool is_campaign_dir(const std::string& dir);
+// Reads a JSON file (InputError naming it when it cannot be read or parsed).
+Json read_json_file(const std::string& path);
 
 // Where plotly.js would be taken from ("" when nowhere).
 std::string find_plotly(const std::string& plotly_js = "");

@@ -38,8 +38,22 @@ struct LayerTiling {
   int fuse_group = 0;
 };
 
+// Spike densities of one layer under a state configuration (fractions of non-zero elements per
+// timestep), for zero-skipping cores (cost/sparsity.hpp).
+struct LayerDensity {
+  double input = 1.0;
+  double output = 1.0;
+};
+
 struct Schedule {
   std::vector<LayerTiling> layers;  // indexed by vertex
+  // Neuron-state decision of each layer (indexed by vertex; 1 keep, 0 drop). Empty: every layer as
+  // the loaded network declares it (Layer::keeps_state). The network itself is never changed, so
+  // one loaded network serves every schedule and every thread.
+  std::vector<std::uint8_t> keep_state;
+  // Spike densities of each layer (indexed by vertex) under this schedule's state decisions, set by
+  // a simulated accuracy model. Empty: the densities the workload declares.
+  std::vector<LayerDensity> densities;
   // Core of each layer (indexed by vertex); empty or -1: the first core allowed for its operator.
   std::vector<int> cores;
   Order order = Order::LytGated;
@@ -49,6 +63,22 @@ struct Schedule {
   std::string depth_bits;
   bool fuse_barrier = true;
 };
+
+// The state decision of layer v under `s`: the schedule's, else the network's declared one.
+bool keeps_state(const workload::Network& net, const Schedule& s, workload::Vertex v);
+// Layer v as a computation node sees it: the network's layer with the schedule's state decision
+// and densities.
+workload::Layer scheduled_layer(const workload::Network& net, const Schedule& s,
+                                workload::Vertex v);
+// State bits the network holds under `s` (every stateful neuron's state variables).
+std::uint64_t state_bits(const workload::Network& net, const Schedule& s);
+// The per-block state string of `s` ('1' where any layer of the block keeps state or the block has
+// no neurons, '0' where its neuron layers are all stateless).
+std::string state_schedule(const workload::Network& net, const Schedule& s);
+// Sets the per-layer decisions from a per-block bit string (validated against the network's block
+// count; InputError with where = `source`).
+void set_state_schedule(Schedule& s, const workload::Network& net, const std::string& bits,
+                        const std::string& source = "--state-schedule");
 
 // STEMS's per-block form. Throws InputError (where = the flag name) when a string has the wrong
 // length or characters other than 0/1.

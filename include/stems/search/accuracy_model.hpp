@@ -1,48 +1,67 @@
 #pragma once
-// A user-given accuracy model for state keep/drop decisions (STEMS retrains outside the tool;
-// we take its measurements as input). Either a table of measured accuracy per per-block state
-// schedule (like the paper's nPLIF table), or a base accuracy minus a drop per block whose state
-// is removed. Without one, the optimiser refuses free state genes: with nothing to lose, the front
-// would collapse onto "no state anywhere".
+// The accuracy of a per-block state configuration (one character per block, '1' keep state, '0'
+// drop it): the fourth objective of a search, for the keep/drop decisions. STEMS retrains outside
+// the tool; we take its measurements (a table), a simple additive model, or a simulation of the
+// trained model (simulated_accuracy.hpp). Without one, the optimiser refuses free state genes:
+// with nothing to lose, the front would collapse onto "no state anywhere".
+//
+// Kinds (a run config's [accuracy] table gives exactly one; names in accuracy_kinds()):
+//   table     measured accuracy per state schedule; a schedule missing from it scores 0
+//   drop      a base accuracy minus block_drop[b] for every block b whose state is dropped
+//   simulate  the model simulated on event inputs (stems/search/simulated_accuracy.hpp)
 
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
-
-#include "stems/workload/network.hpp"
 
 namespace stems::search {
 
-// Accuracy of a per-block state schedule computed on demand, with the per-layer spike densities
-// it produces (stems/simulate/simulated_accuracy.hpp simulates the model). Implementations are
-// thread-safe and compute each schedule once.
-class AccuracyOracle {
+class AccuracyModel {
  public:
   struct Estimate {
     double accuracy = 0;
-    // layer id -> (input density, output density): fractions of non-zero elements per timestep.
+    // layer id -> (input density, output density): fractions of non-zero elements per timestep
+    // under this state configuration (empty when the model does not know them).
     std::map<int, std::pair<double, double>> densities;
   };
-  virtual ~AccuracyOracle() = default;
+  virtual ~AccuracyModel() = default;
+  // Thread-safe; each configuration may be computed once and cached.
   virtual Estimate estimate(const std::string& state_bits) const = 0;
+  virtual std::string_view kind() const = 0;
 };
 
-struct AccuracyModel {
-  std::map<std::string, double> table;           // per-block state schedule ("0011111") -> accuracy
-  std::optional<double> base;                    // accuracy with every declared state kept
-  std::vector<double> block_drop;                // accuracy lost when block b's state is dropped
-  std::optional<double> min_accuracy;            // constraint (death penalty when violated)
-  std::shared_ptr<const AccuracyOracle> oracle;  // accuracy from simulation ([accuracy.simulate])
+const std::vector<std::string>& accuracy_kinds();  // table, drop, simulate
 
-  bool configured() const { return !table.empty() || base.has_value() || oracle != nullptr; }
-  // Estimated accuracy of the network's current state decisions; a table without the
-  // configuration gives 0 (unknown is treated as unusable).
-  double estimate(const workload::Network& net) const;
-  // With an oracle: sets every layer's input/output density to what the network's current state
-  // decisions produce (for zero-skipping cores). Without one: does nothing.
-  void annotate_densities(workload::Network& net) const;
+class TableAccuracy final : public AccuracyModel {
+ public:
+  explicit TableAccuracy(std::map<std::string, double> table) : table_(std::move(table)) {}
+  Estimate estimate(const std::string& state_bits) const override;
+  std::string_view kind() const override { return "table"; }
+
+ private:
+  std::map<std::string, double> table_;
+};
+
+class DropAccuracy final : public AccuracyModel {
+ public:
+  DropAccuracy(double base, std::vector<double> block_drop)
+      : base_(base), block_drop_(std::move(block_drop)) {}
+  Estimate estimate(const std::string& state_bits) const override;
+  std::string_view kind() const override { return "drop"; }
+
+ private:
+  double base_;
+  std::vector<double> block_drop_;
+};
+
+// Accuracy as an objective: the model, and an optional constraint.
+struct AccuracyObjective {
+  std::shared_ptr<const AccuracyModel> model;  // null: accuracy is not an objective
+  std::optional<double> min_accuracy;          // below it a genome is infeasible
+  bool configured() const { return model != nullptr; }
 };
 
 }  // namespace stems::search

@@ -24,7 +24,7 @@ struct RunConfig {
   Granularity granularity = Granularity::Block;
   double exhaustive_limit = 20000;
   OptimizerConfig optimizer;
-  AccuracyModel accuracy;
+  AccuracyObjective accuracy;
   nir::NirOptions nir;  // for a .nir workload: [nir] timesteps, weight_bits, state_bits, input_bits
 };
 

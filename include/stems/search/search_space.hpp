@@ -49,8 +49,9 @@ class SearchSpace {
   SpaceKind kind() const { return kind_; }
 
   // Decodes a genome (values are rounded and clamped to the option range, so continuous
-  // algorithms can be used). `net` receives the state decisions of the state genes.
-  schedule::Schedule decode(const std::vector<double>& x, workload::Network& net) const;
+  // algorithms can be used) into a schedule with every layer's state decision (the state genes',
+  // else as the network declares). The network is not touched.
+  schedule::Schedule decode(const std::vector<double>& x) const;
   // The genome of STEMS's per-block bit strings (states as declared). Throws
   // std::invalid_argument if the space cannot express it.
   std::vector<double> encode_bits(const std::string& time_bits,

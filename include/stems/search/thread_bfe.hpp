@@ -4,8 +4,8 @@
 // one. Used instead of pagmo's TBB-based thread_bfe so that `--threads` is an exact count, the
 // evaluation of one batch is balanced genome by genome, and ThreadSanitizer sees every hand-off.
 //
-// A problem whose thread safety is `constant` (ScheduleProblem) is evaluated concurrently through
-// one pagmo::problem; any other problem is evaluated serially, in order.
+// A problem whose thread safety is `constant` (every search::Problem) is evaluated concurrently
+// through one pagmo::problem; any other problem is evaluated serially, in order.
 
 #include <pagmo/problem.hpp>
 #include <pagmo/threading.hpp>

@@ -9,6 +9,7 @@
 // so results do not depend on the thread count.
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -51,5 +52,8 @@ RunResult run(const Model& model, const EventSet& events, const std::string& sta
 double agreement(const RunResult& a, const RunResult& b);
 // Fraction of samples whose prediction equals the label.
 double accuracy(const RunResult& r, const std::vector<std::int64_t>& labels);
+
+// The densities of a run, by layer id: (input density, output density), means over time.
+std::map<int, std::pair<double, double>> layer_densities(const Model& model, const RunResult& run);
 
 }  // namespace stems::simulate

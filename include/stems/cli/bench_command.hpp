@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-namespace stems::bench {
+namespace stems::cli {
 
-struct Figure {
+struct BenchFigure {
   std::string name;
   double value = 0;
   std::string unit;
@@ -16,16 +16,16 @@ struct Figure {
   bool met = false;
 };
 
-struct Report {
+struct BenchReport {
   std::string machine;           // CPU model, cores
   bool optimised_build = false;  // built with NDEBUG (Release); a debug build is not representative
   // 1-minute load average (/proc/loadavg; -1 if unknown) before the first timing: above about
   // half a core, other work shared the machine and the throughputs are lower bounds.
   double load_before = -1;
-  std::vector<Figure> figures;
+  std::vector<BenchFigure> figures;
 };
 
 // `configs` is the configs/ directory. Throws InputError if a config is missing.
-Report run(const std::string& configs);
+BenchReport run_bench(const std::string& configs);
 
-}  // namespace stems::bench
+}  // namespace stems::cli

@@ -19,39 +19,38 @@
 #include "stems/simulate/model.hpp"
 #include "stems/simulate/simulator.hpp"
 
-namespace stems::simulate {
+namespace stems::search {
 
 struct SimulatedAccuracyConfig {
   std::string model;          // .nir file
   std::string inputs;         // .npy events
   std::string labels;         // optional .npy labels
   std::uint64_t samples = 0;  // the first N samples of the file (0: all)
-  SimOptions sim;
+  simulate::SimOptions sim;
   nir::NirOptions nir;
 };
 
-class SimulatedAccuracy : public search::AccuracyOracle {
+class SimulatedAccuracy final : public AccuracyModel {
  public:
   // Loads the model and the inputs now, so bad files are reported before the search starts.
   explicit SimulatedAccuracy(const SimulatedAccuracyConfig& config);
 
   Estimate estimate(const std::string& state_bits) const override;
+  std::string_view kind() const override { return "simulate"; }
   std::uint64_t simulations() const;  // distinct schedules simulated so far
 
-  const Model& model() const { return *model_; }
-  const EventSet& events() const { return events_; }
+  const simulate::Model& model() const { return *model_; }
+  const simulate::EventSet& events() const { return events_; }
 
  private:
-  RunResult simulate(const std::string& bits) const;
+  simulate::RunResult simulate(const std::string& bits) const;
 
-  std::unique_ptr<Model> model_;
-  EventSet events_;
+  std::unique_ptr<simulate::Model> model_;
+  simulate::EventSet events_;
   mutable std::mutex mutex_;
   mutable std::map<std::string, std::shared_future<Estimate>> cache_;
-  mutable std::shared_future<RunResult> reference_;
+  mutable std::shared_future<simulate::RunResult> reference_;
 };
 
-// The densities of a run, by layer id: (input density, output density), means over time.
-std::map<int, std::pair<double, double>> layer_densities(const Model& model, const RunResult& run);
 
-}  // namespace stems::simulate
+}  // namespace stems::search

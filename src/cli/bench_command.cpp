@@ -1,4 +1,4 @@
-#include "stems/bench/bench.hpp"
+#include "stems/cli/bench_command.hpp"
 
 #include <sys/resource.h>
 
@@ -16,7 +16,7 @@
 #include "stems/schedule/scheduler.hpp"
 #include "stems/workload/workload_loader.hpp"
 
-namespace stems::bench {
+namespace stems::cli {
 
 namespace {
 
@@ -60,8 +60,8 @@ double cold_evaluate(const std::string& workload, const std::string& hardware,
 
 }  // namespace
 
-Report run(const std::string& configs) {
-  Report r;
+BenchReport run_bench(const std::string& configs) {
+  BenchReport r;
   r.machine = machine();
   r.load_before = load_average();
 #ifdef NDEBUG
@@ -127,13 +127,14 @@ Report run(const std::string& configs) {
     // with 2 threads, node costs warm, the genome memo cleared before each timing.
     const auto net = workload::load_workload_file(sew);
     const auto acc = hardware::load_hardware_file(hw);
-    const auto ctx = std::make_shared<const problems::ScheduleContext>(
-        net, acc, search::SpaceKind::Stems, search::Granularity::Block, search::AccuracyModel{});
+    const auto ctx = std::make_shared<const problems::ScheduleProblem>(
+        net, acc, search::SpaceKind::Stems, search::Granularity::Block,
+        search::AccuracyObjective{});
     std::mt19937_64 rng(1);
     std::uniform_int_distribution<int> bit(0, 1);
     std::set<std::vector<double>> unique;
     while (unique.size() < 192) {
-      std::vector<double> x(ctx->space.dimension());
+      std::vector<double> x(ctx->space().dimension());
       for (auto& g : x)
         g = bit(rng);
       unique.insert(x);
@@ -159,4 +160,4 @@ Report run(const std::string& configs) {
   return r;
 }
 
-}  // namespace stems::bench
+}  // namespace stems::cli

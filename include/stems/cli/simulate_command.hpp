@@ -15,7 +15,7 @@
 #include "stems/nir/nir_loader.hpp"
 #include "stems/simulate/model.hpp"
 
-namespace stems::simulate {
+namespace stems::cli {
 
 struct SimulateRequest {
   std::string model;                   // .nir
@@ -25,7 +25,7 @@ struct SimulateRequest {
   std::uint64_t samples = 0;           // file: the first N (0 = all); Poisson: N (0 = 10)
   std::uint64_t seed = 42;             // Poisson generator seed
   std::vector<std::string> state_schedules;  // compared against the fully stateful network
-  SimOptions sim;
+  simulate::SimOptions sim;
   std::string json;          // JSON report ("-": stdout only)
   std::string write_inputs;  // save the events used as .npy
   std::string workload_out;  // workload TOML with the stateful run's densities
@@ -36,4 +36,4 @@ struct SimulateRequest {
 int run_simulate_command(const SimulateRequest& request, const nir::NirOptions& nir,
                          std::ostream& out);
 
-}  // namespace stems::simulate
+}  // namespace stems::cli

@@ -1,4 +1,4 @@
-#include "stems/simulate/simulate_command.hpp"
+#include "stems/cli/simulate_command.hpp"
 
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -9,12 +9,15 @@
 #include "stems/nir/nir_model.hpp"
 #include "stems/report/table.hpp"
 #include "stems/simulate/events.hpp"
-#include "stems/simulate/simulated_accuracy.hpp"
+#include "stems/search/simulated_accuracy.hpp"
 #include "stems/simulate/simulator.hpp"
 #include "stems/workload/state_schedule.hpp"
 #include "stems/workload/workload_writer.hpp"
 
-namespace stems::simulate {
+namespace stems::cli {
+
+// This command is the simulator's front end: its types are used throughout.
+using namespace simulate;  // NOLINT(google-build-using-namespace)
 
 namespace {
 
@@ -31,7 +34,7 @@ std::string shape_text(const std::vector<std::uint64_t>& s) {
 }
 
 std::uint64_t state_bits_of(workload::Network net, const std::string& bits) {
-  workload::apply_state_schedule(net, bits);
+  workload::apply_state_schedule(net, bits);  // a one-off variant for the report
   return net.totals().state_bits;
 }
 
@@ -216,4 +219,4 @@ int run_simulate_command(const SimulateRequest& q, const nir::NirOptions& nir_op
   return kExitOk;
 }
 
-}  // namespace stems::simulate
+}  // namespace stems::cli

@@ -1,32 +1,24 @@
-#include "stems/simulate/simulated_accuracy.hpp"
+#include "stems/search/simulated_accuracy.hpp"
 
-namespace stems::simulate {
+namespace stems::search {
 
-std::map<int, std::pair<double, double>> layer_densities(const Model& model, const RunResult& run) {
-  std::map<int, std::pair<double, double>> d;
-  const auto& layers = model.layers();
-  for (std::size_t i = 0; i < layers.size(); ++i) {
-    const int in = layers[i].input;
-    const double input =
-        in < 0 ? run.mean_input_density() : run.mean_density(static_cast<std::size_t>(in));
-    d[layers[i].id] = {input, run.mean_density(i)};
-  }
-  return d;
-}
+using simulate::EventSet;
+using simulate::Model;
+using simulate::RunResult;
 
 SimulatedAccuracy::SimulatedAccuracy(const SimulatedAccuracyConfig& c) {
   const nir::NirModel nir = nir::load_nir_model(c.model, c.nir);
   model_ = std::make_unique<Model>(nir, c.sim);
-  events_ = load_events(c.inputs, model_->input_shape());
-  if (!c.labels.empty()) load_labels(events_, c.labels);
-  keep_first_samples(events_, c.samples);
+  events_ = simulate::load_events(c.inputs, model_->input_shape());
+  if (!c.labels.empty()) simulate::load_labels(events_, c.labels);
+  simulate::keep_first_samples(events_, c.samples);
 }
 
 RunResult SimulatedAccuracy::simulate(const std::string& bits) const {
-  return run(*model_, events_, bits);
+  return simulate::run(*model_, events_, bits);
 }
 
-search::AccuracyOracle::Estimate SimulatedAccuracy::estimate(const std::string& bits) const {
+AccuracyModel::Estimate SimulatedAccuracy::estimate(const std::string& bits) const {
   std::promise<Estimate> promise;
   std::shared_future<Estimate> future;
   std::promise<RunResult> ref_promise;
@@ -61,8 +53,9 @@ search::AccuracyOracle::Estimate SimulatedAccuracy::estimate(const std::string& 
         bits == all_kept && events_.labels.empty() ? reference_.get() : simulate(bits);
     Estimate e;
     e.accuracy =
-        events_.labels.empty() ? agreement(r, reference_.get()) : accuracy(r, events_.labels);
-    e.densities = layer_densities(*model_, r);
+        events_.labels.empty() ? simulate::agreement(r, reference_.get())
+                                : simulate::accuracy(r, events_.labels);
+    e.densities = simulate::layer_densities(*model_, r);
     promise.set_value(e);
   } catch (...) {
     promise.set_exception(std::current_exception());
@@ -75,4 +68,4 @@ std::uint64_t SimulatedAccuracy::simulations() const {
   return cache_.size();
 }
 
-}  // namespace stems::simulate
+}  // namespace stems::search

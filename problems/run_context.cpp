@@ -1,0 +1,42 @@
+#include "run_context.hpp"
+
+#include "stems/common/error.hpp"
+#include "stems/hardware/hardware_loader.hpp"
+#include "stems/nir/nir_loader.hpp"
+#include "stems/workload/state_schedule.hpp"
+
+namespace stems::problems {
+
+std::shared_ptr<const ScheduleProblem> make_context(const search::RunConfig& rc) {
+  workload::Network net = nir::load_any_workload(rc.workload, rc.nir);
+  if (!rc.state_schedule.empty()) workload::apply_state_schedule(net, rc.state_schedule);
+  for (int b : rc.free_state_blocks) {
+    if (b >= net.block_count()) {
+      throw InputError(rc.path, "free_state_blocks: no block " + std::to_string(b));
+    }
+    for (workload::Vertex v : net.topological_order()) {
+      auto& l = net.mutable_layer(v);
+      if (l.block == b && l.has_neurons()) l.state_policy = workload::StatePolicy::Free;
+    }
+  }
+  hardware::Accelerator acc = hardware::load_hardware_file(rc.hardware);
+  return std::make_shared<const ScheduleProblem>(std::move(net), std::move(acc), rc.space,
+                                                 rc.granularity, rc.accuracy);
+}
+
+std::vector<search::FrontRecord> front_records(const ScheduleProblem& problem,
+                                               const search::OptimizeResult& result) {
+  std::vector<search::FrontRecord> records;
+  records.reserve(result.front.size());
+  for (const auto& p : result.front)
+    records.push_back(problem.record(p));
+  return records;
+}
+
+std::optional<search::FrontRecord> chosen_record(const ScheduleProblem& problem,
+                                                 const search::OptimizeResult& result) {
+  if (result.front.empty()) return std::nullopt;
+  return problem.record(result.front.front(), schedule::Records::Full);
+}
+
+}  // namespace stems::problems
