@@ -8,8 +8,8 @@
 #include "stems/common/error.hpp"
 #include "stems/nir/nir_model.hpp"
 #include "stems/report/table.hpp"
-#include "stems/simulate/events.hpp"
 #include "stems/search/simulated_accuracy.hpp"
+#include "stems/simulate/events.hpp"
 #include "stems/simulate/simulator.hpp"
 #include "stems/workload/state_schedule.hpp"
 #include "stems/workload/workload_writer.hpp"
@@ -38,49 +38,25 @@ std::uint64_t state_bits_of(workload::Network net, const std::string& bits) {
   return net.totals().state_bits;
 }
 
-}  // namespace
+// What one `stems simulate` run computed, for the JSON report, the text and the workload file.
+struct Simulated {
+  const SimulateRequest& q;
+  const nir::NirOptions& nir_options;
+  const nir::NirModel& nir;
+  const Model& model;
+  const EventSet& events;
+  const std::vector<RunResult>& runs;  // the fully stateful run first
+  double seconds = 0;
+  unsigned threads = 1;
+};
 
-int run_simulate_command(const SimulateRequest& q, const nir::NirOptions& nir_options,
-                         std::ostream& out) {
-  if (q.inputs.empty() == !q.poisson_rate.has_value()) {
-    throw InputError("--inputs",
-                     "give either --inputs EVENTS.npy or --poisson RATE (synthetic events)");
-  }
-  if (!q.labels.empty() && q.inputs.empty()) {
-    throw InputError("--labels", "labels go with an --inputs file, not with --poisson");
-  }
-  const nir::NirModel nir = nir::load_nir_model(q.model, nir_options);
-  const Model model(nir, q.sim);
-  for (const auto& s : q.state_schedules)
-    model.state_flags(s);  // validate before simulating anything
-  EventSet events;
-  if (q.poisson_rate) {
-    events = poisson_events(model.input_shape(), q.samples == 0 ? 10 : q.samples,
-                            nir_options.timesteps, *q.poisson_rate, q.seed);
-  } else {
-    events = load_events(q.inputs, model.input_shape());
-    if (!q.labels.empty()) load_labels(events, q.labels);
-    keep_first_samples(events, q.samples);
-  }
-  if (!q.write_inputs.empty()) save_events(q.write_inputs, events);
-
-  const auto start = std::chrono::steady_clock::now();
-  const std::string all_kept(static_cast<std::size_t>(model.blocks()), '1');
-  std::vector<RunResult> runs;
-  runs.push_back(run(model, events, all_kept));
-  for (const auto& s : q.state_schedules) {
-    if (s != all_kept) runs.push_back(run(model, events, s));
-  }
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const RunResult& ref = runs.front();
+Json simulation_json(const Simulated& x) {
+  const SimulateRequest& q = x.q;
+  const EventSet& events = x.events;
+  const RunResult& ref = x.runs.front();
   const bool labelled = !events.labels.empty();
-  const auto& layers = model.layers();
-  const auto& out_layer = layers[static_cast<std::size_t>(model.output_index())];
-  unsigned threads = q.sim.threads ? q.sim.threads : std::thread::hardware_concurrency();
-  threads = std::max(1u, threads);
-
-  // ---- JSON ----
+  const auto& layers = x.model.layers();
+  const auto& out_layer = layers[static_cast<std::size_t>(x.model.output_index())];
   Json j;
   j["model"] = q.model;
   if (q.poisson_rate) {
@@ -93,7 +69,7 @@ int run_simulate_command(const SimulateRequest& q, const nir::NirOptions& nir_op
   j["timesteps"] = events.timesteps;
   j["dt_s"] = q.sim.dt_s;
   j["reset"] = q.sim.reset == Reset::Subtract ? "subtract" : "to_v_reset";
-  j["seconds"] = seconds;
+  j["seconds"] = x.seconds;
   j["output_layer"] = out_layer.id;
   j["layers"] = Json::array();
   for (const auto& l : layers) {
@@ -105,11 +81,11 @@ int run_simulate_command(const SimulateRequest& q, const nir::NirOptions& nir_op
   }
   j["input_density_per_timestep"] = ref.input_density;
   j["runs"] = Json::array();
-  for (const auto& r : runs) {
+  for (const auto& r : x.runs) {
     Json jr;
     jr["state_schedule"] = r.state_schedule;
     jr["reference"] = &r == &ref;
-    jr["state_bits"] = state_bits_of(nir.network, r.state_schedule);
+    jr["state_bits"] = state_bits_of(x.nir.network, r.state_schedule);
     jr["agreement"] = agreement(r, ref);
     if (labelled) jr["accuracy"] = accuracy(r, events.labels);
     jr["silent_samples"] = std::count(r.predicted.begin(), r.predicted.end(), -1);
@@ -123,30 +99,50 @@ int run_simulate_command(const SimulateRequest& q, const nir::NirOptions& nir_op
     jr["output_spike_counts"] = r.output;
     j["runs"].push_back(std::move(jr));
   }
-  if (!q.json.empty()) write_file_atomically(q.json, j.dump(2) + "\n");
-  if (!q.workload_out.empty()) {
-    workload::Network net = nir.network;
-    const auto d = layer_densities(model, ref);
-    for (workload::Vertex v : net.topological_order()) {
-      auto& l = net.mutable_layer(v);
-      l.input_density = d.at(l.id).first;
-      l.output_density = d.at(l.id).second;
-    }
-    std::string header = "Imported from ";
-    header += q.model;
-    header += " by `stems simulate --workload-out`, with the spike densities measured on ";
-    header += std::to_string(events.samples);
-    header += " samples x ";
-    header += std::to_string(events.timesteps);
-    header += " timesteps (all state kept).\nT = ";
-    header += std::to_string(nir_options.timesteps);
-    header += ", weights " + std::to_string(nir_options.weight_bits);
-    header += " b, state/currents " + std::to_string(nir_options.state_bits) + " b.";
-    write_file_atomically(q.workload_out, workload::to_toml(net, header));
-  }
-  if (q.json == "-") return kExitOk;
+  return j;
+}
 
-  // ---- text ----
+// The workload with the stateful run's spike densities (--workload-out).
+void write_workload_with_densities(const Simulated& x) {
+  const SimulateRequest& q = x.q;
+  const nir::NirOptions& nir_options = x.nir_options;
+  const EventSet& events = x.events;
+  const RunResult& ref = x.runs.front();
+  const Model& model = x.model;
+  const nir::NirModel& nir = x.nir;
+  workload::Network net = nir.network;
+  const auto d = layer_densities(model, ref);
+  for (workload::Vertex v : net.topological_order()) {
+    auto& l = net.mutable_layer(v);
+    l.input_density = d.at(l.id).first;
+    l.output_density = d.at(l.id).second;
+  }
+  std::string header = "Imported from ";
+  header += q.model;
+  header += " by `stems simulate --workload-out`, with the spike densities measured on ";
+  header += std::to_string(events.samples);
+  header += " samples x ";
+  header += std::to_string(events.timesteps);
+  header += " timesteps (all state kept).\nT = ";
+  header += std::to_string(nir_options.timesteps);
+  header += ", weights " + std::to_string(nir_options.weight_bits);
+  header += " b, state/currents " + std::to_string(nir_options.state_bits) + " b.";
+  write_file_atomically(q.workload_out, workload::to_toml(net, header));
+}
+
+void print_simulation(const Simulated& x, std::ostream& out) {
+  const SimulateRequest& q = x.q;
+  const EventSet& events = x.events;
+  const Model& model = x.model;
+  const auto& runs = x.runs;
+  const RunResult& ref = runs.front();
+  const bool labelled = !events.labels.empty();
+  const auto& layers = model.layers();
+  const auto& out_layer = layers[static_cast<std::size_t>(model.output_index())];
+  const std::string all_kept(static_cast<std::size_t>(model.blocks()), '1');
+  const unsigned threads = x.threads;
+  const double seconds = x.seconds;
+  const nir::NirModel& nir = x.nir;
   out << "model " << q.model << ": " << layers.size() << " layers, " << model.blocks()
       << " blocks, input " << shape_text(model.input_shape()) << ", output layer '"
       << out_layer.name << "' (" << out_layer.out_shape.size() << " outputs)\n";
@@ -216,7 +212,61 @@ int run_simulate_command(const SimulateRequest& q, const nir::NirOptions& nir_op
   if (!q.json.empty()) out << "JSON written to " << q.json << "\n";
   if (!q.workload_out.empty())
     out << "workload with densities written to " << q.workload_out << "\n";
+}
+
+}  // namespace
+
+int run_simulate_command(const SimulateRequest& q, const nir::NirOptions& nir_options,
+                         std::ostream& out) {
+  if (q.inputs.empty() == !q.poisson_rate.has_value()) {
+    throw InputError("--inputs",
+                     "give either --inputs EVENTS.npy or --poisson RATE (synthetic events)");
+  }
+  if (!q.labels.empty() && q.inputs.empty()) {
+    throw InputError("--labels", "labels go with an --inputs file, not with --poisson");
+  }
+  const nir::NirModel nir = nir::load_nir_model(q.model, nir_options);
+  const Model model(nir, q.sim);
+  for (const auto& s : q.state_schedules)
+    model.state_flags(s);  // validate before simulating anything
+  EventSet events;
+  if (q.poisson_rate) {
+    events = poisson_events(model.input_shape(), q.samples == 0 ? 10 : q.samples,
+                            nir_options.timesteps, *q.poisson_rate, q.seed);
+  } else {
+    events = load_events(q.inputs, model.input_shape());
+    if (!q.labels.empty()) load_labels(events, q.labels);
+    keep_first_samples(events, q.samples);
+  }
+  if (!q.write_inputs.empty()) save_events(q.write_inputs, events);
+
+  const auto start = std::chrono::steady_clock::now();
+  const std::string all_kept(static_cast<std::size_t>(model.blocks()), '1');
+  std::vector<RunResult> runs;
+  runs.push_back(run(model, events, all_kept));
+  for (const auto& s : q.state_schedules) {
+    if (s != all_kept) runs.push_back(run(model, events, s));
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  unsigned threads = q.sim.threads ? q.sim.threads : std::thread::hardware_concurrency();
+  threads = std::max(1u, threads);
+  const Simulated x{q, nir_options, nir, model, events, runs, seconds, threads};
+  const Json j = simulation_json(x);
+  if (!q.json.empty()) write_file_atomically(q.json, j.dump(2) + "\n");
+  if (!q.workload_out.empty()) write_workload_with_densities(x);
+  if (q.json == "-") return kExitOk;
+  print_simulation(x, out);
   return kExitOk;
+}
+
+int run_simulate(SimulateOptions o, std::ostream& out) {
+  if (o.reset == "subtract") {
+    o.request.sim.reset = Reset::Subtract;
+  } else if (o.reset != "value") {
+    throw InputError("--reset", "'" + o.reset + "': expected value (to v_reset) or subtract");
+  }
+  return run_simulate_command(o.request, o.nir, out);
 }
 
 }  // namespace stems::cli

@@ -3,6 +3,7 @@
 // the shipped configs, and reports them against their targets. Google Benchmark
 // (experiments/bench) has the fine-grained cases; this is the one-command summary.
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -27,5 +28,12 @@ struct BenchReport {
 
 // `configs` is the configs/ directory. Throws InputError if a config is missing.
 BenchReport run_bench(const std::string& configs);
+
+struct BenchOptions {
+  std::string configs = "configs";
+  std::string json;
+};
+// Measures, prints the table (and the JSON with --json).
+int run_bench_command(const BenchOptions& o, std::ostream& out);
 
 }  // namespace stems::cli

@@ -31,6 +31,14 @@ struct SimulateRequest {
   std::string workload_out;  // workload TOML with the stateful run's densities
 };
 
+// The command line's form: the request, --reset as typed, and the NIR options.
+struct SimulateOptions {
+  SimulateRequest request;
+  std::string reset = "value";
+  nir::NirOptions nir;
+};
+int run_simulate(SimulateOptions o, std::ostream& out);
+
 // Throws InputError for bad files, options or schedules. `nir.timesteps` is T of generated
 // events (and of the written workload).
 int run_simulate_command(const SimulateRequest& request, const nir::NirOptions& nir,

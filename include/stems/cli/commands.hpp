@@ -1,0 +1,108 @@
+#pragma once
+// The commands of `stems`, one source file each (src/cli/<command>_command.cpp). app.cpp parses
+// the command line into these options (it is the only CLI11 code); the commands do the work.
+//
+// A command that makes a report has two parts: `<command>_output(options)` computes it (the JSON
+// that --json writes and the text printed on stdout), `run_<command>(options, out)` writes the
+// JSON file (first, so a failure prints nothing that looks complete) and prints the text. Both
+// throw InputError for bad input (exit code 2 in main).
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+
+#include "stems/common/error.hpp"
+#include "stems/nir/nir_loader.hpp"
+#include "stems/report/network_report.hpp"
+
+namespace stems::cli {
+
+struct CommandOutput {
+  report::Json json;
+  std::string text;
+};
+
+// Writes `o.json` to `json_path` (if not empty; "-" means stdout) and prints `o.text` unless the
+// JSON goes to stdout.
+int emit(const CommandOutput& o, const std::string& json_path, std::ostream& out);
+
+struct InspectOptions {
+  std::string workload;
+  std::string state_schedule;
+  std::string hardware;
+  std::string json;
+  nir::NirOptions nir;  // for a .nir workload
+};
+CommandOutput inspect_output(const InspectOptions& o);
+int run_inspect(const InspectOptions& o, std::ostream& out);
+
+struct HardwareOptions {
+  std::string hardware;
+  std::string json;
+};
+CommandOutput hardware_output(const HardwareOptions& o);
+int run_hardware(const HardwareOptions& o, std::ostream& out);
+
+struct ExplainOptions {
+  std::string workload;
+  std::string hardware;
+  int layer = -1;
+  std::string state_schedule;
+  std::uint64_t time_tile = 0;
+  std::uint64_t ox_tile = 0;
+  std::size_t lpf_limit = 6;
+  std::string json;
+  nir::NirOptions nir;
+};
+CommandOutput explain_output(const ExplainOptions& o);
+int run_explain(const ExplainOptions& o, std::ostream& out);
+
+struct EvaluateOptions {
+  std::string workload;
+  std::string hardware;
+  std::string time_bits;
+  std::string depth_bits;
+  std::string state_schedule;
+  bool no_fuse_barrier = false;
+  std::string schedule_file;
+  std::string order;
+  std::string lifecycle;
+  std::string alignment;
+  std::string json;
+  nir::NirOptions nir;
+};
+CommandOutput evaluate_output(const EvaluateOptions& o);
+int run_evaluate(const EvaluateOptions& o, std::ostream& out);
+
+struct OptimizeOptions {
+  std::string run;
+  std::string out;
+  std::optional<std::uint64_t> seed;
+  std::optional<unsigned> threads;
+  bool exhaustive = false;
+  bool no_report = false;
+  bool mpi = false;
+  unsigned migration_interval = 5;
+  std::size_t migrants = 2;
+};
+// Exit code 130 when interrupted (the front found so far is written).
+int run_optimize(const OptimizeOptions& o, std::ostream& out, std::ostream& err);
+
+struct ImportOptions {
+  std::string model;
+  std::string out;
+  nir::NirOptions nir;
+};
+int run_import(const ImportOptions& o, std::ostream& out);
+
+struct ReportOptions {
+  std::string dir;
+  std::string plotly;
+};
+int run_report(const ReportOptions& o, std::ostream& out);
+// The report at the end of a long run: a failure to write it is a warning, not a failed run
+// (whose results are already on disk).
+void try_report(const std::string& dir, std::ostream& out, std::ostream& err);
+
+}  // namespace stems::cli

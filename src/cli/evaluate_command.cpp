@@ -1,0 +1,68 @@
+// `stems evaluate`: a whole network under an inter-layer schedule.
+#include "stems/cli/commands.hpp"
+#include "stems/common/error.hpp"
+#include "stems/cost/node_cache.hpp"
+#include "stems/hardware/hardware_loader.hpp"
+#include "stems/report/schedule_report.hpp"
+#include "stems/schedule/schedule_loader.hpp"
+#include "stems/schedule/scheduler.hpp"
+
+namespace stems::cli {
+
+namespace {
+
+// The schedule from a file or from the per-block bit strings (all time-batched, layer by layer
+// when none are given), with the options that override it.
+schedule::Schedule schedule_of(const EvaluateOptions& o, const workload::Network& net,
+                               const hardware::Accelerator& acc) {
+  schedule::Schedule s;
+  if (!o.schedule_file.empty()) {
+    if (!o.time_bits.empty() || !o.depth_bits.empty() || o.no_fuse_barrier) {
+      throw InputError("--schedule",
+                       "give either a schedule file or --time-schedule/"
+                       "--depth-schedule/--no-fuse-barrier, not both");
+    }
+    s = schedule::load_schedule_file(o.schedule_file, net, acc);
+  } else {
+    const std::string all1(static_cast<std::size_t>(net.block_count()), '1');
+    const std::string all0(static_cast<std::size_t>(net.block_count()), '0');
+    s = schedule::schedule_from_bits(net, o.time_bits.empty() ? all1 : o.time_bits,
+                                     o.depth_bits.empty() ? all0 : o.depth_bits,
+                                     !o.no_fuse_barrier);
+  }
+  if (!o.order.empty()) {
+    const auto ord = schedule::parse_order(o.order);
+    if (!ord)
+      throw InputError("--order", "'" + o.order + "': expected LYT_gated, memory or latency");
+    s.order = *ord;
+  }
+  if (!o.lifecycle.empty()) {
+    const auto l = schedule::parse_lifecycle(o.lifecycle);
+    if (!l) throw InputError("--state-lifecycle", "'" + o.lifecycle + "': expected carry or reset");
+    s.lifecycle = *l;
+  }
+  if (!o.alignment.empty()) {
+    const auto a = schedule::parse_alignment(o.alignment);
+    if (!a) throw InputError("--alignment", "'" + o.alignment + "': expected padded or stems");
+    s.alignment = *a;
+  }
+  if (!o.state_schedule.empty()) schedule::set_state_schedule(s, net, o.state_schedule);
+  return s;
+}
+
+}  // namespace
+
+CommandOutput evaluate_output(const EvaluateOptions& o) {
+  const workload::Network net = nir::load_any_workload(o.workload, o.nir);
+  const hardware::Accelerator acc = hardware::load_hardware_file(o.hardware);
+  const schedule::Schedule s = schedule_of(o, net, acc);
+  cost::NodeCostCache cache(acc);
+  const schedule::ScheduleResult r = schedule::evaluate_schedule(net, acc, s, cache);
+  return {report::schedule_json(net, acc, s, r), report::schedule_text(net, acc, s, r)};
+}
+
+int run_evaluate(const EvaluateOptions& o, std::ostream& out) {
+  return emit(evaluate_output(o), o.json, out);
+}
+
+}  // namespace stems::cli

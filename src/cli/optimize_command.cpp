@@ -1,0 +1,136 @@
+// `stems optimize RUN.toml`: the Pareto front of schedules (and free state decisions).
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+
+#include "run_context.hpp"
+#include "stems/cli/commands.hpp"
+#include "stems/common/error.hpp"
+#include "stems/parallel/mpi.hpp"
+#include "stems/report/front_report.hpp"
+#include "stems/report/table.hpp"
+#include "stems/search/optimizer.hpp"
+#include "stems/search/run_config.hpp"
+
+namespace stems::cli {
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+extern "C" void on_sigint(int) {
+  g_stop.store(true);
+}
+
+// Restores the previous SIGINT handler when it goes out of scope (also on an exception).
+class SigintGuard {
+ public:
+  SigintGuard() : previous_(std::signal(SIGINT, on_sigint)) { g_stop.store(false); }
+  ~SigintGuard() { std::signal(SIGINT, previous_); }
+  SigintGuard(const SigintGuard&) = delete;
+  SigintGuard& operator=(const SigintGuard&) = delete;
+
+ private:
+  void (*previous_)(int);
+};
+
+// One progress line per generation (rewritten in place on a terminal).
+search::ProgressFn progress_line(const search::OptimizerConfig& oc, bool tty, std::ostream& err) {
+  return [&oc, tty, &err](const search::ConvergenceRow& row) {
+    double fraction = 0;
+    if (oc.generations) fraction = std::max(fraction, double(row.generation) / *oc.generations);
+    if (oc.evaluations)
+      fraction = std::max(fraction, double(row.evaluations) / double(*oc.evaluations));
+    if (oc.wall_time_s) fraction = std::max(fraction, row.seconds / *oc.wall_time_s);
+    const double eta = fraction > 0 ? row.seconds * (1 - fraction) / fraction : 0;
+    err << (tty ? "\r" : "") << "gen " << row.generation << " | evals " << row.evaluations << " ("
+        << report::fixed(row.seconds > 0 ? row.evaluations / row.seconds : 0, 0) << "/s) | HV "
+        << row.hypervolume << " | best energy " << report::fixed(row.best.energy_pJ / 1e9, 4)
+        << " mJ | ETA " << report::fixed(eta, 0) << " s" << (tty ? "   " : "\n");
+    err.flush();
+  };
+}
+
+// Runs the search (exhaustive, one process, or one MPI island per rank). Empty on MPI ranks
+// other than 0, which write nothing.
+std::optional<search::OptimizeResult> search_front(
+    const OptimizeOptions& o, const search::RunConfig& rc,
+    const std::shared_ptr<const problems::ScheduleProblem>& problem, std::ostream& err) {
+  if (o.exhaustive) return search::exhaustive(problem, rc.exhaustive_limit, rc.optimizer.threads);
+  const bool tty = ::isatty(2) != 0;
+  const search::ProgressFn progress = progress_line(rc.optimizer, tty, err);
+  SigintGuard guard;
+  std::optional<search::OptimizeResult> result;
+  if (o.mpi) {
+    parallel::IslandOptions io;
+    io.interval = o.migration_interval;
+    io.migrants = o.migrants;
+    result = parallel::optimize_islands(problem, rc.optimizer, io, progress, &g_stop);
+  } else {
+    result = search::optimize(problem, rc.optimizer, progress, &g_stop);
+  }
+  if (tty && result) err << "\n";
+  return result;
+}
+
+// The front as a table on stdout.
+void print_front(const std::vector<search::FrontRecord>& records, bool with_accuracy,
+                 std::ostream& out) {
+  std::vector<std::string> header = {"energy mJ", "latency cycles", "state bits"};
+  if (with_accuracy) header.emplace_back("accuracy");
+  for (const char* h : {"time", "depth", "state"})
+    header.emplace_back(h);
+  report::TextTable t(header);
+  for (const search::FrontRecord& rec : records) {
+    const search::Objectives& f = rec.point.objectives;
+    std::vector<std::string> row = {report::fixed(f.energy_pJ / 1e9, 4),
+                                    report::whole_with_commas(f.latency_cycles),
+                                    report::whole_with_commas(f.state_bits)};
+    if (with_accuracy) row.push_back(report::fixed(*f.accuracy, 4));
+    row.push_back(rec.schedule.time_bits);
+    row.push_back(rec.schedule.depth_bits);
+    row.push_back(rec.state_schedule);
+    t.add_row(row);
+  }
+  out << t.render();
+}
+
+int optimize_loaded(const OptimizeOptions& o, search::RunConfig rc, std::ostream& out,
+                    std::ostream& err) {
+  if (o.seed) rc.optimizer.seed = *o.seed;
+  if (o.threads) rc.optimizer.threads = *o.threads;
+  const auto problem = problems::make_context(rc);
+  const std::string dir = o.out.empty() ? "out/" + rc.name : o.out;
+  err << "stems optimize: " << problem->space().dimension() << " genes, "
+      << report::fixed(problem->space().size(), 0) << " genomes, "
+      << (o.exhaustive ? std::string("exhaustive") : rc.optimizer.algorithm) << ", seed "
+      << rc.optimizer.seed << "\n";
+  const std::optional<search::OptimizeResult> result = search_front(o, rc, problem, err);
+  if (!result) return kExitOk;  // an MPI rank other than 0: rank 0 writes the merged front
+  const std::vector<search::FrontRecord> records = problems::front_records(*problem, *result);
+  const std::optional<search::FrontRecord> chosen = problems::chosen_record(*problem, *result);
+  report::write_front(dir, {rc, problem->network(), problem->accelerator(), problem->space(),
+                            *result, records, chosen, o.exhaustive});
+  out << "front: " << result->front.size() << " points from " << result->evaluations
+      << " evaluations in " << report::fixed(result->seconds, 1) << " s"
+      << (result->interrupted ? " (interrupted)" : "") << "; written to " << dir
+      << "/pareto.csv, pareto.json, convergence.csv\n";
+  print_front(records, result->objectives.accuracy, out);
+  if (!o.no_report) try_report(dir, out, err);
+  return result->interrupted ? 130 : kExitOk;
+}
+
+}  // namespace
+
+int run_optimize(const OptimizeOptions& o, std::ostream& out, std::ostream& err) {
+  search::RunConfig rc = search::load_run_config(o.run);
+  try {
+    return optimize_loaded(o, std::move(rc), out, err);
+  } catch (const InputError& e) {
+    // Name the run file too: the problem may be in a file it points to or in its settings.
+    throw InputError(o.run, e.what());
+  }
+}
+
+}  // namespace stems::cli
