@@ -245,69 +245,132 @@ std::size_t migrate(pagmo::population& pop, const IslandHooks& hooks) {
 
 }  // namespace
 
-OptimizeResult optimize(std::shared_ptr<const Problem> problem, const OptimizerConfig& c,
-                        const ProgressFn& progress, const std::atomic<bool>* stop,
-                        const IslandHooks* hooks) {
-  if (!c.generations && !c.evaluations && !c.wall_time_s) {
-    throw InputError("algorithm", "give a budget: generations, evaluations or wall_time_s");
-  }
-  // --threads is the total: islands evolve concurrently, each evaluating its batches on its share.
-  const unsigned threads =
-      c.threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : c.threads;
-  const unsigned island_threads = std::max(1u, threads / std::max(1u, c.islands));
-  const auto start = std::chrono::steady_clock::now();
-  auto elapsed = [&] {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  };
+namespace {
 
-  const ObjectiveSet set = problem->objectives();
-  pagmo::problem prob = to_pagmo_problem(problem);
-  const std::size_t nobj = set.size();
-  const std::size_t pop_size = std::max<std::size_t>(c.population, 1);
-  pagmo::algorithm algo = make_algorithm(c, pop_size, threads);
-  algo.set_seed(pagmo_seed(c.seed));
-
-  // Initial population: the problem's seeds (first island only), then random genomes.
-  auto make_population = [&](std::uint64_t seed, bool with_seeds) {
-    pagmo::population pop{prob, 0u, pagmo_seed(seed)};
-    if (with_seeds) {
-      auto seeds = problem->seeds();
-      if (seeds.size() > pop_size) seeds.resize(pop_size);
-      for (const auto& x : seeds)
-        pop.push_back(x);
-    }
-    std::mt19937_64 rng(seed);
-    const auto bounds = prob.get_bounds();
-    while (pop.size() < pop_size) {
-      pagmo::vector_double x(bounds.first.size());
-      for (std::size_t i = 0; i < x.size(); ++i) {
-        std::uniform_int_distribution<long long> d(static_cast<long long>(bounds.first[i]),
-                                                   static_cast<long long>(bounds.second[i]));
-        x[i] = static_cast<double>(d(rng));
-      }
+// Initial population: the problem's seeds (when asked), then uniformly random genomes drawn from
+// one std::mt19937_64 seeded with the 64-bit seed.
+pagmo::population make_population(const pagmo::problem& prob, const Problem& problem,
+                                  std::size_t size, std::uint64_t seed, bool with_seeds) {
+  pagmo::population pop{prob, 0u, pagmo_seed(seed)};
+  if (with_seeds) {
+    auto seeds = problem.seeds();
+    if (seeds.size() > size) seeds.resize(size);
+    for (const auto& x : seeds)
       pop.push_back(x);
+  }
+  std::mt19937_64 rng(seed);
+  const auto bounds = prob.get_bounds();
+  while (pop.size() < size) {
+    pagmo::vector_double x(bounds.first.size());
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      std::uniform_int_distribution<long long> d(static_cast<long long>(bounds.first[i]),
+                                                 static_cast<long long>(bounds.second[i]));
+      x[i] = static_cast<double>(d(rng));
     }
-    return pop;
-  };
-  pagmo::population pop = make_population(c.seed, c.problem_seeds);
-  std::unique_ptr<pagmo::archipelago> archi;
-  if (c.islands > 1) {
+    pop.push_back(x);
+  }
+  return pop;
+}
+
+// One search: a population (or a thread archipelago on a ring), the archive of every individual
+// seen, and the convergence record after every generation.
+class Search {
+ public:
+  Search(std::shared_ptr<const Problem> problem, const OptimizerConfig& c)
+      : problem_(std::move(problem)),
+        c_(c),
+        set_(problem_->objectives()),
+        prob_(to_pagmo_problem(problem_)),
+        pop_size_(std::max<std::size_t>(c.population, 1)),
+        start_(std::chrono::steady_clock::now()) {
+    // --threads is the total: islands evolve concurrently, each evaluating batches on its share.
+    const unsigned threads =
+        c.threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : c.threads;
+    algo_ = make_algorithm(c, pop_size_, threads);
+    algo_.set_seed(pagmo_seed(c.seed));
+    pop_ = make_population(prob_, *problem_, pop_size_, c.seed, c.problem_seeds);
+    if (c.islands > 1) make_islands(std::max(1u, threads / c.islands));
+    result_.objectives = set_;
+    archive_ = snapshot();
+    result_.reference_point = reference_from(archive_, set_.size());
+  }
+
+  double elapsed() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+
+  bool budget_spent(unsigned generation) const {
+    return (c_.generations && generation >= *c_.generations) ||
+           (c_.evaluations && problem_->evaluations() >= *c_.evaluations) ||
+           (c_.wall_time_s && elapsed() >= *c_.wall_time_s);
+  }
+
+  // Evolves one generation (and migrates over the hooks every `interval` generations).
+  void evolve(unsigned generation, const IslandHooks* hooks) {
+    try {
+      if (archi_) {
+        archi_->evolve(1);
+        archi_->wait_check();  // rethrows an island's error
+      } else {
+        pop_ = algo_.evolve(pop_);
+      }
+    } catch (const std::invalid_argument& e) {
+      // Pagmo's messages carry "function: ... where: ... what: <text>"; keep the text.
+      const std::string w = e.what();
+      const auto at = w.find("what: ");
+      throw InputError("algorithm", at == std::string::npos ? w : w.substr(at + 6));
+    }
+    if (hooks && hooks->exchange && !archi_ && hooks->interval > 0 &&
+        generation % hooks->interval == 0) {
+      result_.migrants_received += migrate(pop_, *hooks);
+    }
+    auto now = snapshot();
+    archive_.insert(archive_.end(), now.begin(), now.end());
+  }
+
+  // Reduces the archive to its front and records the generation's convergence row.
+  const ConvergenceRow& record(unsigned generation) {
+    archive_ = non_dominated_pagmo(archive_);
+    std::vector<std::vector<double>> fs;
+    for (const auto& p : archive_)
+      fs.push_back(p.f);
+    ConvergenceRow row;
+    row.generation = generation;
+    row.evaluations = problem_->evaluations();
+    row.hypervolume = hypervolume(fs, result_.reference_point);
+    row.best = best_per_objective(archive_, set_);
+    row.seconds = elapsed();
+    result_.convergence.push_back(row);
+    return result_.convergence.back();
+  }
+
+  OptimizeResult finish(bool interrupted) {
+    if (archi_) result_.migrants_received = archi_->get_migration_log().size();
+    result_.interrupted = interrupted;
+    result_.front = to_front(non_dominated_pagmo(archive_), set_);
+    result_.evaluations = problem_->evaluations();
+    result_.infeasible = problem_->infeasible();
+    result_.seconds = elapsed();
+    return std::move(result_);
+  }
+
+ private:
+  void make_islands(unsigned island_threads) {
     // A ring: every island sends its best to the next one after each evolution (pagmo's
     // default topology is unconnected, which would migrate nothing).
-    archi = std::make_unique<pagmo::archipelago>(pagmo::topology{pagmo::ring{}});
-    for (unsigned i = 0; i < c.islands; ++i) {
-      OptimizerConfig ci = c;
-      ci.seed = c.seed + i;
-      pagmo::algorithm a = make_algorithm(ci, pop_size, island_threads);
+    archi_ = std::make_unique<pagmo::archipelago>(pagmo::topology{pagmo::ring{}});
+    for (unsigned i = 0; i < c_.islands; ++i) {
+      OptimizerConfig ci = c_;
+      ci.seed = c_.seed + i;
+      pagmo::algorithm a = make_algorithm(ci, pop_size_, island_threads);
       a.set_seed(pagmo_seed(ci.seed));
-      archi->push_back(pagmo::thread_island{}, a, make_population(ci.seed, i == 0));
+      archi_->push_back(pagmo::thread_island{}, a,
+                        make_population(prob_, *problem_, pop_size_, ci.seed, i == 0));
     }
   }
 
-  OptimizeResult result;
-  result.objectives = set;
   // Every individual of the population (of every island's population with islands).
-  auto snapshot = [&]() {
+  std::vector<Migrant> snapshot() const {
     std::vector<Migrant> all;
     auto add = [&](const pagmo::population& p) {
       for (std::size_t i = 0; i < p.size(); ++i) {
@@ -317,69 +380,48 @@ OptimizeResult optimize(std::shared_ptr<const Problem> problem, const OptimizerC
         all.push_back({x, p.get_f()[i]});
       }
     };
-    if (archi) {
-      for (const auto& island : *archi)
+    if (archi_) {
+      for (const auto& island : *archi_)
         add(island.get_population());
     } else {
-      add(pop);
+      add(pop_);
     }
     return all;
-  };
-  std::vector<Migrant> archive = snapshot();
-  result.reference_point = reference_from(archive, nobj);
-  unsigned generation = 0;
-  auto record = [&]() {
-    archive = non_dominated_pagmo(archive);
-    std::vector<std::vector<double>> fs;
-    for (const auto& p : archive)
-      fs.push_back(p.f);
-    ConvergenceRow row;
-    row.generation = generation;
-    row.evaluations = problem->evaluations();
-    row.hypervolume = hypervolume(fs, result.reference_point);
-    row.best = best_per_objective(archive, set);
-    row.seconds = elapsed();
-    result.convergence.push_back(row);
-    if (progress) progress(row);
-  };
-  record();
-  while (true) {
-    const bool interrupted = stop && stop->load();
-    const bool local_stop = interrupted || (c.generations && generation >= *c.generations) ||
-                            (c.evaluations && problem->evaluations() >= *c.evaluations) ||
-                            (c.wall_time_s && elapsed() >= *c.wall_time_s);
-    if (hooks && hooks->agree_stop ? hooks->agree_stop(local_stop) : local_stop) {
-      result.interrupted = interrupted;
-      break;
-    }
-    try {
-      if (archi) {
-        archi->evolve(1);
-        archi->wait_check();  // rethrows an island's error
-      } else {
-        pop = algo.evolve(pop);
-      }
-    } catch (const std::invalid_argument& e) {
-      // Pagmo's messages carry "function: ... where: ... what: <text>"; keep the text.
-      const std::string w = e.what();
-      const auto at = w.find("what: ");
-      throw InputError("algorithm", at == std::string::npos ? w : w.substr(at + 6));
-    }
-    ++generation;
-    if (hooks && hooks->exchange && !archi && hooks->interval > 0 &&
-        generation % hooks->interval == 0) {
-      result.migrants_received += migrate(pop, *hooks);
-    }
-    auto now = snapshot();
-    archive.insert(archive.end(), now.begin(), now.end());
-    record();
   }
-  if (archi) result.migrants_received = archi->get_migration_log().size();
-  result.front = to_front(non_dominated_pagmo(archive), set);
-  result.evaluations = problem->evaluations();
-  result.infeasible = problem->infeasible();
-  result.seconds = elapsed();
-  return result;
+
+  std::shared_ptr<const Problem> problem_;
+  const OptimizerConfig& c_;
+  ObjectiveSet set_;
+  pagmo::problem prob_;
+  std::size_t pop_size_;
+  std::chrono::steady_clock::time_point start_;
+  pagmo::algorithm algo_;
+  pagmo::population pop_;
+  std::unique_ptr<pagmo::archipelago> archi_;
+  std::vector<Migrant> archive_;
+  OptimizeResult result_;
+};
+
+}  // namespace
+
+OptimizeResult optimize(std::shared_ptr<const Problem> problem, const OptimizerConfig& c,
+                        const ProgressFn& progress, const std::atomic<bool>* stop,
+                        const IslandHooks* hooks) {
+  if (!c.generations && !c.evaluations && !c.wall_time_s) {
+    throw InputError("algorithm", "give a budget: generations, evaluations or wall_time_s");
+  }
+  Search search(std::move(problem), c);
+  unsigned generation = 0;
+  for (;;) {
+    const ConvergenceRow& row = search.record(generation);
+    if (progress) progress(row);
+    const bool interrupted = stop && stop->load();
+    const bool local_stop = interrupted || search.budget_spent(generation);
+    if (hooks && hooks->agree_stop ? hooks->agree_stop(local_stop) : local_stop) {
+      return search.finish(interrupted);
+    }
+    search.evolve(++generation, hooks);
+  }
 }
 
 OptimizeResult exhaustive(std::shared_ptr<const Problem> problem, double limit, unsigned threads) {

@@ -35,6 +35,163 @@ SimulatedAccuracyConfig read_simulate_table(const TableReader& t, Resolve resolv
   return c;
 }
 
+// [run]: name, workload and hardware (relative to the run file), a fixed state schedule, seed and
+// threads.
+template <typename Resolve>
+void read_run_table(const TableReader& root, Resolve resolve, RunConfig& rc) {
+  const TableReader r = root.table("run");
+  rc.name = r.string_or("name", std::filesystem::path(rc.path).stem().string());
+  if (rc.name.empty() || rc.name == "." || rc.name == ".." ||
+      rc.name.find_first_of("/\\") != std::string::npos) {
+    std::string msg = "expected a folder name (the output goes to out/<name>), got '";
+    msg += rc.name;
+    msg += "'";
+    r.fail("name", msg);
+  }
+  rc.workload = resolve(r.string("workload"));
+  rc.hardware = resolve(r.string("hardware"));
+  rc.state_schedule = r.string_or("state_schedule", "");
+  rc.optimizer.seed = static_cast<std::uint64_t>(r.non_negative_or("seed", 42));
+  const std::uint64_t threads = r.non_negative_or("threads", 0);
+  if (threads > 1024) r.fail("threads", "expected 0 (all cores) to 1024 threads");
+  rc.optimizer.threads = static_cast<unsigned>(threads);
+  r.finish();
+}
+
+// [search]: space, granularity, free state blocks, exhaustive limit.
+void read_search_table(const TableReader& s, RunConfig& rc) {
+  const std::string space = s.string_or("space", "stems");
+  if (space == "stems") {
+    rc.space = SpaceKind::Stems;
+  } else if (space == "full") {
+    rc.space = SpaceKind::Full;
+  } else {
+    s.fail("space", "expected stems or full");
+  }
+  const std::string g = s.string_or("granularity", "block");
+  if (g == "block") {
+    rc.granularity = Granularity::Block;
+  } else if (g == "layer") {
+    rc.granularity = Granularity::Layer;
+  } else {
+    s.fail("granularity", "expected block or layer");
+  }
+  if (const auto* v = s.raw("free_state_blocks")) {
+    if (v->kind != config::Value::Kind::Array) s.fail("free_state_blocks", "expected [ids]");
+    for (const auto& e : v->array) {
+      if (e.kind != config::Value::Kind::Integer || e.integer_value < 0 ||
+          e.integer_value > 100'000) {
+        s.fail("free_state_blocks", "expected block ids from 0 to 100000");
+      }
+      rc.free_state_blocks.push_back(static_cast<int>(e.integer_value));
+    }
+  }
+  rc.exhaustive_limit = s.non_negative_number_or("exhaustive_limit", rc.exhaustive_limit);
+  s.finish();
+}
+
+// [algorithm]: name, population, islands and the budget.
+void read_algorithm_table(const TableReader& a, RunConfig& rc) {
+  rc.optimizer.algorithm = a.string_or("name", "nsga2");
+  rc.optimizer.population = a.positive_or("population", 32);
+  if (rc.optimizer.population > 1'000'000) {
+    a.fail("population", "expected at most 1000000 individuals");
+  }
+  const std::uint64_t islands = a.positive_or("islands", 1);
+  if (islands > 1024) a.fail("islands", "expected 1 to 1024 islands (one thread each)");
+  rc.optimizer.islands = static_cast<unsigned>(islands);
+  const std::string& name = rc.optimizer.algorithm;
+  if (!is_algorithm(name)) {
+    a.fail("name", "unknown algorithm '" + name + "'; expected " + allowed_algorithms());
+  }
+  const auto pop = rc.optimizer.population;
+  if (name == "nsga2" && (pop < 8 || pop % 4 != 0)) {
+    a.fail("population", "nsga2 needs a population that is a multiple of 4 and at least 8, got " +
+                             std::to_string(pop));
+  }
+  if (name == "moead" && pop < 3) a.fail("population", "moead needs a population of at least 3");
+  if (a.has("generations")) {
+    const std::uint64_t g = a.positive("generations");
+    if (g > 4'294'967'295u) a.fail("generations", "expected at most 4294967295 generations");
+    rc.optimizer.generations = static_cast<unsigned>(g);
+  }
+  if (a.has("evaluations")) rc.optimizer.evaluations = a.positive("evaluations");
+  if (a.has("wall_time_s")) {
+    const double w = a.non_negative_number("wall_time_s");
+    if (w <= 0) a.fail("wall_time_s", "expected a positive number of seconds");
+    rc.optimizer.wall_time_s = w;
+  }
+  if (!rc.optimizer.generations && !rc.optimizer.evaluations && !rc.optimizer.wall_time_s) {
+    a.fail_here("give a budget: generations, evaluations or wall_time_s");
+  }
+  a.finish();
+}
+
+// [accuracy]: exactly one model (a table, a base accuracy with per-block drops, or a simulation;
+// the simulated model is built once the workload is known) and an optional min_accuracy.
+template <typename Resolve>
+std::optional<SimulatedAccuracyConfig> read_accuracy_table(const TableReader& t, Resolve resolve,
+                                                           RunConfig& rc) {
+  const TableReader* acc = &t;
+  std::optional<SimulatedAccuracyConfig> simulated;
+  // Exactly one kind of model: a table, a base accuracy with per-block drops, or a simulation.
+  const bool table = acc->has("table"), drop = acc->has("base") || acc->has("block_drop"),
+             sim = acc->has("simulate");
+  if (int(table) + int(drop) + int(sim) != 1) {
+    acc->fail_here(
+        "give exactly one accuracy model: a table ([[accuracy.table]] rows), a base accuracy "
+        "with block_drop, or simulate = { inputs = ... }");
+  }
+  if (sim) simulated = read_simulate_table(acc->table("simulate"), resolve);
+  if (drop) {
+    std::vector<double> block_drop;
+    if (const auto* v = acc->raw("block_drop")) {
+      if (v->kind != config::Value::Kind::Array) acc->fail("block_drop", "expected [numbers]");
+      for (const auto& e : v->array) {
+        if (e.kind == config::Value::Kind::Integer) {
+          block_drop.push_back(static_cast<double>(e.integer_value));
+        } else if (e.kind == config::Value::Kind::Float && std::isfinite(e.float_value)) {
+          block_drop.push_back(e.float_value);
+        } else {
+          acc->fail("block_drop", "expected finite numbers");
+        }
+      }
+    }
+    const double base = acc->number("base");
+    if (!std::isfinite(base)) acc->fail("base", "expected a finite accuracy");
+    rc.accuracy.model = std::make_shared<const DropAccuracy>(base, std::move(block_drop));
+  }
+  if (acc->has("min_accuracy")) rc.accuracy.min_accuracy = acc->number("min_accuracy");
+  if (table) {
+    std::map<std::string, double> rows;
+    for (const TableReader& row : acc->table_array("table")) {
+      const std::string bits = row.string("state_schedule");
+      for (char ch : bits) {
+        if (ch != '0' && ch != '1') row.fail("state_schedule", "expected only '0' and '1'");
+      }
+      rows[bits] = row.number("accuracy");
+      row.finish();
+    }
+    rc.accuracy.model = std::make_shared<const TableAccuracy>(std::move(rows));
+  }
+  acc->finish();
+  return simulated;
+}
+
+// [nir]: what a NIR workload does not carry.
+void read_nir_table(const TableReader& n, RunConfig& rc) {
+  rc.nir.timesteps = n.positive_or("timesteps", rc.nir.timesteps);
+  auto bits = [&](const char* key, std::uint32_t fallback) {
+    const std::uint64_t b = n.positive_or(key, fallback);
+    if (b > 64) n.fail(key, "expected 1..64 bits");
+    return static_cast<std::uint32_t>(b);
+  };
+  rc.nir.weight_bits = bits("weight_bits", rc.nir.weight_bits);
+  rc.nir.state_bits = bits("state_bits", rc.nir.state_bits);
+  rc.nir.input_bits = bits("input_bits", rc.nir.input_bits);
+  n.finish();
+}
+
 }  // namespace
 
 RunConfig load_run_config(const std::string& path) {
@@ -43,147 +200,13 @@ RunConfig load_run_config(const std::string& path) {
   RunConfig rc;
   rc.path = path;
   auto resolve = [&](const std::string& p) { return config::resolve_relative(path, p); };
-  {
-    const TableReader r = root.table("run");
-    rc.name = r.string_or("name", std::filesystem::path(path).stem().string());
-    if (rc.name.empty() || rc.name == "." || rc.name == ".." ||
-        rc.name.find_first_of("/\\") != std::string::npos) {
-      std::string msg = "expected a folder name (the output goes to out/<name>), got '";
-      msg += rc.name;
-      msg += "'";
-      r.fail("name", msg);
-    }
-    rc.workload = resolve(r.string("workload"));
-    rc.hardware = resolve(r.string("hardware"));
-    rc.state_schedule = r.string_or("state_schedule", "");
-    rc.optimizer.seed = static_cast<std::uint64_t>(r.non_negative_or("seed", 42));
-    const std::uint64_t threads = r.non_negative_or("threads", 0);
-    if (threads > 1024) r.fail("threads", "expected 0 (all cores) to 1024 threads");
-    rc.optimizer.threads = static_cast<unsigned>(threads);
-    r.finish();
-  }
-  if (auto s = root.optional_table("search")) {
-    const std::string space = s->string_or("space", "stems");
-    if (space == "stems") {
-      rc.space = SpaceKind::Stems;
-    } else if (space == "full") {
-      rc.space = SpaceKind::Full;
-    } else {
-      s->fail("space", "expected stems or full");
-    }
-    const std::string g = s->string_or("granularity", "block");
-    if (g == "block") {
-      rc.granularity = Granularity::Block;
-    } else if (g == "layer") {
-      rc.granularity = Granularity::Layer;
-    } else {
-      s->fail("granularity", "expected block or layer");
-    }
-    if (const auto* v = s->raw("free_state_blocks")) {
-      if (v->kind != config::Value::Kind::Array) s->fail("free_state_blocks", "expected [ids]");
-      for (const auto& e : v->array) {
-        if (e.kind != config::Value::Kind::Integer || e.integer_value < 0 ||
-            e.integer_value > 100'000) {
-          s->fail("free_state_blocks", "expected block ids from 0 to 100000");
-        }
-        rc.free_state_blocks.push_back(static_cast<int>(e.integer_value));
-      }
-    }
-    rc.exhaustive_limit = s->non_negative_number_or("exhaustive_limit", rc.exhaustive_limit);
-    s->finish();
-  }
-  {
-    const TableReader a = root.table("algorithm");
-    rc.optimizer.algorithm = a.string_or("name", "nsga2");
-    rc.optimizer.population = a.positive_or("population", 32);
-    if (rc.optimizer.population > 1'000'000) {
-      a.fail("population", "expected at most 1000000 individuals");
-    }
-    const std::uint64_t islands = a.positive_or("islands", 1);
-    if (islands > 1024) a.fail("islands", "expected 1 to 1024 islands (one thread each)");
-    rc.optimizer.islands = static_cast<unsigned>(islands);
-    const std::string& name = rc.optimizer.algorithm;
-    if (!is_algorithm(name)) {
-      a.fail("name", "unknown algorithm '" + name + "'; expected " + allowed_algorithms());
-    }
-    const auto pop = rc.optimizer.population;
-    if (name == "nsga2" && (pop < 8 || pop % 4 != 0)) {
-      a.fail("population", "nsga2 needs a population that is a multiple of 4 and at least 8, got " +
-                               std::to_string(pop));
-    }
-    if (name == "moead" && pop < 3) a.fail("population", "moead needs a population of at least 3");
-    if (a.has("generations")) {
-      const std::uint64_t g = a.positive("generations");
-      if (g > 4'294'967'295u) a.fail("generations", "expected at most 4294967295 generations");
-      rc.optimizer.generations = static_cast<unsigned>(g);
-    }
-    if (a.has("evaluations")) rc.optimizer.evaluations = a.positive("evaluations");
-    if (a.has("wall_time_s")) {
-      const double w = a.non_negative_number("wall_time_s");
-      if (w <= 0) a.fail("wall_time_s", "expected a positive number of seconds");
-      rc.optimizer.wall_time_s = w;
-    }
-    if (!rc.optimizer.generations && !rc.optimizer.evaluations && !rc.optimizer.wall_time_s) {
-      a.fail_here("give a budget: generations, evaluations or wall_time_s");
-    }
-    a.finish();
-  }
+  read_run_table(root, resolve, rc);
+  if (auto s = root.optional_table("search")) read_search_table(*s, rc);
+  read_algorithm_table(root.table("algorithm"), rc);
   std::optional<SimulatedAccuracyConfig> simulated;
-  if (auto acc = root.optional_table("accuracy")) {
-    // Exactly one kind of model: a table, a base accuracy with per-block drops, or a simulation.
-    const bool table = acc->has("table"), drop = acc->has("base") || acc->has("block_drop"),
-               sim = acc->has("simulate");
-    if (int(table) + int(drop) + int(sim) != 1) {
-      acc->fail_here(
-          "give exactly one accuracy model: a table ([[accuracy.table]] rows), a base accuracy "
-          "with block_drop, or simulate = { inputs = ... }");
-    }
-    if (sim) simulated = read_simulate_table(acc->table("simulate"), resolve);
-    if (drop) {
-      std::vector<double> block_drop;
-      if (const auto* v = acc->raw("block_drop")) {
-        if (v->kind != config::Value::Kind::Array) acc->fail("block_drop", "expected [numbers]");
-        for (const auto& e : v->array) {
-          if (e.kind == config::Value::Kind::Integer) {
-            block_drop.push_back(static_cast<double>(e.integer_value));
-          } else if (e.kind == config::Value::Kind::Float && std::isfinite(e.float_value)) {
-            block_drop.push_back(e.float_value);
-          } else {
-            acc->fail("block_drop", "expected finite numbers");
-          }
-        }
-      }
-      const double base = acc->number("base");
-      if (!std::isfinite(base)) acc->fail("base", "expected a finite accuracy");
-      rc.accuracy.model = std::make_shared<const DropAccuracy>(base, std::move(block_drop));
-    }
-    if (acc->has("min_accuracy")) rc.accuracy.min_accuracy = acc->number("min_accuracy");
-    if (table) {
-      std::map<std::string, double> rows;
-      for (const TableReader& row : acc->table_array("table")) {
-        const std::string bits = row.string("state_schedule");
-        for (char ch : bits) {
-          if (ch != '0' && ch != '1') row.fail("state_schedule", "expected only '0' and '1'");
-        }
-        rows[bits] = row.number("accuracy");
-        row.finish();
-      }
-      rc.accuracy.model = std::make_shared<const TableAccuracy>(std::move(rows));
-    }
-    acc->finish();
-  }
-  if (auto n = root.optional_table("nir")) {
-    rc.nir.timesteps = n->positive_or("timesteps", rc.nir.timesteps);
-    auto bits = [&](const char* key, std::uint32_t fallback) {
-      const std::uint64_t b = n->positive_or(key, fallback);
-      if (b > 64) n->fail(key, "expected 1..64 bits");
-      return static_cast<std::uint32_t>(b);
-    };
-    rc.nir.weight_bits = bits("weight_bits", rc.nir.weight_bits);
-    rc.nir.state_bits = bits("state_bits", rc.nir.state_bits);
-    rc.nir.input_bits = bits("input_bits", rc.nir.input_bits);
-    n->finish();
-  }
+  if (auto acc = root.optional_table("accuracy"))
+    simulated = read_accuracy_table(*acc, resolve, rc);
+  if (auto n = root.optional_table("nir")) read_nir_table(*n, rc);
   root.finish();
   if (simulated) {
     const std::string& w = rc.workload;
