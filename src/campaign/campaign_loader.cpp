@@ -26,66 +26,103 @@ bool bits(const std::string& s) {
   return !s.empty() && s.find_first_not_of("01") == std::string::npos;
 }
 
-}  // namespace
-
-std::string_view mode_name(Mode m) {
-  return m == Mode::Evaluate ? "evaluate" : "optimize";
-}
-
-const Axis* Campaign::axis(const std::string& name) const {
-  for (const auto& a : axes) {
-    if (a.name == name) return &a;
-  }
-  return nullptr;
-}
-
-const AxisValue* RunSpec::value(const std::string& axis) const {
-  for (const auto& [name, v] : values) {
-    if (name == axis) return &v;
-  }
-  return nullptr;
-}
-
-Campaign load_campaign_file(const std::string& path) {
-  const config::Document doc = config::parse_toml_file(path);
-  const TableReader root(doc, doc.root, "");
-  Campaign c;
-  c.path = path;
-  auto resolve = [&](const TableReader& r, const std::string& key) {
-    const std::string p = config::resolve_relative(path, r.string(key));
-    if (!std::filesystem::is_regular_file(p)) r.fail(key, "no such file '" + p + "'");
-    return p;
-  };
-
+// [campaign]: name, description, mode and the seeds of an optimize campaign.
+std::vector<std::uint64_t> read_campaign_table(const TableReader& root, Campaign& c) {
   std::vector<std::uint64_t> seeds;
-  {
-    const TableReader r = root.table("campaign");
-    c.name = r.string_or("name", std::filesystem::path(path).stem().string());
-    if (!safe_name(c.name)) r.fail("name", "expected letters, digits, '.', '_', '+' or '-'");
-    c.description = r.string_or("description", "");
-    const std::string mode = r.string_or("mode", "evaluate");
-    if (mode == "evaluate") {
-      c.mode = Mode::Evaluate;
-    } else if (mode == "optimize") {
-      c.mode = Mode::Optimize;
-    } else {
-      r.fail("mode", "expected evaluate or optimize");
-    }
-    if (const auto* v = r.raw("seeds")) {
-      if (v->kind != config::Value::Kind::Array || v->array.empty()) {
-        r.fail("seeds", "expected a non-empty list of non-negative integers");
-      }
-      for (const auto& e : v->array) {
-        if (e.kind != config::Value::Kind::Integer || e.integer_value < 0) {
-          r.fail_at(e, "campaign.seeds", "expected non-negative integers");
-        }
-        seeds.push_back(static_cast<std::uint64_t>(e.integer_value));
-      }
-      if (c.mode != Mode::Optimize) r.fail("seeds", "seeds only apply to mode = \"optimize\"");
-    }
-    r.finish();
+  const TableReader r = root.table("campaign");
+  c.name = r.string_or("name", std::filesystem::path(c.path).stem().string());
+  if (!safe_name(c.name)) r.fail("name", "expected letters, digits, '.', '_', '+' or '-'");
+  c.description = r.string_or("description", "");
+  const std::string mode = r.string_or("mode", "evaluate");
+  if (mode == "evaluate") {
+    c.mode = Mode::Evaluate;
+  } else if (mode == "optimize") {
+    c.mode = Mode::Optimize;
+  } else {
+    r.fail("mode", "expected evaluate or optimize");
   }
+  if (const auto* v = r.raw("seeds")) {
+    if (v->kind != config::Value::Kind::Array || v->array.empty()) {
+      r.fail("seeds", "expected a non-empty list of non-negative integers");
+    }
+    for (const auto& e : v->array) {
+      if (e.kind != config::Value::Kind::Integer || e.integer_value < 0) {
+        r.fail_at(e, "campaign.seeds", "expected non-negative integers");
+      }
+      seeds.push_back(static_cast<std::uint64_t>(e.integer_value));
+    }
+    if (c.mode != Mode::Optimize) r.fail("seeds", "seeds only apply to mode = \"optimize\"");
+  }
+  r.finish();
+  return seeds;
+}
 
+// A [[schedule]] value: a canonical name, per-block time/depth bits, or a schedule file.
+template <typename Resolve>
+void read_schedule_value(const TableReader& v, Resolve resolve, AxisValue& a) {
+  const bool has_bits = v.has("time") || v.has("depth");
+  const int given = int(v.has("canonical")) + int(has_bits) + int(v.has("file"));
+  if (given > 1) v.fail_here("give one of canonical, time/depth or file");
+  if (v.has("canonical")) {
+    a.canonical = v.string("canonical");
+  } else if (has_bits) {
+    a.time_bits = v.string("time");
+    a.depth_bits = v.string("depth");
+    if (!bits(a.time_bits)) v.fail("time", "expected a string of 0 and 1, one per block");
+    if (!bits(a.depth_bits)) v.fail("depth", "expected a string of 0 and 1, one per block");
+    a.fuse_barrier = v.boolean_or("fuse_barrier", true);
+  } else if (v.has("file")) {
+    a.path = resolve(v, "file");
+  } else {
+    a.canonical = a.name;  // a canonical name as the value's name
+  }
+  if (!a.canonical.empty() && !schedule::is_canonical_name(a.canonical)) {
+    v.fail(v.has("canonical") ? "canonical" : "name",
+           "'" + a.canonical +
+               "' is not a canonical schedule (TB-LBL, TB-F, ST-LBL, ST-F or HY-<k>, k >= 1 "
+               "time-sequential blocks then time-batched, all fused); give time and depth "
+               "bits or a schedule file");
+  }
+}
+
+// One value of an axis (its name, and what the axis needs: a path, a schedule, state bits), with
+// `only` restricting it to some values of the first axis.
+template <typename Resolve>
+AxisValue read_axis_value(const TableReader& v, const std::string& axis_name,
+                          const std::string& first, const std::set<std::string>& first_names,
+                          std::set<std::string>& names, Resolve resolve) {
+  AxisValue a;
+  a.name = v.string("name");
+  a.line = v.has("name") ? v.raw("name")->line : 0;
+  if (!safe_name(a.name)) {
+    v.fail("name", "expected 1-64 letters, digits, '.', '_', '+' or '-' (no \"__\")");
+  }
+  if (!names.insert(a.name).second) v.fail("name", "'" + a.name + "' is used twice");
+  if (axis_name == "workload" || axis_name == "hardware" || axis_name == "run") {
+    a.path = resolve(v, "path");
+  } else if (axis_name == "schedule") {
+    read_schedule_value(v, resolve, a);
+  } else if (axis_name == "state") {
+    a.state_bits = v.string("bits");
+    if (!bits(a.state_bits)) v.fail("bits", "expected a string of 0 and 1, one per block");
+  }
+  if (v.has("only")) {
+    if (axis_name == first) v.fail("only", "the first axis cannot be restricted");
+    a.only = v.string_list("only");
+    for (const auto& o : a.only) {
+      if (!first_names.count(o)) {
+        v.fail("only", "'" + o + "' is not the name of a [[" + first + "]] value");
+      }
+    }
+  }
+  v.finish();
+  return a;
+}
+
+// The axes of the mode, in grid order ([[workload]]/[[run]], [[hardware]], [[schedule]],
+// [[state]]).
+template <typename Resolve>
+void read_axes(const TableReader& root, Resolve resolve, Campaign& c) {
   const bool eval = c.mode == Mode::Evaluate;
   const std::string first = eval ? "workload" : "run";
   // Which axes each mode knows, in grid order.
@@ -111,112 +148,75 @@ Campaign load_campaign_file(const std::string& path) {
     Axis axis{axis_name, {}};
     std::set<std::string> names;
     for (const TableReader& v : root.table_array(axis_name)) {
-      AxisValue a;
-      a.name = v.string("name");
-      a.line = v.has("name") ? v.raw("name")->line : 0;
-      if (!safe_name(a.name)) {
-        v.fail("name", "expected 1-64 letters, digits, '.', '_', '+' or '-' (no \"__\")");
-      }
-      if (!names.insert(a.name).second) v.fail("name", "'" + a.name + "' is used twice");
-      if (axis_name == "workload" || axis_name == "hardware" || axis_name == "run") {
-        a.path = resolve(v, "path");
-      } else if (axis_name == "schedule") {
-        const bool has_bits = v.has("time") || v.has("depth");
-        const int given = int(v.has("canonical")) + int(has_bits) + int(v.has("file"));
-        if (given > 1) v.fail_here("give one of canonical, time/depth or file");
-        if (v.has("canonical")) {
-          a.canonical = v.string("canonical");
-        } else if (has_bits) {
-          a.time_bits = v.string("time");
-          a.depth_bits = v.string("depth");
-          if (!bits(a.time_bits)) v.fail("time", "expected a string of 0 and 1, one per block");
-          if (!bits(a.depth_bits)) v.fail("depth", "expected a string of 0 and 1, one per block");
-          a.fuse_barrier = v.boolean_or("fuse_barrier", true);
-        } else if (v.has("file")) {
-          a.path = resolve(v, "file");
-        } else {
-          a.canonical = a.name;  // a canonical name as the value's name
-        }
-        if (!a.canonical.empty() && !schedule::is_canonical_name(a.canonical)) {
-          v.fail(v.has("canonical") ? "canonical" : "name",
-                 "'" + a.canonical +
-                     "' is not a canonical schedule (TB-LBL, TB-F, ST-LBL, ST-F or HY-<k>, k >= 1 "
-                     "time-sequential blocks then time-batched, all fused); give time and depth "
-                     "bits or a schedule file");
-        }
-      } else if (axis_name == "state") {
-        a.state_bits = v.string("bits");
-        if (!bits(a.state_bits)) v.fail("bits", "expected a string of 0 and 1, one per block");
-      }
-      if (v.has("only")) {
-        if (axis_name == first) v.fail("only", "the first axis cannot be restricted");
-        a.only = v.string_list("only");
-        for (const auto& o : a.only) {
-          if (!first_names.count(o)) {
-            v.fail("only", "'" + o + "' is not the name of a [[" + first + "]] value");
-          }
-        }
-      }
-      v.finish();
+      AxisValue a = read_axis_value(v, axis_name, first, first_names, names, resolve);
       if (axis_name == first) first_names.insert(a.name);
       axis.values.push_back(std::move(a));
     }
     if (axis.values.empty()) root.fail(axis_name, "expected at least one value");
     c.axes.push_back(std::move(axis));
   }
-  if (!seeds.empty()) {
-    Axis axis{"seed", {}};
-    std::set<std::uint64_t> seen;
-    for (auto s : seeds) {
-      if (!seen.insert(s).second) {
-        root.fail("campaign", "seeds: " + std::to_string(s) + " is listed twice");
-      }
-      AxisValue a;
-      a.name = "seed" + std::to_string(s);
-      a.seed = s;
-      axis.values.push_back(a);
-    }
-    c.axes.push_back(std::move(axis));
-  }
+}
 
-  if (auto e = root.optional_table("evaluate")) {
-    if (!eval) e->fail_here("[evaluate] only applies to mode = \"evaluate\"");
-    c.evaluate.order = e->string_or("order", "");
-    c.evaluate.lifecycle = e->string_or("state_lifecycle", "");
-    c.evaluate.alignment = e->string_or("alignment", "");
-    if (!c.evaluate.order.empty() && c.evaluate.order != "LYT_gated" &&
-        c.evaluate.order != "memory" && c.evaluate.order != "latency") {
-      e->fail("order", "expected LYT_gated, memory or latency");
+// campaign.seeds as the last axis of an optimize campaign.
+void add_seed_axis(const TableReader& root, const std::vector<std::uint64_t>& seeds, Campaign& c) {
+  Axis axis{"seed", {}};
+  std::set<std::uint64_t> seen;
+  for (auto s : seeds) {
+    if (!seen.insert(s).second) {
+      root.fail("campaign", "seeds: " + std::to_string(s) + " is listed twice");
     }
-    if (!c.evaluate.lifecycle.empty() && c.evaluate.lifecycle != "carry" &&
-        c.evaluate.lifecycle != "reset") {
-      e->fail("state_lifecycle", "expected carry or reset");
-    }
-    if (!c.evaluate.alignment.empty() && c.evaluate.alignment != "padded" &&
-        c.evaluate.alignment != "stems") {
-      e->fail("alignment", "expected padded or stems");
-    }
-    e->finish();
+    AxisValue a;
+    a.name = "seed" + std::to_string(s);
+    a.seed = s;
+    axis.values.push_back(a);
   }
-  if (auto o = root.optional_table("optimize")) {
-    if (eval) o->fail_here("[optimize] only applies to mode = \"optimize\"");
-    if (o->has("algorithm")) c.optimize.algorithm = o->string("algorithm");
-    if (o->has("population")) c.optimize.population = o->positive("population");
-    if (o->has("generations"))
-      c.optimize.generations = static_cast<unsigned>(o->positive("generations"));
-    if (o->has("evaluations")) c.optimize.evaluations = o->positive("evaluations");
-    if (o->has("wall_time_s")) c.optimize.wall_time_s = o->non_negative_number("wall_time_s");
-    o->finish();
-  }
-  if (auto n = root.optional_table("nir")) {
-    c.nir.timesteps = n->positive_or("timesteps", c.nir.timesteps);
-    c.nir.weight_bits =
-        static_cast<std::uint32_t>(n->positive_or("weight_bits", c.nir.weight_bits));
-    c.nir.state_bits = static_cast<std::uint32_t>(n->positive_or("state_bits", c.nir.state_bits));
-    c.nir.input_bits = static_cast<std::uint32_t>(n->positive_or("input_bits", c.nir.input_bits));
-    n->finish();
-  }
+  c.axes.push_back(std::move(axis));
+}
 
+// [evaluate]: options of every evaluate run.
+void read_evaluate_table(const TableReader& e, Campaign& c) {
+  if (c.mode != Mode::Evaluate) e.fail_here("[evaluate] only applies to mode = \"evaluate\"");
+  c.evaluate.order = e.string_or("order", "");
+  c.evaluate.lifecycle = e.string_or("state_lifecycle", "");
+  c.evaluate.alignment = e.string_or("alignment", "");
+  if (!c.evaluate.order.empty() && c.evaluate.order != "LYT_gated" &&
+      c.evaluate.order != "memory" && c.evaluate.order != "latency") {
+    e.fail("order", "expected LYT_gated, memory or latency");
+  }
+  if (!c.evaluate.lifecycle.empty() && c.evaluate.lifecycle != "carry" &&
+      c.evaluate.lifecycle != "reset") {
+    e.fail("state_lifecycle", "expected carry or reset");
+  }
+  if (!c.evaluate.alignment.empty() && c.evaluate.alignment != "padded" &&
+      c.evaluate.alignment != "stems") {
+    e.fail("alignment", "expected padded or stems");
+  }
+  e.finish();
+}
+
+// [optimize]: algorithm and budget overrides of every optimize run.
+void read_optimize_table(const TableReader& o, Campaign& c) {
+  if (c.mode == Mode::Evaluate) o.fail_here("[optimize] only applies to mode = \"optimize\"");
+  if (o.has("algorithm")) c.optimize.algorithm = o.string("algorithm");
+  if (o.has("population")) c.optimize.population = o.positive("population");
+  if (o.has("generations"))
+    c.optimize.generations = static_cast<unsigned>(o.positive("generations"));
+  if (o.has("evaluations")) c.optimize.evaluations = o.positive("evaluations");
+  if (o.has("wall_time_s")) c.optimize.wall_time_s = o.non_negative_number("wall_time_s");
+  o.finish();
+}
+
+// [nir]: what NIR workloads do not carry.
+void read_nir_table(const TableReader& n, Campaign& c) {
+  c.nir.timesteps = n.positive_or("timesteps", c.nir.timesteps);
+  c.nir.weight_bits = static_cast<std::uint32_t>(n.positive_or("weight_bits", c.nir.weight_bits));
+  c.nir.state_bits = static_cast<std::uint32_t>(n.positive_or("state_bits", c.nir.state_bits));
+  c.nir.input_bits = static_cast<std::uint32_t>(n.positive_or("input_bits", c.nir.input_bits));
+  n.finish();
+}
+
+// [[table]] ratio tables and [[plot]] sweep plots, naming axes and values of this campaign.
+void read_tables_and_plots(const TableReader& root, Campaign& c) {
   auto check_axis = [&](const TableReader& r, const std::string& key, const std::string& name) {
     if (name.empty()) return;
     if (!c.axis(name)) r.fail(key, "'" + name + "' is not an axis of this campaign");
@@ -258,6 +258,45 @@ Campaign load_campaign_file(const std::string& path) {
       c.plots.push_back(std::move(sp));
     }
   }
+}
+
+}  // namespace
+
+std::string_view mode_name(Mode m) {
+  return m == Mode::Evaluate ? "evaluate" : "optimize";
+}
+
+const Axis* Campaign::axis(const std::string& name) const {
+  for (const auto& a : axes) {
+    if (a.name == name) return &a;
+  }
+  return nullptr;
+}
+
+const AxisValue* RunSpec::value(const std::string& axis) const {
+  for (const auto& [name, v] : values) {
+    if (name == axis) return &v;
+  }
+  return nullptr;
+}
+
+Campaign load_campaign_file(const std::string& path) {
+  const config::Document doc = config::parse_toml_file(path);
+  const TableReader root(doc, doc.root, "");
+  Campaign c;
+  c.path = path;
+  auto resolve = [&](const TableReader& r, const std::string& key) {
+    const std::string p = config::resolve_relative(path, r.string(key));
+    if (!std::filesystem::is_regular_file(p)) r.fail(key, "no such file '" + p + "'");
+    return p;
+  };
+  const std::vector<std::uint64_t> seeds = read_campaign_table(root, c);
+  read_axes(root, resolve, c);
+  if (!seeds.empty()) add_seed_axis(root, seeds, c);
+  if (auto e = root.optional_table("evaluate")) read_evaluate_table(*e, c);
+  if (auto o = root.optional_table("optimize")) read_optimize_table(*o, c);
+  if (auto n = root.optional_table("nir")) read_nir_table(*n, c);
+  read_tables_and_plots(root, c);
   root.finish();
   return c;
 }
