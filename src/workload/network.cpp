@@ -44,6 +44,159 @@ bool operand_allowed(const Layer& l, Operand o) {
   }
 }
 
+// Loop sizes, strides, dilations and block id are usable.
+void check_sizes(const Layer& l, const std::string& who) {
+  for (auto s : l.loop) {
+    if (s == 0) throw NetworkError(l.id, who + ": loop sizes must be >= 1");
+  }
+  if (l.stride.y == 0 || l.stride.x == 0 || l.dilation.y == 0 || l.dilation.x == 0) {
+    throw NetworkError(l.id, who + ": stride and dilation must be >= 1");
+  }
+  if (l.block < 0) throw NetworkError(l.id, who + ": block must be >= 0");
+}
+
+// A conv or pooling input: channels, then the sliding window along both axes.
+void check_window_edge(const Layer& src, const Layer& l, const std::string& edge) {
+  const std::uint64_t src_ch = src.output_channels();
+  if (src_ch != l.input_channels()) {
+    throw NetworkError(l.id, edge + "channel mismatch: the producer outputs " +
+                                 std::to_string(src_ch) +
+                                 " channels (G*K), the consumer "
+                                 "expects " +
+                                 std::to_string(l.input_channels()) +
+                                 (l.op == OpType::Conv2d ? " (G*C)" : " (K)"));
+  }
+  const std::uint64_t oy = sliding_window_output(src.size(Dim::OY), l.size(Dim::FY), l.stride.y,
+                                                 l.padding.y, l.dilation.y);
+  const std::uint64_t ox = sliding_window_output(src.size(Dim::OX), l.size(Dim::FX), l.stride.x,
+                                                 l.padding.x, l.dilation.x);
+  if (oy != l.size(Dim::OY) || ox != l.size(Dim::OX)) {
+    throw NetworkError(
+        l.id, edge + "spatial mismatch: a " + std::to_string(src.size(Dim::OY)) + "x" +
+                  std::to_string(src.size(Dim::OX)) + " input with kernel " +
+                  std::to_string(l.size(Dim::FY)) + "x" + std::to_string(l.size(Dim::FX)) +
+                  ", stride " + std::to_string(l.stride.y) + "x" + std::to_string(l.stride.x) +
+                  ", padding " + std::to_string(l.padding.y) + "x" + std::to_string(l.padding.x) +
+                  " gives " + std::to_string(oy) + "x" + std::to_string(ox) +
+                  ", but the layer declares OY x OX = " + std::to_string(l.size(Dim::OY)) + "x" +
+                  std::to_string(l.size(Dim::OX)));
+  }
+}
+
+// One input edge from `src` into `l` (operand `operand`): timesteps, shapes and precisions
+// chain; a Flatten takes its shape from its producer here.
+void check_input_edge(const Layer& src, Operand operand, Layer& l, const std::string& who) {
+  const std::string edge =
+      who + " input " + std::string(operand_name(operand)) + " from " + describe(src) + ": ";
+  if (src.size(Dim::T) != l.size(Dim::T) || src.size(Dim::B) != l.size(Dim::B)) {
+    throw NetworkError(l.id, edge + "timesteps T and batch B must match (producer T=" +
+                                 std::to_string(src.size(Dim::T)) +
+                                 ", consumer T=" + std::to_string(l.size(Dim::T)) + ")");
+  }
+  if (operand == Operand::R) {
+    if (src.output_elements_per_timestep() != l.output_elements_per_timestep()) {
+      throw NetworkError(l.id, edge +
+                                   "a recurrent input must have as many elements as the "
+                                   "consumer's output (" +
+                                   std::to_string(src.output_elements_per_timestep()) + " vs " +
+                                   std::to_string(l.output_elements_per_timestep()) + ")");
+    }
+    return;
+  }
+  if (l.op == OpType::Flatten) {
+    l.flatten_input = {src.output_channels(), src.size(Dim::OY), src.size(Dim::OX)};
+    l.set_size(Dim::G, 1);
+    l.set_size(Dim::K, src.output_elements_per_timestep() / src.size(Dim::B));
+    for (Dim d : {Dim::C, Dim::OY, Dim::OX, Dim::FY, Dim::FX})
+      l.set_size(d, 1);
+    l.precision.I = l.precision.O = l.precision.psum = src.precision.O;
+    return;
+  }
+  if (src.precision.O != l.precision.I) {
+    throw NetworkError(l.id, edge + "precision mismatch: the producer outputs " +
+                                 std::to_string(src.precision.O) +
+                                 "-bit values, the consumer "
+                                 "reads " +
+                                 std::to_string(l.precision.I) + "-bit inputs");
+  }
+  const std::uint64_t src_ch = src.output_channels();
+  if (l.op == OpType::Add) {
+    if (src_ch != l.output_channels() || src.size(Dim::OY) != l.size(Dim::OY) ||
+        src.size(Dim::OX) != l.size(Dim::OX)) {
+      throw NetworkError(
+          l.id, edge + "shape mismatch: the producer outputs " + std::to_string(src_ch) + "x" +
+                    std::to_string(src.size(Dim::OY)) + "x" + std::to_string(src.size(Dim::OX)) +
+                    ", the add expects " + std::to_string(l.output_channels()) + "x" +
+                    std::to_string(l.size(Dim::OY)) + "x" + std::to_string(l.size(Dim::OX)));
+    }
+    return;
+  }
+  if (l.op == OpType::Linear) {
+    const std::uint64_t features = src_ch * src.size(Dim::OY) * src.size(Dim::OX);
+    if (features != l.input_channels()) {
+      throw NetworkError(l.id, edge + "shape mismatch: the producer outputs " +
+                                   std::to_string(features) +
+                                   " features per sample, the "
+                                   "linear layer expects C=" +
+                                   std::to_string(l.input_channels()));
+    }
+    return;
+  }
+  check_window_edge(src, l, edge);
+}
+
+// Precisions a layer of its kind needs.
+void check_precisions(const Layer& l, const std::string& who) {
+  if (has_weights(l.op) && l.precision.W == 0) {
+    throw NetworkError(l.id, who + ": a weighted layer needs a weight precision W >= 1");
+  }
+  if (l.precision.I == 0 || l.precision.O == 0) {
+    throw NetworkError(l.id, who + ": precisions I and O must be >= 1 bit");
+  }
+  if (l.has_neurons() && l.precision.V == 0) {
+    throw NetworkError(l.id, who + ": a layer with neurons needs a state precision V >= 1");
+  }
+  if (!l.has_neurons() && l.precision.V != 0) {
+    throw NetworkError(l.id, who + ": state precision V is given but the neuron model is none");
+  }
+  if (l.precision.psum == 0) {
+    throw NetworkError(l.id, who + ": partial-sum precision psum must be >= 1 bit");
+  }
+}
+
+// Every counter the report prints fits in 64 bits.
+void check_counters_fit(const Layer& l, const std::string& who) {
+  // Starting with the input extents
+  // (O-1)*stride + (F-1)*dilation + 1 that the input size below is made of.
+  if (l.op != OpType::Flatten) {
+    for (const auto& [o, f, s, d] :
+         {std::array<std::uint64_t, 4>{l.size(Dim::OY), l.size(Dim::FY), l.stride.y, l.dilation.y},
+          std::array<std::uint64_t, 4>{l.size(Dim::OX), l.size(Dim::FX), l.stride.x,
+                                       l.dilation.x}}) {
+      std::uint64_t extent = 0;
+      if (__builtin_add_overflow(checked_product({o - 1, s}, l, "the input extent"),
+                                 checked_product({f - 1, d}, l, "the input extent"), &extent) ||
+          extent == std::numeric_limits<std::uint64_t>::max()) {
+        throw NetworkError(l.id, who +
+                                     ": the input extent overflows a 64-bit counter; the sizes "
+                                     "are not plausible");
+      }
+    }
+  }
+  checked_product({l.loop[0], l.loop[1], l.loop[2], l.loop[3], l.loop[4], l.loop[5], l.loop[6],
+                   l.loop[7], l.loop[8]},
+                  l, "the operation count");
+  checked_product({l.size(Dim::G), l.size(Dim::K), l.size(Dim::C), l.size(Dim::FY), l.size(Dim::FX),
+                   std::max<std::uint64_t>(l.precision.W, 1)},
+                  l, "the weight size in bits");
+  checked_product({l.size(Dim::T), l.output_elements_per_timestep(),
+                   std::max({l.precision.O, l.precision.psum, l.precision.V, 1u}), 2},
+                  l, "the output/state size in bits");
+  checked_product({l.size(Dim::T), l.size(Dim::B), l.input_channels(), l.input_extent_y(),
+                   l.input_extent_x(), l.precision.I, 2},
+                  l, "the input size in bits");
+}
+
 }  // namespace
 
 Vertex Network::add_layer(Layer layer) {
@@ -172,14 +325,7 @@ void Network::compute_topological_order() {
 void Network::derive_and_check_layer(Vertex v) {
   Layer& l = graph_[v];
   const std::string who = describe(l);
-  for (auto s : l.loop) {
-    if (s == 0) throw NetworkError(l.id, who + ": loop sizes must be >= 1");
-  }
-  if (l.stride.y == 0 || l.stride.x == 0 || l.dilation.y == 0 || l.dilation.x == 0) {
-    throw NetworkError(l.id, who + ": stride and dilation must be >= 1");
-  }
-  if (l.block < 0) throw NetworkError(l.id, who + ": block must be >= 0");
-
+  check_sizes(l, who);
   // Collect producers per operand.
   std::vector<std::pair<Vertex, Operand>> inputs;
   int count_i = 0, count_x = 0, count_y = 0;
@@ -200,136 +346,10 @@ void Network::derive_and_check_layer(Vertex v) {
     throw NetworkError(l.id, who + ": a flatten needs a producer (its input shape comes from it)");
   }
 
-  for (const auto& [p, operand] : inputs) {
-    const Layer& src = graph_[p];
-    const std::string edge =
-        who + " input " + std::string(operand_name(operand)) + " from " + describe(src) + ": ";
-    if (src.size(Dim::T) != l.size(Dim::T) || src.size(Dim::B) != l.size(Dim::B)) {
-      throw NetworkError(l.id, edge + "timesteps T and batch B must match (producer T=" +
-                                   std::to_string(src.size(Dim::T)) +
-                                   ", consumer T=" + std::to_string(l.size(Dim::T)) + ")");
-    }
-    if (operand == Operand::R) {
-      if (src.output_elements_per_timestep() != l.output_elements_per_timestep()) {
-        throw NetworkError(l.id, edge +
-                                     "a recurrent input must have as many elements as the "
-                                     "consumer's output (" +
-                                     std::to_string(src.output_elements_per_timestep()) + " vs " +
-                                     std::to_string(l.output_elements_per_timestep()) + ")");
-      }
-      continue;
-    }
-    if (l.op == OpType::Flatten) {
-      l.flatten_input = {src.output_channels(), src.size(Dim::OY), src.size(Dim::OX)};
-      l.set_size(Dim::G, 1);
-      l.set_size(Dim::K, src.output_elements_per_timestep() / src.size(Dim::B));
-      for (Dim d : {Dim::C, Dim::OY, Dim::OX, Dim::FY, Dim::FX})
-        l.set_size(d, 1);
-      l.precision.I = l.precision.O = l.precision.psum = src.precision.O;
-      continue;
-    }
-    if (src.precision.O != l.precision.I) {
-      throw NetworkError(l.id, edge + "precision mismatch: the producer outputs " +
-                                   std::to_string(src.precision.O) +
-                                   "-bit values, the consumer "
-                                   "reads " +
-                                   std::to_string(l.precision.I) + "-bit inputs");
-    }
-    const std::uint64_t src_ch = src.output_channels();
-    if (l.op == OpType::Add) {
-      if (src_ch != l.output_channels() || src.size(Dim::OY) != l.size(Dim::OY) ||
-          src.size(Dim::OX) != l.size(Dim::OX)) {
-        throw NetworkError(
-            l.id, edge + "shape mismatch: the producer outputs " + std::to_string(src_ch) + "x" +
-                      std::to_string(src.size(Dim::OY)) + "x" + std::to_string(src.size(Dim::OX)) +
-                      ", the add expects " + std::to_string(l.output_channels()) + "x" +
-                      std::to_string(l.size(Dim::OY)) + "x" + std::to_string(l.size(Dim::OX)));
-      }
-      continue;
-    }
-    if (l.op == OpType::Linear) {
-      const std::uint64_t features = src_ch * src.size(Dim::OY) * src.size(Dim::OX);
-      if (features != l.input_channels()) {
-        throw NetworkError(l.id, edge + "shape mismatch: the producer outputs " +
-                                     std::to_string(features) +
-                                     " features per sample, the "
-                                     "linear layer expects C=" +
-                                     std::to_string(l.input_channels()));
-      }
-      continue;
-    }
-    // Conv2d and pooling: channels, then the sliding window along both axes.
-    if (src_ch != l.input_channels()) {
-      throw NetworkError(l.id, edge + "channel mismatch: the producer outputs " +
-                                   std::to_string(src_ch) +
-                                   " channels (G*K), the consumer "
-                                   "expects " +
-                                   std::to_string(l.input_channels()) +
-                                   (l.op == OpType::Conv2d ? " (G*C)" : " (K)"));
-    }
-    const std::uint64_t oy = sliding_window_output(src.size(Dim::OY), l.size(Dim::FY), l.stride.y,
-                                                   l.padding.y, l.dilation.y);
-    const std::uint64_t ox = sliding_window_output(src.size(Dim::OX), l.size(Dim::FX), l.stride.x,
-                                                   l.padding.x, l.dilation.x);
-    if (oy != l.size(Dim::OY) || ox != l.size(Dim::OX)) {
-      throw NetworkError(
-          l.id, edge + "spatial mismatch: a " + std::to_string(src.size(Dim::OY)) + "x" +
-                    std::to_string(src.size(Dim::OX)) + " input with kernel " +
-                    std::to_string(l.size(Dim::FY)) + "x" + std::to_string(l.size(Dim::FX)) +
-                    ", stride " + std::to_string(l.stride.y) + "x" + std::to_string(l.stride.x) +
-                    ", padding " + std::to_string(l.padding.y) + "x" + std::to_string(l.padding.x) +
-                    " gives " + std::to_string(oy) + "x" + std::to_string(ox) +
-                    ", but the layer declares OY x OX = " + std::to_string(l.size(Dim::OY)) + "x" +
-                    std::to_string(l.size(Dim::OX)));
-    }
-  }
-
-  // Precisions.
-  if (has_weights(l.op) && l.precision.W == 0) {
-    throw NetworkError(l.id, who + ": a weighted layer needs a weight precision W >= 1");
-  }
-  if (l.precision.I == 0 || l.precision.O == 0) {
-    throw NetworkError(l.id, who + ": precisions I and O must be >= 1 bit");
-  }
-  if (l.has_neurons() && l.precision.V == 0) {
-    throw NetworkError(l.id, who + ": a layer with neurons needs a state precision V >= 1");
-  }
-  if (!l.has_neurons() && l.precision.V != 0) {
-    throw NetworkError(l.id, who + ": state precision V is given but the neuron model is none");
-  }
-  if (l.precision.psum == 0) {
-    throw NetworkError(l.id, who + ": partial-sum precision psum must be >= 1 bit");
-  }
-
-  // Every counter the report prints must fit in 64 bits, starting with the input extents
-  // (O-1)*stride + (F-1)*dilation + 1 that the input size below is made of.
-  if (l.op != OpType::Flatten) {
-    for (const auto& [o, f, s, d] :
-         {std::array<std::uint64_t, 4>{l.size(Dim::OY), l.size(Dim::FY), l.stride.y, l.dilation.y},
-          std::array<std::uint64_t, 4>{l.size(Dim::OX), l.size(Dim::FX), l.stride.x,
-                                       l.dilation.x}}) {
-      std::uint64_t extent = 0;
-      if (__builtin_add_overflow(checked_product({o - 1, s}, l, "the input extent"),
-                                 checked_product({f - 1, d}, l, "the input extent"), &extent) ||
-          extent == std::numeric_limits<std::uint64_t>::max()) {
-        throw NetworkError(l.id, who +
-                                     ": the input extent overflows a 64-bit counter; the sizes "
-                                     "are not plausible");
-      }
-    }
-  }
-  checked_product({l.loop[0], l.loop[1], l.loop[2], l.loop[3], l.loop[4], l.loop[5], l.loop[6],
-                   l.loop[7], l.loop[8]},
-                  l, "the operation count");
-  checked_product({l.size(Dim::G), l.size(Dim::K), l.size(Dim::C), l.size(Dim::FY), l.size(Dim::FX),
-                   std::max<std::uint64_t>(l.precision.W, 1)},
-                  l, "the weight size in bits");
-  checked_product({l.size(Dim::T), l.output_elements_per_timestep(),
-                   std::max({l.precision.O, l.precision.psum, l.precision.V, 1u}), 2},
-                  l, "the output/state size in bits");
-  checked_product({l.size(Dim::T), l.size(Dim::B), l.input_channels(), l.input_extent_y(),
-                   l.input_extent_x(), l.precision.I, 2},
-                  l, "the input size in bits");
+  for (const auto& [p, operand] : inputs)
+    check_input_edge(graph_[p], operand, l, who);
+  check_precisions(l, who);
+  check_counters_fit(l, who);
 }
 
 void Network::finalize() {

@@ -85,21 +85,10 @@ struct PendingEdge {
   Operand operand;
 };
 
-Layer read_layer(const TableReader& r, std::uint64_t timesteps, std::uint64_t batch,
-                 std::vector<PendingEdge>& edges) {
-  Layer l;
-  const std::int64_t id = r.integer("id");
-  if (id < 0 || id > 1'000'000) r.fail("id", "expected a layer id in [0, 1000000]");
-  l.id = static_cast<int>(id);
-  l.name = r.string_or("name", "L" + std::to_string(l.id));
-  const std::string op = r.string("op");
-  const auto parsed = parse_op(op);
-  if (!parsed) r.fail("op", "unknown operator '" + op + "'; expected one of: " + op_list());
-  l.op = *parsed;
-  const std::int64_t block = r.integer_or("block", 0);
-  if (block < 0 || block > 100'000) r.fail("block", "expected a block id >= 0");
-  l.block = static_cast<int>(block);
-
+// Loop sizes the operator has (required or optional; others are refused) and the window's stride,
+// padding and dilation.
+void read_loops(const TableReader& r, std::uint64_t timesteps, std::uint64_t batch,
+                const std::string& op, Layer& l) {
   l.set_size(Dim::T, r.positive_or("T", timesteps));
   l.set_size(Dim::B, r.positive_or("B", batch));
   const DimRule rule = dims_for(l.op);
@@ -133,7 +122,10 @@ Layer read_layer(const TableReader& r, std::uint64_t timesteps, std::uint64_t ba
     l.padding = read_window(r, "padding", Window2{0, 0}, 0);
     l.dilation = read_window(r, "dilation", Window2{1, 1}, 1);
   }
+}
 
+// The neuron model, its state policy and the spike densities.
+void read_neuron(const TableReader& r, Layer& l) {
   const std::string neuron = r.string_or("neuron", "none");
   const auto nm = parse_neuron(neuron);
   if (!nm) {
@@ -157,8 +149,11 @@ Layer read_layer(const TableReader& r, std::uint64_t timesteps, std::uint64_t ba
     if (d < 0 || d > 1) r.fail(key, "expected a fraction between 0 and 1");
     (key[0] == 'i' ? l.input_density : l.output_density) = d;
   }
+}
 
-  // Precisions.
+// Precisions: weights if the operator has them, I, O, V with neurons, psum (the state precision
+// by default with neurons).
+void read_precision(const TableReader& r, const std::string& op, Layer& l) {
   if (l.op == OpType::Flatten) {
     if (r.has("precision")) r.fail("precision", "a flatten takes its precision from its input");
     r.accept("precision");
@@ -187,8 +182,11 @@ Layer read_layer(const TableReader& r, std::uint64_t timesteps, std::uint64_t ba
     }
     p.finish();
   }
+}
 
-  // Inputs: { I = <id|name> } or { X = ..., Y = ... }.
+// Inputs, { I = <id|name> } or { X = ..., Y = ... }, and recurrent inputs, resolved once every
+// layer is known.
+void read_inputs(const TableReader& r, const Layer& l, std::vector<PendingEdge>& edges) {
   if (auto in = r.optional_table("inputs")) {
     const Value* table = r.raw("inputs");
     for (const auto& [key, value] : table->table) {
@@ -213,6 +211,27 @@ Layer read_layer(const TableReader& r, std::uint64_t timesteps, std::uint64_t ba
       edges.push_back({rec, r.key_path("recurrent"), *rec, l.id, Operand::R});
     }
   }
+}
+
+Layer read_layer(const TableReader& r, std::uint64_t timesteps, std::uint64_t batch,
+                 std::vector<PendingEdge>& edges) {
+  Layer l;
+  const std::int64_t id = r.integer("id");
+  if (id < 0 || id > 1'000'000) r.fail("id", "expected a layer id in [0, 1000000]");
+  l.id = static_cast<int>(id);
+  l.name = r.string_or("name", "L" + std::to_string(l.id));
+  const std::string op = r.string("op");
+  const auto parsed = parse_op(op);
+  if (!parsed) r.fail("op", "unknown operator '" + op + "'; expected one of: " + op_list());
+  l.op = *parsed;
+  const std::int64_t block = r.integer_or("block", 0);
+  if (block < 0 || block > 100'000) r.fail("block", "expected a block id >= 0");
+  l.block = static_cast<int>(block);
+
+  read_loops(r, timesteps, batch, op, l);
+  read_neuron(r, l);
+  read_precision(r, op, l);
+  read_inputs(r, l, edges);
   r.finish();
   return l;
 }
