@@ -23,13 +23,10 @@ std::string num(double v) {
 
 }  // namespace
 
-void write_front(const std::string& dir, const FrontOutput& f) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) throw InputError(dir, "cannot create the output directory: " + ec.message());
-  const search::OptimizeResult& result = f.result;
-  const bool acc = result.objectives.accuracy;
+namespace {
 
+// pareto.csv and the front of pareto.json: one row / object per front point.
+std::pair<std::string, Json> front_rows(const FrontOutput& f, bool acc) {
   std::ostringstream csv;
   csv << "energy_pJ,latency_cycles,state_bits" << (acc ? ",accuracy" : "")
       << ",time_schedule,depth_schedule,state_schedule,offchip_energy_pJ,peak_onchip_bits,genes\n";
@@ -73,6 +70,12 @@ void write_front(const std::string& dir, const FrontOutput& f) {
                         {"state_bits", r.state_bits},
                         {"nodes", r.nodes.size()}}}});
   }
+  return {csv.str(), points};
+}
+
+// pareto.json: the run, the space, the counters and the front.
+Json pareto_json(const FrontOutput& f, Json points) {
+  const search::OptimizeResult& result = f.result;
   Json j;
   j["run"] = f.run.name;
   j["workload"] = f.network.name();
@@ -90,8 +93,13 @@ void write_front(const std::string& dir, const FrontOutput& f) {
   j["infeasible"] = result.infeasible;
   j["interrupted"] = result.interrupted;
   j["reference_point"] = result.reference_point;
-  j["front"] = points;
+  j["front"] = std::move(points);
 
+  return j;
+}
+
+// convergence.csv: hypervolume and best value per objective per generation.
+std::string convergence_csv(const search::OptimizeResult& result, bool acc) {
   std::ostringstream conv;
   conv << "generation,evaluations,seconds,hypervolume,best_energy_pJ,best_latency_cycles,"
           "best_state_bits"
@@ -103,6 +111,19 @@ void write_front(const std::string& dir, const FrontOutput& f) {
     if (acc) conv << ',' << num(*row.best.accuracy);
     conv << '\n';
   }
+  return conv.str();
+}
+
+}  // namespace
+
+void write_front(const std::string& dir, const FrontOutput& f) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw InputError(dir, "cannot create the output directory: " + ec.message());
+  const bool acc = f.result.objectives.accuracy;
+  auto [csv, points] = front_rows(f, acc);
+  const Json j = pareto_json(f, std::move(points));
+  const std::string conv = convergence_csv(f.result, acc);
   std::ifstream in(f.run.path, std::ios::binary);
   std::stringstream run_text;
   run_text << in.rdbuf();
@@ -115,9 +136,9 @@ void write_front(const std::string& dir, const FrontOutput& f) {
     chosen["memory_timeline"] = memory_timeline_json(f.chosen->evaluation);
     write_file_atomically(dir + "/chosen.json", chosen.dump() + "\n");
   }
-  write_file_atomically(dir + "/pareto.csv", csv.str());
+  write_file_atomically(dir + "/pareto.csv", csv);
   write_file_atomically(dir + "/pareto.json", j.dump(2) + "\n");
-  write_file_atomically(dir + "/convergence.csv", conv.str());
+  write_file_atomically(dir + "/convergence.csv", conv);
   write_file_atomically(dir + "/run.toml", run_text.str());
 }
 

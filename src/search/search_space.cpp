@@ -36,14 +36,16 @@ std::size_t pick(const Gene& g, double value) {
   return static_cast<std::size_t>(std::clamp(r, 0.0, hi));
 }
 
-}  // namespace
+// The units genes act on: blocks (STEMS's space, or block granularity) or layers, with ids.
+struct Units {
+  std::vector<std::vector<workload::Vertex>> vertices;
+  std::vector<int> ids;
+};
 
-SearchSpace::SearchSpace(const workload::Network& net, SpaceKind kind, Granularity granularity,
-                         const hardware::Accelerator* acc)
-    : net_(&net), kind_(kind), granularity_(granularity) {
-  // Units: blocks, or layers.
-  std::vector<std::vector<workload::Vertex>> units;
-  std::vector<int> unit_ids;
+Units units_of(const workload::Network& net, SpaceKind kind, Granularity granularity) {
+  Units out;
+  auto& units = out.vertices;
+  auto& unit_ids = out.ids;
   if (granularity == Granularity::Block || kind == SpaceKind::Stems) {
     units.resize(static_cast<std::size_t>(net.block_count()));
     for (workload::Vertex v : net.topological_order()) {
@@ -57,6 +59,14 @@ SearchSpace::SearchSpace(const workload::Network& net, SpaceKind kind, Granulari
       unit_ids.push_back(net.layer(v).id);
     }
   }
+  return out;
+}
+
+// Time and spatial tile genes per unit (and a fuse barrier per block in the full space).
+void add_tile_genes(const workload::Network& net, SpaceKind kind, Granularity granularity,
+                    const Units& units_in, std::vector<Gene>& genes_) {
+  const auto& units = units_in.vertices;
+  const auto& unit_ids = units_in.ids;
   const char* prefix = (granularity == Granularity::Block || kind == SpaceKind::Stems) ? "b" : "L";
   for (std::size_t u = 0; u < units.size(); ++u) {
     std::uint64_t t_gcd = 0, x_gcd = 0, t_max = 0;
@@ -92,7 +102,11 @@ SearchSpace::SearchSpace(const workload::Network& net, SpaceKind kind, Granulari
           {GeneKind::Barrier, unit_ids[u], {0, 1}, "b" + std::to_string(u) + ".barrier"});
     }
   }
-  // State keep/drop genes: per block (for all its free layers) or per free layer.
+}
+
+// State keep/drop genes: per block (for all its free layers) or per free layer.
+void add_state_genes(const workload::Network& net, SpaceKind kind, Granularity granularity,
+                     std::vector<Gene>& genes_) {
   if (granularity == Granularity::Block || kind == SpaceKind::Stems) {
     for (int b = 0; b < net.block_count(); ++b) {
       bool any = false;
@@ -113,18 +127,32 @@ SearchSpace::SearchSpace(const workload::Network& net, SpaceKind kind, Granulari
       }
     }
   }
-  if (acc != nullptr) {
-    const auto allocation = acc->allocation();
-    for (workload::Vertex v : net.topological_order()) {
-      const auto& l = net.layer(v);
-      auto it = allocation.find(l.op);
-      if (it == allocation.end() || it->second.size() < 2) continue;
-      Gene g{GeneKind::Core, l.id, {}, "L" + std::to_string(l.id) + ".core"};
-      for (int c : it->second)
-        g.options.push_back(static_cast<std::uint64_t>(c));
-      genes_.push_back(g);
-    }
+}
+
+// A core gene for every layer whose operator several cores may run.
+void add_core_genes(const workload::Network& net, const hardware::Accelerator& acc_ref,
+                    std::vector<Gene>& genes_) {
+  const hardware::Accelerator* acc = &acc_ref;
+  const auto allocation = acc->allocation();
+  for (workload::Vertex v : net.topological_order()) {
+    const auto& l = net.layer(v);
+    auto it = allocation.find(l.op);
+    if (it == allocation.end() || it->second.size() < 2) continue;
+    Gene g{GeneKind::Core, l.id, {}, "L" + std::to_string(l.id) + ".core"};
+    for (int c : it->second)
+      g.options.push_back(static_cast<std::uint64_t>(c));
+    genes_.push_back(g);
   }
+}
+
+}  // namespace
+
+SearchSpace::SearchSpace(const workload::Network& net, SpaceKind kind, Granularity granularity,
+                         const hardware::Accelerator* acc)
+    : net_(&net), kind_(kind), granularity_(granularity) {
+  add_tile_genes(net, kind, granularity, units_of(net, kind, granularity), genes_);
+  add_state_genes(net, kind, granularity, genes_);
+  if (acc != nullptr) add_core_genes(net, *acc, genes_);
 }
 
 double SearchSpace::size() const {
@@ -139,6 +167,66 @@ bool SearchSpace::has_state_genes() const {
                      [](const Gene& g) { return g.kind == GeneKind::StateKeep; });
 }
 
+namespace {
+
+// A schedule being decoded: the schedule and the per-block strings and barriers the genes set.
+struct Decoding {
+  schedule::Schedule s;
+  std::vector<int> barrier;
+  std::string time_bits, depth_bits;
+};
+
+// Where a unit has no gene: all T in one node, the whole map, states as declared.
+Decoding defaults(const workload::Network& net) {
+  const auto blocks = static_cast<std::size_t>(net.block_count());
+  Decoding d{{}, std::vector<int>(blocks, 0), std::string(blocks, '1'), std::string(blocks, '0')};
+  d.s.layers.resize(net.layer_count());
+  d.s.keep_state.assign(net.layer_count(), 0);
+  for (workload::Vertex v : net.topological_order()) {
+    d.s.keep_state[v] = net.layer(v).keeps_state ? 1 : 0;
+    d.s.layers[v].time_tile = net.layer(v).size(Dim::T);
+    d.s.layers[v].ox_tile = net.layer(v).size(Dim::OX);
+  }
+  return d;
+}
+
+// Applies gene `g` with option value `value` to the layers of its unit.
+void apply_gene(const workload::Network& net, const Gene& g, std::uint64_t value, bool per_block,
+                Decoding& d) {
+  auto in_unit = [&](const workload::Layer& l) {
+    return per_block ? l.block == g.unit : l.id == g.unit;
+  };
+  const auto unit = static_cast<std::size_t>(g.unit);
+  for (workload::Vertex v : net.topological_order()) {
+    const auto& l = net.layer(v);
+    if (!in_unit(l)) continue;
+    switch (g.kind) {
+      case GeneKind::TimeTile:
+        d.s.layers[v].time_tile = std::min<std::uint64_t>(value, l.size(Dim::T));
+        break;
+      case GeneKind::SpatialTile:
+        d.s.layers[v].ox_tile =
+            value == 0 ? l.size(Dim::OX) : std::min<std::uint64_t>(value, l.size(Dim::OX));
+        break;
+      case GeneKind::StateKeep:
+        if (l.state_policy == workload::StatePolicy::Free) d.s.keep_state[v] = value == 1 ? 1 : 0;
+        break;
+      case GeneKind::Barrier:
+      case GeneKind::Core:
+        break;
+    }
+  }
+  if (g.kind == GeneKind::TimeTile && per_block && value == 1) d.time_bits[unit] = '0';
+  if (g.kind == GeneKind::SpatialTile && per_block && value != 0) d.depth_bits[unit] = '1';
+  if (g.kind == GeneKind::Barrier) d.barrier[unit] = static_cast<int>(value);
+  if (g.kind == GeneKind::Core) {
+    if (d.s.cores.empty()) d.s.cores.assign(net.layer_count(), -1);
+    d.s.cores[net.vertex(g.unit)] = static_cast<int>(value);
+  }
+}
+
+}  // namespace
+
 schedule::Schedule SearchSpace::decode(const std::vector<double>& x) const {
   const workload::Network& net = *net_;
   if (x.size() != genes_.size()) {
@@ -146,82 +234,28 @@ schedule::Schedule SearchSpace::decode(const std::vector<double>& x) const {
                                 std::to_string(x.size()) + ", expected " +
                                 std::to_string(genes_.size()));
   }
-  const int blocks = net.block_count();
-  // Defaults where a unit has no gene: all T in one node, whole map.
-  schedule::Schedule s;
-  s.layers.resize(net.layer_count());
-  s.keep_state.assign(net.layer_count(), 0);
-  for (workload::Vertex v : net.topological_order()) {
-    s.keep_state[v] = net.layer(v).keeps_state ? 1 : 0;  // as declared, unless a gene decides
-    s.layers[v].time_tile = net.layer(v).size(Dim::T);
-    s.layers[v].ox_tile = net.layer(v).size(Dim::OX);
-  }
-  std::vector<int> barrier(static_cast<std::size_t>(blocks), 0);
-  std::string time_bits(static_cast<std::size_t>(blocks), '1');
-  std::string depth_bits(static_cast<std::size_t>(blocks), '0');
   const bool per_block = granularity_ == Granularity::Block || kind_ == SpaceKind::Stems;
-  for (std::size_t i = 0; i < genes_.size(); ++i) {
-    const Gene& g = genes_[i];
-    const std::uint64_t value = g.options[pick(g, x[i])];
-    auto for_unit = [&](auto&& f) {
-      for (workload::Vertex v : net.topological_order()) {
-        const auto& l = net.layer(v);
-        if (per_block ? l.block == g.unit : l.id == g.unit) f(v, l);
-      }
-    };
-    switch (g.kind) {
-      case GeneKind::TimeTile:
-        for_unit([&](workload::Vertex v, const workload::Layer& l) {
-          s.layers[v].time_tile = std::min<std::uint64_t>(value, l.size(Dim::T));
-        });
-        if (per_block && value == 1) time_bits[static_cast<std::size_t>(g.unit)] = '0';
-        break;
-      case GeneKind::SpatialTile:
-        for_unit([&](workload::Vertex v, const workload::Layer& l) {
-          const std::uint64_t ox = l.size(Dim::OX);
-          s.layers[v].ox_tile = value == 0 ? ox : std::min<std::uint64_t>(value, ox);
-        });
-        if (per_block && value != 0) depth_bits[static_cast<std::size_t>(g.unit)] = '1';
-        break;
-      case GeneKind::Barrier:
-        barrier[static_cast<std::size_t>(g.unit)] = static_cast<int>(value);
-        break;
-      case GeneKind::Core:
-        break;  // applied below
-      case GeneKind::StateKeep:
-        for (workload::Vertex v : net.topological_order()) {
-          const auto& l = net.layer(v);
-          const bool in_unit = per_block ? l.block == g.unit : l.id == g.unit;
-          if (in_unit && l.state_policy == workload::StatePolicy::Free) {
-            s.keep_state[v] = value == 1 ? 1 : 0;
-          }
-        }
-        break;
-    }
-  }
+  Decoding d = defaults(net);
+  for (std::size_t i = 0; i < genes_.size(); ++i)
+    apply_gene(net, genes_[i], genes_[i].options[pick(genes_[i], x[i])], per_block, d);
+  // Fuse groups: STEMS's barrier rule, or the barrier genes of the full space.
   std::vector<int> groups;
-  for (std::size_t i = 0; i < genes_.size(); ++i) {
-    if (genes_[i].kind != GeneKind::Core) continue;
-    if (s.cores.empty()) s.cores.assign(net.layer_count(), -1);
-    s.cores[net.vertex(genes_[i].unit)] =
-        static_cast<int>(genes_[i].options[pick(genes_[i], x[i])]);
-  }
   if (kind_ == SpaceKind::Stems) {
-    groups = schedule::fuse_groups(time_bits, depth_bits, true);
+    groups = schedule::fuse_groups(d.time_bits, d.depth_bits, true);
   } else {
-    groups.assign(static_cast<std::size_t>(blocks), 0);
-    for (int b = 1; b < blocks; ++b)
-      groups[b] = groups[b - 1] + barrier[static_cast<std::size_t>(b)];
+    groups.assign(d.barrier.size(), 0);
+    for (std::size_t b = 1; b < groups.size(); ++b)
+      groups[b] = groups[b - 1] + d.barrier[b];
   }
   for (workload::Vertex v : net.topological_order()) {
-    s.layers[v].fuse_group = groups[static_cast<std::size_t>(net.layer(v).block)];
+    d.s.layers[v].fuse_group = groups[static_cast<std::size_t>(net.layer(v).block)];
   }
   if (per_block) {
-    s.time_bits = time_bits;
-    s.depth_bits = depth_bits;
+    d.s.time_bits = d.time_bits;
+    d.s.depth_bits = d.depth_bits;
   }
-  s.fuse_barrier = true;
-  return s;
+  d.s.fuse_barrier = true;
+  return std::move(d.s);
 }
 
 std::vector<double> SearchSpace::encode_bits(const std::string& time_bits,
