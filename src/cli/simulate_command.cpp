@@ -130,6 +130,28 @@ void write_workload_with_densities(const Simulated& x) {
   write_file_atomically(q.workload_out, workload::to_toml(net, header));
 }
 
+// Per state schedule: state bits, agreement with the stateful network, accuracy, silent samples.
+report::TextTable schedule_table(const Simulated& x) {
+  const EventSet& events = x.events;
+  const RunResult& ref = x.runs.front();
+  const bool labelled = !events.labels.empty();
+  const nir::NirModel& nir = x.nir;
+  const auto& runs = x.runs;
+  std::vector<std::string> sh = {"state schedule", "state bits", "agreement"};
+  if (labelled) sh.push_back("accuracy");
+  sh.push_back("silent samples");
+  report::TextTable st(sh);
+  for (const auto& r : runs) {
+    std::vector<std::string> row = {
+        r.state_schedule, report::with_commas(state_bits_of(nir.network, r.state_schedule)),
+        fixed(agreement(r, ref), 3)};
+    if (labelled) row.push_back(fixed(accuracy(r, events.labels), 3));
+    row.push_back(std::to_string(std::count(r.predicted.begin(), r.predicted.end(), -1)));
+    st.add_row(row);
+  }
+  return st;
+}
+
 void print_simulation(const Simulated& x, std::ostream& out) {
   const SimulateRequest& q = x.q;
   const EventSet& events = x.events;
@@ -142,7 +164,6 @@ void print_simulation(const Simulated& x, std::ostream& out) {
   const std::string all_kept(static_cast<std::size_t>(model.blocks()), '1');
   const unsigned threads = x.threads;
   const double seconds = x.seconds;
-  const nir::NirModel& nir = x.nir;
   out << "model " << q.model << ": " << layers.size() << " layers, " << model.blocks()
       << " blocks, input " << shape_text(model.input_shape()) << ", output layer '"
       << out_layer.name << "' (" << out_layer.out_shape.size() << " outputs)\n";
@@ -196,18 +217,7 @@ void print_simulation(const Simulated& x, std::ostream& out) {
     out << " " << fixed(v, out_layer.neuron && out_layer.neuron->spiking() ? 0 : 3);
   out << "\n\n";
 
-  std::vector<std::string> sh = {"state schedule", "state bits", "agreement"};
-  if (labelled) sh.push_back("accuracy");
-  sh.push_back("silent samples");
-  report::TextTable st(sh);
-  for (const auto& r : runs) {
-    std::vector<std::string> row = {
-        r.state_schedule, report::with_commas(state_bits_of(nir.network, r.state_schedule)),
-        fixed(agreement(r, ref), 3)};
-    if (labelled) row.push_back(fixed(accuracy(r, events.labels), 3));
-    row.push_back(std::to_string(std::count(r.predicted.begin(), r.predicted.end(), -1)));
-    st.add_row(row);
-  }
+  const report::TextTable st = schedule_table(x);
   out << "predicted class against the fully stateful network (" << all_kept << ")\n" << st.render();
   if (!q.json.empty()) out << "JSON written to " << q.json << "\n";
   if (!q.workload_out.empty())

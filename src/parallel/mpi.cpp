@@ -104,6 +104,39 @@ int mpi_rank() {
   return state().rank;
 }
 
+namespace {
+
+// A worker's result message as the outcome the book records.
+campaign::RunOutcome outcome_from_json(const report::Json& j) {
+  campaign::RunOutcome outcome;
+  outcome.ok = j.at("ok").get<bool>();
+  outcome.interrupted = j.at("interrupted").get<bool>();
+  outcome.message = j.at("message").get<std::string>();
+  outcome.cells = j.at("cells").get<std::vector<std::string>>();
+  outcome.record = j.at("record");
+  return outcome;
+}
+
+// Rank 0's own share of the runs, on a thread of its own (it makes no MPI call: MPI stays
+// funnelled through the main thread). Returns the exception that stopped it, if any.
+template <typename Take>
+std::exception_ptr compute_locally(campaign::CampaignBook& book, Take take,
+                                   const std::atomic<bool>* stop, const campaign::RunLogFn& log) {
+  try {
+    while (const campaign::RunSpec* r = take()) {
+      campaign::RunOutcome outcome = book.executor().execute(*r, stop);
+      if (outcome.interrupted) break;
+      if (outcome.record.is_object()) outcome.record["mpi_rank"] = 0;
+      book.record(*r, outcome, log);
+    }
+  } catch (...) {
+    return std::current_exception();
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 std::optional<campaign::CampaignSummary> run_campaign_mpi(const campaign::Campaign& c,
                                                           const campaign::CampaignOptions& o,
                                                           const std::atomic<bool>* stop,
@@ -146,18 +179,7 @@ std::optional<campaign::CampaignSummary> run_campaign_mpi(const campaign::Campai
     }
   }
   std::exception_ptr local_failure;
-  std::thread local([&] {
-    try {
-      while (const campaign::RunSpec* r = take()) {
-        campaign::RunOutcome outcome = book->executor().execute(*r, stop);
-        if (outcome.interrupted) break;
-        if (outcome.record.is_object()) outcome.record["mpi_rank"] = 0;
-        book->record(*r, outcome, log);
-      }
-    } catch (...) {
-      local_failure = std::current_exception();
-    }
-  });
+  std::thread local([&] { local_failure = compute_locally(*book, take, stop, log); });
   try {
     while (active > 0) {
       int flag = 0;
@@ -170,14 +192,8 @@ std::optional<campaign::CampaignSummary> run_campaign_mpi(const campaign::Campai
       int from = 0;
       const report::Json j = report::Json::parse(recv_string(st.MPI_SOURCE, kTagResult, &from));
       --active;
-      campaign::RunOutcome outcome;
-      outcome.ok = j.at("ok").get<bool>();
-      outcome.interrupted = j.at("interrupted").get<bool>();
-      outcome.message = j.at("message").get<std::string>();
-      outcome.cells = j.at("cells").get<std::vector<std::string>>();
-      outcome.record = j.at("record");
-      const auto index = j.at("index").get<std::size_t>();
-      book->record(grid.at(index), outcome, log);
+      const campaign::RunOutcome outcome = outcome_from_json(j);
+      book->record(grid.at(j.at("index").get<std::size_t>()), outcome, log);
       const campaign::RunSpec* r = outcome.interrupted ? nullptr : take();
       if (r) {
         send_work(from, index_of(r));
