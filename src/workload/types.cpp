@@ -1,68 +1,60 @@
 #include "stems/workload/types.hpp"
 
+#include "stems/common/names.hpp"
+
 namespace stems::workload {
 
 namespace {
-template <class Enum, std::size_t N>
-std::optional<Enum> parse_by_name(std::string_view name, const std::array<Enum, N>& all,
-                                  std::string_view (*name_of)(Enum)) {
-  for (Enum e : all) {
-    if (name_of(e) == name) return e;
-  }
-  return std::nullopt;
-}
+
+constexpr NameTable<Dim, kDimCount> kDimNames = {{{Dim::T, "T"},
+                                                  {Dim::B, "B"},
+                                                  {Dim::G, "G"},
+                                                  {Dim::K, "K"},
+                                                  {Dim::C, "C"},
+                                                  {Dim::OY, "OY"},
+                                                  {Dim::OX, "OX"},
+                                                  {Dim::FY, "FY"},
+                                                  {Dim::FX, "FX"}}};
+constexpr NameTable<OpType, 7> kOpNames = {{{OpType::Conv2d, "conv2d"},
+                                            {OpType::Linear, "linear"},
+                                            {OpType::MaxPool, "maxpool"},
+                                            {OpType::AvgPool, "avgpool"},
+                                            {OpType::SumPool, "sumpool"},
+                                            {OpType::Add, "add"},
+                                            {OpType::Flatten, "flatten"}}};
+constexpr NameTable<NeuronModel, 6> kNeuronNames = {{{NeuronModel::None, "none"},
+                                                     {NeuronModel::IF, "IF"},
+                                                     {NeuronModel::LIF, "LIF"},
+                                                     {NeuronModel::PLIF, "PLIF"},
+                                                     {NeuronModel::CubaLIF, "CubaLIF"},
+                                                     {NeuronModel::LI, "LI"}}};
+constexpr NameTable<StatePolicy, 3> kPolicyNames = {
+    {{StatePolicy::Keep, "keep"}, {StatePolicy::Drop, "drop"}, {StatePolicy::Free, "free"}}};
+constexpr NameTable<Operand, 7> kOperandNames = {{{Operand::W, "W"},
+                                                  {Operand::I, "I"},
+                                                  {Operand::X, "X"},
+                                                  {Operand::Y, "Y"},
+                                                  {Operand::R, "R"},
+                                                  {Operand::O, "O"},
+                                                  {Operand::V, "V"}}};
+
 }  // namespace
 
 std::string_view dim_name(Dim d) {
-  switch (d) {
-    case Dim::T:
-      return "T";
-    case Dim::B:
-      return "B";
-    case Dim::G:
-      return "G";
-    case Dim::K:
-      return "K";
-    case Dim::C:
-      return "C";
-    case Dim::OY:
-      return "OY";
-    case Dim::OX:
-      return "OX";
-    case Dim::FY:
-      return "FY";
-    case Dim::FX:
-      return "FX";
-  }
-  return "?";
+  return name_of(kDimNames, d);
 }
-
 std::optional<Dim> parse_dim(std::string_view name) {
-  return parse_by_name(name, kAllDims, dim_name);
+  return parse_name(kDimNames, name);
 }
 
 std::string_view op_name(OpType op) {
-  switch (op) {
-    case OpType::Conv2d:
-      return "conv2d";
-    case OpType::Linear:
-      return "linear";
-    case OpType::MaxPool:
-      return "maxpool";
-    case OpType::AvgPool:
-      return "avgpool";
-    case OpType::SumPool:
-      return "sumpool";
-    case OpType::Add:
-      return "add";
-    case OpType::Flatten:
-      return "flatten";
-  }
-  return "?";
+  return name_of(kOpNames, op);
 }
-
 std::optional<OpType> parse_op(std::string_view name) {
-  return parse_by_name(name, kAllOpTypes, op_name);
+  return parse_name(kOpNames, name);
+}
+std::string op_names() {
+  return allowed_names(kOpNames);
 }
 
 bool is_pool(OpType op) {
@@ -73,36 +65,14 @@ bool has_weights(OpType op) {
   return op == OpType::Conv2d || op == OpType::Linear;
 }
 
-namespace {
-constexpr std::array<NeuronModel, 6> kAllNeurons = {NeuronModel::None,    NeuronModel::IF,
-                                                    NeuronModel::LIF,     NeuronModel::PLIF,
-                                                    NeuronModel::CubaLIF, NeuronModel::LI};
-constexpr std::array<StatePolicy, 3> kAllPolicies = {StatePolicy::Keep, StatePolicy::Drop,
-                                                     StatePolicy::Free};
-constexpr std::array<Operand, 7> kAllOperands = {Operand::W, Operand::I, Operand::X, Operand::Y,
-                                                 Operand::R, Operand::O, Operand::V};
-}  // namespace
-
 std::string_view neuron_name(NeuronModel n) {
-  switch (n) {
-    case NeuronModel::None:
-      return "none";
-    case NeuronModel::IF:
-      return "IF";
-    case NeuronModel::LIF:
-      return "LIF";
-    case NeuronModel::PLIF:
-      return "PLIF";
-    case NeuronModel::CubaLIF:
-      return "CubaLIF";
-    case NeuronModel::LI:
-      return "LI";
-  }
-  return "?";
+  return name_of(kNeuronNames, n);
 }
-
 std::optional<NeuronModel> parse_neuron(std::string_view name) {
-  return parse_by_name(name, kAllNeurons, neuron_name);
+  return parse_name(kNeuronNames, name);
+}
+std::string neuron_names() {
+  return allowed_names(kNeuronNames);
 }
 
 std::uint32_t state_variables(NeuronModel n) {
@@ -117,43 +87,20 @@ std::uint32_t state_variables(NeuronModel n) {
 }
 
 std::string_view state_policy_name(StatePolicy p) {
-  switch (p) {
-    case StatePolicy::Keep:
-      return "keep";
-    case StatePolicy::Drop:
-      return "drop";
-    case StatePolicy::Free:
-      return "free";
-  }
-  return "?";
+  return name_of(kPolicyNames, p);
 }
-
 std::optional<StatePolicy> parse_state_policy(std::string_view name) {
-  return parse_by_name(name, kAllPolicies, state_policy_name);
+  return parse_name(kPolicyNames, name);
+}
+std::string state_policy_names() {
+  return allowed_names(kPolicyNames);
 }
 
 std::string_view operand_name(Operand o) {
-  switch (o) {
-    case Operand::W:
-      return "W";
-    case Operand::I:
-      return "I";
-    case Operand::X:
-      return "X";
-    case Operand::Y:
-      return "Y";
-    case Operand::R:
-      return "R";
-    case Operand::O:
-      return "O";
-    case Operand::V:
-      return "V";
-  }
-  return "?";
+  return name_of(kOperandNames, o);
 }
-
 std::optional<Operand> parse_operand(std::string_view name) {
-  return parse_by_name(name, kAllOperands, operand_name);
+  return parse_name(kOperandNames, name);
 }
 
 }  // namespace stems::workload

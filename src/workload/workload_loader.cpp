@@ -70,13 +70,6 @@ DimRule dims_for(OpType op) {
   return {};
 }
 
-std::string op_list() {
-  std::string s;
-  for (OpType op : kAllOpTypes)
-    s += (s.empty() ? "" : ", ") + std::string(op_name(op));
-  return s;
-}
-
 struct PendingEdge {
   const Value* where;
   std::string key_path;
@@ -129,15 +122,14 @@ void read_neuron(const TableReader& r, Layer& l) {
   const std::string neuron = r.string_or("neuron", "none");
   const auto nm = parse_neuron(neuron);
   if (!nm) {
-    r.fail("neuron", "unknown neuron model '" + neuron +
-                         "'; expected one of: none, IF, LIF, PLIF, CubaLIF, LI");
+    r.fail("neuron", "unknown neuron model '" + neuron + "'; expected " + neuron_names());
   }
   l.neuron = *nm;
   if (r.has("state")) {
     if (!l.has_neurons()) r.fail("state", "'state' needs a neuron model (neuron = ...)");
     const std::string s = r.string("state");
     const auto p = parse_state_policy(s);
-    if (!p) r.fail("state", "unknown state policy '" + s + "'; expected keep, drop or free");
+    if (!p) r.fail("state", "unknown state policy '" + s + "'; expected " + state_policy_names());
     l.state_policy = *p;
   } else {
     r.accept("state");
@@ -222,7 +214,7 @@ Layer read_layer(const TableReader& r, std::uint64_t timesteps, std::uint64_t ba
   l.name = r.string_or("name", "L" + std::to_string(l.id));
   const std::string op = r.string("op");
   const auto parsed = parse_op(op);
-  if (!parsed) r.fail("op", "unknown operator '" + op + "'; expected one of: " + op_list());
+  if (!parsed) r.fail("op", "unknown operator '" + op + "'; expected " + op_names());
   l.op = *parsed;
   const std::int64_t block = r.integer_or("block", 0);
   if (block < 0 || block > 100'000) r.fail("block", "expected a block id >= 0");

@@ -29,6 +29,7 @@ inline constexpr std::array<OpType, 7> kAllOpTypes = {
 // Config spelling: "conv2d", "linear", "maxpool", "avgpool", "sumpool", "add", "flatten".
 std::string_view op_name(OpType op);
 std::optional<OpType> parse_op(std::string_view name);
+std::string op_names();  // "conv2d, linear, ... or flatten" (for error messages)
 bool is_pool(OpType op);
 bool has_weights(OpType op);  // Conv2d, Linear
 
@@ -36,6 +37,7 @@ bool has_weights(OpType op);  // Conv2d, Linear
 enum class NeuronModel : std::uint8_t { None, IF, LIF, PLIF, CubaLIF, LI };
 std::string_view neuron_name(NeuronModel n);  // "none", "IF", "LIF", "PLIF", "CubaLIF", "LI"
 std::optional<NeuronModel> parse_neuron(std::string_view name);
+std::string neuron_names();
 // State variables per neuron: CubaLIF keeps synaptic current and membrane voltage (2); others 1.
 std::uint32_t state_variables(NeuronModel n);
 
@@ -44,6 +46,7 @@ std::uint32_t state_variables(NeuronModel n);
 enum class StatePolicy : std::uint8_t { Keep, Drop, Free };
 std::string_view state_policy_name(StatePolicy p);
 std::optional<StatePolicy> parse_state_policy(std::string_view name);
+std::string state_policy_names();
 
 // Layer operands. I is the input of conv/linear/pool/flatten; X and Y are the two inputs of an Add;
 // R is a recurrent input (added to the neuron input current, delay one timestep). W weights,
