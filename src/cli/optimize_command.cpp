@@ -37,7 +37,7 @@ class SigintGuard {
 
 // One progress line per generation (rewritten in place on a terminal).
 search::ProgressFn progress_line(const search::OptimizerConfig& oc, bool tty, std::ostream& err) {
-  return [&oc, tty, &err](const search::ConvergenceRow& row) {
+  return [oc, tty, &err](const search::ConvergenceRow& row) {
     double fraction = 0;
     if (oc.generations) fraction = std::max(fraction, double(row.generation) / *oc.generations);
     if (oc.evaluations)
@@ -56,22 +56,16 @@ search::ProgressFn progress_line(const search::OptimizerConfig& oc, bool tty, st
 // other than 0, which write nothing.
 std::optional<search::OptimizeResult> search_front(
     const OptimizeOptions& o, const search::RunConfig& rc,
-    const std::shared_ptr<const problems::ScheduleProblem>& problem, std::ostream& err) {
+    const std::shared_ptr<const problems::ScheduleProblem>& problem,
+    const search::ProgressFn& progress, const std::atomic<bool>* stop) {
   if (o.exhaustive) return search::exhaustive(problem, rc.exhaustive_limit, rc.optimizer.threads);
-  const bool tty = ::isatty(2) != 0;
-  const search::ProgressFn progress = progress_line(rc.optimizer, tty, err);
-  SigintGuard guard;
-  std::optional<search::OptimizeResult> result;
   if (o.mpi) {
     parallel::IslandOptions io;
     io.interval = o.migration_interval;
     io.migrants = o.migrants;
-    result = parallel::optimize_islands(problem, rc.optimizer, io, progress, &g_stop);
-  } else {
-    result = search::optimize(problem, rc.optimizer, progress, &g_stop);
+    return parallel::optimize_islands(problem, rc.optimizer, io, progress, stop);
   }
-  if (tty && result) err << "\n";
-  return result;
+  return search::optimize(problem, rc.optimizer, progress, stop);
 }
 
 // The front as a table on stdout.
@@ -96,41 +90,64 @@ void print_front(const std::vector<search::FrontRecord>& records, bool with_accu
   out << t.render();
 }
 
-int optimize_loaded(const OptimizeOptions& o, search::RunConfig rc, std::ostream& out,
-                    std::ostream& err) {
-  if (o.seed) rc.optimizer.seed = *o.seed;
-  if (o.threads) rc.optimizer.threads = *o.threads;
-  const auto problem = problems::make_context(rc);
-  const std::string dir = o.out.empty() ? "out/" + rc.name : o.out;
-  err << "stems optimize: " << problem->space().dimension() << " genes, "
-      << report::fixed(problem->space().size(), 0) << " genomes, "
-      << (o.exhaustive ? std::string("exhaustive") : rc.optimizer.algorithm) << ", seed "
-      << rc.optimizer.seed << "\n";
-  const std::optional<search::OptimizeResult> result = search_front(o, rc, problem, err);
-  if (!result) return kExitOk;  // an MPI rank other than 0: rank 0 writes the merged front
-  const std::vector<search::FrontRecord> records = problems::front_records(*problem, *result);
-  const std::optional<search::FrontRecord> chosen = problems::chosen_record(*problem, *result);
-  report::write_front(dir, {rc, problem->network(), problem->accelerator(), problem->space(),
-                            *result, records, chosen, o.exhaustive});
-  out << "front: " << result->front.size() << " points from " << result->evaluations
-      << " evaluations in " << report::fixed(result->seconds, 1) << " s"
-      << (result->interrupted ? " (interrupted)" : "") << "; written to " << dir
-      << "/pareto.csv, pareto.json, convergence.csv\n";
-  print_front(records, result->objectives.accuracy, out);
-  if (!o.no_report) try_report(dir, out, err);
-  return result->interrupted ? 130 : kExitOk;
-}
-
 }  // namespace
 
-int run_optimize(const OptimizeOptions& o, std::ostream& out, std::ostream& err) {
+std::optional<OptimizeOutput> optimize_output(const OptimizeOptions& o,
+                                              const ProgressFactory& make_progress,
+                                              const std::atomic<bool>* stop, std::ostream& err) {
   search::RunConfig rc = search::load_run_config(o.run);
   try {
-    return optimize_loaded(o, std::move(rc), out, err);
+    if (o.seed) rc.optimizer.seed = *o.seed;
+    if (o.threads) rc.optimizer.threads = *o.threads;
+    const auto problem = problems::make_context(rc);
+    err << "stems optimize: " << problem->space().dimension() << " genes, "
+        << report::fixed(problem->space().size(), 0) << " genomes, "
+        << (o.exhaustive ? std::string("exhaustive") : rc.optimizer.algorithm) << ", seed "
+        << rc.optimizer.seed << "\n";
+    const search::ProgressFn progress = make_progress ? make_progress(rc.optimizer) : nullptr;
+    std::optional<search::OptimizeResult> result = search_front(o, rc, problem, progress, stop);
+    if (!result) return std::nullopt;  // an MPI rank other than 0: rank 0 writes the front
+    OptimizeOutput output;
+    output.dir = o.out.empty() ? "out/" + rc.name : o.out;
+    output.records = problems::front_records(*problem, *result);
+    const std::optional<search::FrontRecord> chosen = problems::chosen_record(*problem, *result);
+    const report::FrontOutput f{rc,
+                                problem->network(),
+                                problem->accelerator(),
+                                problem->space(),
+                                *result,
+                                output.records,
+                                chosen,
+                                o.exhaustive};
+    if (o.write_files) report::write_front(output.dir, f);
+    output.pareto = report::pareto_json(f);
+    output.result = std::move(*result);
+    return output;
   } catch (const InputError& e) {
     // Name the run file too: the problem may be in a file it points to or in its settings.
     throw InputError(o.run, e.what());
   }
+}
+
+int run_optimize(const OptimizeOptions& o, std::ostream& out, std::ostream& err) {
+  const bool tty = ::isatty(2) != 0;
+  std::optional<OptimizeOutput> output;
+  {
+    SigintGuard guard;
+    output = optimize_output(
+        o, [&](const search::OptimizerConfig& oc) { return progress_line(oc, tty, err); }, &g_stop,
+        err);
+  }
+  if (!output) return kExitOk;  // an MPI rank other than 0
+  if (tty && !o.exhaustive) err << "\n";
+  const search::OptimizeResult& result = output->result;
+  out << "front: " << result.front.size() << " points from " << result.evaluations
+      << " evaluations in " << report::fixed(result.seconds, 1) << " s"
+      << (result.interrupted ? " (interrupted)" : "") << "; written to " << output->dir
+      << "/pareto.csv, pareto.json, convergence.csv\n";
+  print_front(output->records, result.objectives.accuracy, out);
+  if (!o.no_report) try_report(output->dir, out, err);
+  return result.interrupted ? 130 : kExitOk;
 }
 
 }  // namespace stems::cli

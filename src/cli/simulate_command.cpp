@@ -226,8 +226,8 @@ void print_simulation(const Simulated& x, std::ostream& out) {
 
 }  // namespace
 
-int run_simulate_command(const SimulateRequest& q, const nir::NirOptions& nir_options,
-                         std::ostream& out) {
+Json simulate_json(const SimulateRequest& q, const nir::NirOptions& nir_options,
+                   std::ostream& out) {
   if (q.inputs.empty() == !q.poisson_rate.has_value()) {
     throw InputError("--inputs",
                      "give either --inputs EVENTS.npy or --poisson RATE (synthetic events)");
@@ -265,18 +265,28 @@ int run_simulate_command(const SimulateRequest& q, const nir::NirOptions& nir_op
   const Json j = simulation_json(x);
   if (!q.json.empty()) write_file_atomically(q.json, j.dump(2) + "\n");
   if (!q.workload_out.empty()) write_workload_with_densities(x);
-  if (q.json == "-") return kExitOk;
-  print_simulation(x, out);
+  if (q.json != "-") print_simulation(x, out);
+  return j;
+}
+
+int run_simulate_command(const SimulateRequest& q, const nir::NirOptions& nir_options,
+                         std::ostream& out) {
+  simulate_json(q, nir_options, out);
   return kExitOk;
 }
 
-int run_simulate(SimulateOptions o, std::ostream& out) {
+Json simulate_output(SimulateOptions o, std::ostream& out) {
   if (o.reset == "subtract") {
     o.request.sim.reset = Reset::Subtract;
   } else if (o.reset != "value") {
     throw InputError("--reset", "'" + o.reset + "': expected value (to v_reset) or subtract");
   }
-  return run_simulate_command(o.request, o.nir, out);
+  return simulate_json(o.request, o.nir, out);
+}
+
+int run_simulate(SimulateOptions o, std::ostream& out) {
+  simulate_output(std::move(o), out);
+  return kExitOk;
 }
 
 }  // namespace stems::cli

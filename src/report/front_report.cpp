@@ -74,7 +74,7 @@ std::pair<std::string, Json> front_rows(const FrontOutput& f, bool acc) {
 }
 
 // pareto.json: the run, the space, the counters and the front.
-Json pareto_json(const FrontOutput& f, Json points) {
+Json pareto_json_with(const FrontOutput& f, Json points) {
   const search::OptimizeResult& result = f.result;
   Json j;
   j["run"] = f.run.name;
@@ -116,13 +116,17 @@ std::string convergence_csv(const search::OptimizeResult& result, bool acc) {
 
 }  // namespace
 
+Json pareto_json(const FrontOutput& f) {
+  return pareto_json_with(f, front_rows(f, f.result.objectives.accuracy).second);
+}
+
 void write_front(const std::string& dir, const FrontOutput& f) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw InputError(dir, "cannot create the output directory: " + ec.message());
   const bool acc = f.result.objectives.accuracy;
   auto [csv, points] = front_rows(f, acc);
-  const Json j = pareto_json(f, std::move(points));
+  const Json j = pareto_json_with(f, std::move(points));
   const std::string conv = convergence_csv(f.result, acc);
   std::ifstream in(f.run.path, std::ios::binary);
   std::stringstream run_text;

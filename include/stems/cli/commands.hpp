@@ -7,14 +7,19 @@
 // JSON file (first, so a failure prints nothing that looks complete) and prints the text. Both
 // throw InputError for bad input (exit code 2 in main).
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "stems/common/error.hpp"
 #include "stems/nir/nir_loader.hpp"
 #include "stems/report/network_report.hpp"
+#include "stems/search/front_record.hpp"
+#include "stems/search/optimizer.hpp"
 
 namespace stems::cli {
 
@@ -85,7 +90,22 @@ struct OptimizeOptions {
   bool mpi = false;
   unsigned migration_interval = 5;
   std::size_t migrants = 2;
+  bool write_files = true;  // pareto.csv, pareto.json, convergence.csv, chosen.json, run.toml
 };
+struct OptimizeOutput {
+  search::OptimizeResult result;
+  std::vector<search::FrontRecord> records;  // one per front point
+  report::Json pareto;                       // what pareto.json holds
+  std::string dir;                           // where the files go (out/<run name> by default)
+};
+// Makes the progress callback once the run's budget is known (may return an empty function).
+using ProgressFactory = std::function<search::ProgressFn(const search::OptimizerConfig&)>;
+// Loads the run config, searches (stopping after the current generation when *stop becomes
+// true: the front so far is kept) and writes the files unless o.write_files is false. Empty on MPI
+// ranks other than 0. The announcement line goes to `err`.
+std::optional<OptimizeOutput> optimize_output(const OptimizeOptions& o,
+                                              const ProgressFactory& make_progress,
+                                              const std::atomic<bool>* stop, std::ostream& err);
 // Exit code 130 when interrupted (the front found so far is written).
 int run_optimize(const OptimizeOptions& o, std::ostream& out, std::ostream& err);
 

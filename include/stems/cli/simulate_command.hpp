@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "stems/nir/nir_loader.hpp"
+#include "stems/report/network_report.hpp"
 #include "stems/simulate/model.hpp"
 
 namespace stems::cli {
@@ -38,6 +39,9 @@ struct SimulateOptions {
   nir::NirOptions nir;
 };
 int run_simulate(SimulateOptions o, std::ostream& out);
+// The JSON report (what --json writes; files the request names are written too), with the text
+// printed to `out` unless the request's json is "-".
+report::Json simulate_output(SimulateOptions o, std::ostream& out);
 
 // Throws InputError for bad files, options or schedules. `nir.timesteps` is T of generated
 // events (and of the written workload).

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "stems/hardware/accelerator.hpp"
+#include "stems/report/network_report.hpp"
 #include "stems/search/front_record.hpp"
 #include "stems/search/optimizer.hpp"
 #include "stems/search/run_config.hpp"
@@ -29,5 +30,7 @@ struct FrontOutput {
 };
 
 void write_front(const std::string& dir, const FrontOutput& f);
+// The content of pareto.json (run, space, counters, and a record per front point).
+Json pareto_json(const FrontOutput& f);
 
 }  // namespace stems::report
