@@ -1,34 +1,23 @@
 #include "stems/schedule/schedule_loader.hpp"
 
 #include "stems/common/error.hpp"
+#include "stems/common/names.hpp"
 
 namespace stems::schedule {
 
 using config::TableReader;
 using workload::Dim;
 
-std::optional<Order> parse_order(std::string_view name) {
-  for (Order o : {Order::LytGated, Order::Memory, Order::Latency}) {
-    if (order_name(o) == name) return o;
-  }
-  return std::nullopt;
-}
-
-std::optional<StateLifecycle> parse_lifecycle(std::string_view name) {
-  for (StateLifecycle l : {StateLifecycle::CarryOver, StateLifecycle::Reset}) {
-    if (lifecycle_name(l) == name) return l;
-  }
-  return std::nullopt;
-}
-
-std::optional<InputAlignment> parse_alignment(std::string_view name) {
-  for (InputAlignment a : {InputAlignment::Padded, InputAlignment::Stems}) {
-    if (alignment_name(a) == name) return a;
-  }
-  return std::nullopt;
-}
-
 namespace {
+
+// An optional enum-valued key: its value must be one of the table's names.
+template <typename E, std::size_t N>
+void read_name(const TableReader& r, const char* key, const NameTable<E, N>& table, E& target) {
+  if (!r.has(key)) return;
+  const auto value = parse_name(table, r.string(key));
+  if (!value) r.fail(key, "expected " + allowed_names(table));
+  target = *value;
+}
 
 // Applies a tile request to one layer: a request larger than the loop takes the whole loop (as
 // STEMS does for small layers of a fused block); otherwise it must divide the loop.
@@ -60,21 +49,9 @@ Schedule load_schedule(const config::Document& doc, const workload::Network& net
   } catch (const InputError& e) {
     s.fail(e.where() == "--time-schedule" ? "time_schedule" : "depth_schedule", e.message());
   }
-  if (s.has("order")) {
-    const auto o = parse_order(s.string("order"));
-    if (!o) s.fail("order", "expected LYT_gated, memory or latency");
-    out.order = *o;
-  }
-  if (s.has("state_lifecycle")) {
-    const auto l = parse_lifecycle(s.string("state_lifecycle"));
-    if (!l) s.fail("state_lifecycle", "expected carry or reset");
-    out.lifecycle = *l;
-  }
-  if (s.has("alignment")) {
-    const auto a = parse_alignment(s.string("alignment"));
-    if (!a) s.fail("alignment", "expected padded or stems");
-    out.alignment = *a;
-  }
+  read_name(s, "order", kOrderNames, out.order);
+  read_name(s, "state_lifecycle", kLifecycleNames, out.lifecycle);
+  read_name(s, "alignment", kAlignmentNames, out.alignment);
   s.finish();
 
   auto apply = [&](const TableReader& r, workload::Vertex v) {

@@ -15,22 +15,6 @@ namespace stems::schedule {
 using hardware::MemOperand;
 using workload::Dim;
 
-std::string_view transfer_kind_name(TransferKind k) {
-  switch (k) {
-    case TransferKind::Fetch:
-      return "fetch";
-    case TransferKind::StateWriteBack:
-      return "state_write_back";
-    case TransferKind::Eviction:
-      return "eviction";
-    case TransferKind::Sink:
-      return "sink";
-    case TransferKind::CoreToCore:
-      return "core_to_core";
-  }
-  return "?";
-}
-
 namespace {
 
 // Bit counters are 64-bit. Bits x accesses of a large network can exceed 2^64: such a sum or

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "stems/common/names.hpp"
 #include "stems/cost/node_cache.hpp"
 #include "stems/hardware/accelerator.hpp"
 #include "stems/schedule/cn_graph.hpp"
@@ -62,7 +63,15 @@ struct NodeRecord {
 };
 
 enum class TransferKind : std::uint8_t { Fetch, StateWriteBack, Eviction, Sink, CoreToCore };
-std::string_view transfer_kind_name(TransferKind k);
+inline constexpr NameTable<TransferKind, 5> kTransferKindNames = {
+    {{TransferKind::Fetch, "fetch"},
+     {TransferKind::StateWriteBack, "state_write_back"},
+     {TransferKind::Eviction, "eviction"},
+     {TransferKind::Sink, "sink"},
+     {TransferKind::CoreToCore, "core_to_core"}}};
+inline std::string_view transfer_kind_name(TransferKind k) {  // for the reports' spelling
+  return name_of(kTransferKindNames, k);
+}
 
 struct TransferRecord {
   TransferKind kind = TransferKind::Fetch;
