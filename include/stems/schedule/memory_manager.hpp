@@ -43,6 +43,8 @@ class MemoryManager {
   MemoryManager& operator=(const MemoryManager&) = delete;
 
   // ---- the tensor table ----
+  // Mutable on purpose: the list scheduler and the replicas set what only they know (an output's
+  // ready time and DRAM birth, a replica's copy, uses served elsewhere).
   TensorId add(const Tensor& t) {
     tensors_.push_back(t);
     return tensors_.size() - 1;
