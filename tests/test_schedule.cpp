@@ -1,38 +1,41 @@
-// Tests of the inter-layer scheduler (stems/schedule) against the STEMS reference runs
-// (shared/reference/reference_runs.csv, stems_model.md 10.2, 10.3).
+// Tests of the inter-layer scheduler (stems/schedule): schedules and their names, the node graph,
+// the memory manager, link model and energy ledger driven directly with hand-computed numbers, and
+// whole-network evaluations against the STEMS reference runs (shared/reference/reference_runs.csv,
+// stems_model.md 10.2, 10.3).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
-#include <functional>
 #include <map>
+#include <memory>
 #include <sstream>
+#include <tuple>
 
+#include "fixtures.hpp"
 #include "stems/common/error.hpp"
 #include "stems/config/document.hpp"
-#include "stems/hardware/hardware_loader.hpp"
 #include "stems/schedule/cn_graph.hpp"
+#include "stems/schedule/energy_ledger.hpp"
+#include "stems/schedule/link_model.hpp"
+#include "stems/schedule/memory_manager.hpp"
 #include "stems/schedule/schedule_loader.hpp"
 #include "stems/schedule/scheduler.hpp"
 #include "stems/workload/state_schedule.hpp"
 #include "stems/workload/workload_loader.hpp"
 
 using namespace stems;
+using test::meta;
+using test::sew;
 
 namespace {
 
-const std::string kConfigs = STEMS_CONFIGS;
-
-const workload::Network& sew() {
-  static const workload::Network net =
-      workload::load_workload_file(kConfigs + "/workloads/sew_resnet_7b.toml");
-  return net;
-}
-
-const hardware::Accelerator& meta() {
-  static const hardware::Accelerator acc =
-      hardware::load_hardware_file(kConfigs + "/hardware/meta_proto_1mb.toml");
-  return acc;
+// One node-cost memo per accelerator for the whole binary (evaluations only read it).
+cost::NodeCostCache& cache_for(const std::string& hardware) {
+  static std::map<std::string, std::unique_ptr<cost::NodeCostCache>> caches;
+  auto& c = caches[hardware];
+  if (!c) c = std::make_unique<cost::NodeCostCache>(test::hardware(hardware));
+  return *c;
 }
 
 schedule::ScheduleResult run(
@@ -42,8 +45,20 @@ schedule::ScheduleResult run(
   auto s = schedule::schedule_from_bits(net, time, depth, true);
   s.alignment = alignment;
   s.lifecycle = lifecycle;
-  cost::NodeCostCache cache(meta());
-  return schedule::evaluate_schedule(net, meta(), s, cache);
+  return schedule::evaluate_schedule(net, meta(), s, cache_for("meta_proto_1mb"));
+}
+
+schedule::Schedule parse_schedule(const std::string& text, const hardware::Accelerator& acc) {
+  return schedule::load_schedule(config::parse_toml_string(text, "s.toml"), sew(), acc);
+}
+
+// DRAM energy per operand (pJ) of a full evaluation.
+std::map<std::string, double> dram_by_operand(const schedule::ScheduleResult& r) {
+  std::map<std::string, double> dram;
+  for (const auto& [key, pJ] : r.breakdown) {
+    if (std::get<2>(key) == "dram") dram[std::get<1>(key)] += pJ;
+  }
+  return dram;
 }
 
 // reference_runs.csv
@@ -56,7 +71,46 @@ constexpr Reference kTbLbl{"1111111", "0000000", 6033449524, 3166682400, 4782433
 constexpr Reference kTbF{"1111111", "1111111", 3984057248, 1125338400, 29335948, 3179008};
 constexpr Reference kStLbl{"0000000", "0000000", 20886992084, 17660990400, 37889948, 8388608};
 
+// SEW-ResNet's closed-form figures (stems_model.md 10.3; `stems inspect`).
+constexpr std::uint64_t kSewWeightBits = 4'751'872;
+constexpr std::uint64_t kSewStateBits = 46'362'624;
+constexpr std::uint64_t kSewInputBits = 2'097'152;  // layer 0: 2 x 128 x 128 x 16 x 4 bits
+constexpr std::uint64_t kSewSinkBits = 2'048;       // layer 29: 128 x 16 x 1 bit
+constexpr double kSewMac_pJ = 1'833.685e6;          // with the 16/7 rescale of layer 0
+
 }  // namespace
+
+// ---- Schedules, names, node graph ---------------------------------------------------------------
+
+TEST(Schedule, NamesComeFromOneTablePerEnum) {
+  for (const auto& [o, name] : schedule::kOrderNames) {
+    EXPECT_EQ(schedule::order_name(o), name);
+    EXPECT_EQ(schedule::parse_order(name), o);
+  }
+  for (const auto& [l, name] : schedule::kLifecycleNames) {
+    EXPECT_EQ(schedule::lifecycle_name(l), name);
+    EXPECT_EQ(schedule::parse_lifecycle(name), l);
+  }
+  for (const auto& [a, name] : schedule::kAlignmentNames) {
+    EXPECT_EQ(schedule::alignment_name(a), name);
+    EXPECT_EQ(schedule::parse_alignment(name), a);
+  }
+  EXPECT_EQ(schedule::transfer_kind_name(schedule::TransferKind::StateWriteBack),
+            "state_write_back");
+  EXPECT_EQ(allowed_names(schedule::kOrderNames), "LYT_gated, memory or latency");
+  EXPECT_FALSE(schedule::parse_order("lyt_gated"));  // names are exact
+  EXPECT_FALSE(schedule::parse_lifecycle(""));
+  // A schedule file's error lists the allowed names.
+  try {
+    parse_schedule("[schedule]\norder = \"fastest\"\n", meta());
+    FAIL() << "expected an error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("s.toml:2:"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("expected LYT_gated, memory or latency"),
+              std::string::npos)
+        << e.what();
+  }
+}
 
 TEST(Schedule, FuseGroupsFollowStems) {
   EXPECT_EQ(schedule::fuse_groups("0011111", "1111111", true),
@@ -67,7 +121,7 @@ TEST(Schedule, FuseGroupsFollowStems) {
   EXPECT_EQ(schedule::fuse_groups("0101", "1101", true), (std::vector<int>{0, 1, 1, 1}));
 }
 
-TEST(Schedule, NodeCountsOfTheCanonicalSchedules) {
+TEST(CnGraph, NodeCountsOfTheCanonicalSchedules) {
   auto count = [](const char* t, const char* d) {
     return schedule::build_cn_graph(sew(), schedule::schedule_from_bits(sew(), t, d, true))
         .nodes.size();
@@ -78,39 +132,340 @@ TEST(Schedule, NodeCountsOfTheCanonicalSchedules) {
   EXPECT_EQ(count("0000000", "1111111"), 16400u);  // ST-F
 }
 
-TEST(Schedule, TileDependenciesIncludeHaloAndFollowTheAlignment) {
+TEST(CnGraph, TileDependenciesIncludeHaloAndFollowTheAlignment) {
   auto s = schedule::schedule_from_bits(sew(), "1111111", "1111111", true);
   auto g = schedule::build_cn_graph(sew(), s);
+  auto input_columns = [&](int layer, std::size_t tile) {
+    std::vector<std::uint64_t> cols;
+    for (auto p : g.nodes[g.nodes_of_layer[sew().vertex(layer)][tile]].input_preds)
+      cols.push_back(g.nodes[p].x_index);
+    return cols;
+  };
   // Layer 1 (3x3, padding 1) column 5 reads layer 0 columns 4..6.
-  const auto& l1 = g.nodes[g.nodes_of_layer[sew().vertex(1)][5]];
-  std::vector<std::uint64_t> cols;
-  for (auto p : l1.input_preds)
-    cols.push_back(g.nodes[p].x_index);
-  EXPECT_EQ(cols, (std::vector<std::uint64_t>{4, 5, 6}));
+  EXPECT_EQ(input_columns(1, 5), (std::vector<std::uint64_t>{4, 5, 6}));
   s.alignment = schedule::InputAlignment::Stems;  // no padding offset: 5..7
   g = schedule::build_cn_graph(sew(), s);
-  const auto& l1s = g.nodes[g.nodes_of_layer[sew().vertex(1)][5]];
-  cols.clear();
-  for (auto p : l1s.input_preds)
-    cols.push_back(g.nodes[p].x_index);
-  EXPECT_EQ(cols, (std::vector<std::uint64_t>{5, 6, 7}));
+  EXPECT_EQ(input_columns(1, 5), (std::vector<std::uint64_t>{5, 6, 7}));
   // A 2x2 stride-2 pool column 3 reads its producer's columns 6 and 7.
-  const auto& pool = g.nodes[g.nodes_of_layer[sew().vertex(4)][3]];
-  cols.clear();
-  for (auto p : pool.input_preds)
-    cols.push_back(g.nodes[p].x_index);
-  EXPECT_EQ(cols, (std::vector<std::uint64_t>{6, 7}));
+  EXPECT_EQ(input_columns(4, 3), (std::vector<std::uint64_t>{6, 7}));
+  // Successors mirror predecessors; a node's consumers are the inputs that name it.
+  std::vector<std::size_t> consumers(g.nodes.size(), 0);
+  for (const auto& n : g.nodes) {
+    for (std::size_t p : n.preds) {
+      const auto& succs = g.nodes[p].succs;
+      EXPECT_NE(std::find(succs.begin(), succs.end(), n.index), succs.end());
+    }
+    for (std::size_t p : n.input_preds)
+      ++consumers[p];
+  }
+  for (const auto& n : g.nodes)
+    EXPECT_EQ(n.consumers, consumers[n.index]);
 }
+
+// ---- The memory manager, link model and energy ledger, driven directly
+// ----------------------------
+//
+// On the Meta-prototype core (stems_model.md 7.3): a DRAM access moves 64 bits and costs 700 pJ to
+// read, 750 pJ to write; an access to the top memory (sram_1MB) moves 1,024 bits and costs
+// 133.12 pJ to read, 179.2 pJ to write; the DRAM link carries 64 bits per cycle. So fetching b bits
+// costs ceil(b/64) x 700 + ceil(b/1024) x 179.2 pJ, writing them back ceil(b/1024) x 133.12 +
+// ceil(b/64) x 750 pJ, and either takes ceil(b/64) cycles.
+
+namespace {
+
+using schedule::Protect;
+using schedule::Tensor;
+using schedule::TensorId;
+using schedule::TensorKind;
+using schedule::TransferKind;
+
+// The memory manager and what it drives, on meta_proto_1mb with the top memory cut to
+// `capacity_bits` (so that a few small tensors fill it).
+struct MemoryRig {
+  explicit MemoryRig(std::uint64_t capacity_bits,
+                     schedule::StateLifecycle lifecycle = schedule::StateLifecycle::CarryOver,
+                     schedule::Records records = schedule::Records::Full,
+                     const std::string& hardware = "meta_proto_1mb")
+      : acc(with_top_capacity(test::hardware(hardware), capacity_bits)),
+        ledger(acc, records),
+        links(acc, ledger, records),
+        memory(acc, lifecycle, ledger, links, records) {}
+
+  static hardware::Accelerator with_top_capacity(hardware::Accelerator acc, std::uint64_t bits) {
+    auto& core = acc.cores[0];
+    core.memories[*core.top_level(hardware::MemOperand::O)].size_bits = bits;
+    return acc;
+  }
+  // A tensor of `layer` with `uses` uses left; weights, states (carried over) and network inputs
+  // start in DRAM, activations on chip only.
+  TensorId add(TensorKind kind, int layer, std::uint64_t bits, std::int64_t uses,
+               bool in_dram = true) {
+    Tensor t;
+    t.kind = kind;
+    t.layer_id = layer;
+    t.bits = bits;
+    t.remaining = uses;
+    t.in_dram = in_dram;
+    t.operand = kind == TensorKind::Weight ? "W" : kind == TensorKind::State ? "V" : "O";
+    return memory.add(t);
+  }
+  // Places t on core 0 at cycle 0 without a transfer.
+  TensorId resident(TensorKind kind, int layer, std::uint64_t bits, std::int64_t uses,
+                    bool in_dram = true) {
+    const TensorId t = add(kind, layer, bits, uses, in_dram);
+    memory.occupy(t, 0, 0.0);
+    return t;
+  }
+  std::vector<TensorId> on_core(int core) const {
+    const auto r = memory.resident(core);
+    std::vector<TensorId> ids(r.begin(), r.end());
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  }
+  using Span = std::tuple<TransferKind, int, std::string, double, double>;
+  std::vector<Span> transfers() const {
+    std::vector<Span> out;
+    for (const auto& t : links.records())
+      out.emplace_back(t.kind, t.layer_id, t.operand, t.start_cycle, t.end_cycle);
+    return out;
+  }
+
+  hardware::Accelerator acc;
+  schedule::EnergyLedger ledger;
+  schedule::LinkModel links;
+  schedule::MemoryManager memory;
+};
+
+using Timeline = std::vector<std::pair<double, std::uint64_t>>;
+
+}  // namespace
+
+TEST(MemoryManager, FetchChargesDramReadAndTopWriteAndHoldsRoomFromTheTransferEnd) {
+  MemoryRig rig(8192);
+  const TensorId w = rig.add(TensorKind::Weight, 3, 2048, 1);
+  // 2,048 bits = 32 link cycles from cycle 100.
+  EXPECT_EQ(rig.memory.fetch(w, 0, 3, "W", 100.0, {}), 132.0);
+  EXPECT_TRUE(rig.memory.tensor(w).on_chip());
+  EXPECT_EQ(rig.memory.tensor(w).ready, 132.0);
+  EXPECT_TRUE(rig.memory.tensor(w).in_dram);  // a weight is copied, not moved
+  EXPECT_EQ(rig.memory.used_bits(0), 2048u);
+  EXPECT_DOUBLE_EQ(rig.ledger.buckets().cn_offchip_memory_pJ, 32 * 700.0 + 2 * 179.2);
+  // The next fetch, asked for earlier, waits for the link: 1,024 bits from 132 to 148, labelled
+  // with the reading node's layer and operand.
+  const TensorId x = rig.add(TensorKind::NetworkInput, 4, 1024, 1);
+  EXPECT_EQ(rig.memory.fetch(x, 0, 7, "I", 0.0, {}), 148.0);
+  EXPECT_DOUBLE_EQ(rig.ledger.buckets().cn_offchip_memory_pJ,
+                   32 * 700.0 + 2 * 179.2 + 16 * 700.0 + 179.2);  // 34,137.6 pJ
+  EXPECT_EQ(rig.ledger.offchip_read_bits(), 3072u);
+  EXPECT_EQ(rig.ledger.offchip_write_bits(), 0u);
+  EXPECT_EQ(rig.transfers(),
+            (std::vector<MemoryRig::Span>{{TransferKind::Fetch, 3, "W", 100.0, 132.0},
+                                          {TransferKind::Fetch, 7, "I", 132.0, 148.0}}));
+  // Room is taken when each transfer ends (stems_model.md 7.4).
+  EXPECT_EQ(rig.memory.timeline(), (Timeline{{132.0, 2048}, {148.0, 3072}}));
+  EXPECT_EQ(rig.memory.peak_bits(), 3072u);
+  EXPECT_FALSE(rig.memory.overflowed());
+}
+
+TEST(MemoryManager, EvictsLowestImportanceFirstWithTiesToTheOldest) {
+  MemoryRig rig(4096);
+  // Importance = uses left x 100 - layer id.
+  const TensorId a = rig.resident(TensorKind::Weight, 1, 1024, 1);  // 99
+  const TensorId b = rig.resident(TensorKind::Weight, 0, 1024, 1);  // 100
+  const TensorId c = rig.resident(TensorKind::Weight, 3, 1024, 2);  // 197
+  const TensorId d = rig.resident(TensorKind::Weight, 1, 1024, 1);  // 99, younger than a
+  EXPECT_EQ(rig.memory.used_bits(0), 4096u);
+  rig.memory.make_room(0, 1024, {}, 10.0);
+  EXPECT_EQ(rig.on_core(0), (std::vector<TensorId>{b, c, d}));  // a: the tie goes to the oldest
+  EXPECT_FALSE(rig.memory.tensor(a).on_chip());
+  // Room for 2,048 with d protected: b (100) goes, c (197) stays.
+  rig.memory.make_room(0, 2048, Protect{d}, 20.0);
+  EXPECT_EQ(rig.on_core(0), (std::vector<TensorId>{c, d}));
+  // Weights have a DRAM copy: evicting them costs nothing and moves nothing.
+  EXPECT_EQ(rig.ledger.buckets().total_pJ(), 0.0);
+  EXPECT_TRUE(rig.transfers().empty());
+  EXPECT_EQ(rig.memory.timeline().back(), (std::pair<double, std::uint64_t>{20.0, 2048}));
+}
+
+TEST(MemoryManager, ProtectedTensorsStayAndTheOverflowIsFlagged) {
+  MemoryRig rig(2048);
+  const TensorId a = rig.resident(TensorKind::Weight, 1, 1024, 1);
+  const TensorId b = rig.resident(TensorKind::Weight, 2, 1024, 1);
+  rig.memory.make_room(0, 1024, Protect{a, b}, 0.0);
+  EXPECT_TRUE(rig.memory.overflowed());
+  EXPECT_EQ(rig.on_core(0), (std::vector<TensorId>{a, b}));
+  EXPECT_EQ(rig.memory.capacity_bits(0), 2048u);
+}
+
+TEST(MemoryManager, EvictionWritesBackOnlyWhatWouldBeLost) {
+  MemoryRig rig(4096);
+  const TensorId dead = rig.resident(TensorKind::Activation, 9, 1024, 0, false);  // -9
+  const TensorId live = rig.resident(TensorKind::Activation, 8, 1024, 1, false);  // 92
+  const TensorId state = rig.resident(TensorKind::State, 7, 2048, 3);             // 293
+  rig.memory.make_room(0, 4096, {}, 50.0);
+  EXPECT_TRUE(rig.on_core(0).empty());
+  // The dead output is dropped at 50; the live one (1,024 bits) is written back from 50 to 66,
+  // then the state (2,048 bits) from 66 to 98; each frees its room when its write-back ends.
+  EXPECT_EQ(rig.transfers(),
+            (std::vector<MemoryRig::Span>{{TransferKind::Eviction, 8, "O", 50.0, 66.0},
+                                          {TransferKind::Eviction, 7, "V", 66.0, 98.0}}));
+  EXPECT_EQ(
+      rig.memory.timeline(),
+      (Timeline{{0.0, 1024}, {0.0, 2048}, {0.0, 4096}, {50.0, 3072}, {66.0, 2048}, {98.0, 0}}));
+  // (133.12 + 16 x 750) + (2 x 133.12 + 32 x 750) = 12,133.12 + 24,266.24 pJ.
+  EXPECT_DOUBLE_EQ(rig.ledger.buckets().eviction_memory_pJ, 36'399.36);
+  EXPECT_EQ(rig.ledger.buckets().cn_offchip_memory_pJ, 0.0);
+  EXPECT_EQ(rig.ledger.offchip_write_bits(), 3072u);
+  EXPECT_FALSE(rig.memory.tensor(dead).in_dram);
+  EXPECT_TRUE(rig.memory.tensor(live).in_dram);
+  EXPECT_EQ(rig.memory.tensor(state).ready, 98.0);
+}
+
+TEST(MemoryManager, CarriedStatesMoveInAndOutResetStatesStayOnChip) {
+  {
+    MemoryRig rig(8192);
+    const TensorId s = rig.add(TensorKind::State, 2, 1024, 2);
+    EXPECT_EQ(rig.memory.fetch(s, 0, 2, "V", 0.0, {}), 16.0);
+    EXPECT_FALSE(rig.memory.tensor(s).in_dram);  // moved: DRAM's copy is stale now
+    rig.memory.release(s, 100.0);                // one time tile left: stays
+    EXPECT_EQ(rig.memory.used_bits(0), 1024u);
+    rig.memory.release(s, 200.0);  // the last: written back
+    EXPECT_EQ(rig.memory.used_bits(0), 0u);
+    EXPECT_EQ(rig.transfers(),
+              (std::vector<MemoryRig::Span>{{TransferKind::Fetch, 2, "V", 0.0, 16.0},
+                                            {TransferKind::StateWriteBack, 2, "V", 200.0, 216.0}}));
+    // In: 16 x 700 + 179.2; out: 133.12 + 16 x 750 (both in the node's off-chip bucket).
+    EXPECT_DOUBLE_EQ(rig.ledger.buckets().cn_offchip_memory_pJ, 11'379.2 + 12'133.12);
+    EXPECT_EQ(rig.memory.timeline(), (Timeline{{16.0, 1024}, {216.0, 0}}));
+  }
+  {
+    MemoryRig rig(8192, schedule::StateLifecycle::Reset);
+    const TensorId s = rig.add(TensorKind::State, 2, 1024, 2, /*in_dram=*/false);
+    EXPECT_EQ(rig.memory.fetch(s, 0, 2, "V", 5.0, {}), 5.0);  // created zero on chip
+    rig.memory.release(s, 100.0);
+    rig.memory.release(s, 200.0);  // discarded after the last timestep
+    EXPECT_EQ(rig.memory.used_bits(0), 0u);
+    EXPECT_TRUE(rig.transfers().empty());
+    EXPECT_EQ(rig.ledger.buckets().total_pJ(), 0.0);
+    EXPECT_EQ(rig.memory.timeline(), (Timeline{{5.0, 1024}, {200.0, 0}}));
+  }
+}
+
+TEST(MemoryManager, FlushBeforeATooLargeNodeEvictsOldestFirstKeepingTheNodesOwn) {
+  MemoryRig rig(8192);
+  const TensorId w = rig.resident(TensorKind::Weight, 1, 1024, 3);             // 299
+  const TensorId s = rig.resident(TensorKind::State, 2, 2048, 2);              // 198
+  const TensorId own = rig.resident(TensorKind::Weight, 3, 1024, 1);           // the node's
+  const TensorId in = rig.resident(TensorKind::Activation, 4, 512, 1, false);  // 96
+  const TensorId inputs[] = {in};
+  rig.memory.flush(0, Protect{own}, inputs, 40.0);
+  EXPECT_EQ(rig.on_core(0), (std::vector<TensorId>{own}));
+  // By id, not importance: the state (2,048 bits, 40..72) before the input (512 bits, 72..80).
+  EXPECT_EQ(rig.transfers(),
+            (std::vector<MemoryRig::Span>{{TransferKind::Eviction, 2, "V", 40.0, 72.0},
+                                          {TransferKind::Eviction, 4, "O", 72.0, 80.0}}));
+  // (2 x 133.12 + 32 x 750) + (133.12 + 8 x 750) pJ.
+  EXPECT_DOUBLE_EQ(rig.ledger.buckets().eviction_memory_pJ, 24'266.24 + 6'133.12);
+  EXPECT_FALSE(rig.memory.tensor(w).on_chip());
+  EXPECT_TRUE(rig.memory.tensor(s).in_dram);
+}
+
+TEST(MemoryManager, FlushWritesBackInputsAnotherCoreHolds) {
+  // STEMS's SoC: core 1 (pooling) has a 0 pJ top memory and its own DRAM link.
+  MemoryRig rig(8192, schedule::StateLifecycle::CarryOver, schedule::Records::Full,
+                "meta_proto_1mb_3core");
+  const TensorId in = rig.add(TensorKind::Activation, 4, 4096, 1, false);
+  rig.memory.occupy(in, 1, 0.0);
+  const TensorId inputs[] = {in};
+  rig.memory.flush(0, {}, inputs, 10.0);
+  EXPECT_EQ(rig.memory.used_bits(1), 0u);
+  EXPECT_EQ(
+      rig.transfers(),
+      (std::vector<MemoryRig::Span>{{TransferKind::Eviction, 4, "O", 10.0, 74.0}}));  // 4096 / 64
+  EXPECT_DOUBLE_EQ(rig.ledger.buckets().eviction_memory_pJ, 64 * 750.0);
+  EXPECT_EQ(rig.links.free_at(rig.memory.dram_link(1)), 74.0);
+  EXPECT_EQ(rig.links.free_at(rig.memory.dram_link(0)), 0.0);
+}
+
+TEST(MemoryManager, TotalsOnlyKeepsThePeakButNoTimeline) {
+  MemoryRig rig(8192, schedule::StateLifecycle::CarryOver, schedule::Records::Totals);
+  rig.resident(TensorKind::Weight, 1, 3000, 1);
+  const TensorId b = rig.resident(TensorKind::Weight, 2, 1000, 1);
+  rig.memory.drop(b, 5.0);
+  EXPECT_EQ(rig.memory.peak_bits(), 4000u);
+  EXPECT_EQ(rig.memory.used_bits(0), 3000u);
+  EXPECT_TRUE(rig.memory.timeline().empty());
+}
+
+TEST(MemoryManager, NeedsOneSharedTopLevel) {
+  hardware::Accelerator acc = meta();
+  auto& top = acc.cores[0].memories[*acc.cores[0].top_level(hardware::MemOperand::O)];
+  std::erase(top.operands, hardware::MemOperand::V);  // V's top becomes its register
+  schedule::EnergyLedger ledger(acc, schedule::Records::Totals);
+  schedule::LinkModel links(acc, ledger, schedule::Records::Totals);
+  EXPECT_THROW(schedule::MemoryManager(acc, schedule::StateLifecycle::CarryOver, ledger, links,
+                                       schedule::Records::Totals),
+               InputError);
+}
+
+TEST(ScheduleLinkModel, TransfersSerialiseAndABlockedLinkDelaysThem) {
+  hardware::Accelerator acc = meta();
+  acc.links[0].energy_pJ_per_bit = 0.5;
+  schedule::EnergyLedger ledger(acc, schedule::Records::Full);
+  schedule::LinkModel links(acc, ledger, schedule::Records::Full);
+  const hardware::Link& dram = acc.links[0];
+  EXPECT_EQ(links.transfer(dram, 100, 10.0, TransferKind::Fetch, 1, "W"), 12.0);  // ceil(100/64)
+  links.block_until(dram, 50.0);  // a node working from DRAM until cycle 50
+  EXPECT_EQ(links.transfer(dram, 64, 0.0, TransferKind::Eviction, 2, "V"), 51.0);
+  EXPECT_EQ(links.latest_end_cycle(), 51.0);
+  EXPECT_DOUBLE_EQ(ledger.buckets().cn_offchip_link_pJ, 50.0);  // 100 bits x 0.5 pJ
+  EXPECT_DOUBLE_EQ(ledger.buckets().eviction_link_pJ, 32.0);
+  ASSERT_EQ(links.records().size(), 2u);
+  EXPECT_EQ(links.records()[1].start_cycle, 50.0);
+}
+
+TEST(ScheduleEnergyLedger, BucketsBreakdownAndOffChipEnergyPerLayer) {
+  schedule::EnergyLedger ledger(meta(), schedule::Records::Full);
+  ledger.charge(schedule::Bucket::CnOffchipMemory, 2, "V", "dram", 700.0);
+  ledger.charge(schedule::Bucket::EvictionMemory, 2, "V", "dram", 750.0);
+  ledger.charge(schedule::Bucket::CnOffchipMemory, 1, "W", "sram_1MB", 179.2);
+  // Layer 9 as one time-batched node, twice: MAC 42.2786 uJ each (stems_model.md 10.3).
+  cost::NodeCostCache cache(meta());
+  const auto node = cache.get(sew().layer_by_id(9), 0);
+  ledger.charge_node(9, *node);
+  ledger.charge_node(9, *node);
+  schedule::ScheduleResult out;
+  for (int id : {1, 2, 9}) {
+    schedule::LayerResult l;
+    l.id = id;
+    out.layers.push_back(l);
+  }
+  ledger.finish(out);
+  EXPECT_NEAR(out.mac_energy_pJ, 2 * 603'979'776 * 0.07, 1e-3);  // 2 x ops x 0.07 pJ
+  EXPECT_DOUBLE_EQ(out.buckets.cn_offchip_memory_pJ, 879.2);     // layer 9 fits: no DRAM level
+  EXPECT_DOUBLE_EQ(out.buckets.eviction_memory_pJ, 750.0);
+  EXPECT_NEAR(out.buckets.cn_onchip_pJ, 2 * node->onchip_energy_pJ(), 1e-3);
+  EXPECT_DOUBLE_EQ(out.offchip_energy_pJ, 1450.0);
+  EXPECT_EQ(out.layers[0].offchip_energy_pJ, 0.0);
+  EXPECT_EQ(out.layers[1].offchip_energy_pJ, 1450.0);
+  EXPECT_EQ((out.breakdown.at({2, "V", "dram"})), 1450.0);
+  EXPECT_DOUBLE_EQ((out.breakdown.at({9, "MAC", "MAC"})), 2 * node->mac_energy_pJ);
+  EXPECT_EQ(out.energy_pJ, out.buckets.total_pJ());
+}
+
+// ---- Whole networks against the reference ------------------------------------------------------
 
 TEST(Scheduler, TimeBatchedFusedReachesTheClosedFormOffChipEnergy) {
   const auto r = run(sew(), kTbF.time, kTbF.depth);
   // stems_model.md 10.3: V once in and out, W once, input once, sink output once, to the pJ.
   EXPECT_DOUBLE_EQ(r.offchip_energy_pJ, 1'125'338'400.0);
-  EXPECT_NEAR(r.energy_pJ, kTbF.energy_df_pJ, 0.001 * kTbF.energy_df_pJ);
-  EXPECT_NEAR(r.latency_cycles, kTbF.latency_cycles, 0.15 * kTbF.latency_cycles);
+  EXPECT_NEAR(r.energy_pJ, kTbF.energy_df_pJ, 1.0);  // the reference's df total, to the pJ
+  // README: -0.9% (the reference lets a transfer start before the previous node ends).
+  EXPECT_NEAR(r.latency_cycles, kTbF.latency_cycles, 0.01 * kTbF.latency_cycles);
   EXPECT_NEAR(r.buckets.cn_onchip_pJ / 1e6, 2840.36 + 3.02, 0.01);  // + 16/7 rescale of layer 0
   EXPECT_NEAR(r.buckets.cn_offchip_memory_pJ / 1e6, 1140.65, 0.01);
   EXPECT_DOUBLE_EQ(r.buckets.eviction_memory_pJ, 0.0);
+  EXPECT_NEAR(r.mac_energy_pJ, kSewMac_pJ, 0.001e6);
 }
 
 TEST(Scheduler, TimeBatchedFusedPeakMemoryWithStemsAlignment) {
@@ -130,14 +485,14 @@ TEST(Scheduler, TimeSequentialLayerByLayerMatchesReference) {
   EXPECT_NEAR(r.offchip_energy_pJ, kStLbl.offchip_pJ, 1.0);
   // 15 flushes x write-back of the V tensors of layers 5-27.
   EXPECT_NEAR(r.buckets.eviction_memory_pJ / 1e6, 1530.96, 0.01);
-  EXPECT_NEAR(r.energy_pJ, kStLbl.energy_df_pJ, 0.001 * kStLbl.energy_df_pJ);
-  EXPECT_NEAR(r.latency_cycles, kStLbl.latency_cycles, 0.15 * kStLbl.latency_cycles);
+  EXPECT_NEAR(r.energy_pJ, kStLbl.energy_df_pJ, 1.0);
+  EXPECT_NEAR(r.latency_cycles, kStLbl.latency_cycles, 0.001 * kStLbl.latency_cycles);  // -0.04%
   EXPECT_EQ(r.peak_onchip_bits, 8'388'608u);
 }
 
 TEST(Scheduler, TimeBatchedLayerByLayerMatchesReferenceUpToTheDocumentedLatencyQuirk) {
   const auto r = run(sew(), kTbLbl.time, kTbLbl.depth);
-  EXPECT_NEAR(r.energy_pJ, kTbLbl.energy_df_pJ, 0.001 * kTbLbl.energy_df_pJ);
+  EXPECT_NEAR(r.energy_pJ, kTbLbl.energy_df_pJ, 1.0);
   EXPECT_NEAR(r.offchip_energy_pJ, kTbLbl.offchip_pJ, 1.0);
   EXPECT_EQ(r.peak_onchip_bits, 7'487'488u);
   // Layers 1 and 2 carry STEMS's loading-phase quirk (README "Cost model"): 390 extra counts of
@@ -145,25 +500,30 @@ TEST(Scheduler, TimeBatchedLayerByLayerMatchesReferenceUpToTheDocumentedLatencyQ
   const double quirk = 2 * 390 * 24'576.0;
   EXPECT_NEAR(r.latency_cycles + quirk, kTbLbl.latency_cycles, 0.002 * kTbLbl.latency_cycles);
   // Off-chip energy per component (stems_model.md 10.2, uJ).
-  std::map<std::string, double> dram;
-  for (const auto& [key, pJ] : r.breakdown) {
-    if (std::get<2>(key) == "dram") dram[std::get<1>(key)] += pJ / 1e6;
-  }
-  EXPECT_NEAR(dram["I"], 717.52, 0.01);
-  EXPECT_NEAR(dram["O"], 933.91, 0.01);
-  EXPECT_NEAR(dram["V"], 1050.40, 0.01);
-  EXPECT_NEAR(dram["W"], 51.97, 0.01);
-  EXPECT_NEAR(dram["X"], 229.38, 0.01);
-  EXPECT_NEAR(dram["Y"], 183.50, 0.01);
+  auto dram = dram_by_operand(r);
+  EXPECT_NEAR(dram["I"] / 1e6, 717.52, 0.01);
+  EXPECT_NEAR(dram["O"] / 1e6, 933.91, 0.01);
+  EXPECT_NEAR(dram["V"] / 1e6, 1050.40, 0.01);
+  EXPECT_NEAR(dram["W"] / 1e6, 51.97, 0.01);
+  EXPECT_NEAR(dram["X"] / 1e6, 229.38, 0.01);
+  EXPECT_NEAR(dram["Y"] / 1e6, 183.50, 0.01);
 }
 
-TEST(Scheduler, PaperHeadlineOffChipAndEnergyRatios) {
+// The paper's headline: ST-LBL moves 15.7x the off-chip bits of TB-F and costs 5.2x its energy.
+TEST(Scheduler, PaperHeadlineOffChipTrafficAndEnergyRatios) {
   const auto tbf = run(sew(), kTbF.time, kTbF.depth);
   const auto stlbl = run(sew(), kStLbl.time, kStLbl.depth);
+  // TB-F reads every weight and state once and the input once; writes every state and the sink
+  // output once.
+  EXPECT_EQ(tbf.offchip_read_bits, kSewWeightBits + kSewStateBits + kSewInputBits);
+  EXPECT_EQ(tbf.offchip_write_bits, kSewStateBits + kSewSinkBits);
+  // ST-LBL does the weights and states once per timestep (10.3: the flushes of layers 0-2).
+  EXPECT_EQ(stlbl.offchip_read_bits, 16 * (kSewWeightBits + kSewStateBits) + kSewInputBits);
+  EXPECT_EQ(stlbl.offchip_write_bits, 16 * kSewStateBits + kSewSinkBits);
   const double traffic = double(stlbl.offchip_read_bits + stlbl.offchip_write_bits) /
                          double(tbf.offchip_read_bits + tbf.offchip_write_bits);
-  EXPECT_GE(traffic, 12.0);
-  EXPECT_GE(stlbl.energy_pJ / tbf.energy_pJ, 5.0);
+  EXPECT_NEAR(traffic, 15.7, 0.05);  // 1,561,733,120 / 99,576,320 bits
+  EXPECT_NEAR(stlbl.energy_pJ / tbf.energy_pJ, kStLbl.energy_df_pJ / kTbF.energy_df_pJ, 1e-6);
 }
 
 TEST(Scheduler, ResetLifecycleRemovesStateTraffic) {
@@ -172,6 +532,8 @@ TEST(Scheduler, ResetLifecycleRemovesStateTraffic) {
                          schedule::StateLifecycle::Reset);
   // V read once and written once (1,050.4032 uJ) disappear; everything else is unchanged.
   EXPECT_NEAR(carry.offchip_energy_pJ - reset.offchip_energy_pJ, 1'050'403'200.0, 1.0);
+  EXPECT_EQ(reset.offchip_read_bits, kSewWeightBits + kSewInputBits);
+  EXPECT_EQ(reset.offchip_write_bits, kSewSinkBits);
 }
 
 TEST(Scheduler, DeterministicAndEveryOrderRuns) {
@@ -183,8 +545,7 @@ TEST(Scheduler, DeterministicAndEveryOrderRuns) {
   for (auto order : {schedule::Order::Memory, schedule::Order::Latency}) {
     auto s = schedule::schedule_from_bits(sew(), "1111111", "1111111", true);
     s.order = order;
-    cost::NodeCostCache cache(meta());
-    const auto r = schedule::evaluate_schedule(sew(), meta(), s, cache);
+    const auto r = schedule::evaluate_schedule(sew(), meta(), s, cache_for("meta_proto_1mb"));
     EXPECT_DOUBLE_EQ(r.offchip_energy_pJ, 1'125'338'400.0);  // same tensors move once
   }
 }
@@ -208,50 +569,90 @@ TEST(Scheduler, StateScheduleChangesStateTraffic) {
   const auto r = run(net, kTbF.time, kTbF.depth);
   EXPECT_EQ(r.state_bits, 2'322'432u);
   // V moved once in and once out: 2,322,432 / 64 x (700 + 750) pJ.
-  double v = 0;
-  for (const auto& [key, pJ] : r.breakdown) {
-    if (std::get<1>(key) == "V" && std::get<2>(key) == "dram") v += pJ;
-  }
-  EXPECT_NEAR(v, 2'322'432.0 / 64 * 1450, 1e-3);
+  EXPECT_NEAR(dram_by_operand(r)["V"], 2'322'432.0 / 64 * 1450, 1e-3);
 }
 
-TEST(Scheduler, RedLifRunsOnEveryBufferSize) {
-  const auto red = workload::load_workload_file(kConfigs + "/workloads/red_lif.toml");
+// RED-LIF (stems_model.md 2.4, 10.3) on three buffer sizes, time-batched layer by layer and fused
+// and time-sequential layer by layer.
+TEST(Scheduler, RedLifOnEveryBufferSize) {
+  const auto& red = test::red_lif();
   for (const char* hw : {"meta_proto_128kb", "meta_proto_1mb", "meta_proto_64mb"}) {
-    SCOPED_TRACE(hw);
-    const auto acc = hardware::load_hardware_file(kConfigs + "/hardware/" + hw + ".toml");
     for (const auto& [t, d] : std::vector<std::pair<std::string, std::string>>{
              {"11111111", "00000000"}, {"11111111", "11111111"}, {"00000000", "00000000"}}) {
+      SCOPED_TRACE(std::string(hw) + " " + t + "/" + d);
       auto s = schedule::schedule_from_bits(red, t, d, true);
-      cost::NodeCostCache cache(acc);
-      const auto r = schedule::evaluate_schedule(red, acc, s, cache);
-      EXPECT_GT(r.energy_pJ, 0);
-      EXPECT_GT(r.latency_cycles, 0);
-      // At least the closed-form floor: W once, V in and out once, input, sink output.
-      EXPECT_GE(r.offchip_energy_pJ, (135.8868 + 336.516) * 1e6 * 0.999);
+      const auto r = schedule::evaluate_schedule(red, test::hardware(hw), s, cache_for(hw));
+      // Whatever the schedule: the closed-form MAC energy (with the 16/7 rescale of the
+      // multi-bit layers) and the declared state.
+      EXPECT_NEAR(r.mac_energy_pJ, 17'453.28e6, 0.01e6);
+      EXPECT_EQ(r.state_bits, 14'853'120u);
+      auto dram = dram_by_operand(r);
+      // Weights are read at least once (12,423,936 / 64 x 700 pJ); a time-batched state moves
+      // in and out once (14,853,120 / 64 x 1,450 pJ), a time-sequential one once per timestep
+      // unless everything fits.
+      EXPECT_GE(dram["W"], 135'886'800.0 - 1e-3);
+      const bool batched = t[0] == '1';
+      const bool fits = std::string(hw) == "meta_proto_64mb";
+      EXPECT_NEAR(dram["V"], (batched || fits ? 1 : 12) * 336'516'000.0, 1e-2);
+      // Sink outputs (layer 16: 46,080 bits) in tiles of one node each: 1 (TB-LBL), 5 columns
+      // (TB-F) or 12 timesteps (ST-LBL). Each tile is a whole number of 64-bit DRAM words (720 in
+      // all, 750 pJ each) and is read from the top memory in whole accesses.
+      const std::uint64_t tiles = batched ? (d[0] == '1' ? 5 : 1) : 12;
+      const auto& core = test::hardware(hw).cores[0];
+      const auto& top = core.memories[*core.top_level(hardware::MemOperand::O)];
+      const double reads = std::ceil(46'080.0 / double(tiles) / double(top.read_bw_bits));
+      EXPECT_NEAR(r.buckets.sink_memory_pJ,
+                  720 * 750.0 + double(tiles) * reads * top.read_energy_pJ, 1e-6);
+      EXPECT_EQ(std::count_if(r.transfers.begin(), r.transfers.end(),
+                              [](const auto& x) { return x.kind == schedule::TransferKind::Sink; }),
+                static_cast<std::ptrdiff_t>(tiles));
+      EXPECT_GE(r.offchip_energy_pJ, 135'886'800.0 + 336'516'000.0);
     }
   }
+  // 64 MB, one node per timestep: everything stays on chip, the off-chip traffic is the floor:
+  // W once, V in and out once, each timestep's input tile (5,650,200 bits: 88,285 reads) and the
+  // sink output (12 x 60 writes).
+  auto s = schedule::schedule_from_bits(red, "00000000", "00000000", true);
+  const auto r = schedule::evaluate_schedule(red, test::hardware("meta_proto_64mb"), s,
+                                             cache_for("meta_proto_64mb"));
+  EXPECT_DOUBLE_EQ(r.offchip_energy_pJ,
+                   135'886'800.0 + 336'516'000.0 + 12 * 88'285 * 700.0 + 12 * 60 * 750.0);
+  EXPECT_EQ(r.buckets.eviction_memory_pJ, 0.0);
 }
 
 TEST(Scheduler, BadSchedulesGiveClearErrors) {
   EXPECT_THROW(schedule::schedule_from_bits(sew(), "111", "0000000", true), InputError);
   EXPECT_THROW(schedule::schedule_from_bits(sew(), "1111111", "00000x0", true), InputError);
-  const std::string text =
-      "[schedule]\ntime_schedule = \"1111111\"\n[[layer]]\nid = 1\ntime_tile = 5\n";
   try {
-    schedule::load_schedule(config::parse_toml_string(text, "s.toml"), sew(), meta());
+    parse_schedule("[schedule]\ntime_schedule = \"1111111\"\n[[layer]]\nid = 1\ntime_tile = 5\n",
+                   meta());
     FAIL() << "expected an error";
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("s.toml:5:"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("does not divide T = 16"), std::string::npos);
   }
-  const std::string unknown = "[schedule]\ntime_schedul = \"1111111\"\n";
-  EXPECT_THROW(schedule::load_schedule(config::parse_toml_string(unknown, "u.toml"), sew(), meta()),
-               InputError);
+  EXPECT_THROW(parse_schedule("[schedule]\ntime_schedul = \"1111111\"\n", meta()), InputError);
+}
+
+TEST(Scheduler, ScheduleFilesAreReadFromDiskAndErrorsNameTheFile) {
+  const test::ScratchDir dir("schedule");
+  const std::string good = dir / "good.toml", bad = dir / "bad.toml";
+  std::ofstream(good) << "[schedule]\ntime_schedule = \"0000000\"\nstate_lifecycle = \"reset\"\n";
+  std::ofstream(bad) << "[schedule]\nalignment = \"tight\"\n";
+  const auto s = schedule::load_schedule_file(good, sew(), meta());
+  EXPECT_EQ(s.lifecycle, schedule::StateLifecycle::Reset);
+  EXPECT_EQ(s.layers[sew().vertex(0)].time_tile, 1u);
+  try {
+    schedule::load_schedule_file(bad, sew(), meta());
+    FAIL() << "expected an error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(bad + ":2:"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("expected padded or stems"), std::string::npos);
+  }
 }
 
 TEST(Scheduler, ScheduleFileGivesPartialTimeBatchingAndWiderFusionTiles) {
-  const std::string text = R"([schedule]
+  const auto s = parse_schedule(R"([schedule]
 time_schedule = "1111111"
 depth_schedule = "1111111"
 [[block]]
@@ -261,22 +662,36 @@ ox_tile = 8
 [[layer]]
 id = 29
 time_tile = 2
-)";
-  const auto s = schedule::load_schedule(config::parse_toml_string(text, "s.toml"), sew(), meta());
+)",
+                                meta());
   EXPECT_EQ(s.layers[sew().vertex(1)].time_tile, 4u);
   EXPECT_EQ(s.layers[sew().vertex(1)].ox_tile, 8u);
   EXPECT_EQ(s.layers[sew().vertex(29)].time_tile, 2u);
   EXPECT_EQ(s.layers[sew().vertex(29)].ox_tile, 1u);
   const auto g = schedule::build_cn_graph(sew(), s);
   EXPECT_EQ(g.nodes_of_layer[sew().vertex(1)].size(), 4u * 16);  // 4 time tiles x 16 column tiles
-  cost::NodeCostCache cache(meta());
-  const auto r = schedule::evaluate_schedule(sew(), meta(), s, cache);
-  EXPECT_GT(r.energy_pJ, 0);
+  const auto r = schedule::evaluate_schedule(sew(), meta(), s, cache_for("meta_proto_1mb"));
+  // TB-F's 1,025 nodes, with block 0 (layers 0-3: 128 columns, layer 4: 64) in 4 time tiles of
+  // 8 columns and the sink in 8 time tiles instead of 1.
+  EXPECT_EQ(r.nodes.size(), 1025u - (4 * 128 + 64) + 4 * (4 * 16 + 8) - 1 + 8);  // 744
+  // Tiles change neither the operations nor what must come from DRAM once: the closed-form MAC
+  // energy, every weight read once (4,751,872 / 64 x 700 pJ), the input once (2,097,152 / 64 x
+  // 700 pJ), and the sink output written by its 8 nodes (256 bits: 4 DRAM words each).
+  EXPECT_NEAR(r.mac_energy_pJ, kSewMac_pJ, 0.001e6);
+  auto dram = dram_by_operand(r);
+  EXPECT_NEAR(dram["W"], 51'973'600.0, 1e-3);
+  std::map<std::pair<int, std::string>, double> dram_of;
+  for (const auto& [key, pJ] : r.breakdown) {
+    if (std::get<2>(key) == "dram") dram_of[{std::get<0>(key), std::get<1>(key)}] += pJ;
+  }
+  EXPECT_DOUBLE_EQ((dram_of[{0, "I"}]), 22'937'600.0);
+  EXPECT_DOUBLE_EQ((dram_of[{29, "O"}]), 8 * 4 * 750.0);
+  EXPECT_GE(r.offchip_energy_pJ, 1'125'338'400.0);  // never below TB-F's floor
 }
 
 TEST(Scheduler, MultiCoreRunsPoolsAndAddsOnTheirOwnCores) {
-  const auto acc = hardware::load_hardware_file(kConfigs + "/hardware/meta_proto_1mb_3core.toml");
-  const std::string text = R"([schedule]
+  const auto& acc = test::hardware("meta_proto_1mb_3core");
+  const auto s = parse_schedule(R"([schedule]
 time_schedule = "1111111"
 depth_schedule = "0000000"
 [[layer]]
@@ -285,47 +700,55 @@ core = "simd"
 [[layer]]
 id = 4
 core = "pooling"
-)";
-  const auto s = schedule::load_schedule(config::parse_toml_string(text, "s.toml"), sew(), acc);
-  cost::NodeCostCache cache(acc);
-  const auto r = schedule::evaluate_schedule(sew(), acc, s, cache);
-  for (const auto& n : r.nodes) {
-    if (n.layer_id == 3) {
-      EXPECT_EQ(n.core, 2);
-    }
-    if (n.layer_id == 4) {
-      EXPECT_EQ(n.core, 1);
-    }
-    if (n.layer_id == 5) {
-      EXPECT_EQ(n.core, 0);
-    }
+)",
+                                acc);
+  const auto r = schedule::evaluate_schedule(sew(), acc, s, cache_for("meta_proto_1mb_3core"));
+  std::map<int, const schedule::NodeRecord*> node_of;
+  for (const auto& n : r.nodes)
+    node_of[n.layer_id] = &n;
+  EXPECT_EQ(node_of.at(3)->core, 2);
+  EXPECT_EQ(node_of.at(4)->core, 1);
+  EXPECT_EQ(node_of.at(5)->core, 0);
+  // Two activations cross cores: the add's output (16,777,216 bits) to the pooling core over
+  // the simd-pooling link (1,048,576 bits/cycle: 16 cycles), the pool's output (4,194,304 bits)
+  // to the compute core over its 32-bit link (131,072 cycles). The add's inputs come from DRAM
+  // (too large for the compute core's buffer).
+  std::vector<const schedule::TransferRecord*> crossed;
+  for (const auto& t : r.transfers) {
+    if (t.kind == schedule::TransferKind::CoreToCore) crossed.push_back(&t);
   }
-  // Activations cross cores over the direct links: SRAM read + SRAM write, no DRAM.
-  EXPECT_GT(r.buckets.core_to_core_memory_pJ, 0.0);
-  bool crossed = false;
-  for (const auto& t : r.transfers)
-    crossed = crossed || t.kind == schedule::TransferKind::CoreToCore;
-  EXPECT_TRUE(crossed);
-  // Every weight and state still moves exactly once each way (TB-LBL).
-  double v = 0;
-  for (const auto& [key, pJ] : r.breakdown) {
-    if (std::get<1>(key) == "V" && std::get<2>(key) == "dram") v += pJ;
-  }
-  EXPECT_NEAR(v / 1e6, 1050.40, 0.01);
+  ASSERT_EQ(crossed.size(), 2u);
+  EXPECT_EQ(crossed[0]->layer_id, 4);
+  EXPECT_EQ(crossed[0]->bits, 16'777'216u);
+  EXPECT_EQ(crossed[0]->end_cycle - crossed[0]->start_cycle, 16.0);
+  EXPECT_EQ(crossed[1]->layer_id, 5);
+  EXPECT_EQ(crossed[1]->bits, 4'194'304u);
+  EXPECT_EQ(crossed[1]->end_cycle - crossed[1]->start_cycle, 131'072.0);
+  // Each consumer starts when its copy has arrived.
+  EXPECT_EQ(node_of.at(4)->start_cycle, crossed[0]->end_cycle);
+  EXPECT_EQ(node_of.at(5)->start_cycle, crossed[1]->end_cycle);
+  // The pooling and SIMD memories cost 0 pJ: only the write into sram_1MB is charged
+  // (4,194,304 / 1,024 x 179.2 pJ); the links are free.
+  EXPECT_DOUBLE_EQ(r.buckets.core_to_core_memory_pJ, 4096 * 179.2);
+  EXPECT_EQ(r.buckets.core_to_core_link_pJ, 0.0);
+  // Every weight and state still moves exactly once each way, and the add reads X and Y from
+  // DRAM as on one core (stems_model.md 10.2, TB-LBL).
+  auto dram = dram_by_operand(r);
+  EXPECT_NEAR(dram["V"] / 1e6, 1050.40, 0.01);
+  EXPECT_NEAR(dram["X"] / 1e6, 229.38, 0.01);
+  EXPECT_NEAR(dram["Y"] / 1e6, 183.50, 0.01);
   // A core that does not run the operator is refused.
-  const std::string bad = "[schedule]\n[[layer]]\nid = 1\ncore = \"pooling\"\n";
-  EXPECT_THROW(schedule::load_schedule(config::parse_toml_string(bad, "b.toml"), sew(), acc),
+  EXPECT_THROW(parse_schedule("[schedule]\n[[layer]]\nid = 1\ncore = \"pooling\"\n", acc),
                InputError);
 }
 
-// ---- Numeric guards: counters that could exceed 2^64
-// ---------------------------------------------
+// ---- Numeric guards: counters that could exceed 2^64 -----------------------------------------
 
 namespace {
 
 // SEW-ResNet-152 with its timestep count replaced (the file sets T once, in [workload]).
 workload::Network sew152_with_timesteps(int timesteps) {
-  const std::string path = kConfigs + "/workloads/sew_resnet_152.toml";
+  const std::string path = test::configs_dir() + "/workloads/sew_resnet_152.toml";
   std::ifstream in(path);
   std::stringstream text;
   text << in.rdbuf();
@@ -396,8 +819,8 @@ TEST(ScheduleNumericGuards, SewResnet152AtT64EvaluatesWithoutOverflow) {
     schedule::ScheduleResult r16, r64;
     for (auto [net, r] : {std::pair{&t16, &r16}, std::pair{&t64, &r64}}) {
       const auto s = schedule::schedule_from_bits(*net, batched ? ones : zeros, zeros, true);
-      cost::NodeCostCache cache(meta());
-      ASSERT_NO_THROW(*r = schedule::evaluate_schedule(*net, meta(), s, cache));
+      ASSERT_NO_THROW(*r = schedule::evaluate_schedule(*net, meta(), s,
+                                                       cache_for("meta_proto_1mb")));
     }
     const Traffic a = traffic_of(r16), b = traffic_of(r64);
     expect_sane(r16, t16, a);
@@ -456,7 +879,7 @@ TEST(ScheduleNumericGuards, TooManyComputationNodesIsAnInputError) {
 // be the same bits as a full evaluation (`stems evaluate`), whatever the schedule and hardware:
 // off-chip energy is summed in the breakdown's order without building the breakdown.
 TEST(Scheduler, TotalsOnlyEvaluationGivesTheSameBitsAsAFullOne) {
-  const auto red = workload::load_workload_file(kConfigs + "/workloads/red_lif.toml");
+  const auto& red = test::red_lif();
   struct Case {
     const workload::Network* net;
     std::string hardware, time, depth;
@@ -471,9 +894,9 @@ TEST(Scheduler, TotalsOnlyEvaluationGivesTheSameBitsAsAFullOne) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.hardware + " " + c.time + "/" + c.depth);
-    const auto acc = hardware::load_hardware_file(kConfigs + "/hardware/" + c.hardware + ".toml");
+    const auto& acc = test::hardware(c.hardware);
     const auto s = schedule::schedule_from_bits(*c.net, c.time, c.depth, true);
-    cost::NodeCostCache cache(acc);
+    auto& cache = cache_for(c.hardware);
     const auto full = schedule::evaluate_schedule(*c.net, acc, s, cache);
     const auto totals =
         schedule::evaluate_schedule(*c.net, acc, s, cache, schedule::Records::Totals);
@@ -580,9 +1003,8 @@ inputs = { I = 0 }
     EXPECT_EQ(g.nodes[i].consumers, g.nodes[i].t0 + 1 < 4 ? 1u : 0u);  // the last is unread
   }
 
-  const auto acc = hardware::load_hardware_file(kConfigs + "/hardware/meta_proto_1mb.toml");
-  cost::NodeCostCache cache(acc);
-  const auto r = schedule::evaluate_schedule(net, acc, s, cache);
+  const auto& acc = meta();
+  const auto r = schedule::evaluate_schedule(net, acc, s, cache_for("meta_proto_1mb"));
   // Off-chip writes: layer 2's spikes (8 x 4 timesteps x 1 bit) and the two states (written back
   // once each); the feedback layer's 16-bit outputs stay on chip.
   EXPECT_EQ(r.offchip_write_bits, 8u * 4 + 32u * 16 + 8u * 16);

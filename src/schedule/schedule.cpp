@@ -5,26 +5,6 @@
 
 namespace stems::schedule {
 
-std::string_view order_name(Order o) {
-  switch (o) {
-    case Order::LytGated:
-      return "LYT_gated";
-    case Order::Memory:
-      return "memory";
-    case Order::Latency:
-      return "latency";
-  }
-  return "?";
-}
-
-std::string_view alignment_name(InputAlignment a) {
-  return a == InputAlignment::Padded ? "padded" : "stems";
-}
-
-std::string_view lifecycle_name(StateLifecycle l) {
-  return l == StateLifecycle::CarryOver ? "carry" : "reset";
-}
-
 bool keeps_state(const workload::Network& net, const Schedule& s, workload::Vertex v) {
   return s.keep_state.empty() ? net.layer(v).keeps_state : s.keep_state[v] != 0;
 }

@@ -1,34 +1,23 @@
 #include "stems/schedule/schedule_loader.hpp"
 
 #include "stems/common/error.hpp"
+#include "stems/common/names.hpp"
 
 namespace stems::schedule {
 
 using config::TableReader;
 using workload::Dim;
 
-std::optional<Order> parse_order(std::string_view name) {
-  for (Order o : {Order::LytGated, Order::Memory, Order::Latency}) {
-    if (order_name(o) == name) return o;
-  }
-  return std::nullopt;
-}
-
-std::optional<StateLifecycle> parse_lifecycle(std::string_view name) {
-  for (StateLifecycle l : {StateLifecycle::CarryOver, StateLifecycle::Reset}) {
-    if (lifecycle_name(l) == name) return l;
-  }
-  return std::nullopt;
-}
-
-std::optional<InputAlignment> parse_alignment(std::string_view name) {
-  for (InputAlignment a : {InputAlignment::Padded, InputAlignment::Stems}) {
-    if (alignment_name(a) == name) return a;
-  }
-  return std::nullopt;
-}
-
 namespace {
+
+// An optional enum-valued key: its value must be one of the table's names.
+template <typename E, std::size_t N>
+void read_name(const TableReader& r, const char* key, const NameTable<E, N>& table, E& target) {
+  if (!r.has(key)) return;
+  const auto value = parse_name(table, r.string(key));
+  if (!value) r.fail(key, "expected " + allowed_names(table));
+  target = *value;
+}
 
 // Applies a tile request to one layer: a request larger than the loop takes the whole loop (as
 // STEMS does for small layers of a fused block); otherwise it must divide the loop.
@@ -43,12 +32,9 @@ void apply_tile(const TableReader& r, const char* key, std::uint64_t request,
   target = tile;
 }
 
-}  // namespace
-
-Schedule load_schedule(const config::Document& doc, const workload::Network& net,
-                       const hardware::Accelerator& acc) {
-  const TableReader root(doc, doc.root, "");
-  const TableReader s = root.table("schedule");
+// The [schedule] table: STEMS's bit strings (all time-batched, layer by layer by default), the
+// fuse barrier and the scheduler options.
+Schedule read_schedule_table(const TableReader& s, const workload::Network& net) {
   const std::string time_bits =
       s.string_or("time_schedule", std::string(static_cast<std::size_t>(net.block_count()), '1'));
   const std::string depth_bits =
@@ -60,91 +46,109 @@ Schedule load_schedule(const config::Document& doc, const workload::Network& net
   } catch (const InputError& e) {
     s.fail(e.where() == "--time-schedule" ? "time_schedule" : "depth_schedule", e.message());
   }
-  if (s.has("order")) {
-    const auto o = parse_order(s.string("order"));
-    if (!o) s.fail("order", "expected LYT_gated, memory or latency");
-    out.order = *o;
-  }
-  if (s.has("state_lifecycle")) {
-    const auto l = parse_lifecycle(s.string("state_lifecycle"));
-    if (!l) s.fail("state_lifecycle", "expected carry or reset");
-    out.lifecycle = *l;
-  }
-  if (s.has("alignment")) {
-    const auto a = parse_alignment(s.string("alignment"));
-    if (!a) s.fail("alignment", "expected padded or stems");
-    out.alignment = *a;
-  }
+  read_name(s, "order", kOrderNames, out.order);
+  read_name(s, "state_lifecycle", kLifecycleNames, out.lifecycle);
+  read_name(s, "alignment", kAlignmentNames, out.alignment);
   s.finish();
+  return out;
+}
 
-  auto apply = [&](const TableReader& r, workload::Vertex v) {
-    const workload::Layer& l = net.layer(v);
-    LayerTiling& t = out.layers[v];
-    if (r.has("time_tile"))
-      apply_tile(r, "time_tile", r.positive("time_tile"), l, Dim::T, t.time_tile);
-    if (r.has("ox_tile")) apply_tile(r, "ox_tile", r.positive("ox_tile"), l, Dim::OX, t.ox_tile);
-    if (r.has("core")) {
-      const config::Value* c = r.raw("core");
-      int id = -1;
-      if (c->kind == config::Value::Kind::Integer) {
-        id = static_cast<int>(c->integer_value);
-      } else if (c->kind == config::Value::Kind::String) {
-        for (std::size_t k = 0; k < acc.cores.size(); ++k) {
-          if (acc.cores[k].name == c->string_value) id = static_cast<int>(k);
-        }
-      }
-      if (id < 0 || static_cast<std::size_t>(id) >= acc.cores.size()) {
-        r.fail("core", "expected a core id or name of hardware '" + acc.name + "'");
-      }
-      if (!acc.cores[static_cast<std::size_t>(id)].runs(l.op)) {
-        r.fail("core", "core '" + acc.cores[static_cast<std::size_t>(id)].name + "' does not run " +
-                           std::string(workload::op_name(l.op)) + " (layer " +
-                           std::to_string(l.id) + ")");
-      }
-      if (out.cores.empty()) out.cores.assign(net.layer_count(), -1);
-      out.cores[v] = id;
+// A layer's `core`: an id or a name of the hardware's cores, which must run the layer's operator.
+int read_core(const TableReader& r, const hardware::Accelerator& acc, const workload::Layer& l) {
+  const config::Value* c = r.raw("core");
+  int id = -1;
+  if (c->kind == config::Value::Kind::Integer) {
+    id = static_cast<int>(c->integer_value);
+  } else if (c->kind == config::Value::Kind::String) {
+    for (std::size_t k = 0; k < acc.cores.size(); ++k) {
+      if (acc.cores[k].name == c->string_value) id = static_cast<int>(k);
     }
-    if (r.has("fuse_group")) {
-      const auto g = r.integer("fuse_group");
-      if (g < 0) r.fail("fuse_group", "expected a non-negative integer");
-      t.fuse_group = static_cast<int>(g);
-    }
-  };
-  if (root.has("block")) {
-    for (const TableReader& b : root.table_array("block")) {
-      const std::int64_t id = b.integer("id");
-      if (id < 0 || id >= net.block_count()) {
-        b.fail("id", "no block " + std::to_string(id) + " (the workload has " +
-                         std::to_string(net.block_count()) + ")");
-      }
-      for (workload::Vertex v : net.topological_order()) {
-        if (net.layer(v).block == id) apply(b, v);
-      }
-      b.accept("time_tile");
-      b.accept("ox_tile");
-      b.accept("fuse_group");
-      b.accept("core");
-      b.finish();
-    }
-  } else {
+  }
+  if (id < 0 || static_cast<std::size_t>(id) >= acc.cores.size()) {
+    r.fail("core", "expected a core id or name of hardware '" + acc.name + "'");
+  }
+  const hardware::Core& core = acc.cores[static_cast<std::size_t>(id)];
+  if (!core.runs(l.op)) {
+    r.fail("core", "core '" + core.name + "' does not run " + std::string(workload::op_name(l.op)) +
+                       " (layer " + std::to_string(l.id) + ")");
+  }
+  return id;
+}
+
+// A [[block]] or [[layer]] table's keys, applied to layer v.
+void apply_layer_keys(const TableReader& r, const workload::Network& net,
+                      const hardware::Accelerator& acc, workload::Vertex v, Schedule& out) {
+  const workload::Layer& l = net.layer(v);
+  LayerTiling& t = out.layers[v];
+  if (r.has("time_tile"))
+    apply_tile(r, "time_tile", r.positive("time_tile"), l, Dim::T, t.time_tile);
+  if (r.has("ox_tile")) apply_tile(r, "ox_tile", r.positive("ox_tile"), l, Dim::OX, t.ox_tile);
+  if (r.has("core")) {
+    const int id = read_core(r, acc, l);
+    if (out.cores.empty()) out.cores.assign(net.layer_count(), -1);
+    out.cores[v] = id;
+  }
+  if (r.has("fuse_group")) {
+    const auto g = r.integer("fuse_group");
+    if (g < 0) r.fail("fuse_group", "expected a non-negative integer");
+    t.fuse_group = static_cast<int>(g);
+  }
+}
+
+// The keys a [[block]] or [[layer]] table may have besides `id`; anything else is an error.
+void finish_layer_table(const TableReader& r) {
+  r.accept("time_tile");
+  r.accept("ox_tile");
+  r.accept("fuse_group");
+  r.accept("core");
+  r.finish();
+}
+
+// [[block]] tables: their keys apply to every layer of the block.
+void read_blocks(const TableReader& root, const workload::Network& net,
+                 const hardware::Accelerator& acc, Schedule& out) {
+  if (!root.has("block")) {
     root.accept("block");
+    return;
   }
-  if (root.has("layer")) {
-    for (const TableReader& l : root.table_array("layer")) {
-      const std::int64_t id = l.integer("id");
-      if (id < 0 || !net.has_layer(static_cast<int>(id))) {
-        l.fail("id", "no layer " + std::to_string(id) + " in workload '" + net.name() + "'");
-      }
-      apply(l, net.vertex(static_cast<int>(id)));
-      l.accept("time_tile");
-      l.accept("ox_tile");
-      l.accept("fuse_group");
-      l.accept("core");
-      l.finish();
+  for (const TableReader& b : root.table_array("block")) {
+    const std::int64_t id = b.integer("id");
+    if (id < 0 || id >= net.block_count()) {
+      b.fail("id", "no block " + std::to_string(id) + " (the workload has " +
+                       std::to_string(net.block_count()) + ")");
     }
-  } else {
-    root.accept("layer");
+    for (workload::Vertex v : net.topological_order()) {
+      if (net.layer(v).block == id) apply_layer_keys(b, net, acc, v, out);
+    }
+    finish_layer_table(b);
   }
+}
+
+// [[layer]] tables (after the blocks: a layer's own keys win).
+void read_layers(const TableReader& root, const workload::Network& net,
+                 const hardware::Accelerator& acc, Schedule& out) {
+  if (!root.has("layer")) {
+    root.accept("layer");
+    return;
+  }
+  for (const TableReader& l : root.table_array("layer")) {
+    const std::int64_t id = l.integer("id");
+    if (id < 0 || !net.has_layer(static_cast<int>(id))) {
+      l.fail("id", "no layer " + std::to_string(id) + " in workload '" + net.name() + "'");
+    }
+    apply_layer_keys(l, net, acc, net.vertex(static_cast<int>(id)), out);
+    finish_layer_table(l);
+  }
+}
+
+}  // namespace
+
+Schedule load_schedule(const config::Document& doc, const workload::Network& net,
+                       const hardware::Accelerator& acc) {
+  const TableReader root(doc, doc.root, "");
+  Schedule out = read_schedule_table(root.table("schedule"), net);
+  read_blocks(root, net, acc, out);
+  read_layers(root, net, acc, out);
   root.finish();
   return out;
 }

@@ -9,28 +9,56 @@
 // change whenever a time-batched fused run meets a time-sequential fused run.
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "stems/common/names.hpp"
 #include "stems/workload/network.hpp"
 
 namespace stems::schedule {
 
 enum class Order : std::uint8_t { LytGated, Memory, Latency };
-std::string_view order_name(Order o);  // "LYT_gated", "memory", "latency"
+inline constexpr NameTable<Order, 3> kOrderNames = {
+    {{Order::LytGated, "LYT_gated"}, {Order::Memory, "memory"}, {Order::Latency, "latency"}}};
 
 enum class StateLifecycle : std::uint8_t {
   CarryOver,  // states start in DRAM and are written back after their last use (STEMS)
   Reset       // states start zeroed on chip and are discarded after the last timestep
 };
-std::string_view lifecycle_name(StateLifecycle l);  // "carry", "reset"
+inline constexpr NameTable<StateLifecycle, 2> kLifecycleNames = {
+    {{StateLifecycle::CarryOver, "carry"}, {StateLifecycle::Reset, "reset"}}};
 
 // How a node's output columns map to the producer columns it reads. Padded: with the layer's
 // padding, as the network computes (column x of a 3x3 stride-1 conv reads x-1 .. x+1). STEMS:
 // without padding offset (x reads x .. x+2; the reference does not model padding), which changes
 // dependencies between fused tiles and so the on-chip occupancy, never the per-node costs.
 enum class InputAlignment : std::uint8_t { Padded, Stems };
-std::string_view alignment_name(InputAlignment a);  // "padded", "stems"
+inline constexpr NameTable<InputAlignment, 2> kAlignmentNames = {
+    {{InputAlignment::Padded, "padded"}, {InputAlignment::Stems, "stems"}}};
+
+// The names users type (flags, schedule files, JSON) are the tables above; these one-line lookups
+// keep the callers' spelling (reports, CLI, campaigns). Error messages list
+// allowed_names(kOrderNames) and so on.
+inline std::string_view order_name(Order o) {
+  return name_of(kOrderNames, o);
+}
+inline std::string_view lifecycle_name(StateLifecycle l) {
+  return name_of(kLifecycleNames, l);
+}
+inline std::string_view alignment_name(InputAlignment a) {
+  return name_of(kAlignmentNames, a);
+}
+inline std::optional<Order> parse_order(std::string_view name) {
+  return parse_name(kOrderNames, name);
+}
+inline std::optional<StateLifecycle> parse_lifecycle(std::string_view name) {
+  return parse_name(kLifecycleNames, name);
+}
+inline std::optional<InputAlignment> parse_alignment(std::string_view name) {
+  return parse_name(kAlignmentNames, name);
+}
 
 struct LayerTiling {
   std::uint64_t time_tile = 1;  // timesteps per node: a divisor of T

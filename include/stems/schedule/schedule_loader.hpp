@@ -11,10 +11,6 @@
 
 namespace stems::schedule {
 
-std::optional<Order> parse_order(std::string_view name);
-std::optional<StateLifecycle> parse_lifecycle(std::string_view name);
-std::optional<InputAlignment> parse_alignment(std::string_view name);
-
 Schedule load_schedule_file(const std::string& path, const workload::Network& net,
                             const hardware::Accelerator& acc);
 Schedule load_schedule(const config::Document& doc, const workload::Network& net,

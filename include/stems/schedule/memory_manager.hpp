@@ -1,0 +1,130 @@
+#pragma once
+// The memory manager: each core's top on-chip memory (the level W, I, O and V share), the tensors
+// it holds, when they leave and what moving them costs (stems_model.md 4.6, 4.7, 7.4).
+//
+//  - Weights and network inputs always have a DRAM copy. A state moves: it is fetched (or, with
+//    StateLifecycle::Reset, created zero on chip at its first use) and written back when it
+//    leaves, evicted while still needed or after its last use (carry-over). An activation is
+//    written back only when evicted while still needed and not already in DRAM.
+//  - Room is made by evicting the tensor of lowest importance = remaining uses x 100 - layer id,
+//    ties to the lowest tensor id (the oldest: deterministic whatever the containers), never one
+//    the node needs (`Protect`). When nothing can go, the memory overflows (flagged, not fatal).
+//  - A node with too-large operands flushes its core's memory first (flush()).
+//  - Occupancy: the peak of the fullest core; with Records::Full, the bits held by all cores after
+//    every change (a step function over cycles; a fetch holds its room from the transfer's end).
+//
+// Fetches and write-backs go over the core's DRAM link (LinkModel) and are charged to the
+// EnergyLedger: DRAM read + top-memory write per fetch, top-memory read + DRAM write per
+// write-back, each ceil(bits / access width) accesses.
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "stems/hardware/accelerator.hpp"
+#include "stems/schedule/energy_ledger.hpp"
+#include "stems/schedule/link_model.hpp"
+#include "stems/schedule/schedule.hpp"
+#include "stems/schedule/tensor.hpp"
+
+namespace stems::schedule {
+
+// The tensors of the node being scheduled, which eviction must not touch (few: linear search).
+using Protect = std::vector<TensorId>;
+
+class MemoryManager {
+ public:
+  // Throws InputError when a core's W, I and V do not share the top level of O.
+  MemoryManager(const hardware::Accelerator& acc, StateLifecycle lifecycle, EnergyLedger& ledger,
+                LinkModel& links, Records records);
+  MemoryManager(const MemoryManager&) = delete;
+  MemoryManager& operator=(const MemoryManager&) = delete;
+
+  // ---- the tensor table ----
+  // Mutable on purpose: the list scheduler and the replicas set what only they know (an output's
+  // ready time and DRAM birth, a replica's copy, uses served elsewhere).
+  TensorId add(const Tensor& t) {
+    tensors_.push_back(t);
+    return tensors_.size() - 1;
+  }
+  void reserve(std::size_t tensors) { tensors_.reserve(tensors); }
+  Tensor& tensor(TensorId t) { return tensors_[t]; }
+  const Tensor& tensor(TensorId t) const { return tensors_[t]; }
+  std::size_t tensor_count() const { return tensors_.size(); }
+
+  // ---- a core's top memory ----
+  const hardware::Core& core(int c) const { return *mem(c).core; }
+  const hardware::MemoryLevel& top(int c) const { return *mem(c).top; }
+  const hardware::Link& dram_link(int c) const { return *mem(c).dram_link; }
+  std::uint64_t capacity_bits(int c) const { return mem(c).capacity; }
+  std::uint64_t used_bits(int c) const { return mem(c).used; }
+  std::span<const TensorId> resident(int c) const { return mem(c).resident; }  // in no order
+  // Energy of reading / writing `bits` from / into core c's top memory (whole accesses).
+  double top_read_pJ(int c, std::uint64_t bits) const;
+  double top_write_pJ(int c, std::uint64_t bits) const;
+
+  // ---- moves ----
+  // Brings tensor t from DRAM into core c for a node of `layer_id` reading it as `operand` (the
+  // labels of the charges), after making room; the transfer starts no earlier than `earliest` nor
+  // before t's DRAM copy is ready. Returns when t is on chip.
+  double fetch(TensorId t, int c, int layer_id, std::string_view operand, double earliest,
+               const Protect& protect);
+  // Copies on-chip tensor t to DRAM (top-memory read + DRAM write, charged to t's own layer and
+  // operand in the kind's bucket) and frees its room when the transfer ends, unless keep_on_chip.
+  void write_back(TensorId t, TransferKind kind, double earliest, bool keep_on_chip = false);
+  // Places t in core c's memory from `when` on (no transfer, no energy).
+  void occupy(TensorId t, int c, double when);
+  // Frees t's room at `when` without writing it back.
+  void drop(TensorId t, double when);
+  // Evicts unprotected tensors of core c, lowest importance first, until `bits` more fit.
+  void make_room(int c, std::uint64_t bits, const Protect& protect, double now);
+  // Removes t from its core, writing back a state or an activation that is still needed and
+  // would otherwise be lost.
+  void evict(TensorId t, double now);
+  // One use of t is done; after its last use it leaves the chip (a carried-over state is written
+  // back).
+  void release(TensorId t, double when);
+  // Before a node with too-large operands on core c: evicts every tensor there it does not
+  // protect (oldest first), then every on-chip tensor of `dram_inputs` (which it reads from
+  // DRAM, so they must be there).
+  void flush(int c, const Protect& protect, std::span<const TensorId> dram_inputs, double when);
+
+  // ---- occupancy ----
+  std::uint64_t peak_bits() const { return peak_bits_; }
+  bool overflowed() const { return overflow_; }
+  // (cycle, bits on all cores' top memories) after every change (Records::Full only).
+  const std::vector<std::pair<double, std::uint64_t>>& timeline() const { return timeline_; }
+  std::vector<std::pair<double, std::uint64_t>> take_timeline() { return std::move(timeline_); }
+
+ private:
+  struct CoreMemory {
+    const hardware::Core* core = nullptr;
+    const hardware::MemoryLevel* top = nullptr;
+    const hardware::Link* dram_link = nullptr;
+    std::uint64_t capacity = 0;
+    std::uint64_t used = 0;
+    std::vector<TensorId> resident;  // unordered; Tensor::slot is the position
+  };
+  CoreMemory& mem(int c) { return mems_[static_cast<std::size_t>(c)]; }
+  const CoreMemory& mem(int c) const { return mems_[static_cast<std::size_t>(c)]; }
+  static bool is_protected(const Protect& p, TensorId t);
+  TensorId victim(const CoreMemory& m, const Protect& protect) const;
+  void vacate(TensorId t, double when);
+  void note_usage(const CoreMemory& m, double when);
+
+  const hardware::Accelerator& acc_;
+  const StateLifecycle lifecycle_;
+  EnergyLedger& ledger_;
+  LinkModel& links_;
+  const bool full_;
+  std::vector<CoreMemory> mems_;  // indexed by core id
+  std::vector<Tensor> tensors_;
+  std::vector<TensorId> victims_;  // flush()'s list, reused
+  std::uint64_t peak_bits_ = 0;
+  bool overflow_ = false;
+  std::vector<std::pair<double, std::uint64_t>> timeline_;
+};
+
+}  // namespace stems::schedule

@@ -1,0 +1,302 @@
+#include "list_scheduler.hpp"
+
+#include <algorithm>
+
+#include "stems/common/error.hpp"
+
+namespace stems::schedule {
+
+using hardware::MemOperand;
+
+namespace {
+
+// Core of every layer: the schedule's choice, else the first core allowed for its operator.
+std::vector<int> assign_cores(const workload::Network& net, const hardware::Accelerator& acc,
+                              const Schedule& schedule) {
+  const auto allocation = acc.allocation();
+  std::vector<int> core_of(net.layer_count(), -1);
+  for (workload::Vertex v : net.topological_order()) {
+    const auto& l = net.layer(v);
+    auto it = allocation.find(l.op);
+    if (it == allocation.end()) {
+      throw InputError("hardware '" + acc.name + "'",
+                       "no core runs operator '" + std::string(workload::op_name(l.op)) + "'");
+    }
+    int chosen = it->second.front();
+    if (v < schedule.cores.size() && schedule.cores[v] >= 0) {
+      chosen = schedule.cores[v];
+      if (std::find(it->second.begin(), it->second.end(), chosen) == it->second.end()) {
+        throw Infeasible("schedule", "layer " + std::to_string(l.id) + " (" +
+                                         std::string(workload::op_name(l.op)) +
+                                         ") cannot run on core " + std::to_string(chosen));
+      }
+    }
+    core_of[v] = chosen;
+  }
+  return core_of;
+}
+
+std::vector<LayerResult> empty_layer_results(const workload::Network& net,
+                                             const Schedule& schedule) {
+  std::vector<LayerResult> layers(net.layer_count());
+  for (workload::Vertex v : net.topological_order()) {
+    const workload::Layer& l = net.layer(v);
+    layers[v].id = l.id;
+    layers[v].name = l.name;
+    layers[v].block = l.block;
+    layers[v].stateful = l.has_neurons() && keeps_state(net, schedule, v);
+    layers[v].start_cycle = -1;
+  }
+  return layers;
+}
+
+bool too_large(const cost::NodeCost& c, MemOperand m) {
+  return std::find(c.too_large.begin(), c.too_large.end(), m) != c.too_large.end();
+}
+
+// The top-memory operand an input edge feeds: an Add's X takes the weight path.
+MemOperand fed_operand(workload::Operand o) {
+  return o == workload::Operand::X ? MemOperand::W : MemOperand::I;
+}
+
+}  // namespace
+
+ListScheduler::ListScheduler(const workload::Network& net, const hardware::Accelerator& acc,
+                             const Schedule& schedule, const CnGraph& graph,
+                             cost::NodeCostCache& cache, Records records)
+    : net_(net),
+      schedule_(schedule),
+      g_(graph),
+      cache_(cache),
+      full_(records == Records::Full),
+      core_of_(assign_cores(net, acc, schedule)),
+      ledger_(acc, records),
+      links_(acc, ledger_, records),
+      memory_(acc, schedule.lifecycle, ledger_, links_, records),
+      tensors_(create_tensors(net, schedule, graph, memory_)),
+      replicas_(net, graph, core_of_, acc, memory_, links_, ledger_),
+      costs_(acc, cache),
+      ready_(net, schedule.order, graph.nodes.size()),
+      missing_(graph.nodes.size()),
+      end_of_(graph.nodes.size(), 0),
+      core_free_at_(acc.cores.size(), 0),
+      layers_(empty_layer_results(net, schedule)) {}
+
+ScheduleResult ListScheduler::run() {
+  for (const auto& n : g_.nodes) {
+    missing_[n.index] = n.preds.size();
+    if (n.preds.empty()) ready_.push(n, 0);
+  }
+  while (!ready_.empty())
+    schedule_node(g_.nodes[ready_.pop()]);
+  return finish();
+}
+
+void ListScheduler::schedule_node(const ComputationNode& n) {
+  const int core = core_of_[n.layer];
+  const int layer_id = net_.layer(n.layer).id;
+  double start = earliest_start(n, core);
+  const cost::NodeCost& c = costs_.of(n, core, input_bits(n));
+  gather_tensors(n, core, c);
+  // A node with too-large operands works from DRAM: flush its core's memory first (write back
+  // what DRAM lacks), keeping only this node's own on-chip inputs.
+  if (!c.too_large.empty()) memory_.flush(core, protect_, input_ts_, start);
+  start = std::max(start, bring_inputs(core, layer_id, start));
+  const double end = start + c.latency.latency_cycles;
+  place_output(n, core, c, start, end);
+  // The core's DRAM link is busy while a node works from DRAM.
+  if (!c.too_large.empty()) links_.block_until(memory_.dram_link(core), end);
+  account(n, core, c, start, end);
+  release_uses(n, c, end);
+  complete(n, core, end);
+}
+
+double ListScheduler::earliest_start(const ComputationNode& n, int core) const {
+  double start = core_free_at_[static_cast<std::size_t>(core)];
+  for (std::size_t p : n.preds)
+    start = std::max(start, end_of_[p]);
+  return start;
+}
+
+// The bits the node's producers deliver, per top-memory operand (the cost's capacity check).
+cost::OperandBits ListScheduler::input_bits(const ComputationNode& n) const {
+  cost::OperandBits bits;
+  for (std::size_t k = 0; k < n.input_preds.size(); ++k) {
+    if (n.input_operands[k] == workload::Operand::R) continue;  // not an operand of the nest
+    auto& slot = bits[static_cast<std::size_t>(fed_operand(n.input_operands[k]))];
+    slot = slot.value_or(0) + memory_.tensor(tensors_.output_of[n.input_preds[k]]).bits;
+  }
+  return bits;
+}
+
+// The tensors the node reads (input_ts_) and those it needs on its core (needed_, protect_).
+void ListScheduler::gather_tensors(const ComputationNode& n, int core, const cost::NodeCost& c) {
+  input_ts_.assign(n.input_preds.size(), 0);
+  for (std::size_t k = 0; k < n.input_preds.size(); ++k) {
+    // A too-large operand reads the producer's own copy from DRAM. A recurrent input is added
+    // to the neuron input from the top memory: it is always brought on chip.
+    const bool recurrent = n.input_operands[k] == workload::Operand::R;
+    const std::size_t p = n.input_preds[k];
+    input_ts_[k] = too_large(c, fed_operand(n.input_operands[k])) && !recurrent
+                       ? tensors_.output_of[p]
+                       : replicas_.input_tensor(p, tensors_.output_of[p], core);
+  }
+  needed_.clear();
+  const TensorId weight = tensors_.weight_of[n.layer];
+  if (weight != kNoTensor && !too_large(c, MemOperand::W)) needed_.emplace_back(weight, "W");
+  if (n.tile.stateful() && !too_large(c, MemOperand::V)) {
+    needed_.emplace_back(tensors_.state_of[n.layer][n.x_index], "V");
+  }
+  for (std::size_t k = 0; k < n.input_preds.size(); ++k) {
+    const workload::Operand o = n.input_operands[k];
+    if (!too_large(c, fed_operand(o)) || o == workload::Operand::R) {
+      needed_.emplace_back(input_ts_[k], workload::operand_name(o));
+    }
+  }
+  const TensorId input = tensors_.input_of[n.index];
+  if (input != kNoTensor && !too_large(c, MemOperand::I)) needed_.emplace_back(input, "I");
+  protect_.clear();
+  for (const auto& [t, label] : needed_)
+    protect_.push_back(t);
+}
+
+// Brings the needed tensors on chip, smallest first; returns when the last is there (`start` at
+// the earliest). Transfers start no earlier than the end of the core's previous node.
+double ListScheduler::bring_inputs(int core, int layer_id, double start) {
+  std::sort(needed_.begin(), needed_.end(), [&](const auto& a, const auto& b) {
+    return memory_.tensor(a.first).bits < memory_.tensor(b.first).bits;
+  });
+  double inputs_ready = start;
+  const double fetch_from = core_free_at_[static_cast<std::size_t>(core)];
+  for (const auto& [t, label] : needed_) {
+    double ready_at;
+    if (memory_.tensor(t).core == core) {
+      ready_at = memory_.tensor(t).ready;
+    } else if (replicas_.awaits_copy(t)) {
+      ready_at = replicas_.copy_in(t, core, layer_id, label, fetch_from, protect_);
+    } else {
+      ready_at = memory_.fetch(t, core, layer_id, label, fetch_from, protect_);
+    }
+    inputs_ready = std::max(inputs_ready, ready_at);
+  }
+  return inputs_ready;
+}
+
+// The output is on chip from the node's start, or born in DRAM when too large.
+void ListScheduler::place_output(const ComputationNode& n, int core, const cost::NodeCost& c,
+                                 double start, double end) {
+  const TensorId out = tensors_.output_of[n.index];
+  Tensor& o = memory_.tensor(out);
+  o.ready = end;
+  if (too_large(c, MemOperand::O)) {
+    o.in_dram = true;
+    o.started = true;
+    return;
+  }
+  keep_.assign(protect_.begin(), protect_.end());
+  keep_.push_back(out);
+  memory_.make_room(core, o.bits, keep_, start);
+  memory_.occupy(out, core, start);
+}
+
+// The node's energy (its breakdown is prepared once per cost and layer) and its layer's figures.
+void ListScheduler::account(const ComputationNode& n, int core, const cost::NodeCost& c,
+                            double start, double end) {
+  const int layer_id = net_.layer(n.layer).id;
+  ledger_.charge_node(layer_id, c);
+  LayerResult& lr = layers_[n.layer];
+  ++lr.nodes;
+  lr.onchip_energy_pJ += c.onchip_energy_pJ();
+  lr.mac_energy_pJ += c.mac_energy_pJ;
+  lr.latency_cycles += c.latency.latency_cycles;
+  lr.start_cycle = lr.start_cycle < 0 ? start : std::min(lr.start_cycle, start);
+  lr.end_cycle = std::max(lr.end_cycle, end);
+  // Recurrent inputs (simplified): read once from the top memory and added to the neuron input;
+  // the addition itself is not charged (the nest's MAC energy does not include it).
+  for (std::size_t k = 0; k < n.input_preds.size(); ++k) {
+    if (n.input_operands[k] != workload::Operand::R) continue;
+    const double pJ = memory_.top_read_pJ(core, memory_.tensor(input_ts_[k]).bits);
+    ledger_.charge(Bucket::CnOnchip, layer_id, "R", memory_.top(core).name, pJ);
+    lr.onchip_energy_pJ += pJ;
+  }
+  if (full_) record_node(n, core, c, start, end);
+}
+
+void ListScheduler::record_node(const ComputationNode& n, int core, const cost::NodeCost& c,
+                                double start, double end) {
+  NodeRecord rec;
+  rec.layer_id = net_.layer(n.layer).id;
+  rec.t_index = n.t_index;
+  rec.x_index = n.x_index;
+  rec.core = core;
+  rec.start_cycle = start;
+  rec.end_cycle = end;
+  rec.energy_pJ = c.energy_pJ;
+  for (auto m : c.too_large)
+    rec.too_large.emplace_back(hardware::mem_operand_name(m));
+  nodes_.push_back(std::move(rec));
+}
+
+// Uses are done: weights, states and inputs may leave; sink outputs go to DRAM.
+void ListScheduler::release_uses(const ComputationNode& n, const cost::NodeCost& c, double end) {
+  for (const auto& [t, label] : needed_)
+    memory_.release(t, end);
+  for (const TensorId t : input_ts_) {
+    const bool was_needed = std::find_if(needed_.begin(), needed_.end(), [&](const auto& e) {
+                              return e.first == t;
+                            }) != needed_.end();
+    if (!was_needed) memory_.release(t, end);  // read from DRAM by a too-large operand
+  }
+  if (n.tile.stateful() && too_large(c, MemOperand::V)) {
+    --memory_.tensor(tensors_.state_of[n.layer][n.x_index]).remaining;
+  }
+  const TensorId weight = tensors_.weight_of[n.layer];
+  if (weight != kNoTensor && too_large(c, MemOperand::W)) memory_.release(weight, end);
+  const TensorId out = tensors_.output_of[n.index];
+  if (net_.is_sink(n.layer)) {
+    if (memory_.tensor(out).on_chip()) memory_.write_back(out, TransferKind::Sink, end);
+  } else if (memory_.tensor(out).remaining == 0 && memory_.tensor(out).on_chip()) {
+    memory_.drop(out, end);
+  }
+}
+
+// The node is done: its core is free and its successors may become ready.
+void ListScheduler::complete(const ComputationNode& n, int core, double end) {
+  core_free_at_[static_cast<std::size_t>(core)] = end;
+  makespan_ = std::max(makespan_, end);
+  end_of_[n.index] = end;
+  for (std::size_t s : n.succs) {
+    if (--missing_[s] == 0) {
+      double ready_cycle = 0;
+      for (std::size_t p : g_.nodes[s].preds)
+        ready_cycle = std::max(ready_cycle, end_of_[p]);
+      ready_.push(g_.nodes[s], ready_cycle);
+    }
+  }
+}
+
+ScheduleResult ListScheduler::finish() {
+  ScheduleResult out;
+  out.latency_cycles = std::max(makespan_, links_.latest_end_cycle());
+  out.layers.reserve(layers_.size());
+  for (workload::Vertex v : net_.topological_order())
+    out.layers.push_back(std::move(layers_[v]));
+  ledger_.finish(out);
+  out.peak_onchip_bits = memory_.peak_bits();
+  out.memory_overflow = memory_.overflowed();
+  out.nodes = std::move(nodes_);
+  out.transfers = links_.take_records();
+  out.memory_timeline = memory_.take_timeline();
+  out.state_bits = state_bits(net_, schedule_);
+  out.unique_nodes = cache_.size();
+  return out;
+}
+
+ScheduleResult evaluate_schedule(const workload::Network& net, const hardware::Accelerator& acc,
+                                 const Schedule& schedule, cost::NodeCostCache& cache,
+                                 Records records) {
+  const CnGraph graph = build_cn_graph(net, schedule);
+  return ListScheduler(net, acc, schedule, graph, cache, records).run();
+}
+
+}  // namespace stems::schedule

@@ -1,0 +1,85 @@
+#pragma once
+// The list scheduler: takes ready computation nodes in the schedule's priority order (ReadySet)
+// and gives each its start and end cycle on its layer's core. Per node (stems_model.md 4.6): start
+// when the core is idle and the predecessors are done; a node with too-large operands flushes its
+// core's memory; the tensors it needs are brought on chip (smallest first; replicas from other
+// cores at their first read); it runs for its cost's latency (the DRAM link blocked meanwhile if
+// it works from DRAM); its output takes room on chip (or is born in DRAM when too large); then
+// the uses are released and sink outputs written to DRAM. Memory, transfers and energy are the
+// components' (memory_manager.hpp, link_model.hpp, replicas.hpp, energy_ledger.hpp).
+
+#include <cstdint>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "node_costs.hpp"
+#include "node_tensors.hpp"
+#include "ready_set.hpp"
+#include "replicas.hpp"
+#include "stems/schedule/energy_ledger.hpp"
+#include "stems/schedule/link_model.hpp"
+#include "stems/schedule/memory_manager.hpp"
+#include "stems/schedule/scheduler.hpp"
+
+namespace stems::schedule {
+
+class ListScheduler {
+ public:
+  // Throws InputError / Infeasible when a layer has no core or the hardware cannot be scheduled.
+  ListScheduler(const workload::Network& net, const hardware::Accelerator& acc,
+                const Schedule& schedule, const CnGraph& graph, cost::NodeCostCache& cache,
+                Records records);
+  ListScheduler(const ListScheduler&) = delete;
+  ListScheduler& operator=(const ListScheduler&) = delete;
+
+  // Schedules every node once; call once.
+  ScheduleResult run();
+
+ private:
+  void schedule_node(const ComputationNode& n);
+  double earliest_start(const ComputationNode& n, int core) const;
+  cost::OperandBits input_bits(const ComputationNode& n) const;
+  void gather_tensors(const ComputationNode& n, int core, const cost::NodeCost& c);
+  double bring_inputs(int core, int layer_id, double start);
+  void place_output(const ComputationNode& n, int core, const cost::NodeCost& c, double start,
+                    double end);
+  void account(const ComputationNode& n, int core, const cost::NodeCost& c, double start,
+               double end);
+  void record_node(const ComputationNode& n, int core, const cost::NodeCost& c, double start,
+                   double end);
+  void release_uses(const ComputationNode& n, const cost::NodeCost& c, double end);
+  void complete(const ComputationNode& n, int core, double end);
+  ScheduleResult finish();
+
+  const workload::Network& net_;
+  const Schedule& schedule_;
+  const CnGraph& g_;
+  cost::NodeCostCache& cache_;
+  const bool full_;  // Records::Full: node, transfer, timeline and breakdown records
+
+  // Components, in construction order (the memory manager and replicas use the ledger and links).
+  std::vector<int> core_of_;  // by vertex
+  EnergyLedger ledger_;
+  LinkModel links_;
+  MemoryManager memory_;
+  NodeTensors tensors_;
+  Replicas replicas_;
+  NodeCosts costs_;
+  ReadySet ready_;
+
+  // Scheduling state.
+  std::vector<std::size_t> missing_;  // by node: predecessors not finished yet
+  std::vector<double> end_of_;        // by node: end cycle once scheduled
+  std::vector<double> core_free_at_;  // by core: end of its last node
+  double makespan_ = 0;
+  std::vector<LayerResult> layers_;  // by vertex
+  std::vector<NodeRecord> nodes_;    // Records::Full, in scheduling order
+
+  // The node being scheduled (buffers reused across nodes).
+  std::vector<std::pair<TensorId, std::string_view>> needed_;  // tensor, operand label (static)
+  std::vector<TensorId> input_ts_;  // by input edge: the tensor it reads (DRAM or on chip)
+  Protect protect_, keep_;
+};
+
+}  // namespace stems::schedule

@@ -1,0 +1,193 @@
+#include "stems/schedule/memory_manager.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "bit_counters.hpp"
+#include "stems/common/error.hpp"
+
+namespace stems::schedule {
+
+using hardware::MemOperand;
+
+MemoryManager::MemoryManager(const hardware::Accelerator& acc, StateLifecycle lifecycle,
+                             EnergyLedger& ledger, LinkModel& links, Records records)
+    : acc_(acc),
+      lifecycle_(lifecycle),
+      ledger_(ledger),
+      links_(links),
+      full_(records == Records::Full),
+      mems_(acc.cores.size()) {
+  for (std::size_t k = 0; k < acc.cores.size(); ++k) {
+    const hardware::Core& core = acc.cores[k];
+    CoreMemory& m = mems_[k];
+    m.core = &core;
+    const auto top_o = core.top_level(MemOperand::O);
+    for (MemOperand op : {MemOperand::W, MemOperand::I, MemOperand::V}) {
+      const auto t = core.top_level(op);
+      if (t && t != top_o) {
+        throw InputError("hardware '" + acc.name + "'",
+                         "the scheduler needs W, I, O and V to share each core's top memory "
+                         "level (core '" +
+                             core.name + "')");
+      }
+    }
+    m.top = &core.memories[*top_o];
+    m.capacity = m.top->size_bits;
+    m.dram_link = acc.link_between(core.name, acc.dram.name);
+    if (!m.dram_link) m.dram_link = acc.link_between(acc.dram.name, core.name);
+  }
+}
+
+double MemoryManager::top_read_pJ(int c, std::uint64_t bits) const {
+  const hardware::MemoryLevel& t = top(c);
+  return std::ceil(double(bits) / double(t.read_bw_bits)) * t.read_energy_pJ;
+}
+
+double MemoryManager::top_write_pJ(int c, std::uint64_t bits) const {
+  const hardware::MemoryLevel& t = top(c);
+  return std::ceil(double(bits) / double(t.write_bw_bits)) * t.write_energy_pJ;
+}
+
+double MemoryManager::fetch(TensorId t, int c, int layer_id, std::string_view operand,
+                            double earliest, const Protect& protect) {
+  Tensor& x = tensors_[t];
+  make_room(c, x.bits, protect, earliest);
+  if (x.kind == TensorKind::State && lifecycle_ == StateLifecycle::Reset && !x.started) {
+    x.started = true;  // a fresh state: zero-initialised on chip, nothing to load
+    x.ready = earliest;
+    occupy(t, c, earliest);
+    return earliest;
+  }
+  x.started = true;
+  ledger_.charge(Bucket::CnOffchipMemory, layer_id, operand, acc_.dram.name,
+                 acc_.dram.read_energy_pJ_for(x.bits));
+  ledger_.charge(Bucket::CnOffchipMemory, layer_id, operand, top(c).name, top_write_pJ(c, x.bits));
+  ledger_.count_offchip_read(x.bits);
+  const double end = links_.transfer(dram_link(c), x.bits, std::max(earliest, x.ready),
+                                     TransferKind::Fetch, layer_id, operand);
+  if (x.kind == TensorKind::State) x.in_dram = false;  // states move, they are not copied
+  x.ready = end;
+  occupy(t, c, end);
+  return end;
+}
+
+void MemoryManager::write_back(TensorId t, TransferKind kind, double earliest, bool keep_on_chip) {
+  Tensor& x = tensors_[t];
+  const Bucket bucket = memory_bucket(kind);
+  ledger_.charge(bucket, x.layer_id, x.operand, top(x.core).name, top_read_pJ(x.core, x.bits));
+  ledger_.charge(bucket, x.layer_id, x.operand, acc_.dram.name,
+                 acc_.dram.write_energy_pJ_for(x.bits));
+  ledger_.count_offchip_write(x.bits);
+  const double end = links_.transfer(dram_link(x.core), x.bits, std::max(earliest, x.ready), kind,
+                                     x.layer_id, x.operand);
+  x.in_dram = true;
+  x.ready = end;
+  if (keep_on_chip) return;
+  vacate(t, end);
+}
+
+void MemoryManager::occupy(TensorId t, int c, double when) {
+  CoreMemory& m = mem(c);
+  tensors_[t].core = c;
+  m.used += tensors_[t].bits;
+  tensors_[t].slot = m.resident.size();
+  m.resident.push_back(t);
+  note_usage(m, when);
+}
+
+void MemoryManager::drop(TensorId t, double when) {
+  vacate(t, when);
+}
+
+void MemoryManager::vacate(TensorId t, double when) {
+  CoreMemory& m = mem(tensors_[t].core);
+  tensors_[t].core = -1;
+  m.used -= tensors_[t].bits;
+  const std::size_t slot = tensors_[t].slot;
+  m.resident[slot] = m.resident.back();
+  tensors_[m.resident[slot]].slot = slot;
+  m.resident.pop_back();
+  note_usage(m, when);
+}
+
+// Peak of the fullest core's top memory; the timeline sums all cores.
+void MemoryManager::note_usage(const CoreMemory& m, double when) {
+  peak_bits_ = std::max(peak_bits_, m.used);
+  if (!full_) return;
+  std::uint64_t total = 0;
+  for (const auto& c : mems_)
+    add_bits(total, c.used, "the on-chip memory in use");
+  timeline_.emplace_back(when, total);
+}
+
+bool MemoryManager::is_protected(const Protect& p, TensorId t) {
+  return std::find(p.begin(), p.end(), t) != p.end();
+}
+
+// Lowest importance first; ties to the oldest tensor (deterministic in any container).
+TensorId MemoryManager::victim(const CoreMemory& m, const Protect& protect) const {
+  TensorId victim = kNoTensor;
+  double best = 0;
+  for (TensorId t : m.resident) {
+    if (is_protected(protect, t)) continue;
+    const Tensor& x = tensors_[t];
+    const double importance = double(x.remaining) * 100.0 - x.layer_id;
+    if (victim == kNoTensor || importance < best || (importance == best && t < victim)) {
+      victim = t;
+      best = importance;
+    }
+  }
+  return victim;
+}
+
+void MemoryManager::make_room(int c, std::uint64_t bits, const Protect& protect, double now) {
+  CoreMemory& m = mem(c);
+  while (m.used + bits > m.capacity) {
+    const TensorId t = victim(m, protect);
+    if (t == kNoTensor) {
+      overflow_ = true;
+      return;
+    }
+    evict(t, now);
+  }
+}
+
+void MemoryManager::evict(TensorId t, double now) {
+  const Tensor& x = tensors_[t];
+  const bool needed_later = x.remaining > 0;
+  if (x.kind == TensorKind::State && needed_later) {
+    write_back(t, TransferKind::Eviction, now);
+  } else if (x.kind == TensorKind::Activation && needed_later && !x.in_dram) {
+    write_back(t, TransferKind::Eviction, now);
+  } else {
+    drop(t, now);  // weights and inputs have a DRAM copy; dead tensors are just freed
+  }
+}
+
+void MemoryManager::release(TensorId t, double when) {
+  Tensor& x = tensors_[t];
+  --x.remaining;
+  if (x.remaining > 0 || !x.on_chip()) return;
+  if (x.kind == TensorKind::State && lifecycle_ == StateLifecycle::CarryOver) {
+    write_back(t, TransferKind::StateWriteBack, when);
+  } else {
+    drop(t, when);
+  }
+}
+
+void MemoryManager::flush(int c, const Protect& protect, std::span<const TensorId> dram_inputs,
+                          double when) {
+  const auto& resident = mem(c).resident;
+  victims_.assign(resident.begin(), resident.end());
+  std::sort(victims_.begin(), victims_.end());  // oldest first
+  for (TensorId t : victims_) {
+    if (!is_protected(protect, t)) evict(t, when);
+  }
+  for (TensorId t : dram_inputs) {
+    if (!is_protected(protect, t) && tensors_[t].on_chip()) evict(t, when);
+  }
+}
+
+}  // namespace stems::schedule

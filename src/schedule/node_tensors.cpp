@@ -1,0 +1,86 @@
+#include "node_tensors.hpp"
+
+namespace stems::schedule {
+
+using workload::Dim;
+
+namespace {
+
+Tensor weight_tensor(const workload::Layer& l, std::size_t nodes) {
+  Tensor w;
+  w.kind = TensorKind::Weight;
+  w.layer_id = l.id;
+  w.bits = l.weight_bits();
+  w.remaining = static_cast<std::int64_t>(nodes);  // read by every node of the layer
+  w.in_dram = true;
+  w.operand = "W";
+  return w;
+}
+
+// The state of one spatial tile, used by each of the layer's time tiles.
+Tensor state_tensor(const workload::Layer& l, const ComputationNode& n, std::uint64_t time_tile,
+                    StateLifecycle lifecycle) {
+  Tensor s;
+  s.kind = TensorKind::State;
+  s.layer_id = l.id;
+  s.bits = n.tile.state_bits();
+  s.remaining = static_cast<std::int64_t>(l.size(Dim::T) / time_tile);
+  s.in_dram = lifecycle == StateLifecycle::CarryOver;
+  s.operand = "V";
+  return s;
+}
+
+Tensor output_tensor(const workload::Layer& l, const ComputationNode& n) {
+  Tensor o;
+  o.kind = TensorKind::Activation;
+  o.layer_id = l.id;
+  o.bits = n.tile.size(Dim::T) * n.tile.output_bits_per_timestep();
+  o.remaining = static_cast<std::int64_t>(n.consumers);
+  o.operand = "O";
+  return o;
+}
+
+Tensor network_input_tensor(const workload::Layer& l, const ComputationNode& n) {
+  Tensor in;
+  in.kind = TensorKind::NetworkInput;
+  in.layer_id = l.id;
+  in.bits = n.tile.size(Dim::T) * n.tile.input_bits_per_timestep();
+  in.remaining = 1;
+  in.in_dram = true;
+  in.operand = "I";
+  return in;
+}
+
+}  // namespace
+
+NodeTensors create_tensors(const workload::Network& net, const Schedule& schedule, const CnGraph& g,
+                           MemoryManager& memory) {
+  NodeTensors nt;
+  nt.weight_of.assign(net.layer_count(), kNoTensor);
+  nt.state_of.resize(net.layer_count());
+  nt.output_of.assign(g.nodes.size(), kNoTensor);
+  nt.input_of.assign(g.nodes.size(), kNoTensor);
+  // At most: a weight per layer, a state, an output and a network-input tile per node.
+  memory.reserve(net.layer_count() + 3 * g.nodes.size());
+  for (workload::Vertex v : net.topological_order()) {
+    const workload::Layer& l = net.layer(v);
+    const auto& nodes = g.nodes_of_layer[v];
+    if (l.weight_bits() > 0) nt.weight_of[v] = memory.add(weight_tensor(l, nodes.size()));
+    for (std::size_t ni : nodes) {
+      const ComputationNode& n = g.nodes[ni];
+      if (n.tile.stateful()) {
+        auto& slots = nt.state_of[v];
+        if (slots.size() <= n.x_index) slots.resize(n.x_index + 1, kNoTensor);
+        if (slots[n.x_index] == kNoTensor) {
+          slots[n.x_index] =
+              memory.add(state_tensor(l, n, schedule.layers[v].time_tile, schedule.lifecycle));
+        }
+      }
+      nt.output_of[ni] = memory.add(output_tensor(l, n));
+      if (l.input_is_network_input) nt.input_of[ni] = memory.add(network_input_tensor(l, n));
+    }
+  }
+  return nt;
+}
+
+}  // namespace stems::schedule

@@ -1,0 +1,26 @@
+#pragma once
+// The tensors of a node graph, registered with the memory manager before scheduling: the weights
+// of every layer that has some, the state of every (layer, spatial tile) of a stateful layer, the
+// output of every node and the network-input tile of every node that reads the network input.
+
+#include <vector>
+
+#include "stems/schedule/cn_graph.hpp"
+#include "stems/schedule/memory_manager.hpp"
+
+namespace stems::schedule {
+
+struct NodeTensors {
+  std::vector<TensorId> weight_of;              // by vertex; kNoTensor: no weights
+  std::vector<std::vector<TensorId>> state_of;  // by vertex, then spatial tile (x_index)
+  std::vector<TensorId> output_of;              // by node
+  std::vector<TensorId> input_of;               // by node; kNoTensor: not a network-input reader
+};
+
+// Creates them in topological order of layers, each layer's weights first, then per node its
+// state (first node of its spatial tile), output and input. Tensor ids follow this order, and
+// eviction ties go to the lowest id: the order is part of the results.
+NodeTensors create_tensors(const workload::Network& net, const Schedule& schedule, const CnGraph& g,
+                           MemoryManager& memory);
+
+}  // namespace stems::schedule

@@ -1,0 +1,62 @@
+#pragma once
+// The list scheduler's ready set: nodes whose predecessors have all finished, taken in the
+// priority order of the schedule (stems_model.md 4.5), smallest key first:
+//   LYT_gated: fuse group, then timestep tile, then column tile, then deepest layer;
+//   memory:    deepest layer, then timestep tile, then column tile;
+//   latency:   earliest predecessor end.
+// The node index is the last field of every key, so keys are unique and ties deterministic.
+
+#include <cstddef>
+#include <functional>
+#include <queue>
+#include <tuple>
+#include <vector>
+
+#include "stems/schedule/cn_graph.hpp"
+
+namespace stems::schedule {
+
+class ReadySet {
+ public:
+  ReadySet(const workload::Network& net, Order order, std::size_t nodes) : order_(order) {
+    topo_pos_.resize(net.layer_count());
+    for (std::size_t i = 0; i < net.topological_order().size(); ++i)
+      topo_pos_[net.topological_order()[i]] = i;
+    std::vector<Key> storage;
+    storage.reserve(nodes);
+    heap_ = Heap(std::greater<Key>{}, std::move(storage));
+  }
+
+  // `ready_cycle`: the latest end of the node's predecessors.
+  void push(const ComputationNode& n, double ready_cycle) { heap_.push(key_of(n, ready_cycle)); }
+  bool empty() const { return heap_.empty(); }
+  // Takes the node of highest priority (its index).
+  std::size_t pop() {
+    const std::size_t node = std::get<4>(heap_.top());
+    heap_.pop();
+    return node;
+  }
+
+ private:
+  using Key = std::tuple<double, double, double, double, std::size_t>;
+  using Heap = std::priority_queue<Key, std::vector<Key>, std::greater<Key>>;
+
+  Key key_of(const ComputationNode& n, double ready_cycle) const {
+    const double depth = -static_cast<double>(topo_pos_[n.layer]);
+    switch (order_) {
+      case Order::LytGated:
+        return {double(n.fuse_group), double(n.t_index), double(n.x_index), depth, n.index};
+      case Order::Memory:
+        return {depth, double(n.t_index), double(n.x_index), 0, n.index};
+      case Order::Latency:
+        return {ready_cycle, 0, 0, 0, n.index};
+    }
+    return {};
+  }
+
+  Order order_;
+  std::vector<std::size_t> topo_pos_;  // by vertex: position in topological order
+  Heap heap_;
+};
+
+}  // namespace stems::schedule
