@@ -25,12 +25,22 @@
 #include <cstdint>
 #include <string>
 
+#include "stems/common/names.hpp"
 #include "stems/nir/nir_model.hpp"
 
 namespace stems::simulate {
 
 enum class Reset : std::uint8_t { ToValue, Subtract };
 enum class NeuronKind : std::uint8_t { LIF, CubaLIF, IF, LI, Integrator };
+
+// The NIR type name of each neuron model.
+inline constexpr NameTable<NeuronKind, 5> kNeuronKindNames = {{
+    {NeuronKind::LIF, "LIF"},
+    {NeuronKind::CubaLIF, "CubaLIF"},
+    {NeuronKind::IF, "IF"},
+    {NeuronKind::LI, "LI"},
+    {NeuronKind::Integrator, "Integrator"},
+}};
 
 struct NeuronParams {
   NeuronKind kind = NeuronKind::LIF;
