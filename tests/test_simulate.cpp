@@ -661,3 +661,34 @@ TEST(SimulateActivity, SilentAndSaturatedRunsAreFlagged) {
   EXPECT_EQ(check_activity(run(li, ev)).verdict, Activity::Verdict::Ok);
   EXPECT_EQ(check_activity(RunResult{}).verdict, Activity::Verdict::Ok);
 }
+
+// The trained Fashion-MNIST model (configs/workloads/fashion_snn.nir, written by
+// experiments/training with h5py in NIR's layout) carries the dt and reset rule it was trained
+// with in /node/metadata: read without flags, they reproduce its accuracy.
+TEST(SimulateNir, TrainedFashionModelTakesItsMetadata) {
+  const std::string dir = std::string(STEMS_CONFIGS) + "/workloads";
+  const std::string model = dir + "/fashion_snn.nir";
+  if (!fs::exists(model)) GTEST_SKIP() << model << " is not in this tree";
+  nir::NirOptions o;
+  o.timesteps = 8;
+  const nir::NirModel m = nir::load_nir_model(model, o);
+  ASSERT_TRUE(m.metadata.dt_s);
+  ASSERT_TRUE(m.metadata.reset);
+  SimOptions none;
+  none.threads = 2;
+  const Model from_file(m, none);
+  EXPECT_EQ(from_file.timing().dt_from, Source::File);
+  EXPECT_EQ(from_file.timing().reset_from, Source::File);
+  EXPECT_EQ(from_file.timing().dt_s, *m.metadata.dt_s);
+  EXPECT_EQ(name_of(kResetNames, from_file.timing().reset), *m.metadata.reset);
+  EventSet ev = load_events(dir + "/fashion_snn_test/test_inputs.npy", from_file.input_shape());
+  load_labels(ev, dir + "/fashion_snn_test/test_labels.npy");
+  keep_first_samples(ev, 64);
+  const RunResult r = run(from_file, ev);
+  EXPECT_TRUE(check_activity(r).ok());
+  EXPECT_GE(accuracy(r, ev.labels), 0.75);  // the trainer measured 0.83 on its test split
+  SimOptions same = none;                   // the same values given as flags simulate identically
+  same.dt_s = from_file.timing().dt_s;
+  same.reset = from_file.timing().reset;
+  EXPECT_EQ(run(Model(m, same), ev).output, r.output);
+}
