@@ -68,7 +68,8 @@ void neuron_rule(LayerBuilder& b, Node& n, const NodeInput& in);
 void dense_rule(LayerBuilder& b, Node& n, const NodeInput& in);   // Affine, Linear
 void conv1d_rule(LayerBuilder& b, Node& n, const NodeInput& in);  // Conv1d: a 1-row Conv2d
 void conv2d_rule(LayerBuilder& b, Node& n, const NodeInput& in);
-void pool_rule(LayerBuilder& b, Node& n, const NodeInput& in);  // SumPool2d, AvgPool2d
+void sum_pool_rule(LayerBuilder& b, Node& n, const NodeInput& in);
+void avg_pool_rule(LayerBuilder& b, Node& n, const NodeInput& in);
 void scale_rule(LayerBuilder& b, Node& n, const NodeInput& in);
 
 }  // namespace stems::nir::detail

@@ -232,7 +232,9 @@ void conv2d_rule(LayerBuilder& b, Node& n, const NodeInput& in) {
   conv_rule(b, n, in, true);
 }
 
-void pool_rule(LayerBuilder& b, Node& n, const NodeInput& in) {
+namespace {
+
+void pool_rule(LayerBuilder& b, Node& n, const NodeInput& in, OpType op) {
   if (in.shape.size() != 3) b.fail(n, "receives " + shape_str(in.shape) + "; expected [C, H, W]");
   const auto k = b.ints(n, "kernel_size", 2, {});
   const auto stride = b.ints(n, "stride", 2, k);
@@ -240,7 +242,7 @@ void pool_rule(LayerBuilder& b, Node& n, const NodeInput& in) {
   const std::int64_t oy = window(in.shape[1], k[0], stride[0], pad[0], 1);
   const std::int64_t ox = window(in.shape[2], k[1], stride[1], pad[1], 1);
   if (oy <= 0 || ox <= 0) b.fail(n, "the window does not fit the input");
-  Layer& l = b.new_layer(n, n.type == "SumPool2d" ? OpType::SumPool : OpType::AvgPool, false);
+  Layer& l = b.new_layer(n, op, false);
   l.set_size(Dim::K, in.shape[0]);
   l.set_size(Dim::OY, std::uint64_t(oy));
   l.set_size(Dim::OX, std::uint64_t(ox));
@@ -251,6 +253,16 @@ void pool_rule(LayerBuilder& b, Node& n, const NodeInput& in) {
   // Pooling keeps the input's precision (a simplification for summed spikes).
   l.precision = {0, in.bits, in.bits, in.bits, 0};
   n.out_shape = {in.shape[0], std::uint64_t(oy), std::uint64_t(ox)};
+}
+
+}  // namespace
+
+void sum_pool_rule(LayerBuilder& b, Node& n, const NodeInput& in) {
+  pool_rule(b, n, in, OpType::SumPool);
+}
+
+void avg_pool_rule(LayerBuilder& b, Node& n, const NodeInput& in) {
+  pool_rule(b, n, in, OpType::AvgPool);
 }
 
 // Scale: an element-wise layer. A [C, L] input lies along OX here (a standalone neuron layer puts

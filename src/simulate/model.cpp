@@ -115,11 +115,18 @@ void build_dense(LayerBuild& b) {
   b.s.out_shape = {out, 1, 1};
 }
 
-void build_pool(LayerBuild& b) {
+void build_pool(LayerBuild& b, bool average) {
   if (b.s.in_shape.c != b.l.size(Dim::K)) b.fail("channels do not match its input");
-  const bool average = b.p.node_type == "AvgPool2d";
   b.s.synapse = std::make_unique<PoolSynapse>(b.s.in_shape, b.window(), average);
   b.s.out_shape = {b.l.size(Dim::K), b.l.size(Dim::OY), b.l.size(Dim::OX)};
+}
+
+void build_sum_pool(LayerBuild& b) {
+  build_pool(b, false);
+}
+
+void build_avg_pool(LayerBuild& b) {
+  build_pool(b, true);  // zero padding counted in the window area
 }
 
 void build_flatten(LayerBuild& b) {
@@ -152,8 +159,8 @@ constexpr std::array<std::pair<std::string_view, SynapseBuilder>, 8> kSynapseBui
     {"Conv1d", build_conv},
     {"Affine", build_dense},
     {"Linear", build_dense},
-    {"SumPool2d", build_pool},
-    {"AvgPool2d", build_pool},
+    {"SumPool2d", build_sum_pool},
+    {"AvgPool2d", build_avg_pool},
     {"Flatten", build_flatten},
     {"Scale", build_scale},
 }};
