@@ -282,7 +282,7 @@ TEST(Nir, FileTheHdf5LibraryLoopsOnIsRejectedAfterTheTimeout) {
 TEST(Nir, NodeTypeRegistryHasEveryTypeOnceWithItsKind) {
   EXPECT_EQ(nir::supported_node_types(),
             "Input, Output, Affine, Linear, Conv1d, Conv2d, SumPool2d, AvgPool2d, Flatten, Scale, "
-            "LIF, CubaLIF, IF, LI, Integrator");
+            "LIF, CubaLIF, IF, LI, Integrator, I");
   using nir::NodeKind;
   const std::vector<std::pair<const char*, NodeKind>> kinds = {
       {"Input", NodeKind::PassThrough}, {"Output", NodeKind::PassThrough},
@@ -299,6 +299,7 @@ TEST(Nir, NodeTypeRegistryHasEveryTypeOnceWithItsKind) {
   EXPECT_TRUE(nir::find_node_type("IF")->spiking);
   EXPECT_FALSE(nir::find_node_type("LI")->spiking);  // its output is the potential
   EXPECT_EQ(nir::find_node_type("Integrator")->neuron, workload::NeuronModel::LI);
+  EXPECT_EQ(nir::find_node_type("I")->neuron, workload::NeuronModel::LI);  // NIR 1.0's name
   EXPECT_EQ(nir::find_node_type("Affine")->neuron, workload::NeuronModel::None);
   for (const char* missing : {"Delay", "Threshold", "NIRGraph", "Identity", "lif", ""})
     EXPECT_FALSE(nir::find_node_type(missing)) << missing;
@@ -476,5 +477,26 @@ TEST(Nir, GraphErrorsNameTheFileAndTheNode) {
     const std::string path = write_nir(dir, "g.nir", text);
     const std::string e = error_of([&] { nir::load_nir_file(path, {}); });
     EXPECT_NE(e.find(path + ": " + message), std::string::npos) << e;
+  }
+}
+
+// NIR 1.0 writes its integrator as type "I" (nir.I); older files say "Integrator".
+TEST(Nir, IntegratorUnderBothNames) {
+  test::ScratchDir dir("nir_integrator");
+  nir::NirOptions o;
+  o.state_bits = 10;
+  for (const char* type : {"I", "Integrator"}) {
+    SCOPED_TRACE(type);
+    const std::string path = write_nir(dir, "i.nir",
+                                       "node input Input shape=3\nnode fc Linear weight=d:2,3\n"
+                                       "node integ " +
+                                           std::string(type) +
+                                           " r=f:1,1\nnode output Output shape=2\n"
+                                           "edge input fc\nedge fc integ\nedge integ output\n");
+    const auto net = nir::load_nir_file(path, o);
+    ASSERT_EQ(net.layer_count(), 1u);
+    EXPECT_EQ(net.layer_by_id(0).neuron, workload::NeuronModel::LI);
+    EXPECT_EQ(net.layer_by_id(0).precision.O, 10u);  // its output is the potential
+    EXPECT_EQ(nir::load_nir_model(path, o).layers.at(0).neuron_type, type);
   }
 }

@@ -18,7 +18,7 @@ constexpr NodeKind kSyn = NodeKind::Synaptic;
 constexpr NodeKind kPool = NodeKind::Pooling;
 constexpr NodeKind kNeuron = NodeKind::Neuron;
 
-constexpr std::array<NodeTypeEntry, 15> kRegistry = {{
+constexpr std::array<NodeTypeEntry, 16> kRegistry = {{
     {{kInputType, kPass}, input_rule},
     {{"Output", kPass}, output_rule},
     {{"Affine", kSyn}, dense_rule},
@@ -35,6 +35,7 @@ constexpr std::array<NodeTypeEntry, 15> kRegistry = {{
     // LI and Integrator: leaky and plain integrators without spikes (their output is v).
     {{"LI", kNeuron, NeuronModel::LI, false}, neuron_rule},
     {{"Integrator", kNeuron, NeuronModel::LI, false}, neuron_rule},
+    {{"I", kNeuron, NeuronModel::LI, false}, neuron_rule},  // the integrator as NIR 1.0 names it
 }};
 
 constexpr NodeTypeEntry kIdentity = {{kIdentityType, kPass}, identity_rule};

@@ -17,7 +17,7 @@ enum class NodeKind : std::uint8_t {
   Synaptic,     // Affine, Linear, Conv1d, Conv2d, Scale: a layer a neuron node can merge into
   Pooling,      // SumPool2d, AvgPool2d: a layer a neuron node can merge into
   Flatten,      // a layer, except when it flattens the network input (a no-op then)
-  Neuron,       // LIF, CubaLIF, IF, LI, Integrator: the neuron model of the layer feeding it
+  Neuron,       // LIF, CubaLIF, IF, LI, Integrator/I: the neuron model of the layer feeding it
 };
 
 struct NodeTypeInfo {
