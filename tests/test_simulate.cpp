@@ -9,9 +9,12 @@
 #include <fstream>
 #include <random>
 
+#include "fixtures.hpp"
+#include "fuzz/nir_text.hpp"
 #include "stems/common/error.hpp"
 #include "stems/nir/nir_model.hpp"
 #include "stems/search/simulated_accuracy.hpp"
+#include "stems/simulate/activity.hpp"
 #include "stems/simulate/events.hpp"
 #include "stems/simulate/model.hpp"
 #include "stems/simulate/npy.hpp"
@@ -27,20 +30,6 @@ namespace {
 
 const std::string kNir = STEMS_SHARED_NIR;
 const std::string kGesture = kNir + "/conv_gesture_synthetic.nir";
-
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    path_ = fs::temp_directory_path() / ("stems_sim_" + std::to_string(rd()));
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
 
 nir::NirTensor tensor(std::vector<double> v) {
   nir::NirTensor t;
@@ -68,7 +57,7 @@ nir::NirModel dense_chain(const std::vector<std::uint64_t>& sizes,
   for (std::size_t i = 0; i + 1 < sizes.size(); ++i) {
     workload::Layer l;
     l.id = static_cast<int>(i);
-    l.name = "fc" + std::to_string(i);
+    l.name = std::string("fc") + std::to_string(i);
     l.op = workload::OpType::Linear;
     l.block = static_cast<int>(i);
     l.set_size(Dim::T, 4);
@@ -83,7 +72,7 @@ nir::NirModel dense_chain(const std::vector<std::uint64_t>& sizes,
     nl.node = l.name;
     nl.node_type = "Linear";
     nl.params["weight"] = tensor(weights[i]);
-    nl.neuron_node = "n" + std::to_string(i);
+    nl.neuron_node = 'n' + std::to_string(i);
     nl.neuron_type = neuron;
     nl.neuron_params = params;
     m.layers[l.id] = nl;
@@ -279,7 +268,8 @@ TEST(SimulateNetwork, DroppingStateChangesOutputsOnlyDownstreamOfTheDroppedBlock
   for (std::size_t l = 0; l < 3; ++l)
     EXPECT_EQ(drop.trace[l][0], ref.trace[l][0]) << "layer " << l << " at t = 0";
   EXPECT_NE(drop.trace[1], ref.trace[1]);  // the dropped block behaves differently
-  EXPECT_GT(ref.mean_density(1), 0.0);
+  // Pinned: layer 1's 20 neurons fire 30 times over the 12 timesteps of this seed.
+  EXPECT_NEAR(ref.mean_density(1) * 12 * 20, 30, 1e-9);
 }
 
 // ---- convolution and pooling ---------------------------------------------------------------
@@ -381,11 +371,11 @@ TEST(SimulateConv, SumAndAveragePoolingHandComputed) {
 // ---- inputs --------------------------------------------------------------------------------
 
 TEST(SimulateInputs, NpyRoundTripAndErrors) {
-  TempDir dir;
+  test::ScratchDir dir("sim");
   const std::vector<float> v = {0, 1, 2, 255, 3, 4};
   for (NpyType t : {NpyType::U8, NpyType::I64, NpyType::F32}) {
-    write_npy(dir.file("a.npy"), {2, 3}, v, t);
-    const NpyArray a = read_npy(dir.file("a.npy"));
+    write_npy(dir / "a.npy", {2, 3}, v, t);
+    const NpyArray a = read_npy(dir / "a.npy");
     EXPECT_EQ(a.shape, (std::vector<std::uint64_t>{2, 3}));
     EXPECT_EQ(a.values, v);
   }
@@ -393,14 +383,14 @@ TEST(SimulateInputs, NpyRoundTripAndErrors) {
   const std::string good = npy_bytes({2, 3}, v, NpyType::F32);
   auto expect_error = [&](const std::string& bytes, const std::string& mention) {
     {
-      std::ofstream f(dir.file("bad.npy"), std::ios::binary);
+      std::ofstream f(dir / "bad.npy", std::ios::binary);
       f << bytes;
     }
     try {
-      read_npy(dir.file("bad.npy"));
+      read_npy(dir / "bad.npy");
       FAIL() << "accepted: " << mention;
     } catch (const InputError& e) {
-      EXPECT_EQ(e.where(), dir.file("bad.npy"));
+      EXPECT_EQ(e.where(), (dir / "bad.npy"));
       EXPECT_NE(std::string(e.what()).find(mention), std::string::npos) << e.what();
     }
   };
@@ -415,25 +405,25 @@ TEST(SimulateInputs, NpyRoundTripAndErrors) {
 }
 
 TEST(SimulateInputs, EventFilesMustFitTheNetworkInput) {
-  TempDir dir;
-  write_npy(dir.file("one.npy"), {5, 2, 3}, std::vector<float>(30, 1.0f), NpyType::U8);
-  const EventSet one = load_events(dir.file("one.npy"), {2, 3});
+  test::ScratchDir dir("sim");
+  write_npy(dir / "one.npy", {5, 2, 3}, std::vector<float>(30, 1.0f), NpyType::U8);
+  const EventSet one = load_events(dir / "one.npy", {2, 3});
   EXPECT_EQ(one.samples, 1u);
   EXPECT_EQ(one.timesteps, 5u);
-  write_npy(dir.file("many.npy"), {4, 5, 2, 3}, std::vector<float>(120, 0.0f), NpyType::F32);
-  EXPECT_EQ(load_events(dir.file("many.npy"), {2, 3}).samples, 4u);
+  write_npy(dir / "many.npy", {4, 5, 2, 3}, std::vector<float>(120, 0.0f), NpyType::F32);
+  EXPECT_EQ(load_events(dir / "many.npy", {2, 3}).samples, 4u);
   try {
-    load_events(dir.file("many.npy"), {3, 2});
+    load_events(dir / "many.npy", {3, 2});
     FAIL();
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("N x T x (3, 2)"), std::string::npos) << e.what();
   }
-  EventSet e = load_events(dir.file("many.npy"), {2, 3});
-  write_npy(dir.file("labels.npy"), {4}, {0, 1, 2, 1}, NpyType::I64);
-  load_labels(e, dir.file("labels.npy"));
+  EventSet e = load_events(dir / "many.npy", {2, 3});
+  write_npy(dir / "labels.npy", {4}, {0, 1, 2, 1}, NpyType::I64);
+  load_labels(e, (dir / "labels.npy"));
   EXPECT_EQ(e.labels, (std::vector<std::int64_t>{0, 1, 2, 1}));
-  write_npy(dir.file("short.npy"), {3}, {0, 1, 2}, NpyType::I64);
-  EXPECT_THROW(load_labels(e, dir.file("short.npy")), InputError);
+  write_npy(dir / "short.npy", {3}, {0, 1, 2}, NpyType::I64);
+  EXPECT_THROW(load_labels(e, (dir / "short.npy")), InputError);
 }
 
 TEST(SimulateInputs, PoissonEventsAreReproducibleAndHaveTheirRate) {
@@ -483,7 +473,8 @@ TEST(SimulateNir, GestureModelLoadsAndRuns) {
       EXPECT_LE(d, 1.0);
     }
   }
-  EXPECT_GT(r1.mean_density(0), 0.0);  // conv1 spikes at this input rate
+  // Pinned: conv1's 16 x 64 x 64 neurons fire 24,787 times in 3 samples x 6 timesteps.
+  EXPECT_NEAR(r1.mean_density(0) * 3 * 6 * 16 * 64 * 64, 24787, 1e-6);
   // Dropping the first block's state changes conv1 and leaves t = 0 alone.
   const auto full = run(one, poisson_events(one.input_shape(), 1, 6, 0.2, 1), "1111", recorded());
   const auto drop = run(one, poisson_events(one.input_shape(), 1, 6, 0.2, 1), "0111", recorded());
@@ -515,4 +506,189 @@ TEST(SimulateNir, RecurrentAndSmallExportsRun) {
   for (const auto& l : model.layers())
     recurrent = recurrent || !l.recurrent.empty();
   EXPECT_TRUE(recurrent);
+}
+
+// ---- dt and the reset rule: given, from the file's metadata, or the defaults ------------------
+
+namespace {
+
+// A 2 -> 2 LIF layer (identity weights, tau 10 ms, threshold 1) as a NIR file, with `extra` lines
+// (metadata, other neuron parameters) appended to the description.
+std::string lif_file(const test::ScratchDir& dir, const std::string& name,
+                     const std::string& neuron_extra = "", const std::string& extra = "") {
+  const std::string path = dir / name;
+  fuzz::nirtext::write_nir(
+      "version 1.0.0\nnode input Input shape=2\nnode fc Linear weight=z:1,0,0,1@2x2\n"
+      "node lif LIF tau=z:0.01,0.01 r=z:1,1 v_leak=z:0,0 v_threshold=z:1,1 " +
+          neuron_extra +
+          "\nnode output Output shape=2\nedge input fc\nedge fc lif\nedge lif output\n" + extra,
+      path);
+  return path;
+}
+
+}  // namespace
+
+TEST(SimulateTiming, GivenOverridesTheFileWhichOverridesTheDefault) {
+  test::ScratchDir dir("sim_timing");
+  const auto meta =
+      nir::load_nir_model(lif_file(dir, "meta.nir", "", "meta dt=fs:0.002 reset=s:subtract\n"), {});
+  const auto plain = nir::load_nir_model(lif_file(dir, "plain.nir"), {});
+  SimOptions none;  // nothing given
+  const Model from_file(meta, none);
+  EXPECT_EQ(from_file.timing().dt_s, 0.002);
+  EXPECT_EQ(from_file.timing().dt_from, Source::File);
+  EXPECT_EQ(from_file.timing().reset, Reset::Subtract);
+  EXPECT_EQ(from_file.timing().reset_from, Source::File);
+  EXPECT_EQ(describe_timing(from_file.timing()),
+            "dt 0.002 s (the file's /node/metadata/dt), reset by subtraction (the file's "
+            "/node/metadata/reset)");
+  SimOptions given;
+  given.dt_s = 0.001;
+  given.reset = Reset::ToValue;
+  const Model overridden(meta, given);
+  EXPECT_EQ(overridden.timing().dt_s, 0.001);
+  EXPECT_EQ(overridden.timing().dt_from, Source::Given);
+  EXPECT_EQ(overridden.timing().reset, Reset::ToValue);
+  EXPECT_EQ(describe_timing(overridden.timing()),
+            "dt 0.001 s (--dt-s), reset to v_reset (--reset)");
+  const Model defaults(plain, none);
+  EXPECT_EQ(defaults.timing().dt_s, 1e-3);
+  EXPECT_EQ(defaults.timing().dt_from, Source::Default);
+  EXPECT_EQ(describe_timing(defaults.timing(), "dt_s", "reset"),
+            "dt 0.001 s (default; the file has no /node/metadata/dt), reset to v_reset (default; "
+            "the file has no /node/metadata/reset)");
+  // The file's dt and reset simulate exactly as the same values given.
+  SimOptions same;
+  same.dt_s = 0.002;
+  same.reset = Reset::Subtract;
+  const EventSet ev = poisson_events({2}, 3, 20, 0.8, 5);
+  EXPECT_EQ(run(from_file, ev).output, run(Model(plain, same), ev).output);
+  EXPECT_NE(run(from_file, ev).output, run(defaults, ev).output);
+}
+
+TEST(SimulateTiming, BadValuesNameTheirSource) {
+  test::ScratchDir dir("sim_timing_bad");
+  const std::string path = lif_file(dir, "reset.nir", "", "meta reset=s:soft\n");
+  const auto m = nir::load_nir_model(path, {});
+  try {
+    Model model(m, SimOptions{});
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              path + ": '/node/metadata/reset': 'soft': expected value or subtract");
+  }
+  SimOptions given;
+  given.reset = Reset::ToValue;  // a given rule: the file's is not read
+  EXPECT_NO_THROW(Model(m, given));
+  SimOptions zero;
+  zero.dt_s = 0;
+  try {
+    Model model(m, zero, "dt_s");
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.where(), "dt_s");
+  }
+}
+
+TEST(SimulateTiming, GivenRemembersWhetherItWasSet) {
+  Given<double> dt = Given<double>::unset(1e-3);
+  EXPECT_FALSE(dt.given());
+  EXPECT_EQ(static_cast<double>(dt), 1e-3);
+  dt = 5e-3;
+  EXPECT_TRUE(dt.given());
+  EXPECT_EQ(static_cast<double>(dt), 5e-3);
+  const Given<Reset> r = Reset::Subtract;
+  EXPECT_TRUE(r.given());
+  EXPECT_TRUE(r == Reset::Subtract);
+}
+
+// NIR 1.0 files store v_reset (zeros when the model has none); older files leave it out: both
+// simulate the same, and a non-zero v_reset is where a fired neuron restarts.
+TEST(SimulateNir, VResetPresentOrAbsent) {
+  test::ScratchDir dir("sim_vreset");
+  const auto absent = nir::load_nir_model(lif_file(dir, "absent.nir"), {});
+  const auto zeros = nir::load_nir_model(lif_file(dir, "zeros.nir", "v_reset=z:0,0"), {});
+  const auto half = nir::load_nir_model(lif_file(dir, "half.nir", "v_reset=fs:0.5"), {});
+  const SimOptions s = with_dt(1e-3);
+  EventSet ev = events_of(std::vector<std::vector<float>>(6, {15.0f, 15.0f}), {2});
+  const auto a = run(Model(absent, s), ev, "", recorded());
+  const auto z = run(Model(zeros, s), ev, "", recorded());
+  const auto h = run(Model(half, s), ev, "", recorded());
+  EXPECT_EQ(a.trace, z.trace);
+  // dt/tau = 0.1: from v = 0, v = 0.1 * 15 = 1.5 > 1 fires at every step (reset to 0);
+  // from v_reset 0.5: v = 0.5 + 0.1 * (15 - 0.5) = 1.95, fires too: both fire throughout.
+  EXPECT_EQ(trace_of(a, 0), (std::vector<double>(6, 1.0)));
+  EXPECT_EQ(trace_of(h, 0), (std::vector<double>(6, 1.0)));
+  // Input 8: from 0, v = 0.8 then 0.8 + 0.1 * (8 - 0.8) = 1.52 fires -> 0, 0.8, ...: every other
+  // step; from v_reset 0.5 after a spike: 0.5 + 0.75 = 1.25 fires at once: every step after t=1.
+  ev = events_of(std::vector<std::vector<float>>(6, {8.0f, 8.0f}), {2});
+  EXPECT_EQ(trace_of(run(Model(zeros, s), ev, "", recorded()), 0),
+            (std::vector<double>{0, 1, 0, 1, 0, 1}));
+  EXPECT_EQ(trace_of(run(Model(half, s), ev, "", recorded()), 0),
+            (std::vector<double>{0, 1, 1, 1, 1, 1}));
+}
+
+// ---- runs that measure nothing ------------------------------------------------------------------
+
+TEST(SimulateActivity, SilentAndSaturatedRunsAreFlagged) {
+  const nir::NirParams quiet = {{"tau", tensor({1.0})}, {"v_threshold", tensor({1e9})}};
+  const nir::NirParams eager = {{"tau", tensor({1.0})}, {"v_threshold", tensor({-1.0})}};
+  const nir::NirParams normal = {{"tau", tensor({1.0})}, {"v_threshold", tensor({0.5})}};
+  const std::vector<std::vector<double>> w = {{1, 0, 0, 1}};
+  const EventSet ev = poisson_events({2}, 4, 5, 0.5, 9);
+  const Model silent(dense_chain({2, 2}, w, "LIF", quiet), with_dt(1.0));
+  const Model saturated(dense_chain({2, 2}, w, "LIF", eager), with_dt(1.0));
+  const Model fine(dense_chain({2, 2}, w, "LIF", normal), with_dt(1.0));
+  const Activity s = check_activity(run(silent, ev));
+  EXPECT_EQ(s.verdict, Activity::Verdict::Silent);
+  EXPECT_EQ(s.samples, 4u);
+  EXPECT_EQ(check_activity(run(saturated, ev)).verdict, Activity::Verdict::Saturated);
+  const RunResult ok = run(fine, ev);
+  EXPECT_EQ(check_activity(ok).verdict, Activity::Verdict::Ok);
+  EXPECT_EQ(activity_problem(check_activity(ok), fine.timing()), "");
+  EXPECT_EQ(activity_warning(check_activity(ok), fine.timing()), "");
+  // The messages name what was used and the option to change.
+  const std::string quiet_text = activity_problem(s, silent.timing());
+  EXPECT_NE(quiet_text.find("silent on all 4 samples"), std::string::npos) << quiet_text;
+  EXPECT_NE(quiet_text.find("dt 1 s (--dt-s)"), std::string::npos) << quiet_text;
+  EXPECT_NE(quiet_text.find("give the training dt with --dt-s"), std::string::npos);
+  const std::string loud = activity_warning(check_activity(run(saturated, ev)), saturated.timing());
+  EXPECT_EQ(loud.rfind("\nwarning: every spiking neuron fired at every timestep", 0), 0u) << loud;
+  const std::string key = activity_problem(s, silent.timing(), "dt_s in [accuracy.simulate]");
+  EXPECT_NE(key.find("with dt_s in [accuracy.simulate]"), std::string::npos) << key;
+  // Non-spiking outputs (LI) are never "saturated"; an empty run is fine.
+  const Model li(dense_chain({2, 2}, w, "LI", {{"tau", tensor({1.0})}}), with_dt(1.0));
+  EXPECT_EQ(check_activity(run(li, ev)).verdict, Activity::Verdict::Ok);
+  EXPECT_EQ(check_activity(RunResult{}).verdict, Activity::Verdict::Ok);
+}
+
+// The trained Fashion-MNIST model (configs/workloads/fashion_snn.nir, written by
+// experiments/training with h5py in NIR's layout) carries the dt and reset rule it was trained
+// with in /node/metadata: read without flags, they reproduce its accuracy.
+TEST(SimulateNir, TrainedFashionModelTakesItsMetadata) {
+  const std::string dir = std::string(STEMS_CONFIGS) + "/workloads";
+  const std::string model = dir + "/fashion_snn.nir";
+  if (!fs::exists(model)) GTEST_SKIP() << model << " is not in this tree";
+  nir::NirOptions o;
+  o.timesteps = 8;
+  const nir::NirModel m = nir::load_nir_model(model, o);
+  ASSERT_TRUE(m.metadata.dt_s);
+  ASSERT_TRUE(m.metadata.reset);
+  SimOptions none;
+  none.threads = 2;
+  const Model from_file(m, none);
+  EXPECT_EQ(from_file.timing().dt_from, Source::File);
+  EXPECT_EQ(from_file.timing().reset_from, Source::File);
+  EXPECT_EQ(from_file.timing().dt_s, *m.metadata.dt_s);
+  EXPECT_EQ(name_of(kResetNames, from_file.timing().reset), *m.metadata.reset);
+  EventSet ev = load_events(dir + "/fashion_snn_test/test_inputs.npy", from_file.input_shape());
+  load_labels(ev, dir + "/fashion_snn_test/test_labels.npy");
+  keep_first_samples(ev, 64);
+  const RunResult r = run(from_file, ev);
+  EXPECT_TRUE(check_activity(r).ok());
+  EXPECT_GE(accuracy(r, ev.labels), 0.75);  // the trainer measured 0.83 on its test split
+  SimOptions same = none;                   // the same values given as flags simulate identically
+  same.dt_s = from_file.timing().dt_s;
+  same.reset = from_file.timing().reset;
+  EXPECT_EQ(run(Model(m, same), ev).output, r.output);
 }

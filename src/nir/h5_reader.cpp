@@ -40,6 +40,26 @@ herr_t collect_member(hid_t, const char* name, const H5L_info_t*, void* out) {
   return 0;
 }
 
+// The first filter of a dataset's pipeline (compression, shuffle, ...) this HDF5 library cannot
+// apply, as "N (name)"; "" when it has them all. h5py can write LZF (32000) and plugins more;
+// Debian's libhdf5 decodes gzip (deflate), shuffle, fletcher32, szip, nbit and scaleoffset.
+std::string missing_filter(hid_t dataset) {
+  const Handle plist{H5Dget_create_plist(dataset), H5Pclose};
+  if (plist.id < 0) return "";
+  const int n = H5Pget_nfilters(plist.id);
+  for (int i = 0; i < n; ++i) {
+    unsigned flags = 0, config = 0;
+    std::size_t nvalues = 0;
+    char name[64] = {0};
+    const H5Z_filter_t id = H5Pget_filter2(plist.id, static_cast<unsigned>(i), &flags, &nvalues,
+                                           nullptr, sizeof name, name, &config);
+    if (id >= 0 && H5Zfilter_avail(id) <= 0) {
+      return std::to_string(id) + (name[0] != '\0' ? " (" + std::string(name) + ")" : "");
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 namespace {
@@ -69,6 +89,17 @@ H5Reader::~H5Reader() {
 
 void H5Reader::fail(const std::string& object, const std::string& what) const {
   throw InputError(path_, "'" + object + "': " + what);
+}
+
+void H5Reader::fail_read(long long dataset, const std::string& object,
+                         const std::string& what) const {
+  const std::string filter = missing_filter(static_cast<hid_t>(dataset));
+  if (!filter.empty()) {
+    fail(object, "compressed with HDF5 filter " + filter +
+                     ", which this HDF5 library cannot decode; write the file with gzip "
+                     "compression (NIR's default, h5py compression=\"gzip\") or none");
+  }
+  fail(object, what);
 }
 
 bool H5Reader::exists(const std::string& object) const {
@@ -131,7 +162,7 @@ std::vector<std::string> H5Reader::strings(const std::string& dataset) const {
     H5Tset_cset(mtype.id, H5Tget_cset(ftype.id));  // HDF5 does not convert ASCII <-> UTF-8
     std::vector<char*> buf(static_cast<std::size_t>(n), nullptr);
     if (H5Dread(d.id, mtype.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()) < 0) {
-      fail(dataset, "cannot read the strings");
+      fail_read(d.id, dataset, "cannot read the strings");
     }
     for (char* c : buf)
       out.emplace_back(c ? c : "");
@@ -144,7 +175,7 @@ std::vector<std::string> H5Reader::strings(const std::string& dataset) const {
     H5Tset_cset(mtype.id, H5Tget_cset(ftype.id));
     std::vector<char> buf(size * static_cast<std::size_t>(n), '\0');
     if (H5Dread(d.id, mtype.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()) < 0) {
-      fail(dataset, "cannot read the strings");
+      fail_read(d.id, dataset, "cannot read the strings");
     }
     for (hssize_t i = 0; i < n; ++i) {
       const char* s = buf.data() + static_cast<std::size_t>(i) * size;
@@ -171,14 +202,14 @@ std::vector<std::int64_t> H5Reader::integers(const std::string& dataset) const {
   if (cls == H5T_INTEGER) {
     std::vector<std::int64_t> v(static_cast<std::size_t>(n));
     if (n > 0 && H5Dread(d.id, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) < 0) {
-      fail(dataset, "cannot read the integers");
+      fail_read(d.id, dataset, "cannot read the integers");
     }
     return v;
   }
   if (cls == H5T_FLOAT) {
     std::vector<double> v(static_cast<std::size_t>(n));
     if (n > 0 && H5Dread(d.id, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) < 0) {
-      fail(dataset, "cannot read the numbers");
+      fail_read(d.id, dataset, "cannot read the numbers");
     }
     std::vector<std::int64_t> out;
     for (double x : v) {
@@ -201,7 +232,7 @@ std::vector<double> H5Reader::doubles(const std::string& dataset) const {
   if (n < 0 || n > (hssize_t{1} << 28)) fail(dataset, "implausible number of values");
   std::vector<double> v(static_cast<std::size_t>(n));
   if (n > 0 && H5Dread(d.id, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) < 0) {
-    fail(dataset, "cannot read the numbers");
+    fail_read(d.id, dataset, "cannot read the numbers");
   }
   for (double x : v) {
     if (!std::isfinite(x)) fail(dataset, "expected finite numbers");

@@ -1,7 +1,8 @@
 #pragma once
 // Private to src/nir: a small read-only view of an HDF5 file over the HDF5 C library, enough for
 // NIR: groups and their members, string scalars and string arrays, integer arrays, dataset
-// shapes. Every failure is an InputError naming the file and the object path.
+// shapes. Compressed datasets are decoded by the library's filters (gzip, as NIR writes). Every
+// failure is an InputError naming the file and the object path.
 
 #include <cstdint>
 #include <functional>
@@ -32,6 +33,10 @@ class H5Reader {
 
  private:
   [[noreturn]] void fail(const std::string& object, const std::string& what) const;
+  // A failed H5Dread of `dataset` (an hid_t): names a compression filter the library lacks if
+  // that is why, else `what`.
+  [[noreturn]] void fail_read(long long dataset, const std::string& object,
+                              const std::string& what) const;
   // Debian's HDF5 is built without thread safety: a reader holds the library for its lifetime
   // (campaign runs and the optimiser load models from several threads).
   std::unique_lock<std::recursive_mutex> lock_;

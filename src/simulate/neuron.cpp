@@ -24,19 +24,11 @@ NeuronParams make_neuron_params(const std::string& type, const nir::NirParams& p
   };
   NeuronParams p;
   p.size = size;
-  if (type == "LIF") {
-    p.kind = NeuronKind::LIF;
-  } else if (type == "CubaLIF") {
-    p.kind = NeuronKind::CubaLIF;
-  } else if (type == "IF") {
-    p.kind = NeuronKind::IF;
-  } else if (type == "LI") {
-    p.kind = NeuronKind::LI;
-  } else if (type == "Integrator") {
-    p.kind = NeuronKind::Integrator;
-  } else {
-    fail("not a neuron model the simulator knows (LIF, CubaLIF, IF, LI, Integrator)");
+  const auto kind = parse_name(kNeuronKindNames, type);
+  if (!kind) {
+    fail("not a neuron model the simulator knows (" + allowed_names(kNeuronKindNames) + ")");
   }
+  p.kind = *kind;
   // A parameter as one value per neuron (a single value is broadcast).
   auto get = [&](const char* key, std::optional<double> fallback) -> arma::vec {
     auto it = params.find(key);

@@ -8,12 +8,20 @@
 
 #include "stems/common/atomic_file.hpp"
 #include "stems/common/error.hpp"
+#include "stems/common/names.hpp"
 
 namespace stems::simulate {
 
 namespace {
 
 constexpr char kMagic[] = "\x93NUMPY";
+
+// The numpy dtype string each written type has in a header.
+constexpr NameTable<NpyType, 3> kNpyDescr = {{
+    {NpyType::U8, "|u1"},
+    {NpyType::I64, "<i8"},
+    {NpyType::F32, "<f4"},
+}};
 
 // Little-endian unsigned integer of `n` bytes at `p`.
 std::uint64_t read_le(const unsigned char* p, std::size_t n) {
@@ -169,9 +177,8 @@ NpyArray read_npy(const std::string& path) {
 
 std::string npy_bytes(const std::vector<std::uint64_t>& shape, const std::vector<float>& values,
                       NpyType type) {
-  const char* descr = type == NpyType::U8 ? "|u1" : type == NpyType::I64 ? "<i8" : "<f4";
   std::string header = "{'descr': '";
-  header += descr;
+  header += name_of(kNpyDescr, type);
   header += "', 'fortran_order': False, 'shape': (";
   for (std::size_t i = 0; i < shape.size(); ++i) {
     header += std::to_string(shape[i]);

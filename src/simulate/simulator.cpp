@@ -52,7 +52,7 @@ void run_sample(const Model& m, const EventSet& ev, std::uint64_t sample,
       for (int r : l.recurrent)
         current += prev[static_cast<std::size_t>(r)];
       if (l.neuron) {
-        neuron_step(*l.neuron, state[i], current, stateful[i], m.options().reset, now[i]);
+        neuron_step(*l.neuron, state[i], current, stateful[i], m.timing().reset, now[i]);
       } else {
         std::swap(now[i], current);
       }
@@ -80,39 +80,31 @@ double RunResult::mean_input_density() const {
                                      static_cast<double>(input_density.size());
 }
 
-RunResult run(const Model& model, const EventSet& events, const std::string& state_bits,
-              const RunOptions& options) {
-  const std::vector<bool> stateful = model.state_flags(state_bits);
-  if (events.frame_size() != model.input_size()) {
-    throw InputError("events", "frames have " + std::to_string(events.frame_size()) +
-                                   " elements, the model's input has " +
-                                   std::to_string(model.input_size()));
-  }
-  const std::size_t L = model.layers().size();
-  const std::uint64_t N = events.samples, T = events.timesteps;
-  RunResult r;
-  r.state_schedule =
-      state_bits.empty() ? std::string(static_cast<std::size_t>(model.blocks()), '1') : state_bits;
-  r.samples = N;
-  r.timesteps = T;
-  r.output.resize(N);
-  r.predicted.assign(N, -1);
-  if (options.record) {
-    r.trace.assign(L, std::vector<std::vector<double>>(T));
-  }
+namespace {
+
+unsigned thread_count(const Model& model, std::uint64_t samples) {
   unsigned threads = model.options().threads;
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  threads = static_cast<unsigned>(std::min<std::uint64_t>(threads, std::max<std::uint64_t>(N, 1)));
+  return static_cast<unsigned>(
+      std::min<std::uint64_t>(threads, std::max<std::uint64_t>(samples, 1)));
+}
+
+// Runs every sample (interleaved over the threads), each thread counting into its own Counts;
+// fills r.output and, with options.record, r.trace.
+std::vector<Counts> run_samples(const Model& model, const EventSet& events,
+                                const std::vector<bool>& stateful, const RunOptions& options,
+                                RunResult& r) {
+  const unsigned threads = thread_count(model, events.samples);
   std::vector<Counts> counts(threads);
   for (auto& c : counts) {
-    c.layer.assign(L, std::vector<std::uint64_t>(T, 0));
-    c.input.assign(T, 0);
+    c.layer.assign(model.layers().size(), std::vector<std::uint64_t>(events.timesteps, 0));
+    c.input.assign(events.timesteps, 0);
   }
   std::exception_ptr error;
   std::mutex error_mutex;
   auto worker = [&](unsigned k) {
     try {
-      for (std::uint64_t s = k; s < N; s += threads) {
+      for (std::uint64_t s = k; s < events.samples; s += threads) {
         run_sample(model, events, s, stateful, counts[k], r.output[s],
                    options.record && s == 0 ? &r.trace : nullptr);
       }
@@ -131,6 +123,14 @@ RunResult run(const Model& model, const EventSet& events, const std::string& sta
       t.join();
   }
   if (error) std::rethrow_exception(error);
+  return counts;
+}
+
+// The threads' integer counts summed in thread order, then divided: densities per layer and
+// timestep, and of the input.
+void fill_densities(const Model& model, const std::vector<Counts>& counts, RunResult& r) {
+  const std::size_t L = model.layers().size();
+  const std::uint64_t N = r.samples, T = r.timesteps;
   r.density.assign(L, std::vector<double>(T, 0.0));
   r.input_density.assign(T, 0.0);
   for (std::size_t i = 0; i < L; ++i) {
@@ -148,13 +148,43 @@ RunResult run(const Model& model, const EventSet& events, const std::string& sta
       n += c.input[t];
     r.input_density[t] = static_cast<double>(n) / static_cast<double>(N * model.input_size());
   }
-  for (std::uint64_t s = 0; s < N; ++s) {
+}
+
+// Per sample: the largest summed output (ties: the lowest index), -1 when it stayed zero.
+void fill_predictions(RunResult& r) {
+  for (std::uint64_t s = 0; s < r.samples; ++s) {
     const auto& o = r.output[s];
     const bool silent = std::all_of(o.begin(), o.end(), [](double v) { return v == 0.0; });
-    const int best =
+    r.predicted[s] =
         silent ? -1 : static_cast<int>(std::max_element(o.begin(), o.end()) - o.begin());
-    r.predicted[s] = best;
   }
+}
+
+}  // namespace
+
+RunResult run(const Model& model, const EventSet& events, const std::string& state_bits,
+              const RunOptions& options) {
+  const std::vector<bool> stateful = model.state_flags(state_bits);
+  if (events.frame_size() != model.input_size()) {
+    throw InputError("events", "frames have " + std::to_string(events.frame_size()) +
+                                   " elements, the model's input has " +
+                                   std::to_string(model.input_size()));
+  }
+  RunResult r;
+  r.state_schedule =
+      state_bits.empty() ? std::string(static_cast<std::size_t>(model.blocks()), '1') : state_bits;
+  r.samples = events.samples;
+  r.timesteps = events.timesteps;
+  r.output.resize(events.samples);
+  r.predicted.assign(events.samples, -1);
+  for (const auto& l : model.layers())
+    r.spiking.push_back(l.neuron && l.neuron->spiking());
+  if (options.record) {
+    r.trace.assign(model.layers().size(), std::vector<std::vector<double>>(events.timesteps));
+  }
+  const std::vector<Counts> counts = run_samples(model, events, stateful, options, r);
+  fill_densities(model, counts, r);
+  fill_predictions(r);
   return r;
 }
 

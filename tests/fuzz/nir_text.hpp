@@ -11,14 +11,19 @@
 //                                     writes, "%": type stored as an integer)
 //   graph NAME ... end                a nested NIRGraph node (its own nodes and edges)
 //   edge A B                          an edge (in the innermost open graph)
+//   meta KEY=VALUES                   the innermost graph's metadata (group `metadata`, as NIR
+//                                     1.0 writes a graph's metadata dict)
 //   noedges                           the innermost graph has no `edges` dataset
 //   edgeform fixed|flat|vlen          how the edges dataset is stored (default fixed-length
 //                                     strings, N x 2; flat: 2N; vlen: variable-length N x 2)
 //
 // VALUES: "1,2,3" integers (int64 dataset of that many values; a single value "=5" is a
-// one-element array, "=:5" a scalar); "f:1.5,nan" doubles; "s:text" a variable-length string;
+// one-element array, "=:5" a scalar); "f:1.5,nan" doubles ("fs:1.5" a scalar); "z:" doubles
+// compressed with gzip as h5py's compression="gzip" writes them (NIR's default); "f:" and "z:"
+// take a shape after '@' ("z:1,2,3,4,5,6@2x3"); "s:text" a variable-length string;
 // "d:4,2,3,3" a float32 dataset of that shape without data (weights: only the shape is read; huge
-// shapes are cheap with chunked storage).
+// shapes are cheap with chunked storage). A KEY with '/' makes the groups on its way
+// ("input_type/input=16": a NIR 1.0 input_type dict).
 #include <hdf5.h>
 
 #include <algorithm>
@@ -127,9 +132,20 @@ inline void write_value(hid_t loc, const std::string& key, const std::string& v)
              H5Dclose};
     return;
   }
-  const bool floats = v.rfind("f:", 0) == 0;
-  const bool scalar = !floats && v.rfind(":", 0) == 0;
-  const std::string body = floats ? v.substr(2) : scalar ? v.substr(1) : v;
+  const bool gzip = v.rfind("z:", 0) == 0;
+  const bool float_scalar = v.rfind("fs:", 0) == 0;
+  const bool floats = gzip || float_scalar || v.rfind("f:", 0) == 0;
+  const bool scalar = float_scalar || (!floats && v.rfind(":", 0) == 0);
+  std::string body = float_scalar ? v.substr(3) : floats ? v.substr(2) : scalar ? v.substr(1) : v;
+  std::vector<hsize_t> dims;  // '@' shape, else one dimension of all the values
+  if (const auto at = body.find('@'); floats && at != std::string::npos) {
+    for (const auto& x : split(body.substr(at + 1), 'x')) {
+      const auto n = to_int(x);
+      if (!n || *n <= 0 || dims.size() >= 8) return;
+      dims.push_back(static_cast<hsize_t>(*n));
+    }
+    body = body.substr(0, at);
+  }
   std::vector<double> fv;
   std::vector<long long> iv;
   for (const auto& x : split(body, ',')) {
@@ -152,12 +168,25 @@ inline void write_value(hid_t loc, const std::string& key, const std::string& v)
   }
   const hsize_t count = floats ? fv.size() : iv.size();
   if (scalar && count != 1) return;
-  Handle space{scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &count, nullptr), H5Sclose};
+  if (dims.empty()) dims.push_back(count);
+  hsize_t product = 1;
+  for (hsize_t x : dims)
+    product *= x;
+  if (product != count) return;
+  Handle space{scalar ? H5Screate(H5S_SCALAR)
+                      : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+               H5Sclose};
   const hid_t type = floats ? H5T_NATIVE_DOUBLE : H5T_NATIVE_LLONG;
   Handle plist{H5Pcreate(H5P_DATASET_CREATE), H5Pclose};
-  H5Pset_layout(plist.id, H5D_COMPACT);
-  Handle d{H5Dcreate2(loc, key.c_str(), type, space.id, H5P_DEFAULT, plist.id, H5P_DEFAULT),
-           H5Dclose};
+  if (gzip && count > 0) {
+    H5Pset_chunk(plist.id, static_cast<int>(dims.size()), dims.data());  // one chunk, as h5py
+    H5Pset_deflate(plist.id, 4);
+  } else {
+    H5Pset_layout(plist.id, H5D_COMPACT);
+  }
+  Handle links{H5Pcreate(H5P_LINK_CREATE), H5Pclose};
+  H5Pset_create_intermediate_group(links.id, 1);
+  Handle d{H5Dcreate2(loc, key.c_str(), type, space.id, links.id, plist.id, H5P_DEFAULT), H5Dclose};
   if (d.id < 0) return;
   H5Dwrite(d.id, type, H5S_ALL, H5S_ALL, H5P_DEFAULT,
            floats ? static_cast<const void*>(fv.data()) : static_cast<const void*>(iv.data()));
@@ -250,6 +279,18 @@ inline nir::NirOptions write_nir(const std::string& text, const std::string& pat
       std::string a, b;
       in >> a >> b;
       stack.back().edges.emplace_back(a, b);
+    } else if (cmd == "meta") {
+      std::string kv;
+      while (in >> kv) {
+        const auto eq = kv.find('=');
+        if (eq == std::string::npos || eq == 0) continue;
+        const hid_t g = stack.back().group;
+        const htri_t exists = H5Lexists(g, "metadata", H5P_DEFAULT);
+        Handle meta{exists > 0 ? H5Gopen2(g, "metadata", H5P_DEFAULT)
+                               : H5Gcreate2(g, "metadata", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                    H5Gclose};
+        if (meta.id >= 0) write_value(meta.id, kv.substr(0, eq), kv.substr(eq + 1));
+      }
     } else if (cmd == "noedges") {
       stack.back().has_edges = false;
     } else if (cmd == "edgeform") {

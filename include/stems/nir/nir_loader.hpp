@@ -5,8 +5,8 @@
 //
 // Mapping: Affine/Linear -> linear; Conv1d/Conv2d -> conv2d (Conv1d as a 1-row conv);
 // SumPool2d/AvgPool2d -> sumpool/avgpool; Flatten -> flatten; a neuron node (LIF, CubaLIF, IF, LI,
-// Integrator) that follows a synaptic node becomes that layer's neuron model (CubaLIF: two state
-// variables); a neuron or Scale node without one becomes an element-wise 1x1 layer; Input and
+// Integrator or I) that follows a synaptic node becomes that layer's neuron model (CubaLIF: two
+// state variables); a neuron or Scale node without one becomes an element-wise 1x1 layer; Input and
 // Output mark the network input and the sinks. An edge that closes a cycle (found by a depth-first
 // walk from the inputs) is a recurrent connection into the neuron's input. Shapes are inferred
 // through the graph and checked against what the file declares. Blocks: a new block starts at

@@ -5,20 +5,25 @@
 // threads may simulate samples on one Model.
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "stems/nir/nir_model.hpp"
 #include "stems/simulate/neuron.hpp"
 #include "stems/simulate/synapse.hpp"
+#include "stems/simulate/timing.hpp"
 
 namespace stems::simulate {
 
 struct SimOptions {
-  double dt_s = 1e-3;  // forward-Euler step (NIR is continuous-time; see neuron.hpp)
-  Reset reset = Reset::ToValue;
+  // Forward-Euler step in seconds (NIR is continuous-time; see neuron.hpp) and the reset rule;
+  // not given: the file's metadata, else these fallbacks (timing.hpp).
+  Given<double> dt_s = Given<double>::unset(1e-3);
+  Given<Reset> reset = Given<Reset>::unset(Reset::ToValue);
   unsigned threads = 0;  // samples simulated in parallel; 0: all cores
 };
 
@@ -37,7 +42,8 @@ struct SimLayer {
 class Model {
  public:
   // Throws InputError(nir.path, ...) naming the layer for parameters that do not fit.
-  Model(const nir::NirModel& nir, const SimOptions& options);
+  // `dt_option` names where a given dt came from, for messages.
+  Model(const nir::NirModel& nir, const SimOptions& options, std::string_view dt_option = "--dt-s");
 
   const std::vector<SimLayer>& layers() const { return layers_; }
   const std::vector<std::uint64_t>& input_shape() const { return input_shape_; }
@@ -45,6 +51,7 @@ class Model {
   int output_index() const { return output_; }  // index in layers() of the classifier output
   int blocks() const { return blocks_; }
   const SimOptions& options() const { return options_; }
+  const Timing& timing() const { return timing_; }  // the dt and reset rule in use
   const std::string& path() const { return path_; }
 
   // Per layer (index in layers()): whether its neurons keep their state under the per-block
@@ -54,13 +61,19 @@ class Model {
                                 const std::string& source = "--state-schedule") const;
 
  private:
+  // The layer of vertex v, after its producers (index: layer id -> index in layers_).
+  void add_layer(const nir::NirModel& nir, workload::Vertex v, const std::map<int, int>& index);
+  // Checks recurrent inputs match their consumer's size; marks their producers.
+  void mark_recurrent_sources();
+
   std::string path_;
   std::vector<SimLayer> layers_;
   std::vector<std::uint64_t> input_shape_;
-  Shape3 input_;
+  Shape3 input_;  // input_shape_ as C x H x W
   int output_ = -1;
   int blocks_ = 0;
   SimOptions options_;
+  Timing timing_;
 };
 
 }  // namespace stems::simulate

@@ -25,12 +25,23 @@
 #include <cstdint>
 #include <string>
 
+#include "stems/common/names.hpp"
 #include "stems/nir/nir_model.hpp"
 
 namespace stems::simulate {
 
 enum class Reset : std::uint8_t { ToValue, Subtract };
 enum class NeuronKind : std::uint8_t { LIF, CubaLIF, IF, LI, Integrator };
+
+// The NIR type names of each neuron model (the integrator has two: NIR 1.0 writes "I").
+inline constexpr NameTable<NeuronKind, 6> kNeuronKindNames = {{
+    {NeuronKind::LIF, "LIF"},
+    {NeuronKind::CubaLIF, "CubaLIF"},
+    {NeuronKind::IF, "IF"},
+    {NeuronKind::LI, "LI"},
+    {NeuronKind::Integrator, "Integrator"},
+    {NeuronKind::Integrator, "I"},
+}};
 
 struct NeuronParams {
   NeuronKind kind = NeuronKind::LIF;

@@ -26,6 +26,7 @@ struct RunResult {
   // spiking layers), averaged over the samples.
   std::vector<std::vector<double>> density;
   std::vector<double> input_density;  // [t], the same for the network input
+  std::vector<bool> spiking;          // [layer index]: its outputs are spikes
   // [sample][output element]: the output layer's outputs summed over the timesteps (spike counts).
   std::vector<std::vector<double>> output;
   // [sample]: index of the largest summed output (ties: the lowest index), -1 when the output
