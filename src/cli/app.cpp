@@ -71,11 +71,11 @@ void add_inspect(CLI::App& app, Commands& c) {
 // `stems explain`.
 void add_explain(CLI::App& app, Commands& c) {
   auto& o = c.explain;
-  auto* cmd =
-      app.add_subcommand("explain",
-                         "Search the loop nest of one layer (or a tile of it) and explain its cost: "
-                         "spatial unrolling, loops per memory level, word accesses and energy per "
-                         "operand x level x direction, latency parts");
+  auto* cmd = app.add_subcommand(
+      "explain",
+      "Search the loop nest of one layer (or a tile of it) and explain its cost: "
+      "spatial unrolling, loops per memory level, word accesses and energy per "
+      "operand x level x direction, latency parts");
   cmd->add_option("workload", o.workload, "workload file (.toml)")->required();
   cmd->add_option("--hardware", o.hardware, "hardware file (.toml)")->required();
   cmd->add_option("--layer", o.layer, "layer id")->required();
@@ -209,9 +209,12 @@ void add_simulate(CLI::App& app, Commands& c) {
                   "network; repeat or separate with commas")
       ->allow_extra_args(false)
       ->delimiter(',');
-  cmd->add_option("--dt-s", sq.sim.dt_s, "forward-Euler timestep in seconds (default 1e-3)");
+  cmd->add_option("--dt-s", sq.sim.dt_s,
+                  "forward-Euler timestep in seconds (default: the file's /node/metadata/dt, "
+                  "else 1e-3)");
   cmd->add_option("--reset", o.reset,
-                  "after a spike: value (to v_reset, NIR's rule; default) or subtract");
+                  "after a spike: value (to v_reset, NIR's rule) or subtract (default: the "
+                  "file's /node/metadata/reset, else value)");
   cmd->add_option("--threads", sq.sim.threads, "threads over samples (0: all cores)");
   cmd->add_option("--json", sq.json, "also write JSON to FILE ('-': stdout only)");
   cmd->add_option("--write-inputs", sq.write_inputs, "save the events used as .npy");

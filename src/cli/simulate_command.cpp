@@ -1,6 +1,7 @@
 #include "stems/cli/simulate_command.hpp"
 
 #include <chrono>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -9,8 +10,10 @@
 #include "stems/nir/nir_model.hpp"
 #include "stems/report/table.hpp"
 #include "stems/search/simulated_accuracy.hpp"
+#include "stems/simulate/activity.hpp"
 #include "stems/simulate/events.hpp"
 #include "stems/simulate/simulator.hpp"
+#include "stems/simulate/timing.hpp"
 #include "stems/workload/state_schedule.hpp"
 #include "stems/workload/workload_writer.hpp"
 
@@ -67,8 +70,8 @@ Json simulation_json(const Simulated& x) {
   if (labelled) j["labels"] = q.labels;
   j["samples"] = events.samples;
   j["timesteps"] = events.timesteps;
-  j["dt_s"] = q.sim.dt_s;
-  j["reset"] = q.sim.reset == Reset::Subtract ? "subtract" : "to_v_reset";
+  j["dt_s"] = x.model.timing().dt_s;  // what was used: the flag's, the file's or the default
+  j["reset"] = x.model.timing().reset == Reset::Subtract ? "subtract" : "to_v_reset";
   j["seconds"] = x.seconds;
   j["output_layer"] = out_layer.id;
   j["layers"] = Json::array();
@@ -176,9 +179,8 @@ void print_simulation(const Simulated& x, std::ostream& out) {
   out << ", input density " << fixed(ref.mean_input_density(), 4) << (labelled ? ", labelled" : "")
       << "\n";
   out << "simulated " << runs.size() << " state schedule" << (runs.size() > 1 ? "s" : "") << " in "
-      << fixed(seconds, 2) << " s (" << threads << (threads == 1 ? " thread" : " threads")
-      << ", dt " << q.sim.dt_s << " s, reset "
-      << (q.sim.reset == Reset::Subtract ? "by subtraction" : "to v_reset") << ")\n\n";
+      << fixed(seconds, 2) << " s (" << threads << (threads == 1 ? " thread" : " threads") << ", "
+      << describe_timing(model.timing()) << ")\n\n";
 
   std::vector<std::string> head = {"id", "name", "block", "neurons"};
   for (const auto& r : runs)
@@ -254,6 +256,10 @@ Json simulate_json(const SimulateRequest& q, const nir::NirOptions& nir_options,
   const std::string all_kept(static_cast<std::size_t>(model.blocks()), '1');
   std::vector<RunResult> runs;
   runs.push_back(run(model, events, all_kept));
+  // Silent or saturated: almost always a dt that does not suit the model (say so loudly).
+  if (const Activity a = check_activity(runs.front()); !a.ok()) {
+    std::cerr << activity_warning(a, model.timing());
+  }
   for (const auto& s : q.state_schedules) {
     if (s != all_kept) runs.push_back(run(model, events, s));
   }
@@ -276,10 +282,11 @@ int run_simulate_command(const SimulateRequest& q, const nir::NirOptions& nir_op
 }
 
 Json simulate_output(SimulateOptions o, std::ostream& out) {
-  if (o.reset == "subtract") {
-    o.request.sim.reset = Reset::Subtract;
-  } else if (o.reset != "value") {
-    throw InputError("--reset", "'" + o.reset + "': expected value (to v_reset) or subtract");
+  if (!o.reset.empty()) {  // not given: the file's rule, else to v_reset
+    const auto r = parse_name(kResetNames, o.reset);
+    if (!r)
+      throw InputError("--reset", "'" + o.reset + "': expected value (to v_reset) or subtract");
+    o.request.sim.reset = *r;
   }
   return simulate_json(o.request, o.nir, out);
 }

@@ -225,9 +225,9 @@ PYBIND11_MODULE(_stems, m) {
       "simulate",
       [](const std::string& model, const std::string& inputs, const std::string& labels,
          std::optional<double> poisson, std::uint64_t samples, std::uint64_t seed,
-         const std::vector<std::string>& state_schedules, double dt_s, const std::string& reset,
-         unsigned threads, std::uint64_t timesteps, std::uint32_t weight_bits,
-         std::uint32_t state_bits, std::uint32_t input_bits) {
+         const std::vector<std::string>& state_schedules, std::optional<double> dt_s,
+         const std::string& reset, unsigned threads, std::uint64_t timesteps,
+         std::uint32_t weight_bits, std::uint32_t state_bits, std::uint32_t input_bits) {
         stems::cli::SimulateOptions o;
         o.request.model = model;
         o.request.inputs = inputs;
@@ -236,7 +236,7 @@ PYBIND11_MODULE(_stems, m) {
         o.request.samples = samples;
         o.request.seed = seed;
         o.request.state_schedules = state_schedules;
-        o.request.sim.dt_s = dt_s;
+        if (dt_s) o.request.sim.dt_s = *dt_s;  // else the file's /node/metadata/dt, else 1e-3
         o.request.sim.threads = threads;
         o.reset = reset;
         o.nir = nir_options(timesteps, weight_bits, state_bits, input_bits);
@@ -244,8 +244,8 @@ PYBIND11_MODULE(_stems, m) {
       },
       py::arg("model"), py::arg("inputs") = "", py::arg("labels") = "",
       py::arg("poisson") = py::none(), py::arg("samples") = 0, py::arg("seed") = 42,
-      py::arg("state_schedules") = std::vector<std::string>{}, py::arg("dt_s") = 1e-3,
-      py::arg("reset") = "value", py::arg("threads") = 0, py::arg("timesteps") = 16,
+      py::arg("state_schedules") = std::vector<std::string>{}, py::arg("dt_s") = py::none(),
+      py::arg("reset") = "", py::arg("threads") = 0, py::arg("timesteps") = 16,
       py::arg("weight_bits") = 8, py::arg("state_bits") = 16, py::arg("input_bits") = 1,
       "Simulate a NIR model (`stems simulate --json`).");
 }

@@ -7,6 +7,7 @@
 #include "stems/common/error.hpp"
 #include "stems/config/document.hpp"
 #include "stems/search/simulated_accuracy.hpp"
+#include "stems/simulate/timing.hpp"
 
 namespace stems::search {
 
@@ -25,11 +26,11 @@ SimulatedAccuracyConfig read_simulate_table(const TableReader& t, Resolve resolv
     c.sim.dt_s = t.non_negative_number("dt_s");
     if (c.sim.dt_s <= 0) t.fail("dt_s", "expected a positive timestep in seconds");
   }
-  const std::string reset = t.string_or("reset", "value");
-  if (reset == "subtract") {
-    c.sim.reset = simulate::Reset::Subtract;
-  } else if (reset != "value") {
-    t.fail("reset", "expected value (to v_reset, NIR's rule) or subtract");
+  if (t.has("reset")) {  // not given: the file's rule, else to v_reset
+    const std::string reset = t.string("reset");
+    const auto r = parse_name(simulate::kResetNames, reset);
+    if (!r) t.fail("reset", "expected value (to v_reset, NIR's rule) or subtract");
+    c.sim.reset = *r;
   }
   t.finish();
   return c;

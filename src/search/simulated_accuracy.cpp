@@ -1,5 +1,8 @@
 #include "stems/search/simulated_accuracy.hpp"
 
+#include "stems/common/error.hpp"
+#include "stems/simulate/activity.hpp"
+
 namespace stems::search {
 
 using simulate::EventSet;
@@ -8,10 +11,20 @@ using simulate::RunResult;
 
 SimulatedAccuracy::SimulatedAccuracy(const SimulatedAccuracyConfig& c) {
   const nir::NirModel nir = nir::load_nir_model(c.model, c.nir);
-  model_ = std::make_unique<Model>(nir, c.sim);
+  model_ = std::make_unique<Model>(nir, c.sim, "dt_s in [accuracy.simulate]");
   events_ = simulate::load_events(c.inputs, model_->input_shape());
   if (!c.labels.empty()) simulate::load_labels(events_, c.labels);
   simulate::keep_first_samples(events_, c.samples);
+  // The fully stateful network first: a silent or saturated one would make every state schedule
+  // look equally good (or bad), so it is refused before the search starts.
+  std::promise<RunResult> stateful;
+  stateful.set_value(simulate(std::string(static_cast<std::size_t>(model_->blocks()), '1')));
+  reference_ = stateful.get_future().share();
+  if (const auto a = simulate::check_activity(reference_.get()); !a.ok()) {
+    throw InputError(c.model,
+                     simulate::activity_problem(a, model_->timing(), "dt_s in [accuracy.simulate]",
+                                                "reset in [accuracy.simulate]"));
+  }
 }
 
 RunResult SimulatedAccuracy::simulate(const std::string& bits) const {
@@ -21,8 +34,7 @@ RunResult SimulatedAccuracy::simulate(const std::string& bits) const {
 AccuracyModel::Estimate SimulatedAccuracy::estimate(const std::string& bits) const {
   std::promise<Estimate> promise;
   std::shared_future<Estimate> future;
-  std::promise<RunResult> ref_promise;
-  bool compute = false, compute_reference = false;
+  bool compute = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = cache_.find(bits);
@@ -32,29 +44,16 @@ AccuracyModel::Estimate SimulatedAccuracy::estimate(const std::string& bits) con
       future = promise.get_future().share();
       cache_.emplace(bits, future);
       compute = true;
-      if (events_.labels.empty() && !reference_.valid()) {
-        reference_ = ref_promise.get_future().share();
-        compute_reference = true;
-      }
     }
   }
   if (!compute) return future.get();  // another thread computes (or computed) it
   const std::string all_kept(static_cast<std::size_t>(model_->blocks()), '1');
   try {
-    if (compute_reference) {
-      try {
-        ref_promise.set_value(simulate(all_kept));
-      } catch (...) {
-        ref_promise.set_exception(std::current_exception());
-        throw;
-      }
-    }
-    const RunResult r =
-        bits == all_kept && events_.labels.empty() ? reference_.get() : simulate(bits);
+    // The stateful run was simulated (and checked) when the model was loaded.
+    const RunResult r = bits == all_kept ? reference_.get() : simulate(bits);
     Estimate e;
-    e.accuracy =
-        events_.labels.empty() ? simulate::agreement(r, reference_.get())
-                                : simulate::accuracy(r, events_.labels);
+    e.accuracy = events_.labels.empty() ? simulate::agreement(r, reference_.get())
+                                        : simulate::accuracy(r, events_.labels);
     e.densities = simulate::layer_densities(*model_, r);
     promise.set_value(e);
   } catch (...) {

@@ -35,7 +35,7 @@ struct SimulateRequest {
 // The command line's form: the request, --reset as typed, and the NIR options.
 struct SimulateOptions {
   SimulateRequest request;
-  std::string reset = "value";
+  std::string reset;  // "value" or "subtract"; empty: the file's rule, else value
   nir::NirOptions nir;
 };
 int run_simulate(SimulateOptions o, std::ostream& out);

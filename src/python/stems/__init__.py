@@ -92,8 +92,9 @@ def optimize(run, out=None, seed=None, threads=None, exhaustive=False, full=Fals
 
 
 def simulate(model, inputs="", labels="", poisson=None, samples=0, seed=42, state_schedules=(),
-             dt_s=1e-3, reset="value", threads=0, **nir_options):
+             dt_s=None, reset="", threads=0, **nir_options):
     """Simulates a NIR model on event inputs (an .npy file, or Poisson events of rate `poisson`)
-    for the fully stateful network and each state schedule (`stems simulate --json`)."""
+    for the fully stateful network and each state schedule (`stems simulate --json`). dt_s and
+    reset ("value" or "subtract") default to the file's metadata, else 1e-3 s and "value"."""
     return _stems.simulate(os.fspath(model), os.fspath(inputs), os.fspath(labels), poisson, samples,
                            seed, list(state_schedules), dt_s, reset, threads, **nir_options)
