@@ -13,16 +13,18 @@
 #include "stems/report/hardware_report.hpp"
 #include "stems/report/html_report.hpp"
 #include "stems/report/network_report.hpp"
+#include "fixtures.hpp"
+#include "stems/cost/node_cache.hpp"
 #include "stems/report/table.hpp"
+#include "stems/report/trace.hpp"
+#include "stems/schedule/scheduler.hpp"
 #include "stems/workload/workload_loader.hpp"
 
 using namespace stems;
+using test::sew;
 
 namespace {
 const std::string kConfigs = STEMS_CONFIGS;
-workload::Network sew() {
-  return workload::load_workload_file(kConfigs + "/workloads/sew_resnet_7b.toml");
-}
 }  // namespace
 
 TEST(Report, WithCommas) {
@@ -154,4 +156,49 @@ TEST(ReportNumbers, WholeWithCommasNeverCastsOutOfRange) {
   EXPECT_EQ(whole_with_commas(3.95264e306), "3.953e+306");
   EXPECT_EQ(whole_with_commas(1.0 / 0.0), "inf");
   EXPECT_EQ(whole_with_commas(-5.0), "-5");
+}
+
+// The schedule trace (`stems evaluate --trace`): a parsable Chrome trace with one complete slice
+// per computation node and per transfer, on a track per core and per link, and the occupancy.
+TEST(Trace, OneSlicePerNodeAndTransferOnTracksPerCoreAndLink) {
+  for (const char* hw : {"meta_proto_1mb", "meta_proto_1mb_3core"}) {
+    SCOPED_TRACE(hw);
+    const auto& acc = test::hardware(hw);
+    const auto s = schedule::schedule_from_bits(sew(), "0011111", "1111111", true);
+    cost::NodeCostCache cache(acc);
+    const auto r = schedule::evaluate_schedule(sew(), acc, s, cache);
+    const report::Json j = report::Json::parse(report::chrome_trace(sew(), acc, s, r).dump());
+    std::size_t nodes = 0, transfers = 0, counters = 0, tracks = 0;
+    double node_energy_pJ = 0;
+    for (const auto& e : j.at("traceEvents")) {
+      const std::string ph = e.at("ph");
+      if (ph == "X" && e.at("cat") == "node") {
+        ++nodes;
+        node_energy_pJ += e.at("args").at("energy_pJ").get<double>();
+        EXPECT_LE(e.at("tid").get<int>(), static_cast<int>(acc.cores.size()));
+      } else if (ph == "X") {
+        ++transfers;
+        EXPECT_GE(e.at("tid").get<int>(), 1000);
+        EXPECT_GE(e.at("dur").get<double>(), 0.0);
+      } else if (ph == "C") {
+        ++counters;
+      } else if (ph == "M" && e.at("name") == "thread_name") {
+        ++tracks;
+      }
+    }
+    EXPECT_EQ(nodes, r.nodes.size());
+    EXPECT_EQ(transfers, r.transfers.size());
+    EXPECT_EQ(counters, r.memory_timeline.size());
+    EXPECT_EQ(tracks, acc.cores.size() + acc.links.size());
+    EXPECT_GT(transfers, 0u);  // states and weights come from DRAM
+    // Blocks 0-1 one node per timestep and column: 16 x (4 x 128 + 64) + 16 x (3 x 64 + 32);
+    // blocks 2-6 all timesteps per column: (3 x 32 + 16) + (3 x 16 + 8) + (4 x 8 + 4) +
+    // (3 x 4 + 2) + (3 x 2 + 1).
+    EXPECT_EQ(nodes, 16u * (4 * 128 + 64) + 16 * (3 * 64 + 32) + 112 + 56 + 36 + 14 + 7);
+    double total = 0;
+    for (const auto& n : r.nodes)
+      total += n.energy_pJ;
+    EXPECT_DOUBLE_EQ(node_energy_pJ, total);
+    EXPECT_EQ(j.at("otherData").at("time_unit").get<std::string>().rfind("clock cycles", 0), 0u);
+  }
 }

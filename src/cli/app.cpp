@@ -122,6 +122,9 @@ void add_evaluate(CLI::App& app, Commands& c) {
   cmd->add_option("--alignment", o.alignment,
                   "tile dependencies: padded (default) or stems (no padding offset)");
   cmd->add_option("--json", o.json, "also write JSON to FILE ('-': stdout only)");
+  cmd->add_option("--trace", o.trace,
+                  "also write the schedule as a Chrome trace-event file (Perfetto, "
+                  "chrome://tracing; time unit: cycles)");
   add_nir_options(cmd, o.nir);
   c.runners.emplace_back(cmd, [&o](std::ostream& out, std::ostream& err) {
     (void)err;

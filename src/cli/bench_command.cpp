@@ -11,10 +11,10 @@
 
 #include "schedule_problem.hpp"
 #include "stems/common/atomic_file.hpp"
+#include "stems/common/error.hpp"
 #include "stems/common/parallel_for.hpp"
 #include "stems/cost/node_search.hpp"
 #include "stems/hardware/hardware_loader.hpp"
-#include "stems/common/error.hpp"
 #include "stems/report/network_report.hpp"
 #include "stems/report/table.hpp"
 #include "stems/schedule/scheduler.hpp"
@@ -173,8 +173,8 @@ BenchReport run_bench(const std::string& configs) {
   cold_figures(f, cold);
   warm_figures(f, warm);
   parallel_figure(f, parallel);
-  r.figures = {cold[0], cold[1], cold[2], warm[0], warm[1], warm[2], cold[3], cold[4], cold[5],
-               parallel[0]};
+  r.figures = {cold[0], cold[1], cold[2], warm[0], warm[1],
+               warm[2], cold[3], cold[4], cold[5], parallel[0]};
   return r;
 }
 

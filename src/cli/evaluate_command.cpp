@@ -1,9 +1,11 @@
 // `stems evaluate`: a whole network under an inter-layer schedule.
 #include "stems/cli/commands.hpp"
+#include "stems/common/atomic_file.hpp"
 #include "stems/common/error.hpp"
 #include "stems/cost/node_cache.hpp"
 #include "stems/hardware/hardware_loader.hpp"
 #include "stems/report/schedule_report.hpp"
+#include "stems/report/trace.hpp"
 #include "stems/schedule/schedule_loader.hpp"
 #include "stems/schedule/scheduler.hpp"
 
@@ -58,6 +60,9 @@ CommandOutput evaluate_output(const EvaluateOptions& o) {
   const schedule::Schedule s = schedule_of(o, net, acc);
   cost::NodeCostCache cache(acc);
   const schedule::ScheduleResult r = schedule::evaluate_schedule(net, acc, s, cache);
+  if (!o.trace.empty()) {
+    write_file_atomically(o.trace, report::chrome_trace(net, acc, s, r).dump() + "\n");
+  }
   return {report::schedule_json(net, acc, s, r), report::schedule_text(net, acc, s, r)};
 }
 

@@ -181,8 +181,9 @@ PYBIND11_MODULE(_stems, m) {
       [](const std::string& workload, const std::string& hardware, const std::string& time_schedule,
          const std::string& depth_schedule, const std::string& state_schedule,
          const std::string& schedule, const std::string& order, const std::string& state_lifecycle,
-         const std::string& alignment, bool no_fuse_barrier, std::uint64_t timesteps,
-         std::uint32_t weight_bits, std::uint32_t state_bits, std::uint32_t input_bits) {
+         const std::string& alignment, bool no_fuse_barrier, const std::string& trace,
+         std::uint64_t timesteps, std::uint32_t weight_bits, std::uint32_t state_bits,
+         std::uint32_t input_bits) {
         stems::cli::EvaluateOptions o;
         o.workload = workload;
         o.hardware = hardware;
@@ -194,14 +195,15 @@ PYBIND11_MODULE(_stems, m) {
         o.lifecycle = state_lifecycle;
         o.alignment = alignment;
         o.no_fuse_barrier = no_fuse_barrier;
+        o.trace = trace;
         o.nir = nir_options(timesteps, weight_bits, state_bits, input_bits);
         return evaluate(o);
       },
       py::arg("workload"), py::arg("hardware"), py::arg("time_schedule") = "",
       py::arg("depth_schedule") = "", py::arg("state_schedule") = "", py::arg("schedule") = "",
       py::arg("order") = "", py::arg("state_lifecycle") = "", py::arg("alignment") = "",
-      py::arg("no_fuse_barrier") = false, py::arg("timesteps") = 16, py::arg("weight_bits") = 8,
-      py::arg("state_bits") = 16, py::arg("input_bits") = 1,
+      py::arg("no_fuse_barrier") = false, py::arg("trace") = "", py::arg("timesteps") = 16,
+      py::arg("weight_bits") = 8, py::arg("state_bits") = 16, py::arg("input_bits") = 1,
       "A whole network under a schedule (`stems evaluate --json`).");
 
   m.def(

@@ -9,6 +9,7 @@
 #include "stems/report/network_report.hpp"
 #include "stems/report/schedule_report.hpp"
 #include "stems/report/table.hpp"
+#include "stems/report/trace.hpp"
 
 namespace stems::report {
 
@@ -139,6 +140,10 @@ void write_front(const std::string& dir, const FrontOutput& f) {
     chosen["point"] = "lowest energy";
     chosen["memory_timeline"] = memory_timeline_json(f.chosen->evaluation);
     write_file_atomically(dir + "/chosen.json", chosen.dump() + "\n");
+    write_file_atomically(
+        dir + "/trace.json",
+        chrome_trace(f.network, f.accelerator, f.chosen->schedule, f.chosen->evaluation).dump() +
+            "\n");
   }
   write_file_atomically(dir + "/pareto.csv", csv);
   write_file_atomically(dir + "/pareto.json", j.dump(2) + "\n");

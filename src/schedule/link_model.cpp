@@ -16,7 +16,9 @@ double LinkModel::transfer(const hardware::Link& link, std::uint64_t bits, doubl
   const double end = start + std::ceil(double(bits) / link.bandwidth_bits_per_cycle);
   busy = end;
   latest_end_ = std::max(latest_end_, end);
-  if (full_) records_.push_back({kind, layer, std::string(operand), bits, start, end});
+  if (full_) {
+    records_.push_back({kind, layer, std::string(operand), bits, start, end, index_of(link)});
+  }
   const double link_pJ = double(bits) * link.energy_pJ_per_bit;
   if (link_pJ > 0) ledger_.charge(link_bucket(kind), layer, operand, "link", link_pJ);
   return end;

@@ -100,3 +100,14 @@ def test_results_convert_to_pandas_when_available():
     r = stems.evaluate(workload=SEW, hardware=META)
     frame = pandas.DataFrame(r["layers"])
     assert len(frame) == 30
+
+
+def test_evaluate_writes_a_trace_perfetto_can_read(tmp_path):
+    trace = tmp_path / "trace.json"
+    r = stems.evaluate(workload=SEW, hardware=META, time_schedule="1111111",
+                       depth_schedule="1111111", trace=str(trace))
+    with open(trace, encoding="utf-8") as f:
+        events = json.load(f)["traceEvents"]
+    slices = [e for e in events if e["ph"] == "X"]
+    assert len(slices) == r["nodes_count"] + len(r["transfers"])
+    assert {e["cat"] for e in slices} >= {"node", "fetch"}

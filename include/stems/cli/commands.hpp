@@ -75,6 +75,7 @@ struct EvaluateOptions {
   std::string lifecycle;
   std::string alignment;
   std::string json;
+  std::string trace;  // Chrome trace-event file of the schedule (written by evaluate_output)
   nir::NirOptions nir;
 };
 CommandOutput evaluate_output(const EvaluateOptions& o);

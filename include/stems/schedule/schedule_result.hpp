@@ -71,7 +71,8 @@ struct TransferRecord {
   int layer_id = 0;
   std::string operand;
   std::uint64_t bits = 0;
-  double start_cycle = 0, end_cycle = 0;  // on the DRAM link
+  double start_cycle = 0, end_cycle = 0;  // on `link`
+  std::size_t link = 0;                   // index in Accelerator::links
 };
 
 struct ScheduleResult {
