@@ -127,17 +127,7 @@ py::object simulate(const stems::cli::SimulateOptions& o) {
   return to_python(j);
 }
 
-}  // namespace
-
-PYBIND11_MODULE(_stems, m) {
-  m.doc() = "stems: spatial-temporal mapping and neuron-state exploration for SNN accelerators";
-  py::register_exception_translator([](std::exception_ptr p) {
-    try {
-      if (p) std::rethrow_exception(p);
-    } catch (const stems::InputError& e) {
-      PyErr_SetString(PyExc_ValueError, e.what());
-    }
-  });
+void def_inspect(py::module_& m) {
   m.def(
       "inspect",
       [](const std::string& workload, const std::string& state_schedule,
@@ -150,7 +140,9 @@ PYBIND11_MODULE(_stems, m) {
       py::arg("workload"), py::arg("state_schedule") = "", py::arg("hardware") = "",
       py::arg("timesteps") = 16, py::arg("weight_bits") = 8, py::arg("state_bits") = 16,
       py::arg("input_bits") = 1, "A workload's layers and totals (`stems inspect --json`).");
+}
 
+void def_hardware(py::module_& m) {
   m.def(
       "hardware",
       [](const std::string& hardware) {
@@ -158,7 +150,9 @@ PYBIND11_MODULE(_stems, m) {
         return command_json([&] { return stems::cli::hardware_output(o); });
       },
       py::arg("hardware"), "An accelerator description (`stems hardware --json`).");
+}
 
+void def_explain(py::module_& m) {
   m.def(
       "explain",
       [](const std::string& workload, const std::string& hardware, int layer,
@@ -175,7 +169,9 @@ PYBIND11_MODULE(_stems, m) {
       py::arg("time_tile") = 0, py::arg("ox_tile") = 0, py::arg("lpf_limit") = 6,
       py::arg("timesteps") = 16, py::arg("weight_bits") = 8, py::arg("state_bits") = 16,
       py::arg("input_bits") = 1, "One layer's best loop nest (`stems explain --json`).");
+}
 
+void def_evaluate(py::module_& m) {
   m.def(
       "evaluate",
       [](const std::string& workload, const std::string& hardware, const std::string& time_schedule,
@@ -205,7 +201,9 @@ PYBIND11_MODULE(_stems, m) {
       py::arg("no_fuse_barrier") = false, py::arg("trace") = "", py::arg("timesteps") = 16,
       py::arg("weight_bits") = 8, py::arg("state_bits") = 16, py::arg("input_bits") = 1,
       "A whole network under a schedule (`stems evaluate --json`).");
+}
 
+void def_optimize(py::module_& m) {
   m.def(
       "optimize",
       [](const std::string& run, const std::string& out, std::optional<std::uint64_t> seed,
@@ -222,7 +220,9 @@ PYBIND11_MODULE(_stems, m) {
       py::arg("run"), py::arg("out") = "", py::arg("seed") = py::none(),
       py::arg("threads") = py::none(), py::arg("exhaustive") = false, py::arg("full") = false,
       "Search a run file: the front (pareto.json's records); files only when out is given.");
+}
 
+void def_simulate(py::module_& m) {
   m.def(
       "simulate",
       [](const std::string& model, const std::string& inputs, const std::string& labels,
@@ -250,4 +250,23 @@ PYBIND11_MODULE(_stems, m) {
       py::arg("reset") = "", py::arg("threads") = 0, py::arg("timesteps") = 16,
       py::arg("weight_bits") = 8, py::arg("state_bits") = 16, py::arg("input_bits") = 1,
       "Simulate a NIR model (`stems simulate --json`).");
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_stems, m) {
+  m.doc() = "stems: spatial-temporal mapping and neuron-state exploration for SNN accelerators";
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const stems::InputError& e) {
+      PyErr_SetString(PyExc_ValueError, e.what());
+    }
+  });
+  def_inspect(m);
+  def_hardware(m);
+  def_explain(m);
+  def_evaluate(m);
+  def_optimize(m);
+  def_simulate(m);
 }
