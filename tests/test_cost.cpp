@@ -6,10 +6,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <new>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -32,6 +35,7 @@
 #include "../src/cost/access_counts.hpp"
 #include "../src/cost/allocation.hpp"
 #include "../src/cost/level_tiles.hpp"
+#include "../src/cost/node_builder.hpp"
 #include "../src/cost/node_energy.hpp"
 #include "../src/cost/ordering_search.hpp"
 #include "../src/cost/stall_model.hpp"
@@ -43,7 +47,19 @@ using test::sew;
 
 namespace {
 constexpr double kUj = 1e6;  // pJ per uJ
+
+// Heap allocations made while counting is on (the loop-nest search must not allocate per
+// ordering): this binary's operator new counts them.
+std::atomic<bool> g_count_allocations{false};
+std::atomic<std::uint64_t> g_allocations{0};
 }  // namespace
+
+// Replaced for the count; libstdc++'s operator delete frees with std::free, which matches.
+void* operator new(std::size_t bytes) {
+  if (g_count_allocations.load(std::memory_order_relaxed)) ++g_allocations;
+  if (void* p = std::malloc(bytes == 0 ? 1 : bytes)) return p;
+  throw std::bad_alloc();
+}
 
 TEST(Bounds, SewComputeEnergyUsesMacEnergyOnlyForTheMultiBitStem) {
   const cost::Bounds b = cost::compute_bounds(sew(), meta());
@@ -669,6 +685,22 @@ TEST(OrderingSearch, Layer9EvaluatesTheCausalQuarterAndFindsTheReferenceNest) {
   EXPECT_EQ(c.best, kLayer9Nest);
 }
 
+TEST(OrderingSearch, EvaluatingAnOrderingAllocatesNothingOncePrepared) {
+  Layer9 l;  // Scratch prepared for the problem, as search_orderings does
+  std::vector<Loop> nest = kLayer9Nest;
+  std::sort(nest.begin(), nest.end());
+  evaluate_ordering(l.pb, nest, l.s, nullptr);
+  g_allocations = 0;
+  g_count_allocations = true;
+  std::uint64_t evaluated = 0;
+  do {  // all 5,040 orderings, each through every stage (no energy bound)
+    evaluated += evaluate_ordering(l.pb, nest, l.s, nullptr).valid ? 1 : 0;
+  } while (std::next_permutation(nest.begin(), nest.end()));
+  g_count_allocations = false;
+  EXPECT_EQ(evaluated, 5040u);
+  EXPECT_EQ(g_allocations.load(), 0u);
+}
+
 // ---- Intra-layer cost model against STEMS (stems_model.md 3.2, 10.2, 10.3) -------------------
 
 namespace {
@@ -929,9 +961,7 @@ TEST(NodeCost, TenLevelWeightHierarchyCostsWhatItsRealLevelsCost) {
   EXPECT_DOUBLE_EQ(c.latency.stall_cycles, 635.0);
   EXPECT_DOUBLE_EQ(c.latency.latency_cycles, 591'275.0);
   // No bound on the depth: 70 extra registers (76 memory nodes, 156 ports) cost the same.
-  {
-    std::ofstream(dir / "deeper_w.toml") << deep_weight_hardware(70);
-  }
+  { std::ofstream(dir / "deeper_w.toml") << deep_weight_hardware(70); }
   const hardware::Accelerator deeper = hardware::load_hardware_file(dir / "deeper_w.toml");
   const cost::NodeCost d = cost_of(test::workload("sew_layer9"), 9, deeper);
   EXPECT_EQ(d.operands[kW].levels.size(), 73u);
