@@ -256,6 +256,65 @@ std::vector<std::uint64_t> dims_of(const std::vector<SpatialLoop>& loops) {
   return out;
 }
 
+// A hardware file like meta_proto_1mb (stems_model.md 5.1) with `extra_w` zero-cost 4-bit weight
+// registers between rf_4b_W and sram_32KB (W's path has 3 + extra_w levels, one more with the
+// DRAM) and, when shared_ov_bits > 0, one register of that size for O and V instead of their two.
+std::string meta_like_hardware(int extra_w, std::uint64_t shared_ov_bits = 0) {
+  std::string text = R"([accelerator]
+name = "meta_like"
+[[core]]
+name = "compute"
+operators = ["conv2d", "linear", "maxpool", "avgpool", "sumpool", "add", "flatten"]
+accumulate_energy_pJ = 0.07
+mac_energy_pJ = 0.16
+pe_array = [
+  { name = "D1", size = 32, unroll = "K" },
+  { name = "D2", size = 2, unroll = "C" },
+  { name = "D3", size = 16, unroll = "OY" },
+  { name = "D4", size = 1, unroll = "OX" },
+]
+)";
+  auto level = [&](const std::string& name, const std::string& operands, std::uint64_t size,
+                   std::uint64_t bw, double r_pJ, double w_pJ, std::uint64_t min_bits,
+                   const std::string& ports, const std::string& served) {
+    text += "[[core.memory]]\nname = \"" + name + "\"\noperands = [" + operands +
+            "]\nsize_bits = " + std::to_string(size) + "\nread_bw_bits = " + std::to_string(bw) +
+            "\nwrite_bw_bits = " + std::to_string(bw) +
+            "\nread_energy_pJ = " + std::to_string(r_pJ) +
+            "\nwrite_energy_pJ = " + std::to_string(w_pJ) +
+            "\nmin_read_bits = " + std::to_string(min_bits) +
+            "\nmin_write_bits = " + std::to_string(min_bits) + "\nports = " + ports +
+            "\nserved_dims = [" + served + "]\n";
+  };
+  const std::string one = "{ read = 1, write = 1 }", two = "{ read = 2, write = 2 }";
+  const std::string all = R"("D1", "D2", "D3", "D4")";
+  level("rf_4b_W", "\"W\"", 4, 4, 0, 0, 4, one, R"("D3", "D4")");
+  for (int k = 1; k <= extra_w; ++k)
+    level("rf_4b_W_" + std::to_string(k), "\"W\"", 4, 4, 0, 0, 4, one, R"("D3", "D4")");
+  if (shared_ov_bits > 0) {
+    level("rf_OV", R"("O", "V")", shared_ov_bits, 16, 0, 0, 16, two, "\"D2\"");
+  } else {
+    level("rf_16b_O", "\"O\"", 16, 16, 0, 0, 16, two, "\"D2\"");
+    level("rf_16b_V", "\"V\"", 16, 16, 0, 0, 16, two, "\"D2\"");
+  }
+  level("sram_16KB", "\"I\"", 131072, 128, 12.8, 15.36, 64, one, all);
+  level("sram_32KB", "\"W\"", 262144, 256, 25.6, 30.72, 64, one, all);
+  level("sram_1MB", R"("I", "W", "O", "V")", 8388608, 1024, 133.12, 179.2, 64, one, all);
+  text += R"([dram]
+size_bits = 10000000000
+read_bw_bits = 64
+write_bw_bits = 64
+read_energy_pJ = 700.0
+write_energy_pJ = 750.0
+ports = { read_write = 1 }
+[[link]]
+endpoints = ["compute", "dram"]
+bandwidth_bits_per_cycle = 64
+energy_pJ_per_bit = 0.0
+)";
+  return text;
+}
+
 }  // namespace
 
 TEST(Spatial, EachArrayDimensionUnrollsItsLoopUpToItsSize) {
@@ -432,6 +491,27 @@ TEST(Allocation, TheTopLevelMustHoldEverythingLeft) {
   EXPECT_EQ(v.slice_first, 7u);  // it takes all 7 loops
   EXPECT_EQ(v.slice_count, 1u);
   EXPECT_DOUBLE_EQ(v.slice_bits[7], 786'432);
+}
+
+TEST(Allocation, ASharedLevelTakesTheCheapestCombinationThatFitsTogether) {
+  // O and V share one 24-bit register (written by the test). Alone, O would take C32 FY3 FX3
+  // T16 (16 one-bit spikes) and V C32 FY3 FX3 T16 (one 12-bit state) or even K2 (24 bits); together
+  // only 1 + 12 bits fit beside each other. Cost = loops left above x tile bits: O after FX3
+  // (index 3): 2,048 x 1; V after T16 (index 4): 128 x 12 = 1,536; total 3,584, the least of the
+  // combinations that fit (O after FY3: 6,144; V after FX3: 2,048 x 12 = 24,576).
+  test::ScratchDir dir("shared_ov");
+  { std::ofstream(dir / "shared_ov.toml") << meta_like_hardware(0, 24); }
+  const hardware::Accelerator acc = hardware::load_hardware_file(dir / "shared_ov.toml");
+  const NodeProblem pb = build_problem(layer9(), acc.cores[0], acc.dram, {});
+  ASSERT_EQ(pb.nodes[1].level.name, "rf_OV");
+  ASSERT_EQ(pb.nodes[1].users.size(), 2u);
+  Scratch s;
+  s.prepare(pb, kLayer9Nest.size());
+  ASSERT_TRUE(allocate_loops(pb, kLayer9Nest, s));
+  EXPECT_EQ(s.operands[kO].cuts[0], 3u);
+  EXPECT_EQ(s.operands[kV].cuts[0], 4u);
+  EXPECT_DOUBLE_EQ(s.operands[kO].tile_elements[1], 1);
+  EXPECT_DOUBLE_EQ(s.operands[kV].tile_elements[1], 1);
 }
 
 TEST(Allocation, StationarityMergeDownSinksIrrelevantLoops) {
@@ -875,67 +955,9 @@ TEST(NodeCost, ImpossibleHardwareGivesAClearError) {
 
 // ---- Deep memory hierarchies ---------------------------------------------------------------
 
-namespace {
-
-// meta_proto_1mb (stems_model.md 5.1) with `extra` zero-cost 4-bit weight registers between
-// rf_4b_W and sram_32KB: W's path has 3 + extra levels (one more with the DRAM).
-std::string deep_weight_hardware(int extra) {
-  std::string text = R"([accelerator]
-name = "meta_proto_1mb_deep_w"
-[[core]]
-name = "compute"
-operators = ["conv2d", "linear", "maxpool", "avgpool", "sumpool", "add", "flatten"]
-accumulate_energy_pJ = 0.07
-mac_energy_pJ = 0.16
-pe_array = [
-  { name = "D1", size = 32, unroll = "K" },
-  { name = "D2", size = 2, unroll = "C" },
-  { name = "D3", size = 16, unroll = "OY" },
-  { name = "D4", size = 1, unroll = "OX" },
-]
-)";
-  auto level = [&](const std::string& name, const std::string& operands, std::uint64_t size,
-                   std::uint64_t bw, double r_pJ, double w_pJ, std::uint64_t min_bits,
-                   const std::string& ports, const std::string& served) {
-    text += "[[core.memory]]\nname = \"" + name + "\"\noperands = [" + operands +
-            "]\nsize_bits = " + std::to_string(size) + "\nread_bw_bits = " + std::to_string(bw) +
-            "\nwrite_bw_bits = " + std::to_string(bw) +
-            "\nread_energy_pJ = " + std::to_string(r_pJ) +
-            "\nwrite_energy_pJ = " + std::to_string(w_pJ) +
-            "\nmin_read_bits = " + std::to_string(min_bits) +
-            "\nmin_write_bits = " + std::to_string(min_bits) + "\nports = " + ports +
-            "\nserved_dims = [" + served + "]\n";
-  };
-  const std::string one = "{ read = 1, write = 1 }", two = "{ read = 2, write = 2 }";
-  const std::string all = R"("D1", "D2", "D3", "D4")";
-  level("rf_4b_W", "\"W\"", 4, 4, 0, 0, 4, one, R"("D3", "D4")");
-  for (int k = 1; k <= extra; ++k)
-    level("rf_4b_W_" + std::to_string(k), "\"W\"", 4, 4, 0, 0, 4, one, R"("D3", "D4")");
-  level("rf_16b_O", "\"O\"", 16, 16, 0, 0, 16, two, "\"D2\"");
-  level("rf_16b_V", "\"V\"", 16, 16, 0, 0, 16, two, "\"D2\"");
-  level("sram_16KB", "\"I\"", 131072, 128, 12.8, 15.36, 64, one, all);
-  level("sram_32KB", "\"W\"", 262144, 256, 25.6, 30.72, 64, one, all);
-  level("sram_1MB", R"("I", "W", "O", "V")", 8388608, 1024, 133.12, 179.2, 64, one, all);
-  text += R"([dram]
-size_bits = 10000000000
-read_bw_bits = 64
-write_bw_bits = 64
-read_energy_pJ = 700.0
-write_energy_pJ = 750.0
-ports = { read_write = 1 }
-[[link]]
-endpoints = ["compute", "dram"]
-bandwidth_bits_per_cycle = 64
-energy_pJ_per_bit = 0.0
-)";
-  return text;
-}
-
-}  // namespace
-
 TEST(NodeCost, TenLevelWeightHierarchyCostsWhatItsRealLevelsCost) {
   test::ScratchDir dir("deep_w");
-  { std::ofstream(dir / "deep_w.toml") << deep_weight_hardware(7); }
+  { std::ofstream(dir / "deep_w.toml") << meta_like_hardware(7); }
   const hardware::Accelerator deep = hardware::load_hardware_file(dir / "deep_w.toml");
   ASSERT_EQ(deep.cores[0].hierarchy(hardware::MemOperand::W).size(), 10u);
   // The extra registers hold one 4-bit weight, like rf_4b_W, and cost nothing: rf_4b_W already
@@ -961,7 +983,7 @@ TEST(NodeCost, TenLevelWeightHierarchyCostsWhatItsRealLevelsCost) {
   EXPECT_DOUBLE_EQ(c.latency.stall_cycles, 635.0);
   EXPECT_DOUBLE_EQ(c.latency.latency_cycles, 591'275.0);
   // No bound on the depth: 70 extra registers (76 memory nodes, 156 ports) cost the same.
-  { std::ofstream(dir / "deeper_w.toml") << deep_weight_hardware(70); }
+  { std::ofstream(dir / "deeper_w.toml") << meta_like_hardware(70); }
   const hardware::Accelerator deeper = hardware::load_hardware_file(dir / "deeper_w.toml");
   const cost::NodeCost d = cost_of(test::workload("sew_layer9"), 9, deeper);
   EXPECT_EQ(d.operands[kW].levels.size(), 73u);
@@ -978,6 +1000,8 @@ TEST(NodeCost, TenLevelWeightHierarchyCostsWhatItsRealLevelsCost) {
   EXPECT_NEAR((add.onchip_memory_energy_pJ + static_cast<double>(add.ops) * 0.07) / kUj, 5.66,
               0.0055);
 }
+
+// ---- Node cache ----------------------------------------------------------------------------
 
 TEST(NodeCost, CacheReturnsTheSameResultOncePerShapeAcrossThreads) {
   const auto& net = sew();
