@@ -3,7 +3,6 @@
 // compared with a level's capacity.
 #include "allocation.hpp"
 
-#include <algorithm>
 #include <limits>
 
 #include "rounding.hpp"

@@ -1,6 +1,5 @@
 #include "level_tiles.hpp"
 
-#include <algorithm>
 #include <tuple>
 #include <utility>
 

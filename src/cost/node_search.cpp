@@ -1,15 +1,12 @@
 #include "stems/cost/node_search.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
-#include <limits>
 #include <stdexcept>
 
 #include "node_builder.hpp"
 #include "ordering_search.hpp"
 #include "stems/common/error.hpp"
-#include "stems/cost/spatial_mapping.hpp"
 
 namespace stems::cost {
 
