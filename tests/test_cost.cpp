@@ -54,12 +54,26 @@ std::atomic<bool> g_count_allocations{false};
 std::atomic<std::uint64_t> g_allocations{0};
 }  // namespace
 
-// Replaced for the count; libstdc++'s operator delete frees with std::free, which matches.
+// Replaced for the count, with the matching deletes (sanitizers check that a block is freed the
+// way it was allocated). GCC takes free() in a replaced operator delete for a mismatch.
 void* operator new(std::size_t bytes) {
   if (g_count_allocations.load(std::memory_order_relaxed)) ++g_allocations;
   if (void* p = std::malloc(bytes == 0 ? 1 : bytes)) return p;
   throw std::bad_alloc();
 }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 TEST(Bounds, SewComputeEnergyUsesMacEnergyOnlyForTheMultiBitStem) {
   const cost::Bounds b = cost::compute_bounds(sew(), meta());
