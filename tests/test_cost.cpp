@@ -54,12 +54,29 @@ std::atomic<bool> g_count_allocations{false};
 std::atomic<std::uint64_t> g_allocations{0};
 }  // namespace
 
-// Replaced for the count, with the matching deletes (sanitizers check that a block is freed the
-// way it was allocated). GCC takes free() in a replaced operator delete for a mismatch.
-void* operator new(std::size_t bytes) {
+// Every non-aligned operator new is replaced for the count, with every matching delete: a
+// sanitizer checks that a block is freed the way it was allocated. (The aligned forms stay the
+// implementation's, new and delete alike.) GCC takes free() in a replaced delete for a mismatch.
+namespace {
+void* counted_malloc(std::size_t bytes) noexcept {
   if (g_count_allocations.load(std::memory_order_relaxed)) ++g_allocations;
-  if (void* p = std::malloc(bytes == 0 ? 1 : bytes)) return p;
+  return std::malloc(bytes == 0 ? 1 : bytes);
+}
+}  // namespace
+
+void* operator new(std::size_t bytes) {
+  if (void* p = counted_malloc(bytes)) return p;
   throw std::bad_alloc();
+}
+void* operator new[](std::size_t bytes) {
+  if (void* p = counted_malloc(bytes)) return p;
+  throw std::bad_alloc();
+}
+void* operator new(std::size_t bytes, const std::nothrow_t&) noexcept {
+  return counted_malloc(bytes);
+}
+void* operator new[](std::size_t bytes, const std::nothrow_t&) noexcept {
+  return counted_malloc(bytes);
 }
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
@@ -68,7 +85,19 @@ void* operator new(std::size_t bytes) {
 void operator delete(void* p) noexcept {
   std::free(p);
 }
+void operator delete[](void* p) noexcept {
+  std::free(p);
+}
 void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, const std::nothrow_t&) noexcept {
   std::free(p);
 }
 #if defined(__GNUC__) && !defined(__clang__)
