@@ -2,8 +2,11 @@
 // numbers (shared/reference/stems_model.md 5.1, 5.3) and validation.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <functional>
+#include <iterator>
 
+#include "fixtures.hpp"
 #include "stems/common/error.hpp"
 #include "stems/config/document.hpp"
 #include "stems/hardware/hardware_loader.hpp"
@@ -12,10 +15,8 @@ using namespace stems::hardware;
 
 namespace {
 
-const std::string kConfigs = STEMS_CONFIGS;
-
-Accelerator load(const std::string& name) {
-  return load_hardware_file(kConfigs + "/hardware/" + name + ".toml");
+const Accelerator& load(const std::string& name) {
+  return stems::test::hardware(name);
 }
 
 const MemoryLevel& level(const Core& c, const std::string& name) {
@@ -37,7 +38,7 @@ std::string error_of(const std::function<void()>& f) {
 }  // namespace
 
 TEST(Hardware, MetaPrototypeCore) {
-  const Accelerator acc = load("meta_proto_1mb");
+  const Accelerator& acc = load("meta_proto_1mb");
   ASSERT_EQ(acc.cores.size(), 1u);
   const Core& c = acc.cores[0];
   EXPECT_EQ(c.array.pe_count(), 1024u);
@@ -61,8 +62,7 @@ TEST(Hardware, MetaPrototypeCore) {
 }
 
 TEST(Hardware, OperandHierarchies) {
-  const Accelerator acc = load("meta_proto_1mb");
-  const Core& c = acc.cores[0];
+  const Core& c = load("meta_proto_1mb").cores[0];
   auto names = [&](MemOperand o) {
     std::vector<std::string> out;
     for (auto i : c.hierarchy(o))
@@ -77,7 +77,7 @@ TEST(Hardware, OperandHierarchies) {
 }
 
 TEST(Hardware, DramAndLink) {
-  const Accelerator acc = load("meta_proto_1mb");
+  const Accelerator& acc = load("meta_proto_1mb");
   EXPECT_EQ(acc.dram.read_bw_bits, 64u);
   EXPECT_DOUBLE_EQ(acc.dram.read_energy_pJ, 700.0);
   EXPECT_DOUBLE_EQ(acc.dram.write_energy_pJ, 750.0);
@@ -112,7 +112,7 @@ TEST(Hardware, BufferVariantsHaveStemsSizesAndCosts) {
   };
   for (const Row& r : rows) {
     SCOPED_TRACE(r.name);
-    const Accelerator acc = load(r.name);
+    const Accelerator& acc = load(r.name);
     EXPECT_EQ(acc.name, r.name);
     const MemoryLevel& gb = level(acc.cores[0], "sram_1MB");
     EXPECT_EQ(gb.size_bits, r.size_bits);
@@ -126,7 +126,7 @@ TEST(Hardware, BufferVariantsHaveStemsSizesAndCosts) {
 }
 
 TEST(Hardware, ValidateRejectsInconsistentModels) {
-  Accelerator acc = load("meta_proto_1mb");
+  const Accelerator& acc = load("meta_proto_1mb");
   EXPECT_NO_THROW(acc.validate());
   {
     Accelerator a = acc;
@@ -167,4 +167,35 @@ pe_array = [ { name = "D1", size = 4, unroll = "Q" } ]
   EXPECT_NE(msg.find("hw.toml:8:"), std::string::npos) << msg;
   EXPECT_NE(msg.find("core[0].pe_array[0].unroll"), std::string::npos) << msg;
   EXPECT_NE(msg.find("unknown loop dimension 'Q'"), std::string::npos) << msg;
+}
+
+TEST(Hardware, DeepHierarchiesLoadWithEveryLevel) {
+  // meta_proto_1mb with 70 more 4-bit weight registers after rf_4b_W: nothing in the model
+  // bounds the number of levels (the cost model sizes its buffers from the hierarchy).
+  std::ifstream in(stems::test::configs_dir() + "/hardware/meta_proto_1mb.toml");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string anchor = "served_dims = [\"D3\", \"D4\"]    # 32 x 2 = 64 copies\n";
+  const auto at = text.find(anchor);
+  ASSERT_NE(at, std::string::npos);
+  std::string extra;
+  for (int k = 1; k <= 70; ++k) {
+    extra += "[[core.memory]]\nname = \"rf_4b_W_" + std::to_string(k) +
+             "\"\noperands = [\"W\"]\nsize_bits = 4\nread_bw_bits = 4\nwrite_bw_bits = 4\n"
+             "read_energy_pJ = 0.0\nwrite_energy_pJ = 0.0\nports = { read = 1, write = 1 }\n"
+             "served_dims = [\"D3\", \"D4\"]\n";
+  }
+  text.insert(at + anchor.size(), extra);
+  stems::test::ScratchDir dir("deep_hw");
+  { std::ofstream(dir / "deep.toml") << text; }
+  const Accelerator acc = load_hardware_file(dir / "deep.toml");
+  const Core& c = acc.cores[0];
+  ASSERT_EQ(c.memories.size(), 76u);
+  const auto w = c.hierarchy(MemOperand::W);
+  ASSERT_EQ(w.size(), 73u);
+  EXPECT_EQ(c.memories[w[1]].name, "rf_4b_W_1");
+  EXPECT_EQ(c.memories[w[70]].name, "rf_4b_W_70");
+  EXPECT_EQ(c.memories[w[70]].copies, 64u);  // 32 x 2: shared along D3, D4 like rf_4b_W
+  EXPECT_EQ(c.memories[w[71]].name, "sram_32KB");
+  EXPECT_EQ(c.memories[*c.top_level(MemOperand::W)].name, "sram_1MB");
+  EXPECT_EQ(c.hierarchy(MemOperand::I).size(), 2u);  // the other paths are unchanged
 }

@@ -46,6 +46,39 @@ void BM_LoopNestEvaluationsLayer9(benchmark::State& state) {
 }
 BENCHMARK(BM_LoopNestEvaluationsLayer9)->Unit(benchmark::kMillisecond);
 
+// The same search with 7 more zero-cost 4-bit weight registers after rf_4b_W (a 10-level weight
+// hierarchy, same loop nest and cost): the cost model's per-level buffers are sized from the
+// problem, so a deeper hierarchy costs only the work of its extra levels.
+const hardware::Accelerator& deep_weight_meta() {
+  static const hardware::Accelerator acc = [] {
+    hardware::Accelerator a = meta();
+    auto& mems = a.cores[0].memories;
+    for (int k = 7; k >= 1; --k) {
+      hardware::MemoryLevel reg = mems[0];  // rf_4b_W
+      reg.name = "rf_4b_W_" + std::to_string(k);
+      mems.insert(mems.begin() + 1, reg);
+    }
+    a.validate();
+    return a;
+  }();
+  return acc;
+}
+
+void BM_LoopNestEvaluationsLayer9DeepWeights(benchmark::State& state) {
+  const auto& net = sew();
+  const auto v = net.vertex(9);
+  const auto bits = cost::producer_bits(net, v);
+  const auto& acc = deep_weight_meta();
+  std::uint64_t evaluated = 0;
+  for (auto _ : state) {
+    const auto c = cost::search_node(net.layer(v), acc.cores[0], acc.dram, bits);
+    evaluated += c.orderings_evaluated;
+    benchmark::DoNotOptimize(c.energy_pJ);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(evaluated));
+}
+BENCHMARK(BM_LoopNestEvaluationsLayer9DeepWeights)->Unit(benchmark::kMillisecond);
+
 // Cold search of every unique node of SEW time-batched layer-by-layer (one node per layer; the
 // cache folds identical shapes), as a fresh process would do it.
 void BM_SewTbLblUniqueNodesCold(benchmark::State& state) {

@@ -1,5 +1,6 @@
-// Builds the NodeProblem of a node: operands and their memory paths, spatial loops per level,
-// active copies and fan-out boosts, temporal loop sizes, port assignment.
+// Builds the NodeProblem of a node in stages: the node itself (loops, spatial unrolling, operands,
+// temporal loop sizes), its memory nodes and ports, each operand's path through them; the
+// per-level spatial stage is in spatial_levels.cpp.
 #include "node_problem.hpp"
 
 #include <algorithm>
@@ -23,6 +24,8 @@ double extent(double A, double B, std::uint32_t s, std::uint32_t d) {
   const double g = static_cast<double>(std::gcd(s, d));
   return A * B - std::max(0.0, B - s / g) * (A - d / g);
 }
+
+}  // namespace
 
 // ZigZag's default port use, derived from the port counts: with two read (write) ports, reads to
 // the level below and to the level above (writes from above and from below) use separate ports;
@@ -65,6 +68,8 @@ void assign_ports(MemNode& n) {
   }
   n.shared_capacity = n.level.operands.size() > 1;
 }
+
+namespace {
 
 hardware::MemoryLevel dram_level(const hardware::Dram& dram, const std::vector<MemOperand>& ops) {
   hardware::MemoryLevel m;
@@ -146,9 +151,11 @@ std::vector<OperandSetup> node_operands(const workload::Layer& layer) {
   return ops;
 }
 
-NodeProblem build_problem(const workload::Layer& layer, const hardware::Core& core,
-                          const hardware::Dram& dram, const std::vector<MemOperand>& too_large) {
-  NodeProblem pb;
+namespace {
+
+// Everything about the node that does not depend on the memories: loops, spatial unrolling,
+// operands, compute energy per op.
+void describe_node(NodeProblem& pb, const workload::Layer& layer, const hardware::Core& core) {
   pb.layer = layer;
   pb.relevance = relevance_table(layer);
   pb.stateful = layer.stateful();
@@ -157,7 +164,6 @@ NodeProblem build_problem(const workload::Layer& layer, const hardware::Core& co
     pb.fractional_unrolling =
         pb.fractional_unrolling || u.factor != static_cast<double>(u.factor_int);
   }
-  pb.too_large = too_large;
   pb.total_in_y = layer.input_extent_y();
   pb.total_in_x = layer.input_extent_x();
   pb.pe_count = core.array.pe_count();
@@ -165,19 +171,21 @@ NodeProblem build_problem(const workload::Layer& layer, const hardware::Core& co
   pb.mac_energy_per_op_pJ =
       pb.multi_bit_macs ? core.array.mac_energy_pJ : core.array.accumulate_energy_pJ;
   pb.operands = node_operands(layer);
-
   double out_elements = 1;
   for (Dim d : workload::kAllDims) {
     if (pb.operands[0].is_relevant(d)) out_elements *= static_cast<double>(layer.size(d));
   }
   pb.total_output_elements = out_elements;
-
   for (Dim d : workload::kAllDims) {
     const std::uint64_t q = temporal_size(layer, pb.spatial, d);
     if (q > 1) pb.temporal.push_back(Loop{d, q});
   }
+}
 
-  // Memory nodes: the core's levels that serve an operand of this node, in file order, then DRAM.
+}  // namespace
+
+std::vector<int> add_memory_nodes(NodeProblem& pb, const hardware::Core& core,
+                                  const hardware::Dram& dram) {
   std::vector<int> node_of_level(core.memories.size(), -1);
   for (std::size_t i = 0; i < core.memories.size(); ++i) {
     bool used = false;
@@ -189,81 +197,53 @@ NodeProblem build_problem(const workload::Layer& layer, const hardware::Core& co
     node_of_level[i] = static_cast<int>(pb.nodes.size());
     pb.nodes.push_back(n);
   }
-  int dram_node = -1;
-  if (!too_large.empty()) {
+  if (!pb.too_large.empty()) {
     MemNode n;
-    n.level = dram_level(dram, too_large);
+    n.level = dram_level(dram, pb.too_large);
     n.offchip = true;
-    dram_node = static_cast<int>(pb.nodes.size());
     pb.nodes.push_back(n);
   }
-  for (auto& n : pb.nodes)
+  pb.port_count = 0;
+  for (auto& n : pb.nodes) {
     assign_ports(n);
+    n.first_port = pb.port_count;
+    pb.port_count += static_cast<std::size_t>(n.port_count);
+  }
+  return node_of_level;
+}
 
-  for (int oi = 0; oi < static_cast<int>(pb.operands.size()); ++oi) {
-    OperandSetup& op = pb.operands[static_cast<std::size_t>(oi)];
-    for (std::size_t li : core.hierarchy(op.mem))
-      op.nodes.push_back(node_of_level[li]);
-    if (op.nodes.empty()) {
-      throw std::invalid_argument("core '" + core.name + "' has no memory level for operand " +
-                                  std::string(hardware::mem_operand_name(op.mem)) +
-                                  " needed by layer " + std::to_string(layer.id));
-    }
-    if (std::find(too_large.begin(), too_large.end(), op.mem) != too_large.end()) {
-      op.nodes.push_back(dram_node);
-    }
-    for (std::size_t m = 0; m < op.nodes.size(); ++m) {
-      pb.nodes[static_cast<std::size_t>(op.nodes[m])].users.emplace_back(oi, static_cast<int>(m));
-    }
-    // Spatial loops per level: level m takes the array dims it serves that no lower level took.
-    const std::size_t M = op.nodes.size();
-    op.smap.assign(M + 1, {});
-    std::vector<bool> taken(pb.spatial.size(), false);
-    for (std::size_t m = 0; m <= M; ++m) {
-      for (std::size_t s = 0; s < pb.spatial.size(); ++s) {
-        if (taken[s]) continue;
-        bool served = m == M;
-        if (!served) {
-          const auto& lvl = pb.nodes[static_cast<std::size_t>(op.nodes[m])];
-          served =
-              lvl.offchip || std::find(lvl.level.served_dims.begin(), lvl.level.served_dims.end(),
-                                       pb.spatial[s].array_dim) != lvl.level.served_dims.end();
-        }
-        if (served) {
-          taken[s] = true;
-          op.smap[m].push_back(
-              SpatialLoop{pb.spatial[s].dim, pb.spatial[s].factor, pb.spatial[s].factor_int});
-        }
-      }
-    }
-    op.unit_count.assign(M + 1, 1.0);
-    for (std::size_t a = M + 1; a-- > 0;) {
-      double above = a == M ? 1.0 : op.unit_count[a + 1];
-      for (const auto& s : op.smap[a])
-        above *= s.factor;
-      op.unit_count[a] = above;
-    }
-    for (auto& u : op.unit_count)
-      u = std::round(u);
-    // Fan-out boosts: unique data one level up feeds per instance below.
-    for (bool use_int : {false, true}) {
-      std::vector<double>& boost = use_int ? op.bw_boost_int : op.bw_boost;
-      boost.assign(M + 1, 1.0);
-      // unit_unique[a] = E(all smap) / E(smap[0..a-1]); boost[a] = unit_unique[a]/unit_unique[a+1].
-      std::vector<double> cum(M + 2, 1.0);
-      DimProducts q = unit_products();
-      cum[0] = pb.elements(op, q);
-      for (std::size_t a = 0; a <= M; ++a) {
-        for (const auto& s : op.smap[a]) {
-          q[static_cast<std::size_t>(s.dim)] *=
-              use_int ? static_cast<double>(s.factor_int) : s.factor;
-        }
-        cum[a + 1] = pb.elements(op, q);
-      }
-      for (std::size_t a = 0; a < M; ++a)
-        boost[a] = std::round(cum[a + 1] / cum[a]);
-      boost[M] = 1.0;
-    }
+void attach_path(NodeProblem& pb, std::size_t operand, const hardware::Core& core,
+                 const std::vector<int>& node_of_level) {
+  OperandSetup& op = pb.operands[operand];
+  for (std::size_t li : core.hierarchy(op.mem))
+    op.nodes.push_back(node_of_level[li]);
+  if (op.nodes.empty()) {
+    throw std::invalid_argument("core '" + core.name + "' has no memory level for operand " +
+                                std::string(hardware::mem_operand_name(op.mem)) +
+                                " needed by layer " + std::to_string(pb.layer.id));
+  }
+  if (std::find(pb.too_large.begin(), pb.too_large.end(), op.mem) != pb.too_large.end()) {
+    op.nodes.push_back(static_cast<int>(pb.nodes.size()) - 1);  // the DRAM node comes last
+  }
+  for (std::size_t m = 0; m < op.nodes.size(); ++m) {
+    pb.nodes[static_cast<std::size_t>(op.nodes[m])].users.push_back(
+        NodeUser{operand, m, m + 1 == op.nodes.size()});
+  }
+}
+
+NodeProblem build_problem(const workload::Layer& layer, const hardware::Core& core,
+                          const hardware::Dram& dram, const std::vector<MemOperand>& too_large) {
+  NodeProblem pb;
+  pb.too_large = too_large;
+  describe_node(pb, layer, core);
+  const std::vector<int> node_of_level = add_memory_nodes(pb, core, dram);
+  for (std::size_t o = 0; o < pb.operands.size(); ++o) {
+    attach_path(pb, o, core, node_of_level);
+    OperandSetup& op = pb.operands[o];
+    place_spatial_loops(pb, op);
+    op.unit_count = active_copies(op.smap);
+    op.bw_boost = fanout_boosts(pb, op, false);
+    op.bw_boost_int = fanout_boosts(pb, op, true);
   }
   return pb;
 }

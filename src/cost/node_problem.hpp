@@ -31,14 +31,21 @@ struct SpatialLoop {
   std::uint64_t factor_int = 1;
 };
 
+// An operand served by a memory node, at one level of its path.
+struct NodeUser {
+  std::size_t operand = 0;  // index into NodeProblem::operands
+  std::size_t level = 0;    // level m within that operand's path
+  bool top = false;         // the operand's top level: it holds every loop left
+};
+
 // One memory level as the node sees it (a core level, or the DRAM added for too-large operands).
 struct MemNode {
   hardware::MemoryLevel level;
   bool offchip = false;
-  // Operands of this node served here: (operand index, level index within that operand).
-  std::vector<std::pair<int, int>> users;
+  std::vector<NodeUser> users;                       // in operand order
   std::array<int, 4> port_of_direction{0, 0, 0, 0};  // per Direction
   int port_count = 1;
+  std::size_t first_port = 0;  // index of port 0 among all ports of the problem
   // Per port: whether it carries more than one input-type (W, I, V) / output-type (O, V) memory
   // operand in the hardware (ZigZag's "shared port" test for the loading/offloading latency).
   std::vector<bool> port_shared_inputs;
@@ -78,6 +85,7 @@ struct NodeProblem {
   std::vector<Loop> temporal;          // temporal loop sizes after the unrolling (ceil), sizes > 1
   std::vector<OperandSetup> operands;  // order: O, W, I, V (ZigZag's order for double buffering)
   std::vector<MemNode> nodes;          // allocation order: core levels innermost first, then DRAM
+  std::size_t port_count = 0;          // ports of all memory nodes together
   double total_output_elements = 0;    // |O| of the node
   std::uint64_t total_in_y = 1;        // input extents with halo (pr clipping)
   std::uint64_t total_in_x = 1;
@@ -89,12 +97,6 @@ struct NodeProblem {
   // Elements of operand `op` covered by loops with cumulative products `p` (r dims multiplied,
   // pr dims as input extents clipped to the node's input size).
   double elements(const OperandSetup& op, const DimProducts& p) const;
-};
-
-// Allocation of one ordering: for every operand, the ordering index where each level's loops
-// end (level m holds ordering[cut[m-1], cut[m]) with cut[-1] = 0).
-struct Allocation {
-  std::vector<std::vector<std::size_t>> cuts;  // per operand, per level
 };
 
 }  // namespace stems::cost::detail

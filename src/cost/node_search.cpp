@@ -1,14 +1,12 @@
 #include "stems/cost/node_search.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
-#include <limits>
 #include <stdexcept>
 
 #include "node_builder.hpp"
+#include "ordering_search.hpp"
 #include "stems/common/error.hpp"
-#include "stems/cost/spatial_mapping.hpp"
 
 namespace stems::cost {
 
@@ -94,126 +92,133 @@ std::vector<MemOperand> too_large_operands(const workload::Layer& node, const ha
   return off;
 }
 
+namespace {
+
+// Searches the loop nests of `node` for one set of too-large operands at a time, counting every
+// ordering evaluated; keeps the last problem searched and its best ordering.
+class NodeSearch {
+ public:
+  NodeSearch(const workload::Layer& node, const hardware::Core& core, const hardware::Dram& dram,
+             const NodeSearchOptions& options)
+      : node_(node), core_(core), dram_(dram), options_(options) {}
+
+  // False when no ordering fits with these operands off-chip.
+  bool attempt(const std::vector<MemOperand>& too_large) {
+    try {
+      pb_ = detail::build_problem(node_, core_, dram_, too_large);
+    } catch (const std::invalid_argument& e) {
+      throw InputError(where(node_, core_), e.what());
+    }
+    const detail::OrderingChoice choice =
+        detail::search_orderings(pb_, options_.lpf_limit, scratch_);
+    evaluated_ += choice.evaluated;
+    if (choice.found) best_ = choice.best;
+    return choice.found;
+  }
+
+  std::uint64_t evaluated() const { return evaluated_; }
+
+  // The full breakdown of the best ordering of the last successful attempt.
+  NodeCost best_cost(bool escalated) {
+    NodeCost cost;
+    detail::evaluate_ordering(pb_, best_, scratch_, &cost);
+    cost.orderings_evaluated = evaluated_;
+    cost.too_large_escalated = escalated;
+    return cost;
+  }
+
+ private:
+  const workload::Layer& node_;
+  const hardware::Core& core_;
+  const hardware::Dram& dram_;
+  NodeSearchOptions options_;
+  detail::NodeProblem pb_;
+  detail::Scratch scratch_;
+  std::vector<Loop> best_;
+  std::uint64_t evaluated_ = 0;
+};
+
+// The operand with the widest elements still on chip (the next to move off-chip), or null.
+const detail::OperandSetup* widest_on_chip(const std::vector<detail::OperandSetup>& ops,
+                                           const std::vector<MemOperand>& too_large,
+                                           const hardware::Core& core) {
+  const detail::OperandSetup* widest = nullptr;
+  for (const auto& op : ops) {
+    if (std::find(too_large.begin(), too_large.end(), op.mem) != too_large.end()) continue;
+    if (!core.top_level(op.mem) || op.bits == 0) continue;
+    if (!widest || op.bits > widest->bits) widest = &op;
+  }
+  return widest;
+}
+
+// The reference's capacity check counts a variable input as the bits its producers deliver,
+// which for a fused tile lacks the halo the loop nest actually reads. When that leaves no
+// feasible loop nest, check again with the node's own input tile and, failing that, move the
+// widest remaining on-chip operand off-chip until a loop nest fits. Sets `escalated` when the
+// set of too-large operands grew.
+bool escalate(NodeSearch& search, const workload::Layer& node, const hardware::Core& core,
+              const OperandBits& bits, std::vector<MemOperand>& too_large, bool& escalated) {
+  OperandBits own = bits;
+  for (auto& b : own)
+    b.reset();
+  auto retry = too_large_operands(node, core, own);
+  for (MemOperand m : too_large) {
+    if (std::find(retry.begin(), retry.end(), m) == retry.end()) retry.push_back(m);
+  }
+  bool found = false;
+  if (retry != too_large) {
+    too_large = retry;
+    escalated = true;
+    found = search.attempt(too_large);
+  }
+  const auto ops = detail::node_operands(node);
+  while (!found) {
+    const detail::OperandSetup* widest = widest_on_chip(ops, too_large, core);
+    if (!widest) break;
+    too_large.push_back(widest->mem);
+    escalated = true;
+    found = search.attempt(too_large);
+  }
+  return found;
+}
+
+// Why no loop nest fits: names the level that cannot hold even one element, the usual cause.
+std::string infeasible_cause(const workload::Layer& node, const hardware::Core& core) {
+  for (const auto& op : detail::node_operands(node)) {
+    const auto h = core.hierarchy(op.mem);
+    const std::uint32_t bits = op.output && !op.stateful_output ? op.psum_bits : op.bits;
+    if (!h.empty() && core.memories[h.front()].size_bits < bits) {
+      return "operand " + std::string(hardware::mem_operand_name(op.mem)) + " needs " +
+             std::to_string(bits) + "-bit elements but its innermost level '" +
+             core.memories[h.front()].name + "' holds " +
+             std::to_string(core.memories[h.front()].size_bits) +
+             " bits (lower the precision or use other hardware)";
+    }
+  }
+  return "a level is too small for the spatially unrolled tile";
+}
+
+}  // namespace
+
 NodeCost search_node(const workload::Layer& node, const hardware::Core& core,
                      const hardware::Dram& dram, const OperandBits& bits,
                      const NodeSearchOptions& options) {
   if (node.op == workload::OpType::Flatten) {
-    NodeCost c;  // a flatten only renames indices: no compute, no data movement
-    return c;
+    return NodeCost{};  // a flatten only renames indices: no compute, no data movement
   }
-  // Searches all orderings for a given set of too-large operands; false if none fits.
-  detail::NodeProblem pb;
-  detail::Scratch scratch;
-  std::vector<Loop> best;
-  std::uint64_t evaluated = 0;
-  auto attempt = [&](const std::vector<MemOperand>& too_large) -> bool {
-    try {
-      pb = detail::build_problem(node, core, dram, too_large);
-    } catch (const std::invalid_argument& e) {
-      throw InputError(where(node, core), e.what());
-    }
-    std::vector<Loop> sorted = lpf_factors(pb.temporal, options.lpf_limit);
-    std::sort(sorted.begin(), sorted.end());
-    // Causality (STEMS's LOMA rule): the first T factor must sit above the last reduction factor;
-    // as in STEMS, with no reduction factor T may not be the innermost loop. (A nest of nothing
-    // but T factors has no alternative: it is valid.)
-    std::array<bool, workload::kDimCount> reduction{};
-    for (Dim d : workload::kAllDims)
-      reduction[static_cast<std::size_t>(d)] = is_reduction_dim(pb.relevance, d);
-    auto causal = [&](const std::vector<Loop>& nest) {
-      std::size_t first_t = nest.size(), last_red = 0;
-      bool only_t = true;
-      for (std::size_t i = 0; i < nest.size(); ++i) {
-        const Dim d = nest[i].dim;
-        if (d == Dim::T) {
-          if (first_t == nest.size()) first_t = i;
-        } else {
-          only_t = false;
-          if (reduction[static_cast<std::size_t>(d)]) last_red = i;
-        }
-      }
-      return only_t || first_t > last_red;  // no T at all: first_t = size, valid
-    };
-    double best_energy = std::numeric_limits<double>::infinity();
-    double best_latency2 = std::numeric_limits<double>::infinity();
-    bool found = false;
-    do {
-      if (pb.stateful && !causal(sorted)) continue;
-      ++evaluated;
-      const auto r =
-          detail::evaluate_ordering(pb, sorted, scratch, nullptr,
-                                    found ? best_energy : std::numeric_limits<double>::infinity());
-      if (!r.valid) continue;
-      if (!found || r.energy_pJ < best_energy ||
-          (r.energy_pJ == best_energy && r.latency_total2_cycles < best_latency2)) {
-        best_energy = r.energy_pJ;
-        best_latency2 = r.latency_total2_cycles;
-        best = sorted;
-        found = true;
-      }
-    } while (std::next_permutation(sorted.begin(), sorted.end()));
-    return found;
-  };
-
+  NodeSearch search(node, core, dram, options);
   std::vector<MemOperand> too_large = too_large_operands(node, core, bits);
-  bool found = attempt(too_large);
   bool escalated = false;
+  const bool found =
+      search.attempt(too_large) || escalate(search, node, core, bits, too_large, escalated);
   if (!found) {
-    // The reference's capacity check counts a variable input as the bits its producers deliver,
-    // which for a fused tile lacks the halo the loop nest actually reads. When that leaves no
-    // feasible loop nest, check again with the node's own input tile and, failing that, move
-    // the largest remaining on-chip operand off-chip until a loop nest fits.
-    OperandBits own = bits;
-    for (auto& b : own)
-      b.reset();
-    auto retry = too_large_operands(node, core, own);
-    for (MemOperand m : too_large) {
-      if (std::find(retry.begin(), retry.end(), m) == retry.end()) retry.push_back(m);
-    }
-    if (retry != too_large) {
-      too_large = retry;
-      escalated = true;
-      found = attempt(too_large);
-    }
-    const auto ops = detail::node_operands(node);
-    while (!found) {
-      const detail::OperandSetup* largest = nullptr;
-      for (const auto& op : ops) {
-        if (std::find(too_large.begin(), too_large.end(), op.mem) != too_large.end()) continue;
-        if (!core.top_level(op.mem) || op.bits == 0) continue;
-        if (!largest || op.bits > largest->bits) largest = &op;  // wider elements first
-      }
-      if (!largest) break;
-      too_large.push_back(largest->mem);
-      escalated = true;
-      found = attempt(too_large);
-    }
+    throw Infeasible(where(node, core),
+                     "no loop ordering fits the memory hierarchy (" +
+                         std::to_string(search.evaluated()) +
+                         " orderings tried, even with every operand's top level in DRAM): " +
+                         infeasible_cause(node, core));
   }
-  if (!found) {
-    // Name the level that cannot hold even one element, the usual cause.
-    std::string cause = "a level is too small for the spatially unrolled tile";
-    for (const auto& op : detail::node_operands(node)) {
-      const auto h = core.hierarchy(op.mem);
-      const std::uint32_t bits = op.output && !op.stateful_output ? op.psum_bits : op.bits;
-      if (!h.empty() && core.memories[h.front()].size_bits < bits) {
-        cause = "operand " + std::string(hardware::mem_operand_name(op.mem)) + " needs " +
-                std::to_string(bits) + "-bit elements but its innermost level '" +
-                core.memories[h.front()].name + "' holds " +
-                std::to_string(core.memories[h.front()].size_bits) +
-                " bits (lower the precision or use other hardware)";
-        break;
-      }
-    }
-    throw Infeasible(
-        where(node, core),
-        "no loop ordering fits the memory hierarchy (" + std::to_string(evaluated) +
-            " orderings tried, even with every operand's top level in DRAM): " + cause);
-  }
-  NodeCost cost;
-  detail::evaluate_ordering(pb, best, scratch, &cost);
-  cost.orderings_evaluated = evaluated;
-  cost.too_large_escalated = escalated;
-  return cost;
+  return search.best_cost(escalated);
 }
 
 }  // namespace stems::cost

@@ -9,6 +9,8 @@
 // reused across T; stateful O written once as 1-bit spikes; stateless O as partial sums until the
 // reductions are done; ZigZag's latency (ideal temporal cycles + port stalls + loading). Operands
 // that do not fit the core's top on-chip level together get the DRAM as an extra top level.
+// The model's stages (spatial levels, allocation, tile sizes per level, access counts, energy,
+// stalls, loading/offloading) are private to src/cost; node_model.cpp chains them.
 
 #include <array>
 #include <cstdint>

@@ -1,0 +1,207 @@
+// Loop-to-level allocation of one ordering (see allocation.hpp). The arithmetic is the
+// reference's step for step: tile sizes are rounded half to even (Python's round) before they are
+// compared with a level's capacity.
+#include "allocation.hpp"
+
+#include <limits>
+
+#include "rounding.hpp"
+
+namespace stems::cost::detail {
+
+void suffix_products(const std::vector<Loop>& ordering, std::vector<double>& suffix) {
+  const std::size_t n = ordering.size();
+  suffix[n] = 1;
+  for (std::size_t i = n; i-- > 0;)
+    suffix[i] = suffix[i + 1] * static_cast<double>(ordering[i].size);
+}
+
+double element_bits(const NodeProblem& pb, const OperandSetup& op,
+                    const std::vector<Loop>& ordering, std::size_t next, std::size_t m) {
+  double bits = op.bits;
+  if (op.output && !op.stateful_output) {
+    bool reduction_left = false;
+    for (std::size_t a = m + 1; a < op.smap.size(); ++a) {
+      for (const auto& s : op.smap[a]) {
+        reduction_left = reduction_left || (is_reduction_dim(pb.relevance, s.dim) && s.factor > 1);
+      }
+    }
+    for (std::size_t i = next; i < ordering.size(); ++i) {
+      reduction_left = reduction_left || is_reduction_dim(pb.relevance, ordering[i].dim);
+    }
+    bits = reduction_left ? op.psum_bits : op.final_bits;
+  }
+  return bits;
+}
+
+std::size_t level_candidates(const NodeProblem& pb, const OperandSetup& op,
+                             const std::vector<Loop>& ordering, double bits, double capacity_bits,
+                             OperandScratch& s) {
+  const std::size_t n = ordering.size();
+  DimProducts p = s.prod;
+  std::size_t count = 0;
+  double el = pb.elements(op, p);
+  for (std::size_t i = s.next; i <= n; ++i) {
+    if (i > s.next) {
+      const std::size_t d = static_cast<std::size_t>(ordering[i - 1].dim);
+      p[d] *= static_cast<double>(ordering[i - 1].size);
+      // Only relevant and partially relevant loops grow the tile.
+      if (op.rel[d] == Relevance::Relevant) {
+        el *= static_cast<double>(ordering[i - 1].size);
+      } else if (op.rel[d] == Relevance::Partial) {
+        el = pb.elements(op, p);
+      }
+    }
+    const double b = round_half_even(el) * bits;
+    if (b > capacity_bits) break;
+    s.slice_elements[count] = round_half_even(el);
+    s.slice_bits[count++] = b;
+  }
+  return count;
+}
+
+bool top_candidate(const NodeProblem& pb, const OperandSetup& op, const std::vector<Loop>& ordering,
+                   double bits, double capacity_bits, OperandScratch& s) {
+  // Tiles only grow with more loops, so every smaller slice fits when the full one does; the
+  // arithmetic is level_candidates' step for step without its intermediate slices: the tile from
+  // the last partially relevant loop on, times the relevant sizes after it.
+  const std::size_t n = ordering.size();
+  DimProducts p = s.prod;
+  std::size_t from = s.next;
+  for (std::size_t i = s.next; i < n; ++i) {
+    if (op.rel[static_cast<std::size_t>(ordering[i].dim)] == Relevance::Partial) from = i + 1;
+  }
+  for (std::size_t i = s.next; i < from; ++i)
+    p[static_cast<std::size_t>(ordering[i].dim)] *= static_cast<double>(ordering[i].size);
+  double el = pb.elements(op, p);
+  for (std::size_t i = from; i < n; ++i) {
+    if (op.rel[static_cast<std::size_t>(ordering[i].dim)] == Relevance::Relevant) {
+      el *= static_cast<double>(ordering[i].size);
+    }
+  }
+  const double b = round_half_even(el) * bits;
+  if (b > capacity_bits) return false;
+  const std::size_t last = n - s.next;
+  s.slice_elements[last] = round_half_even(el);
+  s.slice_bits[last] = b;
+  s.slice_first = last;
+  s.slice_count = 1;
+  return true;
+}
+
+namespace {
+
+// Candidate tiles of every user of `node`; false when one has none. Flattened: the candidate
+// functions are called from here for every level of every ordering (the search's hot path).
+[[gnu::flatten]] bool node_candidates(const NodeProblem& pb, const MemNode& node,
+                                      const std::vector<Loop>& ordering, Scratch& s) {
+  const double cap = static_cast<double>(node.level.size_bits);
+  for (const NodeUser& user : node.users) {
+    const OperandSetup& op = pb.operands[user.operand];
+    OperandScratch& os = s.operands[user.operand];
+    const double bits = element_bits(pb, op, ordering, os.next, user.level);
+    if (user.top) {
+      if (!top_candidate(pb, op, ordering, bits, cap, os)) return false;
+      continue;
+    }
+    os.slice_count = level_candidates(pb, op, ordering, bits, cap, os);
+    os.slice_first = 0;
+    if (os.slice_count == 0) return false;
+  }
+  return true;
+}
+
+// Advances the mixed-radix counter over the users' picks (first user most significant); false
+// after the last combination.
+bool next_pick(TileChoice* c, std::size_t users) {
+  for (std::size_t u = users; u-- > 0;) {
+    if (++c[u].pick < c[u].count) return true;
+    c[u].pick = 0;
+  }
+  return false;
+}
+
+// Joint choice over the users: the candidates that fit together with the least (loops left above
+// x tile bits), top levels not counted; ties go to the later combination. Result in s.best.
+bool choose_tiles(const MemNode& node, Scratch& s) {
+  const double cap = static_cast<double>(node.level.size_bits);
+  const std::size_t nu = node.users.size();
+  TileChoice* c = s.choice.data();
+  for (std::size_t u = 0; u < nu; ++u) {
+    const OperandScratch& os = s.operands[node.users[u].operand];
+    c[u].bits = os.slice_bits.data() + os.slice_first;
+    c[u].suffix = node.users[u].top ? nullptr : s.suffix.data() + os.next + os.slice_first;
+    c[u].count = os.slice_count;
+    c[u].pick = 0;
+  }
+  double best_cost = std::numeric_limits<double>::infinity();
+  bool found = false;
+  do {
+    double sum = 0, cost = 0;
+    for (std::size_t u = 0; u < nu; ++u) {
+      const double b = c[u].bits[c[u].pick];
+      sum += b;
+      if (c[u].suffix) cost += c[u].suffix[c[u].pick] * b;
+    }
+    if (sum <= cap && cost <= best_cost) {
+      best_cost = cost;
+      for (std::size_t u = 0; u < nu; ++u)
+        s.best[u] = c[u].pick;
+      found = true;
+    }
+  } while (nu > 0 && next_pick(c, nu));
+  return found;
+}
+
+// Gives every user of `node` the loops of its chosen candidate.
+void commit_tiles(const NodeProblem& pb, const MemNode& node, const std::vector<Loop>& ordering,
+                  Scratch& s) {
+  for (std::size_t u = 0; u < node.users.size(); ++u) {
+    const std::size_t o = node.users[u].operand;
+    const std::size_t m = node.users[u].level;
+    OperandScratch& os = s.operands[o];
+    const std::size_t take = os.slice_first + s.best[u];
+    os.tile_elements[m + 1] = os.slice_elements[take];
+    for (std::size_t i = os.next; i < os.next + take; ++i) {
+      os.prod[static_cast<std::size_t>(ordering[i].dim)] *= ordering[i].size;
+    }
+    os.next += take;
+    os.cuts[m] = os.next;
+    for (const auto& sl : pb.operands[o].smap[m + 1])
+      os.prod[static_cast<std::size_t>(sl.dim)] *= sl.factor;
+  }
+}
+
+}  // namespace
+
+bool allocate_loops(const NodeProblem& pb, const std::vector<Loop>& ordering, Scratch& s) {
+  suffix_products(ordering, s.suffix);
+  for (std::size_t o = 0; o < pb.operands.size(); ++o) {
+    OperandScratch& os = s.operands[o];
+    os.next = 0;  // every cut is written below: each level of an operand is a user of a node
+    os.prod = unit_products();
+    for (const auto& sl : pb.operands[o].smap[0])
+      os.prod[static_cast<std::size_t>(sl.dim)] *= sl.factor;
+  }
+  for (const MemNode& node : pb.nodes) {
+    if (!node_candidates(pb, node, ordering, s) || !choose_tiles(node, s)) return false;
+    commit_tiles(pb, node, ordering, s);
+  }
+  return true;
+}
+
+void merge_down_stationary(const OperandSetup& op, const std::vector<Loop>& ordering,
+                           std::vector<std::size_t>& cuts) {
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    for (std::size_t L = 1; L < cuts.size(); ++L) {
+      while (cuts[L - 1] < cuts[L] && op.is_irrelevant(ordering[cuts[L - 1]].dim)) {
+        ++cuts[L - 1];
+        changed = true;
+      }
+    }
+  }
+}
+
+}  // namespace stems::cost::detail
