@@ -32,14 +32,14 @@
 #include "stems/schedule/scheduler.hpp"
 #include "stems/workload/state_schedule.hpp"
 // The cost model's stages are private to src/cost (stems::cost::detail); tested one by one.
-#include "../src/cost/access_counts.hpp"
-#include "../src/cost/allocation.hpp"
-#include "../src/cost/level_tiles.hpp"
-#include "../src/cost/node_builder.hpp"
-#include "../src/cost/node_energy.hpp"
-#include "../src/cost/ordering_search.hpp"
-#include "../src/cost/stall_model.hpp"
-#include "../src/cost/transfer_phases.hpp"
+#include "access_counts.hpp"
+#include "allocation.hpp"
+#include "level_tiles.hpp"
+#include "node_builder.hpp"
+#include "node_energy.hpp"
+#include "ordering_search.hpp"
+#include "stall_model.hpp"
+#include "transfer_phases.hpp"
 
 using namespace stems;
 using test::meta;
