@@ -45,13 +45,13 @@ py::object to_python(const Json& j) {
       py::list list;
       for (const auto& e : j)
         list.append(to_python(e));
-      return std::move(list);
+      return list;
     }
     case Json::value_t::object: {
       py::dict dict;
       for (const auto& [key, value] : j.items())
         dict[py::str(key)] = to_python(value);
-      return std::move(dict);
+      return dict;
     }
     default:
       return py::none();
