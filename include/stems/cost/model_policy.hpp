@@ -1,0 +1,102 @@
+#pragma once
+// Which cost model an evaluation uses, as one policy object passed down to the cost model and the
+// scheduler (`--model physical|stems`, `model = "..."` in run and campaign configs).
+//
+//   physical (the default): a model meant to be swept. More on-chip capacity never costs energy,
+//     a faster link never costs time (property tests guard both), and none of the original
+//     tool's accidents are reproduced.
+//   stems: every behaviour of the original STEMS tool (Eissa et al., github.com/sjoks93/STEMS at
+//     323e004: Stream 0.0.8 + a modified ZigZag 2.4.5), including those that are accidents of its
+//     code, so that its published numbers can be reproduced. Each is one field below, documented
+//     once here, with where STEMS does it (../shared/reference/stems_model.md; the measurements
+//     behind them are summarised in README "Cost model: physical and stems").
+//
+// The cost model reads the "node" fields, the list scheduler and its memory manager the
+// "schedule" fields; nothing else branches on the model.
+
+#include <cstdint>
+#include <string>
+
+#include "stems/common/names.hpp"
+
+namespace stems::cost {
+
+enum class Model : std::uint8_t { Physical, Stems };
+inline constexpr NameTable<Model, 2> kModelNames = {
+    {{Model::Physical, "physical"}, {Model::Stems, "stems"}}};
+
+struct ModelPolicy {
+  Model model = Model::Physical;
+
+  // ---- node (the loop-nest cost model) ----
+  // LOMA enumerates orderings in ZigZag 2.4.5's cool-lex order of (dim name, size) factors and
+  // breaks prime-factor merge ties in the workload's dim order (physical: lexicographic order;
+  // the minimum is the same, only ties and the next item depend on it).
+  bool coollex_orderings = false;
+  // ZigZag's loading phase, as modified by STEMS, appends the state operand V to the layer's own
+  // input-operand list on every cost evaluation (cost_model.py, calc_data_loading_offloading_
+  // latency): on the k-th valid ordering of a node, V's individual and fully shared loading
+  // cycles count k times. Only visible when V lives in DRAM (a too-large state).
+  bool state_loading_repeats = false;
+  // An operand set is "too large" all or nothing (IntraCoreMappingStage.check_core_capacity_for_
+  // node: if W + V + O + inputs exceed the top level, the largest operands go to DRAM whole).
+  // physical: every subset of operands that may stream from DRAM is tried and the one with the
+  // least energy (node + moving the resident ones on and off chip once) wins, so a mapping that
+  // fits a smaller buffer stays available with a larger one.
+  bool all_or_nothing_too_large = false;
+  // A pooling window is modelled as a zero-bit weight operand on the weight path (STEMS's
+  // MaxPool has W precision 0); it changes the ports' loading and stall terms.
+  bool pooling_window_as_weight = false;
+  // LOMA's causality check with no reduction loop keeps T from being the innermost loop
+  // (STEMS's default indices when the layer has no output-irrelevant loop), so such a stateful
+  // layer re-reads its state every timestep (SEW layer 0: 65.24 instead of 7.68 uJ).
+  bool no_reduction_keeps_t_outside = false;
+  // In-node traffic with DRAM is timed at the DRAM's own width (ZigZag treats DRAM as a memory
+  // level). physical: at min(DRAM width, the core's DRAM link bandwidth).
+  bool dram_stream_at_dram_width = false;
+  // Energy per stateful neuron per timestep for the neuron update (leak, threshold, reset), from
+  // the core's neuron_update_energy_pJ. STEMS charges nothing for it.
+  bool neuron_update_energy = true;
+
+  // ---- schedule (the list scheduler and its memory manager) ----
+  // Before a node with a too-large operand, the whole top memory is flushed (scheduler.py,
+  // clear_memories); physical: only what the node needs room for is evicted.
+  bool flush_before_too_large = false;
+  // Transfers for a node start only after the core's previous node ends (no prefetching into a
+  // buffer still in use); physical: as soon as the link is free and the buffer has room.
+  bool no_prefetch = false;
+  // A node ends when the write-back of its state ends if the state is the last tensor (in the
+  // node's size-sorted list) whose uses run out (scheduler.py: end = max(end, endo)).
+  bool state_writeback_extends_node = false;
+  // An activation whose last consumer runs is freed at the latest end among its earlier
+  // consumers, a time before that last consumer starts (check_for_removal; the memory record is
+  // a time-indexed step function that accepts removals in the past). It lowers the peak.
+  bool retroactive_activation_free = false;
+  // Tile dependencies without the padding offset (STEMS does not model padding): column x of a
+  // 3x3 conv reads x..x+2 instead of x-1..x+1 (Schedule::alignment is forced to InputAlignment::
+  // Stems).
+  bool unpadded_alignment = false;
+
+  static ModelPolicy physical() { return {}; }
+  static ModelPolicy stems() {
+    ModelPolicy p;
+    p.model = Model::Stems;
+    p.coollex_orderings = true;
+    p.state_loading_repeats = true;
+    p.all_or_nothing_too_large = true;
+    p.pooling_window_as_weight = true;
+    p.no_reduction_keeps_t_outside = true;
+    p.dram_stream_at_dram_width = true;
+    p.neuron_update_energy = false;
+    p.flush_before_too_large = true;
+    p.no_prefetch = true;
+    p.state_writeback_extends_node = true;
+    p.retroactive_activation_free = true;
+    p.unpadded_alignment = true;
+    return p;
+  }
+  static ModelPolicy of(Model m) { return m == Model::Stems ? stems() : physical(); }
+  std::string_view name() const { return name_of(kModelNames, model); }
+};
+
+}  // namespace stems::cost
