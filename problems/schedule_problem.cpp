@@ -79,8 +79,9 @@ search::Fitness ScheduleProblem::compute(const std::vector<double>& x) const {
   o.latency_cycles = r.latency_cycles;
   o.state_bits = static_cast<double>(r.state_bits);
   if (accuracy_.configured()) {
-    const double a =
-        accuracy_.model->estimate(schedule::state_schedule(network_, s)).accuracy;  // cached
+    const auto e = accuracy_.model->estimate(schedule::state_schedule(network_, s));  // cached
+    if (!e.error.empty()) return search::Fitness::infeasible(e.error);
+    const double a = e.accuracy;
     o.accuracy = a;
     if (accuracy_.min_accuracy && a < *accuracy_.min_accuracy) {
       return search::Fitness::infeasible("accuracy " + std::to_string(a) + " below min_accuracy " +
@@ -102,7 +103,8 @@ search::Fitness ScheduleProblem::evaluate(const std::vector<double>& x) const {
   search::Fitness f = compute(x);
   std::lock_guard<std::mutex> lock(memo_mutex_);
   auto [it, inserted] = memo_.emplace(std::move(key), std::move(f));
-  if (inserted && !it->second.feasible()) ++infeasible_;
+  if (inserted && !it->second.feasible() && infeasible_++ == 0)
+    first_infeasible_reason_ = it->second.infeasible_reason;
   return it->second;
 }
 
@@ -126,6 +128,11 @@ std::uint64_t ScheduleProblem::evaluations() const {
 std::uint64_t ScheduleProblem::infeasible() const {
   std::lock_guard<std::mutex> lock(memo_mutex_);
   return infeasible_;
+}
+
+std::string ScheduleProblem::first_infeasible_reason() const {
+  std::lock_guard<std::mutex> lock(memo_mutex_);
+  return first_infeasible_reason_;
 }
 
 void ScheduleProblem::clear_memo() const {

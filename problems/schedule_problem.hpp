@@ -46,6 +46,7 @@ class ScheduleProblem final : public search::Problem {
   std::vector<std::vector<double>> seeds() const override;
   std::uint64_t evaluations() const override;
   std::uint64_t infeasible() const override;
+  std::string first_infeasible_reason() const override;
   void clear_memo() const;  // forget evaluated genomes (node costs stay memoised)
 
   // The schedule a genome stands for: tiles, fuse groups, state decisions, and the spike densities
@@ -72,6 +73,7 @@ class ScheduleProblem final : public search::Problem {
   mutable std::mutex memo_mutex_;
   mutable std::map<std::vector<std::int64_t>, search::Fitness> memo_;
   mutable std::uint64_t infeasible_ = 0;
+  mutable std::string first_infeasible_reason_;
 };
 
 }  // namespace stems::problems

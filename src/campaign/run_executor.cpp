@@ -240,6 +240,9 @@ RunOutcome RunExecutor::evaluate(const RunSpec& run) {
 RunOutcome RunExecutor::optimize(const RunSpec& run, const std::atomic<bool>* stop) {
   const search::RunConfig rc = run_config_for(run, campaign_, threads_);
   const std::shared_ptr<const problems::ScheduleProblem> ctx = problems::make_context(rc);
+  // One accuracy cache for the whole campaign: runs that differ only in hardware or budget share
+  // the retrained accuracies.
+  if (rc.accuracy.configured()) rc.accuracy.model->bind_output(out_dir_);
   const search::OptimizeResult result = search::optimize(ctx, rc.optimizer, {}, stop);
   RunOutcome o;
   if (result.interrupted) {

@@ -15,6 +15,7 @@
 #include <future>
 #include <sstream>
 
+#include "stems/common/subprocess.hpp"
 #include "stems/cli/commands.hpp"
 #include "stems/cli/simulate_command.hpp"
 #include "stems/common/error.hpp"
@@ -63,6 +64,7 @@ py::object to_python(const Json& j) {
 // KeyboardInterrupt set. Exceptions of the work are rethrown here.
 template <typename Work>
 bool run_interruptible(Work&& work, std::atomic<bool>* stop) {
+  stems::subprocess::reset_cancel();
   std::future<void> done = std::async(std::launch::async, std::forward<Work>(work));
   bool interrupted = false;
   {
@@ -72,6 +74,7 @@ bool run_interruptible(Work&& work, std::atomic<bool>* stop) {
       if (!interrupted && PyErr_CheckSignals() != 0) {
         interrupted = true;
         if (stop) stop->store(true);
+        stems::subprocess::request_cancel();  // external accuracy commands too
       }
     }
   }
