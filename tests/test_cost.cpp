@@ -42,6 +42,15 @@
 #include "transfer_phases.hpp"
 
 using namespace stems;
+
+namespace {
+// The tests below compare with the original STEMS tool: they run the stems model.
+stems::cost::NodeSearchOptions stems_options() {
+  stems::cost::NodeSearchOptions o;
+  o.policy = stems::cost::ModelPolicy::stems();
+  return o;
+}
+}  // namespace
 using test::meta;
 using test::sew;
 
@@ -262,7 +271,7 @@ const workload::Layer& layer9() {
 
 // The layer 9 problem and its stages run in order, up to the one a test looks at.
 struct Layer9 {
-  NodeProblem pb = build_problem(layer9(), meta().cores[0], meta().dram, {});
+  NodeProblem pb = build_problem(layer9(), meta().cores[0], meta().dram, {}, cost::ModelPolicy::stems());
   Scratch s;
   Layer9() { s.prepare(pb, kLayer9Nest.size()); }
   OperandScratch& op(std::size_t o) { return s.operands[o]; }
@@ -462,7 +471,7 @@ TEST(NodeProblem, MemoryNodesPortsAndPathsOfLayer9) {
 }
 
 TEST(NodeProblem, TooLargeOperandsGetTheDramAsTheirLastLevel) {
-  const NodeProblem pb = build_problem(layer9(), meta().cores[0], meta().dram, {MemOperand::V});
+  const NodeProblem pb = build_problem(layer9(), meta().cores[0], meta().dram, {MemOperand::V}, cost::ModelPolicy::stems());
   ASSERT_EQ(pb.nodes.size(), 7u);
   const MemNode& dram = pb.nodes.back();
   EXPECT_TRUE(dram.offchip);
@@ -550,7 +559,7 @@ TEST(Allocation, ASharedLevelTakesTheCheapestCombinationThatFitsTogether) {
   test::ScratchDir dir("shared_ov");
   { std::ofstream(dir / "shared_ov.toml") << meta_like_hardware(0, 24); }
   const hardware::Accelerator acc = hardware::load_hardware_file(dir / "shared_ov.toml");
-  const NodeProblem pb = build_problem(layer9(), acc.cores[0], acc.dram, {});
+  const NodeProblem pb = build_problem(layer9(), acc.cores[0], acc.dram, {}, cost::ModelPolicy::stems());
   ASSERT_EQ(pb.nodes[1].level.name, "rf_OV");
   ASSERT_EQ(pb.nodes[1].users.size(), 2u);
   Scratch s;
@@ -794,13 +803,16 @@ TEST(TransferPhases, OneOperandCountsOnlyItsIndividualPart) {
 TEST(OrderingSearch, CausalityKeepsTimeAboveTheReductions) {
   std::array<bool, workload::kDimCount> red{};
   red[static_cast<std::size_t>(Dim::C)] = true;
-  auto causal = [&](std::vector<Loop> nest) { return is_causal(nest, red); };
+  auto causal = [&](std::vector<Loop> nest) { return is_causal(nest, red, true); };
   EXPECT_TRUE(causal({{Dim::C, 2}, {Dim::T, 2}}));
   EXPECT_FALSE(causal({{Dim::T, 2}, {Dim::C, 2}}));
   EXPECT_TRUE(causal({{Dim::K, 2}, {Dim::T, 2}}));
   EXPECT_FALSE(causal({{Dim::T, 2}, {Dim::K, 2}}));  // as STEMS: T never innermost
   EXPECT_TRUE(causal({{Dim::T, 2}, {Dim::T, 2}}));   // nothing else to put there
   EXPECT_TRUE(causal({{Dim::K, 2}, {Dim::C, 2}}));   // no T at all
+  // physical: without a reduction factor nothing has to stay below T.
+  EXPECT_TRUE(is_causal({{Dim::T, 2}, {Dim::K, 2}}, red, false));
+  EXPECT_FALSE(is_causal({{Dim::T, 2}, {Dim::C, 2}}, red, false));
 }
 
 TEST(OrderingSearch, Layer9EvaluatesTheCausalQuarterAndFindsTheReferenceNest) {
@@ -835,7 +847,8 @@ namespace {
 
 cost::NodeCost cost_of(const workload::Network& net, int id, const hardware::Accelerator& acc) {
   const auto v = net.vertex(id);
-  return cost::search_node(net.layer(v), acc.cores[0], acc.dram, cost::producer_bits(net, v));
+  return cost::search_node(net.layer(v), acc.cores[0], acc.dram, cost::producer_bits(net, v),
+                           stems_options());
 }
 
 double operand_energy_uJ(const cost::NodeCost& c, const std::string& name) {
@@ -887,7 +900,7 @@ TEST(NodeCost, SewLayer9TimeBatchedMatchesReferenceExactly) {
 TEST(NodeCost, SewLayer9OneTimestepPerNode) {
   workload::Layer step = layer9();
   step.set_size(Dim::T, 1);
-  const cost::NodeCost c = cost::search_node(step, meta().cores[0], meta().dram);
+  const cost::NodeCost c = cost::search_node(step, meta().cores[0], meta().dram, {}, stems_options());
   EXPECT_NEAR(c.energy_pJ / kUj, 4.1288, 5e-5);  // x16 = 66.06 uJ per layer
   EXPECT_DOUBLE_EQ(c.latency.latency_cycles, 38'082.0);
   // With T outside the node, V crosses the SRAM boundary every timestep: 768 + 768 per step.
@@ -986,7 +999,7 @@ TEST(NodeCost, ImpossibleHardwareGivesAClearError) {
   workload::Layer l = layer9();
   l.precision.W = 8;  // the 4-bit weight register cannot hold one weight
   try {
-    cost::search_node(l, meta().cores[0], meta().dram);
+    cost::search_node(l, meta().cores[0], meta().dram, {}, stems_options());
     FAIL() << "expected an error";
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("layer 9 on core 'compute'"), std::string::npos);
@@ -1053,7 +1066,7 @@ TEST(NodeCost, TenLevelWeightHierarchyCostsWhatItsRealLevelsCost) {
 
 TEST(NodeCost, CacheReturnsTheSameResultOncePerShapeAcrossThreads) {
   const auto& net = sew();
-  cost::NodeCostCache cache(meta());
+  cost::NodeCostCache cache(meta(), stems_options());
   std::vector<std::shared_ptr<const cost::NodeCost>> a(30), b(30);
   std::thread t1([&] {
     for (int id = 0; id < 30; ++id)
@@ -1128,7 +1141,7 @@ TEST(ZeroSkipping, ScalesComputeAndSpikeTrafficOnlyOnZeroSkippingCores) {
 
   const auto s = schedule::schedule_from_bits(dense_net, "1111111", "0000000", true);
   auto eval = [&](const workload::Network& net, const hardware::Accelerator& acc) {
-    cost::NodeCostCache cache(acc);
+    cost::NodeCostCache cache(acc, stems_options());
     return schedule::evaluate_schedule(net, acc, s, cache);
   };
   const auto dense = eval(dense_net, meta());
@@ -1145,7 +1158,8 @@ TEST(ZeroSkipping, ScalesComputeAndSpikeTrafficOnlyOnZeroSkippingCores) {
   for (workload::Vertex v : dense_net.topological_order()) {
     const workload::Layer& l = dense_net.layer(v);
     const cost::NodeCost c =
-        cost::search_node(l, meta().cores[0], meta().dram, cost::producer_bits(dense_net, v));
+        cost::search_node(l, meta().cores[0], meta().dram, cost::producer_bits(dense_net, v),
+                          stems_options());
     saved_pJ += 0.9 * c.mac_energy_pJ;
     const bool spike_in = l.precision.I == 1, spike_out = l.output_psum_bits() == 1;
     for (const auto& o : c.operands) {
@@ -1158,7 +1172,7 @@ TEST(ZeroSkipping, ScalesComputeAndSpikeTrafficOnlyOnZeroSkippingCores) {
   // Per node: I traffic of a spike-input layer scales by the input density, the stateful
   // layer's 1-bit O by the output density, W and V not at all.
   const workload::Layer& l9 = sparse_net.layer_by_id(9);
-  const cost::NodeCost c = cost::search_node(l9, meta().cores[0], meta().dram);
+  const cost::NodeCost c = cost::search_node(l9, meta().cores[0], meta().dram, {}, stems_options());
   const cost::NodeCost z = cost::apply_zero_skipping(c, l9);
   for (std::size_t i = 0; i < c.operands.size(); ++i) {
     const std::string& op = c.operands[i].layer_operand;
@@ -1182,7 +1196,7 @@ TEST(ZeroSkipping, CyclesScaleWithTheInputDensityOnlyWhenAsked) {
   // Per node: the compute cycles scale (rounded up), stalls and loading do not, energy is the
   // energy-only figure.
   const workload::Layer& l9 = net.layer_by_id(9);
-  const cost::NodeCost c = cost::search_node(l9, skipping.cores[0], skipping.dram);
+  const cost::NodeCost c = cost::search_node(l9, skipping.cores[0], skipping.dram, {}, stems_options());
   const cost::NodeCost e = cost::apply_zero_skipping(c, l9);
   const cost::NodeCost z = cost::apply_zero_skipping(c, l9, true);
   const std::uint64_t ideal = 589'824;  // layer 9's temporal cycles
@@ -1199,7 +1213,7 @@ TEST(ZeroSkipping, CyclesScaleWithTheInputDensityOnlyWhenAsked) {
   // runtime drops by the three quarters of its compute cycles the skipping core does not spend.
   const auto s = schedule::schedule_from_bits(net, "1111111", "0000000", true);
   auto eval = [&](const hardware::Accelerator& acc) {
-    cost::NodeCostCache cache(acc);
+    cost::NodeCostCache cache(acc, stems_options());
     return schedule::evaluate_schedule(net, acc, s, cache);
   };
   const auto g = eval(gated), k = eval(skipping);

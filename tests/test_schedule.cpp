@@ -34,7 +34,9 @@ namespace {
 cost::NodeCostCache& cache_for(const std::string& hardware) {
   static std::map<std::string, std::unique_ptr<cost::NodeCostCache>> caches;
   auto& c = caches[hardware];
-  if (!c) c = std::make_unique<cost::NodeCostCache>(test::hardware(hardware));
+  cost::NodeSearchOptions stems;  // the reference runs are the original tool's: the stems model
+  stems.policy = cost::ModelPolicy::stems();
+  if (!c) c = std::make_unique<cost::NodeCostCache>(test::hardware(hardware), stems);
   return *c;
 }
 

@@ -11,13 +11,14 @@
 
 namespace stems::cost::detail {
 
-// The node's operands in ZigZag's order O, W (an Add's X, a pool's zero-bit window), I (an Add's
-// Y), V (stateful layers): at most four.
-std::vector<OperandSetup> node_operands(const workload::Layer& layer);
+// The node's operands in ZigZag's order O, W (an Add's X; a pool's zero-bit window under
+// policy.pooling_window_as_weight), I (an Add's Y), V (stateful layers): at most four.
+std::vector<OperandSetup> node_operands(const workload::Layer& layer, const ModelPolicy& policy);
 
 // Throws std::invalid_argument when the core lacks a memory level for an operand of the node.
 NodeProblem build_problem(const workload::Layer& layer, const hardware::Core& core,
-                          const hardware::Dram& dram, const std::vector<MemOperand>& too_large);
+                          const hardware::Dram& dram, const std::vector<MemOperand>& too_large,
+                          const ModelPolicy& policy);
 
 // ---- build_problem's stages ----
 

@@ -12,18 +12,23 @@ ReductionDims reduction_dims(const RelevanceTable& relevance) {
   return reduction;
 }
 
-bool is_causal(const std::vector<Loop>& nest, const ReductionDims& reduction) {
+bool is_causal(const std::vector<Loop>& nest, const ReductionDims& reduction,
+               bool no_reduction_keeps_t_outside) {
   std::size_t first_t = nest.size(), last_red = 0;
-  bool only_t = true;
+  bool only_t = true, any_red = false;
   for (std::size_t i = 0; i < nest.size(); ++i) {
     const Dim d = nest[i].dim;
     if (d == Dim::T) {
       if (first_t == nest.size()) first_t = i;
     } else {
       only_t = false;
-      if (reduction[static_cast<std::size_t>(d)]) last_red = i;
+      if (reduction[static_cast<std::size_t>(d)]) {
+        last_red = i;
+        any_red = true;
+      }
     }
   }
+  if (!any_red && !no_reduction_keeps_t_outside) return true;
   return only_t || first_t > last_red;  // no T at all: first_t = size, valid
 }
 
@@ -36,7 +41,9 @@ OrderingChoice search_orderings(const NodeProblem& pb, std::size_t lpf_limit, Sc
   double best_energy = std::numeric_limits<double>::infinity();
   double best_latency2 = std::numeric_limits<double>::infinity();
   do {
-    if (pb.stateful && !is_causal(sorted, reduction)) continue;
+    if (pb.stateful && !is_causal(sorted, reduction, pb.policy.no_reduction_keeps_t_outside)) {
+      continue;
+    }
     ++choice.evaluated;
     const auto r =
         evaluate_ordering(pb, sorted, scratch, nullptr,

@@ -15,10 +15,12 @@ using ReductionDims = std::array<bool, workload::kDimCount>;
 
 ReductionDims reduction_dims(const RelevanceTable& relevance);
 
-// STEMS's LOMA causality rule for a stateful layer: the first T factor sits above the last
-// reduction factor; as in STEMS, with no reduction factor T may not be the innermost loop. A nest
-// of nothing but T factors has no alternative: it is valid.
-bool is_causal(const std::vector<Loop>& nest, const ReductionDims& reduction);
+// LOMA's causality rule for a stateful layer: the first T factor sits above the last reduction
+// factor. With no reduction factor: under no_reduction_keeps_t_outside (STEMS) T may not be the
+// innermost loop, otherwise any ordering is causal. A nest of nothing but T factors has no
+// alternative: it is valid.
+bool is_causal(const std::vector<Loop>& nest, const ReductionDims& reduction,
+               bool no_reduction_keeps_t_outside);
 
 struct OrderingChoice {
   bool found = false;
@@ -27,8 +29,8 @@ struct OrderingChoice {
 };
 
 // Minimum energy over the orderings of pb's LOMA factors (lpf_limit); exact ties go to lower
-// latency including offloading, then to the first ordering in lexicographic order. Prepares
-// `scratch` for pb.
+// latency including offloading, then to the first ordering in enumeration order. Prepares
+// `scratch` for pb. pb.policy decides the causality default.
 OrderingChoice search_orderings(const NodeProblem& pb, std::size_t lpf_limit, Scratch& scratch);
 
 }  // namespace stems::cost::detail

@@ -68,6 +68,7 @@ ListScheduler::ListScheduler(const workload::Network& net, const hardware::Accel
       schedule_(schedule),
       g_(graph),
       cache_(cache),
+      policy_(cache.policy()),
       full_(records == Records::Full),
       core_of_(assign_cores(net, acc, schedule)),
       ledger_(acc, records),
@@ -98,9 +99,12 @@ void ListScheduler::schedule_node(const ComputationNode& n) {
   double start = earliest_start(n, core);
   const cost::NodeCost& c = costs_.of(n, core, input_bits(n));
   gather_tensors(n, core, c);
-  // A node with too-large operands works from DRAM: flush its core's memory first (write back
-  // what DRAM lacks), keeping only this node's own on-chip inputs.
-  if (!c.too_large.empty()) memory_.flush(core, protect_, input_ts_, start);
+  // A node with too-large operands works from DRAM: what it reads from there must be there; under
+  // the flush_before_too_large policy (STEMS) the whole memory is flushed first, keeping only this
+  // node's own on-chip inputs.
+  if (!c.too_large.empty()) {
+    memory_.flush(core, protect_, input_ts_, start, policy_.flush_before_too_large);
+  }
   start = std::max(start, bring_inputs(core, layer_id, start));
   const double end = start + c.latency.latency_cycles;
   place_output(n, core, c, start, end);
@@ -289,6 +293,7 @@ ScheduleResult ListScheduler::finish() {
   out.memory_timeline = memory_.take_timeline();
   out.state_bits = state_bits(net_, schedule_);
   out.unique_nodes = cache_.size();
+  out.model = std::string(policy_.name());
   return out;
 }
 

@@ -56,6 +56,7 @@ class ListScheduler {
   const Schedule& schedule_;
   const CnGraph& g_;
   cost::NodeCostCache& cache_;
+  const cost::ModelPolicy& policy_;  // the schedule fields (the cache's model)
   const bool full_;  // Records::Full: node, transfer, timeline and breakdown records
 
   // Components, in construction order (the memory manager and replicas use the ledger and links).

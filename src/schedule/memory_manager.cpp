@@ -178,12 +178,14 @@ void MemoryManager::release(TensorId t, double when) {
 }
 
 void MemoryManager::flush(int c, const Protect& protect, std::span<const TensorId> dram_inputs,
-                          double when) {
-  const auto& resident = mem(c).resident;
-  victims_.assign(resident.begin(), resident.end());
-  std::sort(victims_.begin(), victims_.end());  // oldest first
-  for (TensorId t : victims_) {
-    if (!is_protected(protect, t)) evict(t, when);
+                          double when, bool whole_memory) {
+  if (whole_memory) {
+    const auto& resident = mem(c).resident;
+    victims_.assign(resident.begin(), resident.end());
+    std::sort(victims_.begin(), victims_.end());  // oldest first
+    for (TensorId t : victims_) {
+      if (!is_protected(protect, t)) evict(t, when);
+    }
   }
   for (TensorId t : dram_inputs) {
     if (!is_protected(protect, t) && tensors_[t].on_chip()) evict(t, when);

@@ -86,10 +86,11 @@ class MemoryManager {
   // One use of t is done; after its last use it leaves the chip (a carried-over state is written
   // back).
   void release(TensorId t, double when);
-  // Before a node with too-large operands on core c: evicts every tensor there it does not
-  // protect (oldest first), then every on-chip tensor of `dram_inputs` (which it reads from
-  // DRAM, so they must be there).
-  void flush(int c, const Protect& protect, std::span<const TensorId> dram_inputs, double when);
+  // Before a node with too-large operands on core c: with `whole_memory` (the STEMS policy
+  // flush_before_too_large) evicts every tensor there it does not protect (oldest first); in any
+  // case every on-chip tensor of `dram_inputs` (which it reads from DRAM, so they must be there).
+  void flush(int c, const Protect& protect, std::span<const TensorId> dram_inputs, double when,
+             bool whole_memory = true);
 
   // ---- occupancy ----
   std::uint64_t peak_bits() const { return peak_bits_; }
