@@ -58,8 +58,10 @@ struct OrderingResult {
 // ordering whose energy exceeds `energy_bound_pJ` is returned without its latency (it cannot be
 // chosen). `scratch` must be prepared for `pb` and orderings of this length (Scratch::prepare,
 // once per problem: the per-ordering path allocates nothing); debug builds assert it.
+// `state_copies`: see transfer_phase (1 but under the stems policy state_loading_repeats).
 OrderingResult evaluate_ordering(const NodeProblem& pb, const std::vector<Loop>& ordering,
                                  Scratch& scratch, NodeCost* detail,
-                                 double energy_bound_pJ = std::numeric_limits<double>::infinity());
+                                 double energy_bound_pJ = std::numeric_limits<double>::infinity(),
+                                 double state_copies = 1);
 
 }  // namespace stems::cost::detail

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 #include "node_builder.hpp"
@@ -112,7 +113,10 @@ class NodeSearch {
     const detail::OrderingChoice choice =
         detail::search_orderings(pb_, options_.lpf_limit, scratch_);  // reads pb_.policy
     evaluated_ += choice.evaluated;
-    if (choice.found) best_ = choice.best;
+    if (choice.found) {
+      best_ = choice.best;
+      best_copies_ = choice.best_state_copies;
+    }
     return choice.found;
   }
 
@@ -121,7 +125,8 @@ class NodeSearch {
   // The full breakdown of the best ordering of the last successful attempt.
   NodeCost best_cost(bool escalated) {
     NodeCost cost;
-    detail::evaluate_ordering(pb_, best_, scratch_, &cost);
+    detail::evaluate_ordering(pb_, best_, scratch_, &cost,
+                              std::numeric_limits<double>::infinity(), best_copies_);
     cost.orderings_evaluated = evaluated_;
     cost.too_large_escalated = escalated;
     return cost;
@@ -135,6 +140,7 @@ class NodeSearch {
   detail::NodeProblem pb_;
   detail::Scratch scratch_;
   std::vector<Loop> best_;
+  double best_copies_ = 1;
   std::uint64_t evaluated_ = 0;
 };
 

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "node_builder.hpp"
@@ -26,7 +27,15 @@ struct OrderingChoice {
   bool found = false;
   std::vector<Loop> best;       // innermost first
   std::uint64_t evaluated = 0;  // orderings evaluated (after the causality filter)
+  double best_state_copies = 1;  // the winner's state_copies (evaluate_ordering)
 };
+
+// Calls visit(ordering) for every distinct ordering of `factors` (innermost first) in ZigZag
+// 2.4.5's LOMA order: cool-lex multiset permutations (Williams 2009, prefix shifts) of the
+// factors compared as (STEMS's dim name, size) - names as strings, an Add's OY/OX named AY/AX -
+// starting from the non-increasing arrangement.
+void for_each_coollex(const std::vector<Loop>& factors, bool add_names,
+                      const std::function<void(const std::vector<Loop>&)>& visit);
 
 // Minimum energy over the orderings of pb's LOMA factors (lpf_limit); exact ties go to lower
 // latency including offloading, then to the first ordering in enumeration order. Prepares

@@ -73,7 +73,8 @@ ListScheduler::ListScheduler(const workload::Network& net, const hardware::Accel
       core_of_(assign_cores(net, acc, schedule)),
       ledger_(acc, records),
       links_(acc, ledger_, records),
-      memory_(acc, schedule.lifecycle, ledger_, links_, records),
+      memory_(acc, schedule.lifecycle, ledger_, links_, records,
+              cache.policy().retroactive_activation_free),
       tensors_(create_tensors(net, schedule, graph, memory_)),
       replicas_(net, graph, core_of_, acc, memory_, links_, ledger_),
       costs_(acc, cache),
@@ -110,9 +111,9 @@ void ListScheduler::schedule_node(const ComputationNode& n) {
   place_output(n, core, c, start, end);
   // The core's DRAM link is busy while a node works from DRAM.
   if (!c.too_large.empty()) links_.block_until(memory_.dram_link(core), end);
-  account(n, core, c, start, end);
-  release_uses(n, c, end);
-  complete(n, core, end);
+  const double done = release_uses(n, c, end);
+  account(n, core, c, start, done);
+  complete(n, core, done);
 }
 
 double ListScheduler::earliest_start(const ComputationNode& n, int core) const {
@@ -167,7 +168,7 @@ void ListScheduler::gather_tensors(const ComputationNode& n, int core, const cos
 // Brings the needed tensors on chip, smallest first; returns when the last is there (`start` at
 // the earliest). Transfers start no earlier than the end of the core's previous node.
 double ListScheduler::bring_inputs(int core, int layer_id, double start) {
-  std::sort(needed_.begin(), needed_.end(), [&](const auto& a, const auto& b) {
+  std::stable_sort(needed_.begin(), needed_.end(), [&](const auto& a, const auto& b) {
     return memory_.tensor(a.first).bits < memory_.tensor(b.first).bits;
   });
   double inputs_ready = start;
@@ -241,10 +242,19 @@ void ListScheduler::record_node(const ComputationNode& n, int core, const cost::
   nodes_.push_back(std::move(rec));
 }
 
-// Uses are done: weights, states and inputs may leave; sink outputs go to DRAM.
-void ListScheduler::release_uses(const ComputationNode& n, const cost::NodeCost& c, double end) {
-  for (const auto& [t, label] : needed_)
-    memory_.release(t, end);
+// Uses are done: weights, states and inputs may leave; sink outputs go to DRAM. Returns the
+// node's end: `end`, or under state_writeback_extends_node the time the last of its needed
+// tensors (smallest first) to run out of uses leaves, if later (a state's write-back end).
+double ListScheduler::release_uses(const ComputationNode& n, const cost::NodeCost& c, double end) {
+  double last_gone = end;
+  for (const auto& [t, label] : needed_) {
+    const double gone = memory_.release(t, end);
+    if (gone >= 0) last_gone = gone;
+  }
+  const double done = policy_.state_writeback_extends_node ? std::max(end, last_gone) : end;
+  for (const auto& [t, label] : needed_) {
+    if (memory_.tensor(t).remaining > 0) memory_.consumed(t, done);
+  }
   for (const TensorId t : input_ts_) {
     const bool was_needed = std::find_if(needed_.begin(), needed_.end(), [&](const auto& e) {
                               return e.first == t;
@@ -258,10 +268,11 @@ void ListScheduler::release_uses(const ComputationNode& n, const cost::NodeCost&
   if (weight != kNoTensor && too_large(c, MemOperand::W)) memory_.release(weight, end);
   const TensorId out = tensors_.output_of[n.index];
   if (net_.is_sink(n.layer)) {
-    if (memory_.tensor(out).on_chip()) memory_.write_back(out, TransferKind::Sink, end);
+    if (memory_.tensor(out).on_chip()) memory_.write_back(out, TransferKind::Sink, done);
   } else if (memory_.tensor(out).remaining == 0 && memory_.tensor(out).on_chip()) {
     memory_.drop(out, end);
   }
+  return done;
 }
 
 // The node is done: its core is free and its successors may become ready.

@@ -48,7 +48,7 @@ class ListScheduler {
                double end);
   void record_node(const ComputationNode& n, int core, const cost::NodeCost& c, double start,
                    double end);
-  void release_uses(const ComputationNode& n, const cost::NodeCost& c, double end);
+  double release_uses(const ComputationNode& n, const cost::NodeCost& c, double end);
   void complete(const ComputationNode& n, int core, double end);
   ScheduleResult finish();
 
