@@ -9,12 +9,15 @@ namespace stems::problems {
 
 ScheduleProblem::ScheduleProblem(workload::Network net, hardware::Accelerator acc,
                                  search::SpaceKind kind, search::Granularity granularity,
-                                 search::AccuracyObjective accuracy)
+                                 search::AccuracyObjective accuracy,
+                                 const cost::ModelPolicy& policy,
+                                 std::optional<schedule::InputAlignment> alignment)
     : network_(std::move(net)),
       accelerator_(std::move(acc)),
       space_(network_, kind, granularity, &accelerator_),
       accuracy_(std::move(accuracy)),
-      node_costs_(accelerator_) {
+      alignment_(alignment.value_or(schedule::default_alignment(policy))),
+      node_costs_(accelerator_, cost::NodeSearchOptions{6, policy}) {
   if (space_.has_state_genes() && !accuracy_.configured()) {
     throw InputError("run config",
                      "the workload marks layers `state = \"free\"` but no accuracy model is "
@@ -49,6 +52,7 @@ std::vector<std::vector<double>> ScheduleProblem::seeds() const {
 
 schedule::Schedule ScheduleProblem::decode(const std::vector<double>& x) const {
   schedule::Schedule s = space_.decode(x);
+  s.alignment = alignment_;
   if (!accuracy_.configured()) return s;
   // A simulated accuracy model also knows the spike densities of this state configuration (used
   // by zero-skipping cores); layers it does not name keep the densities the workload declares.

@@ -126,7 +126,10 @@ TEST(SearchSpace, FullSpaceHasDivisorTilesAndBarriers) {
 }
 
 TEST(ScheduleProblem, ObjectivesAreTheEvaluatorsNumbers) {
-  const auto ctx = problem(sew());
+  // The stems model: the objectives are the original tool's numbers.
+  const auto ctx = std::make_shared<const problems::ScheduleProblem>(
+      sew(), meta(), search::SpaceKind::Stems, search::Granularity::Block,
+      search::AccuracyObjective{}, cost::ModelPolicy::stems());
   const pagmo::problem p = search::to_pagmo_problem(ctx);
   EXPECT_EQ(p.get_nobj(), 3u);
   EXPECT_EQ(p.get_nix(), 14u);

@@ -52,9 +52,13 @@ CommandOutput explain_output(const ExplainOptions& o) {
   const hardware::Core& core = core_for(acc, node.op, o.hardware);
   cost::NodeSearchOptions opts;
   opts.lpf_limit = o.lpf_limit;
+  opts.policy = cost::policy_named(o.model, "--model");
   const cost::NodeCost c =
       cost::search_node(node, core, acc.dram, cost::producer_bits(net, v, fraction), opts);
-  return {report::node_cost_json(node, c), report::node_cost_text(node, core.name, c)};
+  CommandOutput out{report::node_cost_json(node, c), report::node_cost_text(node, core.name, c)};
+  out.json["model"] = std::string(opts.policy.name());
+  out.text = "model " + std::string(opts.policy.name()) + "\n" + out.text;
+  return out;
 }
 
 int run_explain(const ExplainOptions& o, std::ostream& out) {

@@ -107,7 +107,7 @@ double NodeProblem::elements(const OperandSetup& op, const DimProducts& p) const
   return el;
 }
 
-std::vector<OperandSetup> node_operands(const workload::Layer& layer) {
+std::vector<OperandSetup> node_operands(const workload::Layer& layer, const ModelPolicy& policy) {
   const RelevanceTable rel = relevance_table(layer);
   auto make = [&](MemOperand m, const char* name) {
     OperandSetup o;
@@ -132,7 +132,7 @@ std::vector<OperandSetup> node_operands(const workload::Layer& layer) {
     OperandSetup x = make(MemOperand::W, "X");
     x.bits = layer.precision.I;
     ops.push_back(x);
-  } else if (workload::is_pool(layer.op)) {
+  } else if (workload::is_pool(layer.op) && policy.pooling_window_as_weight) {
     // A pooling window is a weight operand of zero bits (as in STEMS): it moves no data but is
     // one of the node's input operands, which the loading-latency combination counts.
     OperandSetup w = make(MemOperand::W, "W");
@@ -170,7 +170,7 @@ void describe_node(NodeProblem& pb, const workload::Layer& layer, const hardware
   pb.multi_bit_macs = workload::has_weights(layer.op) && layer.precision.I > 1;
   pb.mac_energy_per_op_pJ =
       pb.multi_bit_macs ? core.array.mac_energy_pJ : core.array.accumulate_energy_pJ;
-  pb.operands = node_operands(layer);
+  pb.operands = node_operands(layer, pb.policy);
   double out_elements = 1;
   for (Dim d : workload::kAllDims) {
     if (pb.operands[0].is_relevant(d)) out_elements *= static_cast<double>(layer.size(d));
@@ -232,9 +232,11 @@ void attach_path(NodeProblem& pb, std::size_t operand, const hardware::Core& cor
 }
 
 NodeProblem build_problem(const workload::Layer& layer, const hardware::Core& core,
-                          const hardware::Dram& dram, const std::vector<MemOperand>& too_large) {
+                          const hardware::Dram& dram, const std::vector<MemOperand>& too_large,
+                          const ModelPolicy& policy) {
   NodeProblem pb;
   pb.too_large = too_large;
+  pb.policy = policy;
   describe_node(pb, layer, core);
   const std::vector<int> node_of_level = add_memory_nodes(pb, core, dram);
   for (std::size_t o = 0; o < pb.operands.size(); ++o) {

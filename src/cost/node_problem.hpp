@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "stems/cost/model_policy.hpp"
 #include "stems/cost/node_cost.hpp"
 #include "stems/cost/relevance.hpp"
 #include "stems/workload/layer.hpp"
@@ -93,6 +94,7 @@ struct NodeProblem {
   double mac_energy_per_op_pJ = 0;
   bool multi_bit_macs = false;
   std::vector<MemOperand> too_large;
+  ModelPolicy policy;  // the node fields decide the search and the model's quirks
 
   // Elements of operand `op` covered by loops with cumulative products `p` (r dims multiplied,
   // pr dims as input extents clipped to the node's input size).

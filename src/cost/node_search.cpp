@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 #include "node_builder.hpp"
@@ -21,8 +22,8 @@ std::string where(const workload::Layer& node, const hardware::Core& core) {
 }  // namespace
 
 std::vector<MemOperand> too_large_operands(const workload::Layer& node, const hardware::Core& core,
-                                           const OperandBits& bits) {
-  const auto ops = detail::node_operands(node);
+                                           const OperandBits& bits, const ModelPolicy& policy) {
+  const auto ops = detail::node_operands(node, policy);
   // Full tensor sizes of the node's operands, in bits.
   detail::NodeProblem geometry;
   geometry.layer = node;
@@ -105,14 +106,17 @@ class NodeSearch {
   // False when no ordering fits with these operands off-chip.
   bool attempt(const std::vector<MemOperand>& too_large) {
     try {
-      pb_ = detail::build_problem(node_, core_, dram_, too_large);
+      pb_ = detail::build_problem(node_, core_, dram_, too_large, options_.policy);
     } catch (const std::invalid_argument& e) {
       throw InputError(where(node_, core_), e.what());
     }
     const detail::OrderingChoice choice =
-        detail::search_orderings(pb_, options_.lpf_limit, scratch_);
+        detail::search_orderings(pb_, options_.lpf_limit, scratch_);  // reads pb_.policy
     evaluated_ += choice.evaluated;
-    if (choice.found) best_ = choice.best;
+    if (choice.found) {
+      best_ = choice.best;
+      best_copies_ = choice.best_state_copies;
+    }
     return choice.found;
   }
 
@@ -121,7 +125,8 @@ class NodeSearch {
   // The full breakdown of the best ordering of the last successful attempt.
   NodeCost best_cost(bool escalated) {
     NodeCost cost;
-    detail::evaluate_ordering(pb_, best_, scratch_, &cost);
+    detail::evaluate_ordering(pb_, best_, scratch_, &cost,
+                              std::numeric_limits<double>::infinity(), best_copies_);
     cost.orderings_evaluated = evaluated_;
     cost.too_large_escalated = escalated;
     return cost;
@@ -135,6 +140,7 @@ class NodeSearch {
   detail::NodeProblem pb_;
   detail::Scratch scratch_;
   std::vector<Loop> best_;
+  double best_copies_ = 1;
   std::uint64_t evaluated_ = 0;
 };
 
@@ -157,11 +163,12 @@ const detail::OperandSetup* widest_on_chip(const std::vector<detail::OperandSetu
 // widest remaining on-chip operand off-chip until a loop nest fits. Sets `escalated` when the
 // set of too-large operands grew.
 bool escalate(NodeSearch& search, const workload::Layer& node, const hardware::Core& core,
-              const OperandBits& bits, std::vector<MemOperand>& too_large, bool& escalated) {
+              const OperandBits& bits, const ModelPolicy& policy,
+              std::vector<MemOperand>& too_large, bool& escalated) {
   OperandBits own = bits;
   for (auto& b : own)
     b.reset();
-  auto retry = too_large_operands(node, core, own);
+  auto retry = too_large_operands(node, core, own, policy);
   for (MemOperand m : too_large) {
     if (std::find(retry.begin(), retry.end(), m) == retry.end()) retry.push_back(m);
   }
@@ -171,7 +178,7 @@ bool escalate(NodeSearch& search, const workload::Layer& node, const hardware::C
     escalated = true;
     found = search.attempt(too_large);
   }
-  const auto ops = detail::node_operands(node);
+  const auto ops = detail::node_operands(node, policy);
   while (!found) {
     const detail::OperandSetup* widest = widest_on_chip(ops, too_large, core);
     if (!widest) break;
@@ -183,8 +190,9 @@ bool escalate(NodeSearch& search, const workload::Layer& node, const hardware::C
 }
 
 // Why no loop nest fits: names the level that cannot hold even one element, the usual cause.
-std::string infeasible_cause(const workload::Layer& node, const hardware::Core& core) {
-  for (const auto& op : detail::node_operands(node)) {
+std::string infeasible_cause(const workload::Layer& node, const hardware::Core& core,
+                             const ModelPolicy& policy) {
+  for (const auto& op : detail::node_operands(node, policy)) {
     const auto h = core.hierarchy(op.mem);
     const std::uint32_t bits = op.output && !op.stateful_output ? op.psum_bits : op.bits;
     if (!h.empty() && core.memories[h.front()].size_bits < bits) {
@@ -207,16 +215,17 @@ NodeCost search_node(const workload::Layer& node, const hardware::Core& core,
     return NodeCost{};  // a flatten only renames indices: no compute, no data movement
   }
   NodeSearch search(node, core, dram, options);
-  std::vector<MemOperand> too_large = too_large_operands(node, core, bits);
+  const ModelPolicy& policy = options.policy;
+  std::vector<MemOperand> too_large = too_large_operands(node, core, bits, policy);
   bool escalated = false;
-  const bool found =
-      search.attempt(too_large) || escalate(search, node, core, bits, too_large, escalated);
+  const bool found = search.attempt(too_large) ||
+                     escalate(search, node, core, bits, policy, too_large, escalated);
   if (!found) {
     throw Infeasible(where(node, core),
                      "no loop ordering fits the memory hierarchy (" +
                          std::to_string(search.evaluated()) +
                          " orderings tried, even with every operand's top level in DRAM): " +
-                         infeasible_cause(node, core));
+                         infeasible_cause(node, core, policy));
   }
   return search.best_cost(escalated);
 }

@@ -6,6 +6,8 @@
 
 #include "stems/common/error.hpp"
 #include "stems/config/document.hpp"
+#include "stems/cost/model_policy.hpp"
+#include "stems/schedule/schedule.hpp"
 #include "stems/search/command_accuracy.hpp"
 #include "stems/search/simulated_accuracy.hpp"
 #include "stems/simulate/timing.hpp"
@@ -78,6 +80,14 @@ void read_run_table(const TableReader& root, Resolve resolve, RunConfig& rc) {
   rc.workload = resolve(r.string("workload"));
   rc.hardware = resolve(r.string("hardware"));
   rc.state_schedule = r.string_or("state_schedule", "");
+  rc.model = r.string_or("model", "");
+  if (r.has("model") && !cost::parse_model(rc.model)) {
+    r.fail("model", "'" + rc.model + "': " + cost::expected_models());
+  }
+  rc.alignment = r.string_or("alignment", "");
+  if (r.has("alignment") && !schedule::parse_alignment(rc.alignment)) {
+    r.fail("alignment", "'" + rc.alignment + "': expected " + allowed_names(schedule::kAlignmentNames));
+  }
   rc.optimizer.seed = static_cast<std::uint64_t>(r.non_negative_or("seed", 42));
   const std::uint64_t threads = r.non_negative_or("threads", 0);
   if (threads > 1024) r.fail("threads", "expected 0 (all cores) to 1024 threads");

@@ -17,6 +17,7 @@
 #include <optional>
 #include <vector>
 
+#include "stems/cost/model_policy.hpp"
 #include "stems/cost/node_cost.hpp"
 #include "stems/hardware/accelerator.hpp"
 #include "stems/workload/layer.hpp"
@@ -25,6 +26,9 @@ namespace stems::cost {
 
 struct NodeSearchOptions {
   std::size_t lpf_limit = 6;  // LOMA: at most max(lpf_limit, temporal dims) loop factors
+  // The cost model (`--model`): the node cache is keyed by it and the scheduler reads its
+  // schedule fields from the cache's options, so one object decides the whole evaluation.
+  ModelPolicy policy = ModelPolicy::physical();
 };
 
 // Bits each operand occupies in the top memory for the capacity check, when the caller knows
@@ -36,7 +40,8 @@ using OperandBits = std::array<std::optional<std::uint64_t>, hardware::kMemOpera
 // inputs exceed a top level, the largest ones that do not fit are kept off-chip, plus more while
 // the remaining space cannot hold their spatially unrolled tile.
 std::vector<MemOperand> too_large_operands(const workload::Layer& node, const hardware::Core& core,
-                                           const OperandBits& bits = {});
+                                           const OperandBits& bits = {},
+                                           const ModelPolicy& policy = ModelPolicy::physical());
 
 // Throws InputError (where = "layer <id> on core '<name>'") when no loop ordering fits the memory
 // hierarchy or the core lacks a level for an operand of the node.
