@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <thread>
 
@@ -164,7 +165,11 @@ void supervise(pid_t pid, Pipe& out, Pipe& err, const Options& o, Result& r,
 
 std::string Result::status() const {
   if (cancelled) return "cancelled";
-  if (timed_out) return "timed out after " + std::to_string(static_cast<long long>(seconds)) + " s";
+  if (timed_out) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "timed out after %.1f s", seconds);
+    return buf;
+  }
   if (signal != 0) return "killed by signal " + std::to_string(signal);
   return "exit " + std::to_string(exit_code);
 }
