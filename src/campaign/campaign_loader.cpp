@@ -184,18 +184,13 @@ void read_evaluate_table(const TableReader& e, Campaign& c) {
   c.evaluate.order = e.string_or("order", "");
   c.evaluate.lifecycle = e.string_or("state_lifecycle", "");
   c.evaluate.alignment = e.string_or("alignment", "");
-  if (!c.evaluate.order.empty() && c.evaluate.order != "LYT_gated" &&
-      c.evaluate.order != "memory" && c.evaluate.order != "latency") {
-    e.fail("order", "expected LYT_gated, memory or latency");
-  }
-  if (!c.evaluate.lifecycle.empty() && c.evaluate.lifecycle != "carry" &&
-      c.evaluate.lifecycle != "reset") {
-    e.fail("state_lifecycle", "expected carry or reset");
-  }
-  if (!c.evaluate.alignment.empty() && c.evaluate.alignment != "padded" &&
-      c.evaluate.alignment != "stems") {
-    e.fail("alignment", "expected padded or stems");
-  }
+  // The schedule's own name tables say what is allowed (one place for every spelling).
+  if (!c.evaluate.order.empty() && !schedule::parse_order(c.evaluate.order))
+    e.fail("order", "expected " + allowed_names(schedule::kOrderNames));
+  if (!c.evaluate.lifecycle.empty() && !schedule::parse_lifecycle(c.evaluate.lifecycle))
+    e.fail("state_lifecycle", "expected " + allowed_names(schedule::kLifecycleNames));
+  if (!c.evaluate.alignment.empty() && !schedule::parse_alignment(c.evaluate.alignment))
+    e.fail("alignment", "expected " + allowed_names(schedule::kAlignmentNames));
   e.finish();
 }
 

@@ -35,12 +35,15 @@ schedule::Schedule schedule_of(const EvaluateOptions& o, const workload::Network
   if (!o.order.empty()) {
     const auto ord = schedule::parse_order(o.order);
     if (!ord)
-      throw InputError("--order", "'" + o.order + "': expected LYT_gated, memory or latency");
+      throw InputError("--order", "'" + o.order + "': expected " +
+                                          allowed_names(schedule::kOrderNames));
     s.order = *ord;
   }
   if (!o.lifecycle.empty()) {
     const auto l = schedule::parse_lifecycle(o.lifecycle);
-    if (!l) throw InputError("--state-lifecycle", "'" + o.lifecycle + "': expected carry or reset");
+    if (!l)
+      throw InputError("--state-lifecycle", "'" + o.lifecycle + "': expected " +
+                                                allowed_names(schedule::kLifecycleNames));
     s.lifecycle = *l;
   }
   // The model's alignment unless one is given (a schedule file's is overridden by the model
@@ -48,7 +51,9 @@ schedule::Schedule schedule_of(const EvaluateOptions& o, const workload::Network
   if (o.schedule_file.empty()) s.alignment = schedule::default_alignment(policy);
   if (!o.alignment.empty()) {
     const auto a = schedule::parse_alignment(o.alignment);
-    if (!a) throw InputError("--alignment", "'" + o.alignment + "': expected padded or stems");
+    if (!a)
+      throw InputError("--alignment", "'" + o.alignment + "': expected " +
+                                          allowed_names(schedule::kAlignmentNames));
     s.alignment = *a;
   }
   if (!o.state_schedule.empty()) schedule::set_state_schedule(s, net, o.state_schedule);
