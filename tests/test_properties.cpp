@@ -67,8 +67,12 @@ Figures evaluate(const workload::Network& net, const hardware::Accelerator& acc,
   options.policy = policy;
   cost::NodeCostCache cache(acc, options);
   const auto r = schedule::evaluate_schedule(net, acc, s, cache, schedule::Records::Totals);
-  return {r.energy_pJ, r.offchip_energy_pJ, r.latency_cycles, r.mac_energy_pJ,
-          r.offchip_read_bits + r.offchip_write_bits, r.peak_onchip_bits};
+  return {r.energy_pJ,
+          r.offchip_energy_pJ,
+          r.latency_cycles,
+          r.mac_energy_pJ,
+          r.offchip_read_bits + r.offchip_write_bits,
+          r.peak_onchip_bits};
 }
 
 const workload::Network& nir_model() {
@@ -87,10 +91,9 @@ struct Workload {
   std::function<const workload::Network&()> net;
 };
 const std::vector<Workload>& workloads() {
-  static const std::vector<Workload> w = {
-      {"SEW", [] { return std::cref(test::sew()); }},
-      {"RED-LIF", [] { return std::cref(test::red_lif()); }},
-      {"NIR", [] { return std::cref(nir_model()); }}};
+  static const std::vector<Workload> w = {{"SEW", [] { return std::cref(test::sew()); }},
+                                          {"RED-LIF", [] { return std::cref(test::red_lif()); }},
+                                          {"NIR", [] { return std::cref(nir_model()); }}};
   return w;
 }
 
@@ -178,7 +181,7 @@ std::string report(const std::vector<std::string>& v) {
 // the over-counted residency) or make a state resident that the memory manager then evicts for
 // the other layers: a list-scheduling / greedy-memory anomaly, not an allocation one (the
 // time-batched corners and the NIR model, one node per layer, have none).
-const std::vector<std::string> kKnownAnomalies = {"SEW ST-LBL",     "SEW ST-F",   "SEW HY-3",
+const std::vector<std::string> kKnownAnomalies = {"SEW ST-LBL",     "SEW ST-F",     "SEW HY-3",
                                                   "RED-LIF ST-LBL", "RED-LIF ST-F", "RED-LIF HY-4"};
 
 bool known(const std::string& where) {
@@ -221,8 +224,8 @@ TEST(PhysicalProperties, TheIssuesThreeViolationsReproducedTwoGone) {
     const auto& net = c.workload == std::string("SEW") ? test::sew() : test::red_lif();
     SCOPED_TRACE(std::string(c.workload) + " " + c.corner + " " + c.figure);
     auto grows = [&](const cost::ModelPolicy& p) {
-      const double a = figure(evaluate(net, with_buffer(test::meta(), c.from_mb), c.corner, p),
-                              c.figure);
+      const double a =
+          figure(evaluate(net, with_buffer(test::meta(), c.from_mb), c.corner, p), c.figure);
       const double b =
           figure(evaluate(net, with_buffer(test::meta(), c.to_mb), c.corner, p), c.figure);
       std::printf("  %s %s %s %.2f->%.2f MB (%s): %.6g -> %.6g\n", c.workload, c.corner, c.figure,
@@ -295,8 +298,8 @@ TEST(PhysicalProperties, MoreBufferNeverCostsEnergyOrTime) {
         violations.insert(violations.end(), found.begin(), found.end());
       }
       for (std::size_t i = 0; i < f.size(); ++i)
-        check_floor(where + " " + std::to_string(kBufferMB[i]).substr(0, 4) + " MB", f[i],
-                    bounds, violations);
+        check_floor(where + " " + std::to_string(kBufferMB[i]).substr(0, 4) + " MB", f[i], bounds,
+                    violations);
     }
   }
   std::printf("%zu evaluations; %zu violations in the known-anomaly cases:\n%s", evaluations,
@@ -318,8 +321,7 @@ TEST(PhysicalProperties, AFasterLinkNeverCostsTime) {
       const std::string where = std::string(w.name) + " " + corner;
       check_link(where, f, violations);
       for (std::size_t i = 0; i < f.size(); ++i)
-        check_floor(where + " link " + std::to_string(int(kLinkBits[i])), f[i], bounds,
-                    violations);
+        check_floor(where + " link " + std::to_string(int(kLinkBits[i])), f[i], bounds, violations);
     }
   }
   EXPECT_EQ(violations.size(), 0u) << report(violations);
@@ -341,8 +343,7 @@ TEST(PhysicalProperties, DISABLED_PrintStep3Attribution) {
   };
   variants.push_back({"+all_or_nothing", with([](auto& p) { p.all_or_nothing_too_large = true; })});
   variants.push_back({"+no_prefetch", with([](auto& p) { p.no_prefetch = true; })});
-  variants.push_back(
-      {"+dram_width", with([](auto& p) { p.dram_stream_at_dram_width = true; })});
+  variants.push_back({"+dram_width", with([](auto& p) { p.dram_stream_at_dram_width = true; })});
   for (const char* corner : {"TB-LBL", "TB-F", "ST-LBL"}) {
     for (const auto& v : variants) {
       const Figures f = evaluate(test::sew(), test::meta(), corner, v.policy);

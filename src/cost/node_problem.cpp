@@ -207,7 +207,8 @@ std::vector<int> add_memory_nodes(NodeProblem& pb, const hardware::Core& core,
     n.stream_write_bits_per_cycle = static_cast<double>(dram.write_bw_bits);
     // Physical: the data crosses the core's DRAM link, so it streams no faster than the link.
     if (!pb.policy.dram_stream_at_dram_width && dram_link_bits_per_cycle > 0) {
-      n.stream_read_bits_per_cycle = std::min(n.stream_read_bits_per_cycle, dram_link_bits_per_cycle);
+      n.stream_read_bits_per_cycle =
+          std::min(n.stream_read_bits_per_cycle, dram_link_bits_per_cycle);
       n.stream_write_bits_per_cycle =
           std::min(n.stream_write_bits_per_cycle, dram_link_bits_per_cycle);
     }

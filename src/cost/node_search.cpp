@@ -83,7 +83,8 @@ std::vector<MemOperand> too_large_operands(const workload::Layer& node, const ha
     std::vector<std::pair<double, const detail::OperandSetup*>> served;
     for (MemOperand m : mem.operands) {
       for (const auto& op : ops) {
-        if (op.mem == m && core.top_level(op.mem) == t) served.emplace_back(sizes.full_bits(op), &op);
+        if (op.mem == m && core.top_level(op.mem) == t)
+          served.emplace_back(sizes.full_bits(op), &op);
       }
     }
     double sum = 0;
@@ -153,8 +154,8 @@ class NodeSearch {
   // The full breakdown of the best ordering of the last successful attempt.
   NodeCost best_cost(bool escalated) {
     NodeCost cost;
-    detail::evaluate_ordering(pb_, best_, scratch_, &cost,
-                              std::numeric_limits<double>::infinity(), best_copies_);
+    detail::evaluate_ordering(pb_, best_, scratch_, &cost, std::numeric_limits<double>::infinity(),
+                              best_copies_);
     cost.orderings_evaluated = evaluated_;
     cost.too_large_escalated = escalated;
     // The neuron update (leak, threshold, reset) of every stateful neuron at every timestep: the
@@ -264,9 +265,8 @@ double resident_move_pJ(const OperandSizes& sizes, const hardware::Dram& dram,
 // When everything fits, nothing streams: with the same loop nest a streamed operand adds DRAM
 // and top-level traffic to what keeping it costs, so the other splits are not searched.
 std::optional<NodeCost> least_energy_split(NodeSearch& search, const workload::Layer& node,
-                                           const hardware::Core& core,
-                                           const hardware::Dram& dram, const OperandBits& bits,
-                                           const ModelPolicy& policy) {
+                                           const hardware::Core& core, const hardware::Dram& dram,
+                                           const OperandBits& bits, const ModelPolicy& policy) {
   const auto ops = detail::node_operands(node, policy);
   const OperandSizes sizes(node, core, bits);
   std::vector<const detail::OperandSetup*> movable;
@@ -333,8 +333,8 @@ NodeCost search_node(const workload::Layer& node, const hardware::Core& core,
   }
   std::vector<MemOperand> too_large = too_large_operands(node, core, bits, policy);
   bool escalated = false;
-  const bool found = search.attempt(too_large) ||
-                     escalate(search, node, core, bits, policy, too_large, escalated);
+  const bool found =
+      search.attempt(too_large) || escalate(search, node, core, bits, policy, too_large, escalated);
   if (!found) {
     throw Infeasible(where(node, core),
                      "no loop ordering fits the memory hierarchy (" +
