@@ -9,6 +9,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <pagmo/bfe.hpp>
 #include <pagmo/problem.hpp>
 #include <set>
@@ -331,15 +332,19 @@ TEST(Optimizer, AccuracyTableFindsTheFivePlifConfiguration) {
   bool found = false;
   const double seven =
       ctx->evaluate(ctx->space().encode_bits("1111111", "1111111")).objectives->energy_pJ;
+  // The front may also hold 5PLIF points that trade energy for latency: the least-energy one
+  // saves energy against 7PLIF TB-F.
+  double least_5plif_pJ = std::numeric_limits<double>::infinity();
   for (const auto& p : r.front) {
     if (p.objectives.state_bits == 2'322'432.0) {  // 5PLIF, stems_model.md 2.3
       found = true;
-      EXPECT_LT(p.objectives.energy_pJ, seven);
+      least_5plif_pJ = std::min(least_5plif_pJ, p.objectives.energy_pJ);
       EXPECT_DOUBLE_EQ(*p.objectives.accuracy, 0.930);
     }
     EXPECT_GE(*p.objectives.accuracy, 0.92);  // the constraint holds on the front
   }
   EXPECT_TRUE(found);
+  EXPECT_LT(least_5plif_pJ, seven);
 }
 
 TEST(Optimizer, DefaultRunReachesTheExhaustiveSewFrontWithin2000Evaluations) {

@@ -16,9 +16,11 @@ namespace stems::cost::detail {
 std::vector<OperandSetup> node_operands(const workload::Layer& layer, const ModelPolicy& policy);
 
 // Throws std::invalid_argument when the core lacks a memory level for an operand of the node.
+// `dram_link_bits_per_cycle` (0: none) bounds the timing of in-node DRAM streaming unless
+// policy.dram_stream_at_dram_width.
 NodeProblem build_problem(const workload::Layer& layer, const hardware::Core& core,
                           const hardware::Dram& dram, const std::vector<MemOperand>& too_large,
-                          const ModelPolicy& policy);
+                          const ModelPolicy& policy, double dram_link_bits_per_cycle = 0);
 
 // ---- build_problem's stages ----
 
@@ -29,7 +31,7 @@ void assign_ports(MemNode& n);
 // not empty; ports numbered across all nodes. Returns the node index of every core level (-1:
 // unused).
 std::vector<int> add_memory_nodes(NodeProblem& pb, const hardware::Core& core,
-                                  const hardware::Dram& dram);
+                                  const hardware::Dram& dram, double dram_link_bits_per_cycle = 0);
 
 // Operand `operand`'s path through the nodes (plus the DRAM when too large) and the nodes' users.
 void attach_path(NodeProblem& pb, std::size_t operand, const hardware::Core& core,

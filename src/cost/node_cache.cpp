@@ -54,7 +54,8 @@ std::shared_ptr<const NodeCost> NodeCostCache::get(const workload::Layer& node, 
   }
   ++misses_;
   auto cost = std::make_shared<const NodeCost>(
-      search_node(node, acc_.cores[static_cast<std::size_t>(core_id)], acc_.dram, bits, options_));
+      search_node(node, acc_.cores[static_cast<std::size_t>(core_id)], acc_.dram, bits, options_,
+                  dram_link_bandwidth(acc_, acc_.cores[static_cast<std::size_t>(core_id)])));
   std::unique_lock lock(mutex_);
   return map_.emplace(k, std::move(cost)).first->second;
 }

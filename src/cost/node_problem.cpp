@@ -185,7 +185,7 @@ void describe_node(NodeProblem& pb, const workload::Layer& layer, const hardware
 }  // namespace
 
 std::vector<int> add_memory_nodes(NodeProblem& pb, const hardware::Core& core,
-                                  const hardware::Dram& dram) {
+                                  const hardware::Dram& dram, double dram_link_bits_per_cycle) {
   std::vector<int> node_of_level(core.memories.size(), -1);
   for (std::size_t i = 0; i < core.memories.size(); ++i) {
     bool used = false;
@@ -194,6 +194,8 @@ std::vector<int> add_memory_nodes(NodeProblem& pb, const hardware::Core& core,
     if (!used) continue;
     MemNode n;
     n.level = core.memories[i];
+    n.stream_read_bits_per_cycle = static_cast<double>(n.level.read_bw_bits);
+    n.stream_write_bits_per_cycle = static_cast<double>(n.level.write_bw_bits);
     node_of_level[i] = static_cast<int>(pb.nodes.size());
     pb.nodes.push_back(n);
   }
@@ -201,6 +203,15 @@ std::vector<int> add_memory_nodes(NodeProblem& pb, const hardware::Core& core,
     MemNode n;
     n.level = dram_level(dram, pb.too_large);
     n.offchip = true;
+    n.stream_read_bits_per_cycle = static_cast<double>(dram.read_bw_bits);
+    n.stream_write_bits_per_cycle = static_cast<double>(dram.write_bw_bits);
+    // Physical: the data crosses the core's DRAM link, so it streams no faster than the link.
+    if (!pb.policy.dram_stream_at_dram_width && dram_link_bits_per_cycle > 0) {
+      n.stream_read_bits_per_cycle =
+          std::min(n.stream_read_bits_per_cycle, dram_link_bits_per_cycle);
+      n.stream_write_bits_per_cycle =
+          std::min(n.stream_write_bits_per_cycle, dram_link_bits_per_cycle);
+    }
     pb.nodes.push_back(n);
   }
   pb.port_count = 0;
@@ -233,12 +244,12 @@ void attach_path(NodeProblem& pb, std::size_t operand, const hardware::Core& cor
 
 NodeProblem build_problem(const workload::Layer& layer, const hardware::Core& core,
                           const hardware::Dram& dram, const std::vector<MemOperand>& too_large,
-                          const ModelPolicy& policy) {
+                          const ModelPolicy& policy, double dram_link_bits_per_cycle) {
   NodeProblem pb;
   pb.too_large = too_large;
   pb.policy = policy;
   describe_node(pb, layer, core);
-  const std::vector<int> node_of_level = add_memory_nodes(pb, core, dram);
+  const std::vector<int> node_of_level = add_memory_nodes(pb, core, dram, dram_link_bits_per_cycle);
   for (std::size_t o = 0; o < pb.operands.size(); ++o) {
     attach_path(pb, o, core, node_of_level);
     OperandSetup& op = pb.operands[o];

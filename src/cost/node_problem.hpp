@@ -52,6 +52,11 @@ struct MemNode {
   std::vector<bool> port_shared_inputs;
   std::vector<bool> port_shared_outputs;
   bool shared_capacity = false;  // serves more than one memory operand (utilisation is summed)
+  // Bits per cycle the level moves per port (timing only; energy counts accesses of the level's
+  // width): the level's width, or for the DRAM at most the core's DRAM link bandwidth
+  // (policy.dram_stream_at_dram_width off).
+  double stream_read_bits_per_cycle = 0;
+  double stream_write_bits_per_cycle = 0;
 };
 
 struct OperandSetup {

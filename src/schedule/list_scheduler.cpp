@@ -166,14 +166,20 @@ void ListScheduler::gather_tensors(const ComputationNode& n, int core, const cos
 }
 
 // Brings the needed tensors on chip, smallest first; returns when the last is there (`start` at
-// the earliest). Transfers start no earlier than the end of the core's previous node.
+// the earliest). Under no_prefetch (STEMS) transfers start no earlier than the end of the core's
+// previous node; otherwise a tensor that fits beside what the core holds starts as soon as the
+// link is free and its room was last freed (prefetch during the previous node, bounded by the
+// capacity: nothing is evicted for it before the previous node ends).
 double ListScheduler::bring_inputs(int core, int layer_id, double start) {
   std::stable_sort(needed_.begin(), needed_.end(), [&](const auto& a, const auto& b) {
     return memory_.tensor(a.first).bits < memory_.tensor(b.first).bits;
   });
   double inputs_ready = start;
-  const double fetch_from = core_free_at_[static_cast<std::size_t>(core)];
+  const double core_free = core_free_at_[static_cast<std::size_t>(core)];
   for (const auto& [t, label] : needed_) {
+    const double fetch_from = policy_.no_prefetch
+                                  ? core_free
+                                  : memory_.room_from(core, memory_.tensor(t).bits, core_free);
     double ready_at;
     if (memory_.tensor(t).core == core) {
       ready_at = memory_.tensor(t).ready;

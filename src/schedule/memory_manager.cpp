@@ -111,6 +111,7 @@ void MemoryManager::vacate(TensorId t, double when) {
   steps_[static_cast<std::size_t>(tensors_[t].core)].emplace_back(
       when, -static_cast<std::int64_t>(tensors_[t].bits));
   CoreMemory& m = mem(tensors_[t].core);
+  m.last_free = std::max(m.last_free, when);
   tensors_[t].core = -1;
   m.used -= tensors_[t].bits;
   const std::size_t slot = tensors_[t].slot;

@@ -36,7 +36,8 @@ struct NodeSearchOptions {
 // variable input, as Stream does). Indexed by MemOperand.
 using OperandBits = std::array<std::optional<std::uint64_t>, hardware::kMemOperandCount>;
 
-// Operands too large for the core's top on-chip memory (stems_model.md 4.7a): if W + V + O +
+// Operands too large for the core's top on-chip memory under policy.all_or_nothing_too_large
+// (stems_model.md 4.7a): if W + V + O +
 // inputs exceed a top level, the largest ones that do not fit are kept off-chip, plus more while
 // the remaining space cannot hold their spatially unrolled tile.
 std::vector<MemOperand> too_large_operands(const workload::Layer& node, const hardware::Core& core,
@@ -45,8 +46,13 @@ std::vector<MemOperand> too_large_operands(const workload::Layer& node, const ha
 
 // Throws InputError (where = "layer <id> on core '<name>'") when no loop ordering fits the memory
 // hierarchy or the core lacks a level for an operand of the node.
+// `dram_link_bits_per_cycle`: the bandwidth of the core's link to DRAM (0: unknown, no bound),
+// which bounds the timing of in-node DRAM streaming (dram_link_bandwidth()).
 NodeCost search_node(const workload::Layer& node, const hardware::Core& core,
                      const hardware::Dram& dram, const OperandBits& bits = {},
-                     const NodeSearchOptions& options = {});
+                     const NodeSearchOptions& options = {}, double dram_link_bits_per_cycle = 0);
+
+// The bandwidth of core `core`'s link to the DRAM, 0 when it has none.
+double dram_link_bandwidth(const hardware::Accelerator& acc, const hardware::Core& core);
 
 }  // namespace stems::cost

@@ -63,6 +63,14 @@ class MemoryManager {
   std::uint64_t capacity_bits(int c) const { return mem(c).capacity; }
   std::uint64_t used_bits(int c) const { return mem(c).used; }
   std::span<const TensorId> resident(int c) const { return mem(c).resident; }  // in no order
+  // The earliest cycle, no later than `fallback`, from which `bits` more are known to fit core c
+  // without evicting anything: the last time room was freed there when they fit now (every
+  // recorded free is then behind, so the occupancy never exceeds what is held now), else
+  // `fallback` (room must be made, which only the core's current node may decide).
+  double room_from(int c, std::uint64_t bits, double fallback) const {
+    const CoreMemory& m = mem(c);
+    return m.used + bits <= m.capacity ? std::min(fallback, m.last_free) : fallback;
+  }
   // Energy of reading / writing `bits` from / into core c's top memory (whole accesses).
   double top_read_pJ(int c, std::uint64_t bits) const;
   double top_write_pJ(int c, std::uint64_t bits) const;
@@ -118,6 +126,7 @@ class MemoryManager {
     std::uint64_t capacity = 0;
     std::uint64_t used = 0;
     std::vector<TensorId> resident;  // unordered; Tensor::slot is the position
+    double last_free = 0;            // the latest cycle at which room was freed
   };
   CoreMemory& mem(int c) { return mems_[static_cast<std::size_t>(c)]; }
   const CoreMemory& mem(int c) const { return mems_[static_cast<std::size_t>(c)]; }
