@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -153,7 +154,7 @@ void CommandAccuracy::record(const std::string& bits, double accuracy, double se
   const bool fresh = !std::filesystem::exists(path);
   std::ofstream f(path, std::ios::app);
   char acc[32], sec[32];
-  std::snprintf(acc, sizeof acc, "%.17g", accuracy);
+  *std::to_chars(acc, acc + sizeof acc - 1, accuracy).ptr = '\0';  // shortest exact form
   std::snprintf(sec, sizeof sec, "%.1f", seconds);
   if (fresh) f << csv_row(kCacheHeader);
   f << csv_row({key_, bits, acc, sec});
