@@ -86,6 +86,12 @@ void print_front(const std::vector<search::FrontRecord>& records, bool with_accu
                  std::ostream& out) {
   std::vector<std::string> header = {"energy mJ", "latency cycles", "state bits"};
   if (with_accuracy) header.emplace_back("accuracy");
+  const bool area = !records.empty() && records.front().area_mm2 && !records.front().hardware.empty();
+  if (area) header.emplace_back("area mm2");
+  if (!records.empty()) {
+    for (const auto& [name, value] : records.front().hardware)
+      header.push_back(name);
+  }
   for (const char* h : {"time", "depth", "state"})
     header.emplace_back(h);
   report::TextTable t(header);
@@ -95,6 +101,9 @@ void print_front(const std::vector<search::FrontRecord>& records, bool with_accu
                                     report::whole_with_commas(f.latency_cycles),
                                     report::whole_with_commas(f.state_bits)};
     if (with_accuracy) row.push_back(report::fixed(*f.accuracy, 4));
+    if (area) row.push_back(report::fixed(*rec.area_mm2, 4));
+    for (const auto& [name, value] : rec.hardware)
+      row.push_back(report::with_commas(value));
     row.push_back(rec.schedule.time_bits);
     row.push_back(rec.schedule.depth_bits);
     row.push_back(rec.state_schedule);
