@@ -41,7 +41,7 @@ struct HardwareSearch {
   search::HardwareSpace space;
   bool area_objective = false;          // area_mm2 is an objective
   std::optional<double> max_area_mm2;   // constraint
-  std::size_t cache_configs = 64;       // hardware configurations whose node costs are kept
+  std::size_t cache_configs = 256;      // hardware configurations whose node costs are kept
 };
 
 // One hardware configuration: the accelerator, its node-cost memo, its area; or why it is not one.

@@ -124,8 +124,10 @@ std::optional<OptimizeOutput> optimize_output(const OptimizeOptions& o,
     const auto problem = problems::make_context(rc);
     const std::string dir = o.out.empty() ? "out/" + rc.name : o.out;
     if (o.write_files && rc.accuracy.configured()) rc.accuracy.model->bind_output(dir);
-    err << "stems optimize: " << problem->space().dimension() << " genes, "
-        << report::fixed(problem->space().size(), 0) << " genomes, "
+    err << "stems optimize: " << problem->option_counts().size() << " genes";
+    if (!problem->hardware_search().space.empty())
+      err << " (" << problem->hardware_search().space.dimension() << " hardware)";
+    err << ", " << report::fixed(search::space_size(*problem), 0) << " genomes, "
         << (o.exhaustive ? std::string("exhaustive") : rc.optimizer.algorithm) << ", seed "
         << rc.optimizer.seed << "\n";
     const search::ProgressFn progress = make_progress ? make_progress(rc.optimizer) : nullptr;
