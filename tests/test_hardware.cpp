@@ -174,6 +174,9 @@ TEST(Hardware, DeepHierarchiesLoadWithEveryLevel) {
   // bounds the number of levels (the cost model sizes its buffers from the hierarchy).
   std::ifstream in(stems::test::configs_dir() + "/hardware/meta_proto_1mb.toml");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string tech = "file = \"technology/";  // named relative to the hardware file
+  if (auto t = text.find(tech); t != std::string::npos)
+    text.replace(t, tech.size(), "file = \"" + stems::test::configs_dir() + "/hardware/technology/");
   const std::string anchor = "served_dims = [\"D3\", \"D4\"]    # 32 x 2 = 64 copies\n";
   const auto at = text.find(anchor);
   ASSERT_NE(at, std::string::npos);
