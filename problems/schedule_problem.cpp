@@ -4,6 +4,8 @@
 #include <stdexcept>
 
 #include "stems/common/error.hpp"
+#include "stems/hardware/technology.hpp"
+#include "stems/hardware/variant.hpp"
 
 namespace stems::problems {
 
@@ -11,20 +13,38 @@ ScheduleProblem::ScheduleProblem(workload::Network net, hardware::Accelerator ac
                                  search::SpaceKind kind, search::Granularity granularity,
                                  search::AccuracyObjective accuracy,
                                  const cost::ModelPolicy& policy,
-                                 std::optional<schedule::InputAlignment> alignment)
+                                 std::optional<schedule::InputAlignment> alignment,
+                                 HardwareSearch hardware)
     : network_(std::move(net)),
       accelerator_(std::move(acc)),
       space_(network_, kind, granularity, &accelerator_),
       accuracy_(std::move(accuracy)),
       alignment_(alignment.value_or(schedule::default_alignment(policy))),
-      node_costs_(accelerator_, cost::NodeSearchOptions{6, policy}) {
+      node_costs_(accelerator_, cost::NodeSearchOptions{6, policy}),
+      hardware_(std::move(hardware)) {
+  {
+    auto inst = std::make_shared<HardwareInstance>();
+    // Non-owning: the template and its memo live as long as this problem.
+    inst->accelerator = std::shared_ptr<const hardware::Accelerator>(
+        std::shared_ptr<const hardware::Accelerator>(), &accelerator_);
+    inst->node_costs =
+        std::shared_ptr<cost::NodeCostCache>(std::shared_ptr<cost::NodeCostCache>(), &node_costs_);
+    if (accelerator_.technology && (hardware_.area_objective || hardware_.max_area_mm2)) {
+      inst->area_mm2 = hardware::area_mm2(accelerator_);
+    }
+    template_instance_ = std::move(inst);
+  }
+  if (hardware_.area_objective && !accelerator_.technology) {
+    throw InputError("run config", "the area objective needs a [technology] table in the hardware "
+                                   "file (areas come from the technology model)");
+  }
   if (space_.has_state_genes() && !accuracy_.configured()) {
     throw InputError("run config",
                      "the workload marks layers `state = \"free\"` but no accuracy model is "
                      "given: without one, dropping every state always wins and the front collapses "
                      "onto 'no state anywhere'. Add an [accuracy] table (see README, Search)");
   }
-  if (space_.dimension() == 0) {
+  if (space_.dimension() + hardware_.space.dimension() == 0) {
     throw InputError("run config", "the search space has no genes (every choice is fixed)");
   }
 }
@@ -33,7 +53,66 @@ std::vector<std::uint64_t> ScheduleProblem::option_counts() const {
   std::vector<std::uint64_t> counts;
   for (const auto& g : space_.genes())
     counts.push_back(g.options.size());
+  for (const auto& g : hardware_.space.genes())
+    counts.push_back(g.options.size());
   return counts;
+}
+
+std::vector<double> ScheduleProblem::schedule_genes(const std::vector<double>& x) const {
+  if (hardware_.space.dimension() == 0) return x;
+  return {x.begin(), x.begin() + static_cast<std::ptrdiff_t>(
+                                     std::min(x.size(), space_.dimension()))};
+}
+
+std::shared_ptr<const HardwareInstance> ScheduleProblem::build_hardware(
+    const std::vector<std::uint64_t>& values) const {
+  auto inst = std::make_shared<HardwareInstance>();
+  const auto& knobs = hardware_.space.knobs();
+  for (std::size_t i = 0; i < knobs.size(); ++i)
+    inst->parameters.emplace_back("hw." + knobs[i].name, values[i]);
+  try {
+    auto acc = std::make_shared<const hardware::Accelerator>(
+        hardware_.space.configure(accelerator_, values));
+    if (acc->technology) inst->area_mm2 = hardware::area_mm2(*acc);
+    inst->node_costs = std::make_shared<cost::NodeCostCache>(*acc, node_costs_.options());
+    inst->accelerator = std::move(acc);
+  } catch (const Infeasible& e) {
+    inst->infeasible_reason = e.what();
+  } catch (const std::invalid_argument& e) {
+    inst->infeasible_reason = std::string("hardware: ") + e.what();
+  }
+  return inst;
+}
+
+std::shared_ptr<const HardwareInstance> ScheduleProblem::hardware_of(
+    const std::vector<double>& x) const {
+  if (hardware_.space.empty()) return template_instance_;
+  std::vector<std::uint64_t> values = hardware_.space.values(x, space_.dimension());
+  {
+    std::lock_guard<std::mutex> lock(hw_mutex_);
+    auto it = hw_cache_.find(values);
+    if (it != hw_cache_.end()) {
+      it->second.second = ++hw_clock_;
+      return it->second.first;
+    }
+  }
+  auto inst = build_hardware(values);  // outside the lock; a racing duplicate is harmless
+  std::lock_guard<std::mutex> lock(hw_mutex_);
+  auto [it, inserted] = hw_cache_.emplace(std::move(values), std::make_pair(inst, ++hw_clock_));
+  if (!inserted) return it->second.first;
+  while (hw_cache_.size() > std::max<std::size_t>(1, hardware_.cache_configs)) {
+    auto oldest = hw_cache_.begin();
+    for (auto jt = hw_cache_.begin(); jt != hw_cache_.end(); ++jt) {
+      if (jt->second.second < oldest->second.second) oldest = jt;
+    }
+    hw_cache_.erase(oldest);  // evaluations still holding it keep it alive until they finish
+  }
+  return inst;
+}
+
+std::size_t ScheduleProblem::hardware_configs_cached() const {
+  std::lock_guard<std::mutex> lock(hw_mutex_);
+  return hw_cache_.size();
 }
 
 std::vector<std::vector<double>> ScheduleProblem::seeds() const {
@@ -42,7 +121,15 @@ std::vector<std::vector<double>> ScheduleProblem::seeds() const {
   for (const auto& name : schedule::canonical_names(blocks)) {
     const auto [t, d] = schedule::canonical_bits(name, blocks);
     try {
-      out.push_back(space_.encode_bits(t, d));
+      std::vector<double> x = space_.encode_bits(t, d);
+      for (const auto& g : hardware_.space.genes()) {  // the template's value, else the middle
+        const std::uint64_t v = hardware::knob_value(accelerator_, g.knob);
+        std::size_t i = g.options.size() / 2;
+        for (std::size_t j = 0; j < g.options.size(); ++j)
+          if (g.options[j] == v) i = j;
+        x.push_back(static_cast<double>(i));
+      }
+      out.push_back(std::move(x));
     } catch (const std::invalid_argument&) {
       // not expressible in this space (e.g. per-layer genes lacking an option): skip
     }
@@ -51,7 +138,7 @@ std::vector<std::vector<double>> ScheduleProblem::seeds() const {
 }
 
 schedule::Schedule ScheduleProblem::decode(const std::vector<double>& x) const {
-  schedule::Schedule s = space_.decode(x);
+  schedule::Schedule s = space_.decode(schedule_genes(x));
   s.alignment = alignment_;
   if (!accuracy_.configured()) return s;
   // A simulated accuracy model also knows the spike densities of this state configuration (used
@@ -70,15 +157,23 @@ schedule::Schedule ScheduleProblem::decode(const std::vector<double>& x) const {
 }
 
 search::Fitness ScheduleProblem::compute(const std::vector<double>& x) const {
+  const auto hw = hardware_of(x);
+  if (!hw->infeasible_reason.empty()) return search::Fitness::infeasible(hw->infeasible_reason);
+  if (hardware_.max_area_mm2 && hw->area_mm2 && *hw->area_mm2 > *hardware_.max_area_mm2) {
+    return search::Fitness::infeasible("area " + std::to_string(*hw->area_mm2) +
+                                       " mm2 above max_area_mm2 " +
+                                       std::to_string(*hardware_.max_area_mm2));
+  }
   const schedule::Schedule s = decode(x);
   schedule::ScheduleResult r;
   try {
-    r = schedule::evaluate_schedule(network_, accelerator_, s, node_costs_,
+    r = schedule::evaluate_schedule(network_, *hw->accelerator, s, *hw->node_costs,
                                     schedule::Records::Totals);
   } catch (const Infeasible& e) {
     return search::Fitness::infeasible(e.what());
   }
   search::Objectives o;
+  if (hardware_.area_objective) o.area_mm2 = hw->area_mm2.value_or(0);
   o.energy_pJ = r.energy_pJ;
   o.latency_cycles = r.latency_cycles;
   o.state_bits = static_cast<double>(r.state_bits);
@@ -116,11 +211,20 @@ search::FrontRecord ScheduleProblem::record(const search::FrontPoint& p,
                                             schedule::Records records) const {
   search::FrontRecord rec;
   rec.point = p;
-  rec.genes = space_.describe(p.x);
+  rec.genes = space_.describe(schedule_genes(p.x));
   rec.schedule = decode(p.x);
   rec.state_schedule = schedule::state_schedule(network_, rec.schedule);
+  const auto hw = hardware_of(p.x);
+  if (!hw->infeasible_reason.empty()) throw Infeasible("hardware", hw->infeasible_reason);
   rec.evaluation =
-      schedule::evaluate_schedule(network_, accelerator_, rec.schedule, node_costs_, records);
+      schedule::evaluate_schedule(network_, *hw->accelerator, rec.schedule, *hw->node_costs, records);
+  if (!hardware_.space.empty()) {
+    rec.hardware = hw->parameters;
+    rec.accelerator = hw->accelerator;
+    for (const auto& [name, value] : hw->parameters)
+      rec.genes += " " + name + "=" + std::to_string(value);
+  }
+  rec.area_mm2 = hw->area_mm2;
   return rec;
 }
 

@@ -6,6 +6,12 @@
 // the reason, when the hardware cannot run its schedule (stems::Infeasible from the scheduler or
 // the cost model) or its accuracy is below min_accuracy.
 //
+// Co-design (a non-empty search::HardwareSpace): the genome ends with the hardware genes; each
+// hardware configuration is built once (or found infeasible with the reason) and gets its own
+// node-cost memo, kept in a least-recently-used table of at most `cache_configs` configurations
+// (node costs depend on the whole accelerator, so they are never shared between two), which bounds
+// the memory of a long search. The area objective and max_area_mm2 come from the technology model.
+//
 // Thread safety: evaluate() is const and runs on many threads at once. The network, accelerator
 // and space are immutable and read by const reference (no copy per evaluation); the node-cost
 // memo and the genome memo are internally synchronised.
@@ -23,11 +29,29 @@
 #include "stems/schedule/scheduler.hpp"
 #include "stems/search/accuracy_model.hpp"
 #include "stems/search/front_record.hpp"
+#include "stems/search/hardware_space.hpp"
 #include "stems/search/problem.hpp"
 #include "stems/search/search_space.hpp"
 #include "stems/workload/network.hpp"
 
 namespace stems::problems {
+
+// What a co-design search adds to the schedule search.
+struct HardwareSearch {
+  search::HardwareSpace space;
+  bool area_objective = false;          // area_mm2 is an objective
+  std::optional<double> max_area_mm2;   // constraint
+  std::size_t cache_configs = 256;      // hardware configurations whose node costs are kept
+};
+
+// One hardware configuration: the accelerator, its node-cost memo, its area; or why it is not one.
+struct HardwareInstance {
+  std::shared_ptr<const hardware::Accelerator> accelerator;
+  std::shared_ptr<cost::NodeCostCache> node_costs;
+  std::optional<double> area_mm2;
+  std::string infeasible_reason;  // non-empty: this configuration cannot be built
+  std::vector<std::pair<std::string, std::uint64_t>> parameters;  // hw.<parameter> = value
+};
 
 class ScheduleProblem final : public search::Problem {
  public:
@@ -38,13 +62,16 @@ class ScheduleProblem final : public search::Problem {
   ScheduleProblem(workload::Network net, hardware::Accelerator acc, search::SpaceKind kind,
                   search::Granularity granularity, search::AccuracyObjective accuracy,
                   const cost::ModelPolicy& policy = cost::ModelPolicy::physical(),
-                  std::optional<schedule::InputAlignment> alignment = std::nullopt);
+                  std::optional<schedule::InputAlignment> alignment = std::nullopt,
+                  HardwareSearch hardware = {});
   ScheduleProblem(const ScheduleProblem&) = delete;  // the space points into this object
   ScheduleProblem& operator=(const ScheduleProblem&) = delete;
 
   // search::Problem
   std::string name() const override { return "stems schedule and state search"; }
-  search::ObjectiveSet objectives() const override { return {accuracy_.configured()}; }
+  search::ObjectiveSet objectives() const override {
+    return {accuracy_.configured(), hardware_.area_objective};
+  }
   std::vector<std::uint64_t> option_counts() const override;
   search::Fitness evaluate(const std::vector<double>& x) const override;
   // STEMS's hand-picked schedules (TB-LBL, TB-F, ST-LBL, ST-F, the hybrids) the space expresses.
@@ -66,9 +93,16 @@ class ScheduleProblem final : public search::Problem {
   const search::SearchSpace& space() const { return space_; }
   const search::AccuracyObjective& accuracy() const { return accuracy_; }
   cost::NodeCostCache& node_costs() const { return node_costs_; }
+  const HardwareSearch& hardware_search() const { return hardware_; }
+  // The hardware configuration of a genome (the template when the search sizes no hardware).
+  std::shared_ptr<const HardwareInstance> hardware_of(const std::vector<double>& x) const;
+  std::size_t hardware_configs_cached() const;
 
  private:
   search::Fitness compute(const std::vector<double>& x) const;
+  std::shared_ptr<const HardwareInstance> build_hardware(
+      const std::vector<std::uint64_t>& values) const;
+  std::vector<double> schedule_genes(const std::vector<double>& x) const;
 
   const workload::Network network_;
   const hardware::Accelerator accelerator_;
@@ -76,6 +110,13 @@ class ScheduleProblem final : public search::Problem {
   const search::AccuracyObjective accuracy_;
   const schedule::InputAlignment alignment_;
   mutable cost::NodeCostCache node_costs_;
+  const HardwareSearch hardware_;
+  std::shared_ptr<const HardwareInstance> template_instance_;
+  mutable std::mutex hw_mutex_;
+  mutable std::uint64_t hw_clock_ = 0;
+  mutable std::map<std::vector<std::uint64_t>,
+                   std::pair<std::shared_ptr<const HardwareInstance>, std::uint64_t>>
+      hw_cache_;
   mutable std::mutex memo_mutex_;
   mutable std::map<std::vector<std::int64_t>, search::Fitness> memo_;
   mutable std::uint64_t infeasible_ = 0;

@@ -1139,6 +1139,10 @@ hardware::Accelerator meta_with(const std::string& lines, const std::string& nam
   const auto at = text.find("mac_energy_pJ");
   if (at == std::string::npos) throw std::runtime_error("no mac_energy_pJ line");
   text.insert(text.find('\n', at) + 1, lines);
+  // The technology file is named relative to the hardware file: resolve it from configs/.
+  const std::string tech = "file = \"technology/";
+  if (auto t = text.find(tech); t != std::string::npos)
+    text.replace(t, tech.size(), "file = \"" + test::configs_dir() + "/hardware/technology/");
   return hardware::load_hardware(config::parse_toml_string(text, name));
 }
 

@@ -174,6 +174,9 @@ TEST(Hardware, DeepHierarchiesLoadWithEveryLevel) {
   // bounds the number of levels (the cost model sizes its buffers from the hierarchy).
   std::ifstream in(stems::test::configs_dir() + "/hardware/meta_proto_1mb.toml");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string tech = "file = \"technology/";  // named relative to the hardware file
+  if (auto t = text.find(tech); t != std::string::npos)
+    text.replace(t, tech.size(), "file = \"" + stems::test::configs_dir() + "/hardware/technology/");
   const std::string anchor = "served_dims = [\"D3\", \"D4\"]    # 32 x 2 = 64 copies\n";
   const auto at = text.find(anchor);
   ASSERT_NE(at, std::string::npos);
@@ -198,4 +201,116 @@ TEST(Hardware, DeepHierarchiesLoadWithEveryLevel) {
   EXPECT_EQ(c.memories[w[71]].name, "sram_32KB");
   EXPECT_EQ(c.memories[*c.top_level(MemOperand::W)].name, "sram_1MB");
   EXPECT_EQ(c.hierarchy(MemOperand::I).size(), 2u);  // the other paths are unchanged
+}
+
+// ---- Memory technology model and hardware parameters (issue 19) ----
+
+#include "stems/hardware/technology.hpp"
+#include "stems/hardware/variant.hpp"
+
+TEST(Technology, InterpolationIsExactAtTablePointsAndMonotoneBetween) {
+  const Technology& t = *load("meta_proto_1mb").technology;
+  for (const SramPoint& p : t.sram) {
+    const auto e = t.sram_at(p.size_bits);
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->area_mm2, p.area_mm2);
+    EXPECT_EQ(e->read_energy_pJ_per_bit, p.read_energy_pJ_per_bit);
+    EXPECT_EQ(e->write_energy_pJ_per_bit, p.write_energy_pJ_per_bit);
+  }
+  double last_area = 0, last_read = 0;
+  for (std::uint64_t s = t.min_sram_bits(); s <= t.max_sram_bits(); s += s / 7 + 1) {
+    const auto e = t.sram_at(s);
+    ASSERT_TRUE(e) << s;
+    EXPECT_GE(e->area_mm2, last_area) << s;
+    EXPECT_GE(e->read_energy_pJ_per_bit, last_read) << s;
+    last_area = e->area_mm2;
+    last_read = e->read_energy_pJ_per_bit;
+  }
+  // Log-log: halfway (geometrically) between two points is the geometric mean.
+  EXPECT_NEAR(loglog_interpolate(2, 1, 1, 4, 4), 2.0, 1e-12);
+  EXPECT_NEAR(loglog_interpolate(std::sqrt(2.0), 1, 3, 2, 12), 6.0, 1e-12);
+}
+
+TEST(Technology, OutsideTheTableIsRefused) {
+  const Accelerator& acc = load("meta_proto_1mb");
+  const Technology& t = *acc.technology;
+  EXPECT_FALSE(t.sram_at(t.min_sram_bits() - 1));
+  EXPECT_FALSE(t.sram_at(t.max_sram_bits() + 1));
+  const Knob k = parse_knob(acc, "sram_1MB.size_bits");
+  EXPECT_NE(error_of([&] { configure(acc, {k}, {t.max_sram_bits() * 2}); })
+                .find("outside the technology table"),
+            std::string::npos);
+}
+
+TEST(Technology, ShippedEnergiesAreTheMetaProtoFilesAndAreaIsPerComponent) {
+  // The table's energies reproduce every shipped buffer: energy per access / width.
+  for (const char* f : {"meta_proto_128kb", "meta_proto_256kb", "meta_proto_512kb",
+                        "meta_proto_1mb", "meta_proto_2mb", "meta_proto_64mb"}) {
+    const Accelerator& acc = load(f);
+    for (const MemoryLevel& m : acc.cores[0].memories) {
+      if (acc.technology->is_register(m)) continue;
+      const auto e = acc.technology->sram_at(m.size_bits);
+      ASSERT_TRUE(e) << f << " " << m.name;
+      EXPECT_NEAR(e->read_energy_pJ_per_bit * double(m.read_bw_bits), m.read_energy_pJ, 1e-9)
+          << f << " " << m.name;
+      EXPECT_NEAR(e->write_energy_pJ_per_bit * double(m.write_bw_bits), m.write_energy_pJ, 1e-9)
+          << f << " " << m.name;
+    }
+  }
+  const AreaReport a = accelerator_area(load("meta_proto_1mb"));
+  double sum = 0;
+  for (const auto& it : a.items)
+    sum += it.area_mm2;
+  EXPECT_DOUBLE_EQ(sum, a.total_mm2);
+  EXPECT_EQ(a.items.front().component, "pe_array");
+  EXPECT_NEAR(a.items.front().area_mm2, 1024 * 60.0 * 1e-6, 1e-12);  // 32x2x16 MAC PEs
+  EXPECT_GT(area_mm2(load("meta_proto_2mb")), area_mm2(load("meta_proto_1mb")));
+  EXPECT_GT(area_mm2(load("meta_proto_1mb")), area_mm2(load("meta_proto_128kb")));
+}
+
+TEST(HardwareKnobs, DecodeToTheRightHardware) {
+  const Accelerator& tpl = load("meta_proto_1mb");
+  const std::vector<Knob> knobs = {parse_knob(tpl, "sram_1MB.size_bits"),
+                                   parse_knob(tpl, "pe.D1.size"),
+                                   parse_knob(tpl, "link.dram-compute.bandwidth_bits_per_cycle"),
+                                   parse_knob(tpl, "dram.bw_bits")};
+  const Accelerator a = configure(tpl, knobs, {2097152, 64, 128, 128});
+  const MemoryLevel& top = level(a.cores[0], "sram_1MB");
+  EXPECT_EQ(top.size_bits, 2097152u);
+  EXPECT_DOUBLE_EQ(top.read_energy_pJ, 0.13 * 1024);  // per-bit energy at 256 KB x width
+  EXPECT_EQ(a.cores[0].array.dims[0].size, 64u);
+  EXPECT_EQ(a.cores[0].array.pe_count(), 64u * 2 * 16);
+  EXPECT_EQ(level(a.cores[0], "rf_4b_W").copies, 64u * 2);  // copies follow the array
+  EXPECT_EQ(level(a.cores[0], "rf_16b_O").copies, 64u * 16);
+  EXPECT_DOUBLE_EQ(a.links[0].bandwidth_bits_per_cycle, 128);
+  EXPECT_EQ(a.dram.read_bw_bits, 128u);
+  EXPECT_DOUBLE_EQ(a.dram.read_energy_pJ, 1400);  // same energy per bit
+  EXPECT_LT(area_mm2(configure(tpl, {knobs[0]}, {2097152})), area_mm2(tpl));
+  // The template is untouched.
+  EXPECT_EQ(level(tpl.cores[0], "sram_1MB").size_bits, 8388608u);
+}
+
+TEST(HardwareKnobs, BadNamesAreRefusedWithTheReason) {
+  const Accelerator& tpl = load("meta_proto_1mb");
+  EXPECT_NE(error_of([&] { parse_knob(tpl, "sram_9MB.size_bits"); }).find("no memory level"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { parse_knob(tpl, "pe.D9.size"); }).find("no core has"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { parse_knob(tpl, "link.compute-simd.bandwidth_bits_per_cycle"); })
+                .find("no link"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { parse_knob(tpl, "sram_1MB.colour"); }).find("unknown parameter"),
+            std::string::npos);
+  Accelerator idle = tpl;
+  idle.cores[0].array.dims[3].unrolls.reset();
+  EXPECT_NE(error_of([&] { parse_knob(idle, "pe.D4.size"); }).find("unrolls no loop dimension"),
+            std::string::npos);
+  Accelerator bare = tpl;
+  bare.technology = nullptr;
+  EXPECT_NE(error_of([&] { parse_knob(bare, "sram_1MB.size_bits"); }).find("[technology]"),
+            std::string::npos);
+  // A width below the access granularity is not a valid accelerator.
+  EXPECT_NE(error_of([&] { configure(tpl, {parse_knob(tpl, "sram_1MB.bw_bits")}, {32}); })
+                .find("granularity"),
+            std::string::npos);
 }

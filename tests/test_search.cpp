@@ -12,6 +12,7 @@
 #include <limits>
 #include <pagmo/bfe.hpp>
 #include <pagmo/problem.hpp>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -21,6 +22,7 @@
 #include "stems/common/error.hpp"
 #include "stems/config/document.hpp"
 #include "stems/hardware/hardware_loader.hpp"
+#include "stems/hardware/technology.hpp"
 #include "stems/nir/nir_loader.hpp"
 #include "stems/schedule/scheduler.hpp"
 #include "stems/common/subprocess.hpp"
@@ -733,4 +735,163 @@ TEST(SimulatedAccuracy, AgreementWithTheStatefulNetworkIsCachedPerSchedule) {
   const search::SimulatedAccuracy labelled(c);
   const double expected = simulate::accuracy(ref, labelled.events().labels);
   EXPECT_DOUBLE_EQ(labelled.estimate("1111").accuracy, expected);
+}
+
+// ---- Hardware co-design (issue 19) ----
+
+namespace {
+
+search::HardwareGeneSpec spec(const std::string& parameter, std::vector<std::uint64_t> values) {
+  return {parameter, std::move(values), "run.toml:1:1"};
+}
+
+std::shared_ptr<const problems::ScheduleProblem> hw_problem(
+    std::vector<search::HardwareGeneSpec> specs, std::optional<double> max_area = std::nullopt,
+    std::size_t cache_configs = 64) {
+  problems::HardwareSearch hw;
+  hw.space = search::HardwareSpace(meta(), sew(), specs);
+  hw.area_objective = true;
+  hw.max_area_mm2 = max_area;
+  hw.cache_configs = cache_configs;
+  return std::make_shared<const problems::ScheduleProblem>(
+      sew(), meta(), search::SpaceKind::Stems, search::Granularity::Block,
+      search::AccuracyObjective{}, cost::ModelPolicy::physical(), std::nullopt, std::move(hw));
+}
+
+}  // namespace
+
+TEST(CoDesign, HardwareGenesFollowTheScheduleGenesAndDecodeToTheirHardware) {
+  const auto ctx = hw_problem({spec("sram_1MB.size_bits", {4194304, 8388608, 16777216}),
+                               spec("pe.D1.size", {16, 32}), spec("dram.bw_bits", {64})});
+  const auto counts = ctx->option_counts();
+  ASSERT_EQ(counts.size(), 14u + 2u);  // the fixed dram.bw_bits is not a gene
+  EXPECT_EQ(counts[14], 3u);
+  EXPECT_EQ(counts[15], 2u);
+  std::vector<double> x = ctx->space().encode_bits("1111111", "1111111");
+  x.push_back(2);
+  x.push_back(0);
+  const auto hw = ctx->hardware_of(x);
+  ASSERT_TRUE(hw->infeasible_reason.empty()) << hw->infeasible_reason;
+  EXPECT_EQ(hw->accelerator->cores[0].memories.back().size_bits, 16777216u);
+  EXPECT_EQ(hw->accelerator->cores[0].array.dims[0].size, 16u);
+  EXPECT_EQ(hw->parameters.size(), 3u);
+  EXPECT_EQ(hw->parameters[0].first, "hw.sram_1MB.size_bits");
+  EXPECT_NEAR(*hw->area_mm2, hardware::area_mm2(*hw->accelerator), 1e-12);
+  // The area objective appears, last, and is the configuration's area.
+  EXPECT_EQ(ctx->objectives().names().back(), "area_mm2");
+  const search::Fitness f = ctx->evaluate(x);
+  ASSERT_TRUE(f.feasible()) << f.infeasible_reason;
+  EXPECT_EQ(*f.objectives->area_mm2, *hw->area_mm2);
+  EXPECT_EQ(search::to_pagmo(f, ctx->objectives()).size(), 4u);
+  // The template configuration reproduces the schedule search's numbers.
+  std::vector<double> y = ctx->space().encode_bits("1111111", "1111111");
+  y.push_back(1);
+  y.push_back(1);
+  const auto plain = std::make_shared<const problems::ScheduleProblem>(
+      sew(), meta(), search::SpaceKind::Stems, search::Granularity::Block,
+      search::AccuracyObjective{});
+  const search::Fitness g = ctx->evaluate(y);
+  const search::Fitness h = plain->evaluate(plain->space().encode_bits("1111111", "1111111"));
+  ASSERT_TRUE(g.feasible() && h.feasible());
+  EXPECT_EQ(g.objectives->energy_pJ, h.objectives->energy_pJ);
+  EXPECT_EQ(g.objectives->latency_cycles, h.objectives->latency_cycles);
+  // Seeds carry the template's hardware.
+  for (const auto& s : ctx->seeds()) {
+    ASSERT_EQ(s.size(), 16u);
+    EXPECT_EQ(s[14], 1.0);
+    EXPECT_EQ(s[15], 1.0);
+  }
+}
+
+TEST(CoDesign, TooSmallABufferOrTooLargeAnAreaIsInfeasibleWithAReason) {
+  const auto ctx = hw_problem({spec("sram_1MB.size_bits", {131072, 8388608}),
+                               spec("sram_32KB.size_bits", {131072, 262144})},
+                              /*max_area=*/2.1);
+  std::vector<double> x = ctx->space().encode_bits("0000000", "0000000");
+  x.push_back(0);  // a 16 KB top buffer: SEW's operand tiles do not fit
+  x.push_back(1);
+  const search::Fitness f = ctx->evaluate(x);
+  ASSERT_FALSE(f.feasible());
+  EXPECT_FALSE(f.infeasible_reason.empty());
+  x[14] = 1;  // the template (2.11 mm2) is above max_area_mm2
+  const search::Fitness g = ctx->evaluate(x);
+  ASSERT_FALSE(g.feasible());
+  EXPECT_NE(g.infeasible_reason.find("max_area_mm2"), std::string::npos) << g.infeasible_reason;
+  x[15] = 0;  // a 16 KB weight SRAM: under the limit
+  EXPECT_TRUE(ctx->evaluate(x).feasible()) << ctx->evaluate(x).infeasible_reason;
+}
+
+TEST(CoDesign, BadGenesAreInputErrorsAtTheirEntry) {
+  auto message = [](std::vector<search::HardwareGeneSpec> specs, const hardware::Accelerator& a) {
+    try {
+      search::HardwareSpace(a, sew(), specs);
+    } catch (const InputError& e) {
+      return e.where() + " " + e.message();
+    }
+    return std::string("<no error>");
+  };
+  EXPECT_NE(message({spec("sram_1MB.size_bits", {8388608, 1ull << 31})}, meta())
+                .find("outside the technology table"),
+            std::string::npos);
+  EXPECT_EQ(message({spec("sram_1MB.size_bits", {8388608})}, meta()), "<no error>")
+      << "a single in-range value is fine";
+  hardware::Accelerator grouped = meta();
+  grouped.cores[0].array.dims[3].unrolls = workload::Dim::G;  // SEW has no groups
+  const std::string m = message({spec("pe.D4.size", {1, 2})}, grouped);
+  EXPECT_NE(m.find("no operator can unroll"), std::string::npos) << m;
+  EXPECT_EQ(m.rfind("run.toml:1:1", 0), 0u) << m;
+}
+
+TEST(CoDesign, NodeCostMemosAreBoundedPerHardwareConfiguration) {
+  const auto ctx = hw_problem({spec("pe.D1.size", {8, 16, 32, 64})}, std::nullopt,
+                              /*cache_configs=*/2);
+  std::vector<double> x = ctx->space().encode_bits("1111111", "0000000");
+  x.push_back(0);
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < 4; ++i) {
+      x[14] = i;
+      ctx->hardware_of(x);
+      EXPECT_LE(ctx->hardware_configs_cached(), 2u);
+    }
+  }
+  EXPECT_EQ(ctx->hardware_configs_cached(), 2u);
+}
+
+TEST(CoDesign, ShippedRunConfigReadsItsHardwareGenes) {
+  const search::RunConfig rc =
+      search::load_run_config(test::configs_dir() + "/runs/sew_resnet_7b_hw.toml");
+  ASSERT_EQ(rc.hardware_genes.size(), 4u);
+  std::set<std::string> names;
+  for (const auto& g : rc.hardware_genes)
+    names.insert(g.parameter);
+  EXPECT_TRUE(names.count("sram_1MB.size_bits"));
+  EXPECT_TRUE(names.count("link.compute-dram.bandwidth_bits_per_cycle"));
+  EXPECT_EQ(rc.max_area_mm2, 6.0);
+  const auto ctx = problems::make_context(rc);
+  EXPECT_TRUE(ctx->objectives().area);
+  EXPECT_EQ(ctx->objectives().size(), 5u);  // energy, latency, state, accuracy, area
+}
+
+// Throughput of warm co-design fitness evaluations (node costs of every configuration cached, the
+// genome memo cleared), one thread: run with --gtest_also_run_disabled_tests to measure.
+TEST(CoDesign, DISABLED_WarmEvaluationsPerSecond) {
+  const search::RunConfig rc =
+      search::load_run_config(test::configs_dir() + "/runs/sew_resnet_7b_hw.toml");
+  const auto ctx = problems::make_context(rc);
+  const auto counts = ctx->option_counts();
+  std::mt19937_64 rng(42);
+  std::vector<std::vector<double>> genomes(2000);
+  for (auto& g : genomes) {
+    for (auto c : counts)
+      g.push_back(double(rng() % c));
+  }
+  for (const auto& g : genomes)
+    ctx->evaluate(g);  // cold: builds every configuration and its node costs
+  ctx->clear_memo();
+  const auto t0 = std::chrono::steady_clock::now();
+  for (const auto& g : genomes)
+    ctx->evaluate(g);
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::printf("warm co-design evaluations: %zu in %.3f s = %.0f /s (%zu configurations cached)\n",
+              genomes.size(), s, double(genomes.size()) / s, ctx->hardware_configs_cached());
 }

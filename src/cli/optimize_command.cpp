@@ -86,6 +86,12 @@ void print_front(const std::vector<search::FrontRecord>& records, bool with_accu
                  std::ostream& out) {
   std::vector<std::string> header = {"energy mJ", "latency cycles", "state bits"};
   if (with_accuracy) header.emplace_back("accuracy");
+  const bool area = !records.empty() && records.front().area_mm2 && !records.front().hardware.empty();
+  if (area) header.emplace_back("area mm2");
+  if (!records.empty()) {
+    for (const auto& [name, value] : records.front().hardware)
+      header.push_back(name);
+  }
   for (const char* h : {"time", "depth", "state"})
     header.emplace_back(h);
   report::TextTable t(header);
@@ -95,6 +101,9 @@ void print_front(const std::vector<search::FrontRecord>& records, bool with_accu
                                     report::whole_with_commas(f.latency_cycles),
                                     report::whole_with_commas(f.state_bits)};
     if (with_accuracy) row.push_back(report::fixed(*f.accuracy, 4));
+    if (area) row.push_back(report::fixed(*rec.area_mm2, 4));
+    for (const auto& [name, value] : rec.hardware)
+      row.push_back(report::with_commas(value));
     row.push_back(rec.schedule.time_bits);
     row.push_back(rec.schedule.depth_bits);
     row.push_back(rec.state_schedule);
@@ -115,8 +124,10 @@ std::optional<OptimizeOutput> optimize_output(const OptimizeOptions& o,
     const auto problem = problems::make_context(rc);
     const std::string dir = o.out.empty() ? "out/" + rc.name : o.out;
     if (o.write_files && rc.accuracy.configured()) rc.accuracy.model->bind_output(dir);
-    err << "stems optimize: " << problem->space().dimension() << " genes, "
-        << report::fixed(problem->space().size(), 0) << " genomes, "
+    err << "stems optimize: " << problem->option_counts().size() << " genes";
+    if (!problem->hardware_search().space.empty())
+      err << " (" << problem->hardware_search().space.dimension() << " hardware)";
+    err << ", " << report::fixed(search::space_size(*problem), 0) << " genomes, "
         << (o.exhaustive ? std::string("exhaustive") : rc.optimizer.algorithm) << ", seed "
         << rc.optimizer.seed << "\n";
     const search::ProgressFn progress = make_progress ? make_progress(rc.optimizer) : nullptr;

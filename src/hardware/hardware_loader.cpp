@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "stems/common/error.hpp"
+#include "stems/hardware/technology.hpp"
 
 namespace stems::hardware {
 
@@ -34,7 +35,7 @@ Ports read_ports(const TableReader& r) {
   return p;
 }
 
-MemoryLevel read_memory(const TableReader& r, const PeArray& array) {
+MemoryLevel read_memory(const TableReader& r, const PeArray& array, const Technology* tech) {
   MemoryLevel m;
   m.name = r.string("name");
   for (const std::string& o : r.string_list("operands")) {
@@ -72,11 +73,18 @@ MemoryLevel read_memory(const TableReader& r, const PeArray& array) {
       r.fail("served_dims", "'" + s + "' is not a dimension of this core's pe_array");
     }
   }
+  if (tech && !tech->is_register(m) && !tech->in_range(m.size_bits)) {
+    r.fail("size_bits", "an SRAM of " + std::to_string(m.size_bits) +
+                            " bits is outside the technology table '" + tech->name + "' (" +
+                            std::to_string(tech->min_sram_bits()) + " .. " +
+                            std::to_string(tech->max_sram_bits()) + " bits; registers up to " +
+                            std::to_string(tech->register_max_bits) + ")");
+  }
   r.finish();
   return m;
 }
 
-Core read_core(const TableReader& r, int id) {
+Core read_core(const TableReader& r, int id, const Technology* tech) {
   Core c;
   c.id = id;
   c.name = r.string("name");
@@ -115,9 +123,61 @@ Core read_core(const TableReader& r, int id) {
   }
   if (c.array.dims.empty()) r.fail("pe_array", "the PE array needs at least one dimension");
   for (const TableReader& m : r.table_array("memory"))
-    c.memories.push_back(read_memory(m, c.array));
+    c.memories.push_back(read_memory(m, c.array, tech));
   r.finish();
   return c;
+}
+
+// [technology] of a hardware file or of a technology file: name, source, register_max_bits,
+// register_area_um2_per_bit, pe_area_um2 = { <operator> = um2, ... }, sram = [{ size_bits,
+// read_energy_pJ_per_bit, write_energy_pJ_per_bit, area_mm2 }, ...].
+Technology read_technology_table(const TableReader& t) {
+  Technology tech;
+  tech.name = t.string("name");
+  tech.source = t.string_or("source", "");
+  tech.register_max_bits = t.non_negative_or("register_max_bits", 0);
+  tech.register_area_um2_per_bit = t.non_negative_number_or("register_area_um2_per_bit", 0);
+  if (auto pe = t.optional_table("pe_area_um2")) {
+    for (const char* op : {"conv2d", "linear", "maxpool", "avgpool", "sumpool", "add", "flatten"}) {
+      if (pe->has(op)) tech.pe_area_um2[*workload::parse_op(op)] = pe->non_negative_number(op);
+    }
+    pe->finish();
+  }
+  for (const TableReader& p : t.table_array("sram")) {
+    SramPoint pt;
+    pt.size_bits = p.positive("size_bits");
+    pt.read_energy_pJ_per_bit = p.non_negative_number("read_energy_pJ_per_bit");
+    pt.write_energy_pJ_per_bit = p.non_negative_number("write_energy_pJ_per_bit");
+    pt.area_mm2 = p.non_negative_number("area_mm2");
+    if (!tech.sram.empty() && pt.size_bits <= tech.sram.back().size_bits)
+      p.fail("size_bits", "SRAM points must be listed by strictly increasing size_bits");
+    if (pt.read_energy_pJ_per_bit <= 0 || pt.write_energy_pJ_per_bit <= 0 || pt.area_mm2 <= 0)
+      p.fail_here("energies and area must be > 0 (they are interpolated in log-log)");
+    if (!tech.sram.empty() && pt.area_mm2 < tech.sram.back().area_mm2)
+      p.fail("area_mm2", "area must not shrink with capacity");
+    p.finish();
+    tech.sram.push_back(pt);
+  }
+  if (tech.sram.empty()) t.fail("sram", "expected at least one SRAM point");
+  if (tech.register_max_bits >= tech.min_sram_bits())
+    t.fail("register_max_bits", "must be below the smallest SRAM of the table");
+  t.finish();
+  return tech;
+}
+
+// [technology] = { file = "..." } (relative to the hardware file) or the table inline.
+std::shared_ptr<const Technology> read_technology(const TableReader& root,
+                                                  const config::Document& doc) {
+  auto t = root.optional_table("technology");
+  if (!t) return nullptr;
+  if (!t->has("file")) return std::make_shared<const Technology>(read_technology_table(*t));
+  const std::string file = config::resolve_relative(doc.path, t->string("file"));
+  t->finish();
+  const config::Document tdoc = config::parse_toml_file(file);
+  const TableReader troot(tdoc, tdoc.root, "");
+  auto tech = std::make_shared<const Technology>(read_technology_table(troot.table("technology")));
+  troot.finish();
+  return tech;
 }
 
 }  // namespace
@@ -131,10 +191,11 @@ Accelerator load_hardware(const config::Document& doc) {
     acc.description = a.string_or("description", "");
     a.finish();
   }
+  acc.technology = read_technology(root, doc);
   const auto cores = root.table_array("core");
   if (cores.empty()) root.fail("core", "the accelerator needs at least one [[core]]");
   for (std::size_t i = 0; i < cores.size(); ++i) {
-    acc.cores.push_back(read_core(cores[i], static_cast<int>(i)));
+    acc.cores.push_back(read_core(cores[i], static_cast<int>(i), acc.technology.get()));
   }
   {
     const TableReader d = root.table("dram");
@@ -165,6 +226,10 @@ Accelerator load_hardware(const config::Document& doc) {
   root.finish();
   try {
     acc.validate();
+    if (acc.technology) {
+      for (const Core& c : acc.cores)
+        acc.technology->pe_area_um2_for(c.operators);  // every operator has a PE area
+    }
   } catch (const std::invalid_argument& e) {
     throw InputError(doc.path, e.what());
   }

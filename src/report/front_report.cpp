@@ -6,6 +6,7 @@
 
 #include "stems/common/atomic_file.hpp"
 #include "stems/common/error.hpp"
+#include "stems/report/hardware_report.hpp"
 #include "stems/report/network_report.hpp"
 #include "stems/report/schedule_report.hpp"
 #include "stems/report/table.hpp"
@@ -27,10 +28,32 @@ std::string num(double v) {
 namespace {
 
 // pareto.csv and the front of pareto.json: one row / object per front point.
+// Co-design columns: area_mm2 (objective or constraint) and one hw.<parameter> per hardware
+// parameter, named after the first point (every point has the same parameters).
+struct HwColumns {
+  bool area = false;
+  std::vector<std::string> parameters;
+};
+
+HwColumns hw_columns(const FrontOutput& f) {
+  HwColumns c;
+  c.area = f.result.objectives.area;
+  if (!f.points.empty()) {
+    for (const auto& [name, value] : f.points.front().hardware)
+      c.parameters.push_back(name);
+    c.area = c.area || (!c.parameters.empty() && f.points.front().area_mm2);
+  }
+  return c;
+}
+
 std::pair<std::string, Json> front_rows(const FrontOutput& f, bool acc) {
+  const HwColumns hw = hw_columns(f);
   std::ostringstream csv;
   csv << "energy_pJ,latency_cycles,state_bits" << (acc ? ",accuracy" : "")
-      << ",time_schedule,depth_schedule,state_schedule,offchip_energy_pJ,peak_onchip_bits,genes\n";
+      << (hw.area ? ",area_mm2" : "");
+  for (const std::string& p : hw.parameters)
+    csv << ',' << p;
+  csv << ",time_schedule,depth_schedule,state_schedule,offchip_energy_pJ,peak_onchip_bits,genes\n";
   Json points = Json::array();
   for (const search::FrontRecord& rec : f.points) {
     const search::Objectives& o = rec.point.objectives;
@@ -38,6 +61,9 @@ std::pair<std::string, Json> front_rows(const FrontOutput& f, bool acc) {
     const schedule::ScheduleResult& r = rec.evaluation;
     csv << num(o.energy_pJ) << ',' << num(o.latency_cycles) << ',' << num(o.state_bits);
     if (acc) csv << ',' << num(*o.accuracy);
+    if (hw.area) csv << ',' << num(rec.area_mm2.value_or(0));
+    for (const auto& [name, value] : rec.hardware)
+      csv << ',' << value;
     csv << ',' << s.time_bits << ',' << s.depth_bits << ',' << rec.state_schedule << ','
         << num(r.offchip_energy_pJ) << ',' << r.peak_onchip_bits << ",\"" << rec.genes << "\"\n";
     Json layers = Json::array();
@@ -53,6 +79,10 @@ std::pair<std::string, Json> front_rows(const FrontOutput& f, bool acc) {
                        {"latency_cycles", o.latency_cycles},
                        {"state_bits", o.state_bits}};
     if (acc) objectives["accuracy"] = *o.accuracy;
+    if (hw.area) objectives["area_mm2"] = rec.area_mm2.value_or(0);
+    Json hardware = Json::object();
+    for (const auto& [name, value] : rec.hardware)
+      hardware[name] = value;
     points.push_back({{"objectives", objectives},
                       {"genome", rec.point.x},
                       {"genes", rec.genes},
@@ -70,6 +100,7 @@ std::pair<std::string, Json> front_rows(const FrontOutput& f, bool acc) {
                         {"peak_onchip_bits", r.peak_onchip_bits},
                         {"state_bits", r.state_bits},
                         {"nodes", r.nodes.size()}}}});
+    if (!rec.hardware.empty()) points.back()["hardware"] = hardware;
   }
   return {csv.str(), points};
 }
@@ -90,6 +121,11 @@ Json pareto_json_with(const FrontOutput& f, Json points) {
     j["genes"].push_back({{"label", g.label},
                           {"kind", std::string(search::gene_kind_name(g.kind))},
                           {"options", g.options}});
+  }
+  if (!f.points.empty() && !f.points.front().hardware.empty()) {
+    j["hardware_genes"] = Json::array();
+    for (const auto& [name, value] : f.points.front().hardware)
+      j["hardware_genes"].push_back(name);
   }
   j["evaluations"] = result.evaluations;
   j["infeasible"] = result.infeasible;
@@ -137,13 +173,16 @@ void write_front(const std::string& dir, const FrontOutput& f) {
   // The lowest-energy point in full (per-layer breakdown, node and transfer timeline, on-chip
   // occupancy) for the report.
   if (f.chosen) {
-    Json chosen = schedule_json(f.network, f.accelerator, f.chosen->schedule, f.chosen->evaluation);
+    // A co-design point runs on its own configuration of the template.
+    const hardware::Accelerator& acc = f.chosen->accelerator ? *f.chosen->accelerator : f.accelerator;
+    Json chosen = schedule_json(f.network, acc, f.chosen->schedule, f.chosen->evaluation);
+    if (!f.chosen->hardware.empty()) chosen["hardware"] = accelerator_json(acc);
     chosen["point"] = "lowest energy";
     chosen["memory_timeline"] = memory_timeline_json(f.chosen->evaluation);
     write_file_atomically(dir + "/chosen.json", chosen.dump() + "\n");
     write_file_atomically(
         dir + "/trace.json",
-        chrome_trace(f.network, f.accelerator, f.chosen->schedule, f.chosen->evaluation).dump() +
+        chrome_trace(f.network, acc, f.chosen->schedule, f.chosen->evaluation).dump() +
             "\n");
   }
   write_file_atomically(dir + "/pareto.csv", csv);

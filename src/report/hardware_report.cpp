@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "stems/hardware/technology.hpp"
 #include "stems/report/table.hpp"
 
 namespace stems::report {
@@ -35,6 +36,37 @@ Json ports_json(const hardware::Ports& p) {
 // Values in pJ are printed in uJ in the text report (1 uJ = 1e6 pJ).
 std::string uJ(double pJ) {
   return fixed(pJ / 1e6, 4);
+}
+
+// Area per component and in total, when the file has a [technology] table.
+void add_area_json(const hardware::Accelerator& acc, Json& j) {
+  if (!acc.technology) return;
+  const hardware::AreaReport a = hardware::accelerator_area(acc);
+  Json items = Json::array();
+  for (const auto& it : a.items) {
+    items.push_back({{"core", it.core},
+                     {"component", it.component},
+                     {"kind", it.kind},
+                     {"copies", it.copies},
+                     {"area_mm2", it.area_mm2}});
+  }
+  j["technology"] = {{"name", acc.technology->name}, {"source", acc.technology->source}};
+  j["area"] = items;
+  j["area_mm2"] = a.total_mm2;
+}
+
+std::string area_text(const hardware::Accelerator& acc) {
+  if (!acc.technology) return "\narea: no [technology] table in the hardware file\n";
+  const hardware::AreaReport a = hardware::accelerator_area(acc);
+  TextTable t({"core", "component", "kind", "copies", "area mm2", "share"});
+  for (const auto& it : a.items) {
+    t.add_row({it.core, it.component, it.kind, with_commas(it.copies), fixed(it.area_mm2, 4),
+               fixed(100 * it.area_mm2 / a.total_mm2, 1) + " %"});
+  }
+  std::ostringstream os;
+  os << "\narea (technology '" << acc.technology->name << "'):\n"
+     << t.render() << "total area " << fixed(a.total_mm2, 4) << " mm2\n";
+  return os.str();
 }
 
 }  // namespace
@@ -113,6 +145,7 @@ Json accelerator_json(const hardware::Accelerator& acc) {
   for (const auto& [op, ids] : acc.allocation())
     alloc[std::string(workload::op_name(op))] = ids;
   j["allocation"] = alloc;
+  add_area_json(acc, j);
   return j;
 }
 
@@ -172,6 +205,7 @@ std::string accelerator_text(const hardware::Accelerator& acc) {
        << l.bandwidth_bits_per_cycle << " bits/cycle, " << l.energy_pJ_per_bit << " pJ/bit"
        << (l.bidirectional ? " (one link shared by both directions)" : "") << "\n";
   }
+  os << area_text(acc);
   return os.str();
 }
 

@@ -104,12 +104,7 @@ Objectives best_per_objective(const std::vector<Migrant>& pts, const ObjectiveSe
     for (std::size_t i = 0; i < set.size(); ++i)
       best[i] = std::min(best[i], p.f[i]);
   }
-  Objectives o;
-  o.energy_pJ = best[0];
-  o.latency_cycles = best[1];
-  o.state_bits = best[2];
-  if (set.accuracy) o.accuracy = -best[3];
-  return o;
+  return objectives_from_pagmo(best, set);
 }
 
 pagmo::algorithm make_algorithm(const OptimizerConfig& c, std::size_t pop, unsigned threads) {

@@ -1,6 +1,7 @@
 #include "stems/search/run_config.hpp"
 
 #include <cmath>
+#include <algorithm>
 #include <filesystem>
 #include <map>
 
@@ -95,6 +96,58 @@ void read_run_table(const TableReader& root, Resolve resolve, RunConfig& rc) {
   r.finish();
 }
 
+// The values of one [search.hardware] entry: a list of integers, or { min, max, factor | step }.
+std::vector<std::uint64_t> hardware_values(const TableReader& s, const config::Value& v,
+                                           const std::string& key) {
+  std::vector<std::uint64_t> out;
+  auto add = [&](std::int64_t x) {
+    if (x < 1) s.fail_at(v, key, "expected integers >= 1");
+    if (std::find(out.begin(), out.end(), std::uint64_t(x)) == out.end()) out.push_back(x);
+    if (out.size() > 4096) s.fail_at(v, key, "more than 4096 values");
+  };
+  if (v.kind == config::Value::Kind::Array) {
+    for (const auto& e : v.array) {
+      if (e.kind != config::Value::Kind::Integer) s.fail_at(e, key, "expected integers");
+      add(e.integer_value);
+    }
+    if (out.empty()) s.fail_at(v, key, "expected at least one value");
+    return out;
+  }
+  const TableReader r(s.document(), v, key);
+  const std::uint64_t lo = r.positive("min"), hi = r.positive("max");
+  if (hi < lo) r.fail("max", "expected max >= min");
+  const std::uint64_t factor = r.non_negative_or("factor", 0), step = r.non_negative_or("step", 0);
+  if ((factor == 0) == (step == 0) || factor == 1) {
+    r.fail_here("give exactly one of factor (>= 2, geometric) or step (>= 1, arithmetic)");
+  }
+  for (std::uint64_t x = lo; x <= hi; x = factor ? x * factor : x + step) {
+    add(static_cast<std::int64_t>(x));
+    if (x > hi / (factor ? factor : 1) && factor) break;
+  }
+  r.finish();
+  return out;
+}
+
+// [search.hardware]: parameter = [values] or { min, max, factor | step }; dotted names
+// (sram_1MB.size_bits, pe.D1.size, link.compute-dram.bandwidth_bits_per_cycle) may be written as
+// TOML dotted keys or quoted keys.
+void read_hardware_genes(const TableReader& s, const config::Value& table,
+                         const std::string& prefix, RunConfig& rc) {
+  for (const auto& [name, v] : table.table) {
+    const std::string param = prefix.empty() ? name : prefix + "." + name;
+    const std::string key = "search.hardware." + param;
+    const bool range = v.kind == config::Value::Kind::Table && v.table.count("min");
+    if (v.kind == config::Value::Kind::Table && !range) {
+      read_hardware_genes(s, v, param, rc);
+      continue;
+    }
+    if (v.kind != config::Value::Kind::Array && !range) {
+      s.fail_at(v, key, "expected a list of values or { min, max, factor | step }");
+    }
+    rc.hardware_genes.push_back({param, hardware_values(s, v, key), s.location(v)});
+  }
+}
+
 // [search]: space, granularity, free state blocks, exhaustive limit.
 void read_search_table(const TableReader& s, RunConfig& rc) {
   const std::string space = s.string_or("space", "stems");
@@ -124,6 +177,16 @@ void read_search_table(const TableReader& s, RunConfig& rc) {
     }
   }
   rc.exhaustive_limit = s.non_negative_number_or("exhaustive_limit", rc.exhaustive_limit);
+  if (const auto* h = s.raw("hardware")) {
+    if (h->kind != config::Value::Kind::Table) s.fail("hardware", "expected a table of parameters");
+    read_hardware_genes(s, *h, "", rc);
+  }
+  if (s.has("area_objective")) rc.area_objective = s.boolean_or("area_objective", true);
+  if (s.has("max_area_mm2")) {
+    const double a = s.non_negative_number("max_area_mm2");
+    if (!(a > 0)) s.fail("max_area_mm2", "expected a positive area in mm2");
+    rc.max_area_mm2 = a;
+  }
   s.finish();
 }
 

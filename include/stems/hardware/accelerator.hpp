@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -113,12 +114,17 @@ struct Link {
   bool bidirectional = true;  // true: one link shared by both directions
 };
 
+struct Technology;  // stems/hardware/technology.hpp
+
 struct Accelerator {
   std::string name;
   std::string description;
   std::vector<Core> cores;
   Dram dram;
   std::vector<Link> links;
+  // The memory technology model of `[technology]` (areas, and the energies of a resized SRAM);
+  // null when the file has none.
+  std::shared_ptr<const Technology> technology;
 
   // Cores allowed to run each operator type (from each core's `operators`).
   std::map<OpType, std::vector<int>> allocation() const;

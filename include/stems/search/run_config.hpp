@@ -8,6 +8,7 @@
 
 #include "stems/nir/nir_loader.hpp"
 #include "stems/search/accuracy_model.hpp"
+#include "stems/search/hardware_space.hpp"
 #include "stems/search/optimizer.hpp"
 #include "stems/search/search_space.hpp"
 
@@ -30,6 +31,11 @@ struct RunConfig {
   // (padded | stems; "" = the model's default, cost::ModelPolicy::unpadded_alignment).
   std::string model;
   std::string alignment;
+  // [search.hardware]: hardware genes (co-design); [search] area_objective (default: on when there
+  // are hardware genes) and max_area_mm2 (a constraint: larger designs are infeasible).
+  std::vector<HardwareGeneSpec> hardware_genes;
+  std::optional<bool> area_objective;
+  std::optional<double> max_area_mm2;
 };
 
 RunConfig load_run_config(const std::string& path);
