@@ -44,6 +44,10 @@ struct Layer {
   Window2 stride{1, 1};
   Window2 padding{0, 0};
   Window2 dilation{1, 1};
+  // The unpadded input rows/columns a conv2d reads (0: not given). When given, every input extent
+  // the cost model computes is clipped to it, so padding is never read (ZigZag's pr_loop_dim_size
+  // for ONNX layers); set by the ONNX importer, `input_size = [y, x]` in a workload file.
+  Window2 input_size{0, 0};
 
   Precision precision;
   NeuronModel neuron = NeuronModel::None;
@@ -77,7 +81,8 @@ struct Layer {
 
   std::uint64_t output_channels() const;  // G*K
   std::uint64_t input_channels() const;   // G*C (conv/linear), K (pool/add), C of flatten input
-  // Input extent with halo along one axis: (O-1)*stride + (F-1)*dilation + 1.
+  // Input extent with halo along one axis: (O-1)*stride + (F-1)*dilation + 1, clipped to
+  // input_size when that is given.
   std::uint64_t input_extent_y() const;
   std::uint64_t input_extent_x() const;
 
