@@ -32,6 +32,16 @@ void add_nir_options(CLI::App* cmd, nir::NirOptions& nir) {
       ->check(CLI::Range(1, 64));
   cmd->add_option("--input-bits", nir.input_bits, "NIR models: network input bits (default 1)")
       ->check(CLI::Range(1, 64));
+  auto& x = nir.onnx;
+  cmd->add_option("--onnx-weight-bits", x.weight_bits, "ONNX models: weight bits (default 8)")
+      ->check(CLI::Range(1, 64));
+  cmd->add_option("--onnx-act-bits", x.input_bits,
+                  "ONNX models: activation (layer input) bits (default 8)")
+      ->check(CLI::Range(1, 64));
+  cmd->add_option("--onnx-psum-bits", x.psum_bits, "ONNX models: partial-sum bits (default 16)")
+      ->check(CLI::Range(1, 64));
+  cmd->add_option("--onnx-out-bits", x.output_bits, "ONNX models: final output bits (default 8)")
+      ->check(CLI::Range(1, 64));
 }
 
 // Every command's options and, once parsed, what runs it.
@@ -78,7 +88,16 @@ void add_explain(CLI::App& app, Commands& c) {
       "operand x level x direction, latency parts");
   cmd->add_option("workload", o.workload, "workload file (.toml)")->required();
   cmd->add_option("--hardware", o.hardware, "hardware file (.toml)")->required();
-  cmd->add_option("--layer", o.layer, "layer id")->required();
+  auto* layer = cmd->add_option("--layer", o.layer, "layer id");
+  cmd->add_flag("--all-layers", o.all_layers,
+                "every conv2d/linear layer on its own, starting and ending in DRAM, energy and "
+                "latency (incl. on- and off-loading) summed: ZigZag's network evaluation")
+      ->excludes(layer);
+  cmd->add_option("--criterion", o.criterion,
+                  "best loop nest by energy, latency (incl. on/off-loading; ties: energy) or edp "
+                  "(default: energy for one layer, latency with --all-layers, as ZigZag)")
+      ->check(CLI::IsMember({"energy", "latency", "edp"}));
+  cmd->add_option("--threads", o.threads, "--all-layers: threads (0: one per hardware thread)");
   cmd->add_option("--state-schedule", o.state_schedule,
                   "one character per block: 1 keep neuron state, 0 drop it");
   cmd->add_option("--time-tile", o.time_tile,

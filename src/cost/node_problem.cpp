@@ -18,11 +18,12 @@ using workload::OpType;
 namespace {
 
 // Distinct input indices touched by A outputs and B kernel taps along one axis:
-// A*B - max(0, B - s/g) * (A - d/g), g = gcd(s, d) (= (A-1)*s + (B-1)*d + 1 for dense windows).
+// A*B - max(0, B - s/g) * (A - d/g), g = gcd(s, d) (= (A-1)*s + (B-1)*d + 1 for dense windows),
+// truncated to an integer as ZigZag does (A is fractional when an unrolling does not divide OX).
 double extent(double A, double B, std::uint32_t s, std::uint32_t d) {
-  if (d == 1) return A * B - std::max(0.0, B - s) * (A - 1);  // gcd(s, 1) = 1: the usual case
+  if (d == 1) return std::trunc(A * B - std::max(0.0, B - s) * (A - 1));  // gcd(s, 1) = 1
   const double g = static_cast<double>(std::gcd(s, d));
-  return A * B - std::max(0.0, B - s / g) * (A - d / g);
+  return std::trunc(A * B - std::max(0.0, B - s / g) * (A - d / g));
 }
 
 }  // namespace

@@ -109,8 +109,10 @@ class NodeSearch {
     } catch (const std::invalid_argument& e) {
       throw InputError(where(node_, core_), e.what());
     }
+    const std::vector<Dim> tie_order =
+        options_.zigzag_dim_order ? zigzag_dim_order(node_.op) : std::vector<Dim>{};
     const detail::OrderingChoice choice =
-        detail::search_orderings(pb_, options_.lpf_limit, scratch_);
+        detail::search_orderings(pb_, options_.lpf_limit, scratch_, options_.criterion, tie_order);
     evaluated_ += choice.evaluated;
     if (choice.found) best_ = choice.best;
     return choice.found;
@@ -207,7 +209,19 @@ NodeCost search_node(const workload::Layer& node, const hardware::Core& core,
     return NodeCost{};  // a flatten only renames indices: no compute, no data movement
   }
   NodeSearch search(node, core, dram, options);
-  std::vector<MemOperand> too_large = too_large_operands(node, core, bits);
+  std::vector<MemOperand> too_large;
+  if (options.dram_top_for_all) {
+    for (const auto& op : detail::node_operands(node))
+      too_large.push_back(op.mem);
+    if (!search.attempt(too_large)) {
+      throw Infeasible(where(node, core),
+                       "no loop ordering fits the memory hierarchy (DRAM on "
+                       "top of every operand): " +
+                           infeasible_cause(node, core));
+    }
+    return search.best_cost(false);
+  }
+  too_large = too_large_operands(node, core, bits);
   bool escalated = false;
   const bool found =
       search.attempt(too_large) || escalate(search, node, core, bits, too_large, escalated);

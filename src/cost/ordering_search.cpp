@@ -27,8 +27,9 @@ bool is_causal(const std::vector<Loop>& nest, const ReductionDims& reduction) {
   return only_t || first_t > last_red;  // no T at all: first_t = size, valid
 }
 
-OrderingChoice search_orderings(const NodeProblem& pb, std::size_t lpf_limit, Scratch& scratch) {
-  std::vector<Loop> sorted = lpf_factors(pb.temporal, lpf_limit);
+OrderingChoice search_orderings(const NodeProblem& pb, std::size_t lpf_limit, Scratch& scratch,
+                                Criterion criterion, const std::vector<workload::Dim>& tie_order) {
+  std::vector<Loop> sorted = lpf_factors(pb.temporal, lpf_limit, tie_order);
   std::sort(sorted.begin(), sorted.end());
   scratch.prepare(pb, sorted.size());
   const ReductionDims reduction = reduction_dims(pb.relevance);
@@ -38,12 +39,13 @@ OrderingChoice search_orderings(const NodeProblem& pb, std::size_t lpf_limit, Sc
   do {
     if (pb.stateful && !is_causal(sorted, reduction)) continue;
     ++choice.evaluated;
-    const auto r =
-        evaluate_ordering(pb, sorted, scratch, nullptr,
-                          choice.found ? best_energy : std::numeric_limits<double>::infinity());
+    // Only the energy criterion may skip the latency model of an ordering above the best energy.
+    const bool bound = choice.found && criterion == Criterion::Energy;
+    const auto r = evaluate_ordering(pb, sorted, scratch, nullptr,
+                                     bound ? best_energy : std::numeric_limits<double>::infinity());
     if (!r.valid) continue;
-    if (!choice.found || r.energy_pJ < best_energy ||
-        (r.energy_pJ == best_energy && r.latency_total2_cycles < best_latency2)) {
+    if (!choice.found ||
+        better(criterion, r.energy_pJ, r.latency_total2_cycles, best_energy, best_latency2)) {
       best_energy = r.energy_pJ;
       best_latency2 = r.latency_total2_cycles;
       choice.best = sorted;

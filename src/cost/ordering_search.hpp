@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "node_builder.hpp"
+#include "stems/cost/criterion.hpp"
 
 namespace stems::cost::detail {
 
@@ -26,9 +27,12 @@ struct OrderingChoice {
   std::uint64_t evaluated = 0;  // orderings evaluated (after the causality filter)
 };
 
-// Minimum energy over the orderings of pb's LOMA factors (lpf_limit); exact ties go to lower
-// latency including offloading, then to the first ordering in lexicographic order. Prepares
+// The best of the orderings of pb's LOMA factors (lpf_limit; merge ties in `tie_order`, empty:
+// enum order) under `criterion` (criterion.hpp; energy: minimum energy, exact ties to lower
+// latency including offloading), then the first ordering in lexicographic order. Prepares
 // `scratch` for pb.
-OrderingChoice search_orderings(const NodeProblem& pb, std::size_t lpf_limit, Scratch& scratch);
+OrderingChoice search_orderings(const NodeProblem& pb, std::size_t lpf_limit, Scratch& scratch,
+                                Criterion criterion = Criterion::Energy,
+                                const std::vector<workload::Dim>& tie_order = {});
 
 }  // namespace stems::cost::detail

@@ -59,8 +59,13 @@ struct ExplainOptions {
   std::size_t lpf_limit = 6;
   std::string json;
   nir::NirOptions nir;
+  // --all-layers: every layer on its own, the way ZigZag evaluates a network (cost/layer_sweep.hpp)
+  bool all_layers = false;
+  std::string criterion;  // energy|latency|edp; "" = energy for one layer, latency for all layers
+  unsigned threads = 0;   // --all-layers: 0 = one per hardware thread
 };
 CommandOutput explain_output(const ExplainOptions& o);
+CommandOutput explain_all_layers_output(const ExplainOptions& o);  // explain_network.cpp
 int run_explain(const ExplainOptions& o, std::ostream& out);
 
 struct EvaluateOptions {

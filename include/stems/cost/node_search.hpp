@@ -17,6 +17,7 @@
 #include <optional>
 #include <vector>
 
+#include "stems/cost/criterion.hpp"
 #include "stems/cost/node_cost.hpp"
 #include "stems/hardware/accelerator.hpp"
 #include "stems/workload/layer.hpp"
@@ -25,6 +26,13 @@ namespace stems::cost {
 
 struct NodeSearchOptions {
   std::size_t lpf_limit = 6;  // LOMA: at most max(lpf_limit, temporal dims) loop factors
+  Criterion criterion = Criterion::Energy;  // which loop nest is best (criterion.hpp)
+  // Break LOMA's prime-factor merge ties in ZigZag's loop-dimension key order
+  // (zigzag_dim_order) instead of the enum order.
+  bool zigzag_dim_order = false;
+  // The DRAM as the top level of every operand (ZigZag's evaluation of a layer on its own: it
+  // starts and ends in DRAM), instead of only for operands too large for the core.
+  bool dram_top_for_all = false;
 };
 
 // Bits each operand occupies in the top memory for the capacity check, when the caller knows
