@@ -98,6 +98,8 @@ void add_explain(CLI::App& app, Commands& c) {
                   "(default: energy for one layer, latency with --all-layers, as ZigZag)")
       ->check(CLI::IsMember({"energy", "latency", "edp"}));
   cmd->add_option("--threads", o.threads, "--all-layers: threads (0: one per hardware thread)");
+  cmd->add_flag("--detail", o.detail,
+                "--all-layers: each layer's JSON row also has the full breakdown of --layer");
   cmd->add_option("--state-schedule", o.state_schedule,
                   "one character per block: 1 keep neuron state, 0 drop it");
   cmd->add_option("--time-tile", o.time_tile,

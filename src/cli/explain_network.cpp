@@ -6,6 +6,7 @@
 #include "stems/cli/commands.hpp"
 #include "stems/cost/layer_sweep.hpp"
 #include "stems/hardware/hardware_loader.hpp"
+#include "stems/report/node_report.hpp"
 #include "stems/report/table.hpp"
 #include "stems/workload/state_schedule.hpp"
 
@@ -44,7 +45,7 @@ report::Json loop_nest_json(const cost::NodeCost& c) {
   return nest;
 }
 
-report::Json row_json(const cost::LayerSweepRow& r) {
+report::Json row_json(const cost::LayerSweepRow& r, const workload::Network& net, bool detail) {
   report::Json j;
   j["layer"] = r.layer;
   j["name"] = r.name;
@@ -71,6 +72,7 @@ report::Json row_json(const cost::LayerSweepRow& r) {
   j["ordering"] = loops_json(c.ordering);
   j["loop_nest"] = loop_nest_json(c);
   j["orderings_evaluated"] = c.orderings_evaluated;
+  if (detail) j["detail"] = report::node_cost_json(net.layer_by_id(r.layer), c);
   return j;
 }
 
@@ -127,7 +129,7 @@ CommandOutput explain_all_layers_output(const ExplainOptions& o) {
                  {"distinct_layers", s.distinct_layers}};
   report::Json rows = report::Json::array();
   for (const auto& r : s.rows)
-    rows.push_back(row_json(r));
+    rows.push_back(row_json(r, net, o.detail));
   j["layers"] = rows;
   const std::string title = "workload " + net.name() + " on " + acc.name + ", every layer on its " +
                             "own from DRAM, best loop nest by " +

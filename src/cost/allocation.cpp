@@ -1,6 +1,7 @@
 // Loop-to-level allocation of one ordering (see allocation.hpp). The arithmetic is the
-// reference's step for step: tile sizes are rounded half to even (Python's round) before they are
-// compared with a level's capacity.
+// reference's step for step: candidate tile sizes are compared with a level's capacity and costed
+// unrounded (fractional when an unrolling does not divide its loop, as ZigZag's calc_loops_size);
+// the tile kept per level is rounded half to even (Python's round).
 #include "allocation.hpp"
 
 #include <limits>
@@ -52,7 +53,7 @@ std::size_t level_candidates(const NodeProblem& pb, const OperandSetup& op,
         el = pb.elements(op, p);
       }
     }
-    const double b = round_half_even(el) * bits;
+    const double b = el * bits;  // unrounded, as the reference's calc_loops_size
     if (b > capacity_bits) break;
     s.slice_elements[count] = round_half_even(el);
     s.slice_bits[count++] = b;
@@ -79,7 +80,7 @@ bool top_candidate(const NodeProblem& pb, const OperandSetup& op, const std::vec
       el *= static_cast<double>(ordering[i].size);
     }
   }
-  const double b = round_half_even(el) * bits;
+  const double b = el * bits;
   if (b > capacity_bits) return false;
   const std::size_t last = n - s.next;
   s.slice_elements[last] = round_half_even(el);

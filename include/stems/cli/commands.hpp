@@ -63,6 +63,7 @@ struct ExplainOptions {
   bool all_layers = false;
   std::string criterion;  // energy|latency|edp; "" = energy for one layer, latency for all layers
   unsigned threads = 0;   // --all-layers: 0 = one per hardware thread
+  bool detail = false;    // --all-layers: each row's JSON also has `stems explain --layer`'s
 };
 CommandOutput explain_output(const ExplainOptions& o);
 CommandOutput explain_all_layers_output(const ExplainOptions& o);  // explain_network.cpp
