@@ -66,7 +66,7 @@ void add_inspect(CLI::App& app, Commands& c) {
       app.add_subcommand("inspect",
                          "Show a workload's layers, sizes, operation counts and state (and, with "
                          "--hardware, the accelerator and the closed-form energy figures)");
-  cmd->add_option("workload", o.workload, "workload file (.toml)")->required();
+  cmd->add_option("workload", o.workload, "workload file (.toml, .nir or .onnx)")->required();
   cmd->add_option("--state-schedule", o.state_schedule,
                   "one character per block: 1 keep neuron state, 0 drop it");
   cmd->add_option("--hardware", o.hardware, "hardware file (.toml)");
@@ -86,7 +86,7 @@ void add_explain(CLI::App& app, Commands& c) {
       "Search the loop nest of one layer (or a tile of it) and explain its cost: "
       "spatial unrolling, loops per memory level, word accesses and energy per "
       "operand x level x direction, latency parts");
-  cmd->add_option("workload", o.workload, "workload file (.toml)")->required();
+  cmd->add_option("workload", o.workload, "workload file (.toml, .nir or .onnx)")->required();
   cmd->add_option("--hardware", o.hardware, "hardware file (.toml)")->required();
   auto* layer = cmd->add_option("--layer", o.layer, "layer id");
   cmd->add_flag("--all-layers", o.all_layers,
@@ -123,7 +123,7 @@ void add_evaluate(CLI::App& app, Commands& c) {
       app.add_subcommand("evaluate",
                          "Schedule a whole network on the accelerator and report energy, latency, "
                          "off-chip traffic, state and peak on-chip memory with their breakdowns");
-  cmd->add_option("--workload", o.workload, "workload file (.toml)")->required();
+  cmd->add_option("--workload", o.workload, "workload file (.toml, .nir or .onnx)")->required();
   cmd->add_option("--hardware", o.hardware, "hardware file (.toml)")->required();
   cmd->add_option("--time-schedule", o.time_bits,
                   "one character per block: 1 all timesteps in one node (time batched), "
@@ -184,8 +184,9 @@ void add_optimize(CLI::App& app, Commands& c) {
 void add_import(CLI::App& app, Commands& c) {
   auto& o = c.import;
   auto* cmd = app.add_subcommand(
-      "import", "Convert a NIR model (.nir) into a workload TOML file you can edit");
-  cmd->add_option("model", o.model, "NIR file (.nir)")->required();
+      "import",
+      "Convert a NIR (.nir) or ONNX (.onnx) model into a workload TOML file you can edit");
+  cmd->add_option("model", o.model, "NIR (.nir) or ONNX (.onnx) file")->required();
   cmd->add_option("--out", o.out, "workload TOML to write ('-' or none: stdout)");
   add_nir_options(cmd, o.nir);
   c.runners.emplace_back(cmd, [&o](std::ostream& out, std::ostream& err) {

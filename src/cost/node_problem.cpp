@@ -103,7 +103,7 @@ double NodeProblem::elements(const OperandSetup& op, const DimProducts& p) const
                                static_cast<double>(total_in_y));
     const double ex = std::min(extent(at(Dim::OX), at(Dim::FX), layer.stride.x, layer.dilation.x),
                                static_cast<double>(total_in_x));
-    el *= ey * ex;
+    el = el * ey * ex;  // in the reference's order (B, G, C, IY, IX)
   }
   return el;
 }
