@@ -30,10 +30,9 @@ std::string shape_key(const workload::Layer& l, const std::string& core) {
   for (auto s : l.loop)
     k << ',' << s;
   k << '|' << l.stride.y << ',' << l.stride.x << ',' << l.dilation.y << ',' << l.dilation.x << ','
-    << l.input_extent_y() << ',' << l.input_extent_x() << '|' << l.precision.W << ','
-    << l.precision.I << ',' << l.precision.O << ',' << l.precision.psum << ',' << l.precision.V
-    << ',' << int(l.neuron) << ',' << l.keeps_state << ',' << l.input_density << ','
-    << l.output_density;
+    << l.input_bound_y() << ',' << l.input_bound_x() << '|' << l.precision.W << ',' << l.precision.I
+    << ',' << l.precision.O << ',' << l.precision.psum << ',' << l.precision.V << ','
+    << int(l.neuron) << ',' << l.keeps_state << ',' << l.input_density << ',' << l.output_density;
   return k.str();
 }
 

@@ -165,8 +165,8 @@ void describe_node(NodeProblem& pb, const workload::Layer& layer, const hardware
     pb.fractional_unrolling =
         pb.fractional_unrolling || u.factor != static_cast<double>(u.factor_int);
   }
-  pb.total_in_y = layer.input_extent_y();
-  pb.total_in_x = layer.input_extent_x();
+  pb.total_in_y = layer.input_bound_y();
+  pb.total_in_x = layer.input_bound_x();
   pb.pe_count = core.array.pe_count();
   pb.multi_bit_macs = workload::has_weights(layer.op) && layer.precision.I > 1;
   pb.mac_energy_per_op_pJ =

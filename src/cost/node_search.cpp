@@ -26,8 +26,8 @@ std::vector<MemOperand> too_large_operands(const workload::Layer& node, const ha
   // Full tensor sizes of the node's operands, in bits.
   detail::NodeProblem geometry;
   geometry.layer = node;
-  geometry.total_in_y = node.input_extent_y();
-  geometry.total_in_x = node.input_extent_x();
+  geometry.total_in_y = node.input_bound_y();
+  geometry.total_in_x = node.input_bound_x();
   auto full_bits = [&](const detail::OperandSetup& op) -> double {
     if (auto b = bits[static_cast<std::size_t>(op.mem)]) return static_cast<double>(*b);
     detail::DimProducts p = detail::unit_products();

@@ -85,6 +85,11 @@ struct Layer {
   // input_size when that is given.
   std::uint64_t input_extent_y() const;
   std::uint64_t input_extent_x() const;
+  // The bound the cost model clips every input extent to: input_size when given (a tile with a
+  // ceil'ed unrolling may reach past the layer's own extent, never past the input), else the
+  // extent.
+  std::uint64_t input_bound_y() const { return input_size.y ? input_size.y : input_extent_y(); }
+  std::uint64_t input_bound_x() const { return input_size.x ? input_size.x : input_extent_x(); }
 
   std::uint64_t ops() const;               // product of all loop sizes (0 for Flatten)
   std::uint64_t weight_bits() const;       // G*K*C*FY*FX*W
