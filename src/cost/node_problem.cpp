@@ -232,6 +232,25 @@ void attach_path(NodeProblem& pb, std::size_t operand, const hardware::Core& cor
   }
 }
 
+namespace {
+
+// A shared level's users in the order the level lists its operands (ZigZag's allocator visits
+// them so: the first is the most significant digit of the joint choice, whose ties go to the
+// last combination).
+void order_users(NodeProblem& pb) {
+  for (MemNode& n : pb.nodes) {
+    const auto& listed = n.level.operands;
+    auto rank = [&](const NodeUser& u) {
+      const MemOperand m = pb.operands[u.operand].mem;
+      return std::find(listed.begin(), listed.end(), m) - listed.begin();
+    };
+    std::stable_sort(n.users.begin(), n.users.end(),
+                     [&](const NodeUser& a, const NodeUser& b) { return rank(a) < rank(b); });
+  }
+}
+
+}  // namespace
+
 NodeProblem build_problem(const workload::Layer& layer, const hardware::Core& core,
                           const hardware::Dram& dram, const std::vector<MemOperand>& too_large) {
   NodeProblem pb;
@@ -246,6 +265,7 @@ NodeProblem build_problem(const workload::Layer& layer, const hardware::Core& co
     op.bw_boost = fanout_boosts(pb, op, false);
     op.bw_boost_int = fanout_boosts(pb, op, true);
   }
+  order_users(pb);
   return pb;
 }
 
