@@ -49,6 +49,9 @@ void assign_ports(MemNode& n) {
   n.port_of_direction[static_cast<int>(Direction::ReadToHigh)] = pick(r1, rw1);
   n.port_of_direction[static_cast<int>(Direction::WriteFromHigh)] = pick(w0, rw0);
   n.port_of_direction[static_cast<int>(Direction::WriteFromLow)] = pick(w1, rw1);
+  for (std::size_t d = 0; d < hardware::kPortDirections; ++d) {  // port_allocation in the file
+    if (n.level.port_of_direction[d] >= 0) n.port_of_direction[d] = n.level.port_of_direction[d];
+  }
   n.port_count = std::max(next, 1);
   // Shared-port flags from the operands the level serves in hardware.
   n.port_shared_inputs.assign(static_cast<std::size_t>(n.port_count), false);

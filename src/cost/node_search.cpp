@@ -39,8 +39,9 @@ std::vector<MemOperand> too_large_operands(const workload::Layer& node, const ha
   // The unclipped spatial tile of an operand (what must stay on chip to compute at all).
   auto spatial_bits = [&](const detail::OperandSetup& op) -> double {
     detail::DimProducts p = detail::unit_products();
-    for (const auto& ad : core.array.dims) {
-      if (ad.unrolls) p[static_cast<std::size_t>(*ad.unrolls)] *= double(ad.size);
+    for (const hardware::ArrayUnroll& au : core.unrolling_for(node.op)) {
+      const std::uint64_t size = au.size ? au.size : core.array.dims[au.array_dim].size;
+      p[static_cast<std::size_t>(au.dim)] *= double(size);
     }
     const double prec = op.output ? (op.stateful_output ? op.bits : op.psum_bits) : op.bits;
     return std::round(geometry.elements(op, p)) * prec;
