@@ -146,6 +146,10 @@ void add_evaluate(CLI::App& app, Commands& c) {
   cmd->add_option("--trace", o.trace,
                   "also write the schedule as a Chrome trace-event file (Perfetto, "
                   "chrome://tracing; time unit: cycles)");
+  cmd->add_option("--criterion", o.criterion,
+                  "best loop nest per computation node by energy (default), latency (incl. "
+                  "on/off-loading; ties: energy) or edp")
+      ->check(CLI::IsMember({"energy", "latency", "edp"}));
   add_nir_options(cmd, o.nir);
   c.runners.emplace_back(cmd, [&o](std::ostream& out, std::ostream& err) {
     (void)err;

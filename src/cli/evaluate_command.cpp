@@ -58,7 +58,13 @@ CommandOutput evaluate_output(const EvaluateOptions& o) {
   const workload::Network net = nir::load_any_workload(o.workload, o.nir);
   const hardware::Accelerator acc = hardware::load_hardware_file(o.hardware);
   const schedule::Schedule s = schedule_of(o, net, acc);
-  cost::NodeCostCache cache(acc);
+  cost::NodeSearchOptions search;
+  if (!o.criterion.empty()) {
+    const auto c = parse_name(cost::kCriterionNames, o.criterion);
+    if (!c) throw InputError("--criterion", "expected " + allowed_names(cost::kCriterionNames));
+    search.criterion = *c;
+  }
+  cost::NodeCostCache cache(acc, search);
   const schedule::ScheduleResult r = schedule::evaluate_schedule(net, acc, s, cache);
   if (!o.trace.empty()) {
     write_file_atomically(o.trace, report::chrome_trace(net, acc, s, r).dump() + "\n");

@@ -81,7 +81,8 @@ struct EvaluateOptions {
   std::string lifecycle;
   std::string alignment;
   std::string json;
-  std::string trace;  // Chrome trace-event file of the schedule (written by evaluate_output)
+  std::string trace;      // Chrome trace-event file of the schedule (written by evaluate_output)
+  std::string criterion;  // best loop nest per node: energy (default) | latency | edp
   nir::NirOptions nir;
 };
 CommandOutput evaluate_output(const EvaluateOptions& o);
