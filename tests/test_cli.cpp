@@ -546,6 +546,41 @@ TEST(CliGoodRun, ExplainLayer9ReproducesTheReferenceNode) {
   EXPECT_TRUE(j["operands"][0]["levels"][0]["directions"].contains("wr_from_low"));
 }
 
+// `stems explain --all-layers` (issue 17): ZigZag's evaluation of an ONNX model; the JSON
+// contract (totals.energy_pJ, totals.latency_cycles, a row per layer with its loop nest) and
+// ZigZag's figure for ResNet-18 on its Edge-TPU-like accelerator.
+TEST(CliGoodRun, ExplainAllLayersOfAnOnnxModelGivesZigzagsTotals) {
+  const std::string model = std::string(STEMS_SHARED_NIR) + "/../onnx/zigzag/resnet18.onnx";
+  const std::string hw = (kConfigs / "hardware" / "zigzag" / "edge_tpu_like.toml").string();
+  const RunResult r =
+      run_stems({"explain", model, "--hardware", hw, "--all-layers", "--json", "-"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  const json j = parse_json_stdout(r);
+  EXPECT_EQ(j["criterion"], "latency");
+  expect_relative_near(j["totals"]["energy_pJ"].get<double>(), 1903877328.0199995, 1e-12,
+                       "totals.energy_pJ");
+  EXPECT_DOUBLE_EQ(j["totals"]["latency_cycles"].get<double>(), 3363983.0);
+  ASSERT_EQ(j["layers"].size(), 32u);
+  const json& conv1 = j["layers"][0];
+  EXPECT_TRUE(conv1["costed"].get<bool>());
+  EXPECT_TRUE(conv1["loop_nest"].contains("O"));
+  EXPECT_FALSE(conv1["ordering"].empty());
+  const RunResult bad =
+      run_stems({"explain", model, "--hardware", hw, "--all-layers", "--criterion", "speed"});
+  EXPECT_EQ(bad.exit_code, 2) << bad;
+}
+
+TEST(CliGoodRun, ImportOnnxWritesAWorkloadThatLoads) {
+  TempDir dir;
+  const std::string out = (dir.path() / "tiny.toml").string();
+  const RunResult r =
+      run_stems({"import", (kTestData / "onnx" / "tiny_net.onnx").string(), "--out", out});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  const RunResult i = run_stems({"inspect", out});
+  EXPECT_EQ(i.exit_code, 0) << i;
+  EXPECT_TRUE(contains(i.out, "dw1")) << i;
+}
+
 TEST(CliGoodRun, ExplainTextShowsLoopsAndAccessTable) {
   const RunResult r = run_stems(
       {"explain", kSewResnet, "--hardware", kMetaProto1mb, "--layer", "9", "--time-tile", "1"});

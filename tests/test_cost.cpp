@@ -457,15 +457,17 @@ TEST(NodeProblem, MemoryNodesPortsAndPathsOfLayer9) {
   EXPECT_TRUE(n[5].port_shared_inputs[0] && n[5].port_shared_outputs[1]);
   EXPECT_TRUE(n[5].shared_capacity);
   EXPECT_FALSE(n[1].port_shared_outputs[3] || n[1].shared_capacity);
-  // Paths (node indices) and the shared top level's users, in operand order.
+  // Paths (node indices) and the shared top level's users, in the order the level lists its
+  // operands (I, W, O, V: ZigZag's allocator visits them so).
   EXPECT_EQ(l.pb.operands[kO].nodes, (std::vector<int>{1, 5}));
   EXPECT_EQ(l.pb.operands[kW].nodes, (std::vector<int>{0, 4, 5}));
   EXPECT_EQ(l.pb.operands[kI].nodes, (std::vector<int>{3, 5}));
   EXPECT_EQ(l.pb.operands[kV].nodes, (std::vector<int>{2, 5}));
   ASSERT_EQ(n[5].users.size(), 4u);
-  for (std::size_t o = 0; o < 4; ++o) {
-    EXPECT_EQ(n[5].users[o].operand, o);
-    EXPECT_TRUE(n[5].users[o].top);
+  const std::size_t listed[] = {kI, kW, kO, kV};
+  for (std::size_t u = 0; u < 4; ++u) {
+    EXPECT_EQ(n[5].users[u].operand, listed[u]);
+    EXPECT_TRUE(n[5].users[u].top);
   }
   EXPECT_FALSE(n[4].users[0].top);  // sram_32KB: W's level 1 of 3
 }

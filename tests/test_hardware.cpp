@@ -314,3 +314,131 @@ TEST(HardwareKnobs, BadNamesAreRefusedWithTheReason) {
                 .find("granularity"),
             std::string::npos);
 }
+
+// ---- the format extensions that ZigZag's accelerators need (configs/hardware/zigzag) ----
+
+TEST(HardwareZigzag, FiveAcceleratorsLoadWithTheirMemoriesInAddMemoryOrder) {
+  for (const char* name :
+       {"ascend_like", "edge_tpu_like", "meta_prototype_like", "tesla_npu_like", "tpu_like"}) {
+    const Accelerator acc =
+        load_hardware_file(stems::test::configs_dir() + "/hardware/zigzag/" + name + ".toml");
+    ASSERT_EQ(acc.cores.size(), 1u) << name;
+    EXPECT_EQ(acc.cores[0].array.pe_count(), 1024u) << name;
+    EXPECT_DOUBLE_EQ(acc.cores[0].array.mac_energy_pJ, 0.04) << name;
+    EXPECT_DOUBLE_EQ(acc.dram.read_energy_pJ, 700.0) << name;
+    EXPECT_DOUBLE_EQ(acc.dram.write_energy_pJ, 750.0) << name;
+  }
+  const Accelerator tesla =
+      load_hardware_file(stems::test::configs_dir() + "/hardware/zigzag/tesla_npu_like.toml");
+  const Core& c = tesla.cores[0];
+  // served_dimensions vectors: [[0, 1, 0], [0, 0, 1]] = D2, D3; [[0, 0, 0]] = none; "all".
+  EXPECT_EQ(level(c, "rf_1B").served_dims, (std::vector<std::string>{"D2", "D3"}));
+  EXPECT_EQ(level(c, "rf_1B").copies, 32u);
+  EXPECT_EQ(level(c, "rf_4B").copies, 1024u);
+  EXPECT_EQ(level(c, "sram_1MB_A").copies, 1u);
+  // port_allocation: r ports first, then w (rf_4B: 2r 2w): tl r1 = 0, fl w2 = 3, th r2 = 1,
+  // fh w1 = 2 (the order of cost::Direction).
+  EXPECT_EQ(level(c, "rf_4B").port_of_direction, (std::array<int, 4>{0, 3, 1, 2}));
+  EXPECT_EQ(level(c, "sram_1MB_A").port_of_direction, (std::array<int, 4>{0, 1, 0, 1}));
+  // The per-operator spatial mapping: adds and pools unroll K on D1 only; convs the PE array's.
+  const auto add = c.unrolling_for(stems::workload::OpType::Add);
+  ASSERT_EQ(add.size(), 1u);
+  EXPECT_EQ(add[0].array_dim, 0u);
+  EXPECT_EQ(add[0].dim, Dim::K);
+  EXPECT_EQ(c.unrolling_for(stems::workload::OpType::Conv2d).size(), 3u);
+}
+
+namespace {
+
+// A one-core accelerator whose memory `extra` lines are appended to the shared level.
+std::string zz_text(const std::string& level_extra, const std::string& core_extra = "",
+                    const std::string& ports = "{ read = 1, write = 1 }") {
+  return R"([accelerator]
+name = "t"
+[[core]]
+name = "c"
+operators = ["conv2d", "add"]
+accumulate_energy_pJ = 0.04
+mac_energy_pJ = 0.04
+pe_array = [{ name = "D1", size = 4, unroll = "K" }, { name = "D2", size = 2, unroll = "C" }]
+)" + core_extra +
+         R"(
+[[core.memory]]
+name = "reg"
+operands = ["W"]
+size_bits = 8
+read_bw_bits = 8
+write_bw_bits = 8
+read_energy_pJ = 0.01
+write_energy_pJ = 0.01
+ports = { read = 1, write = 1 }
+served_dimensions = [[0, 1]]
+[[core.memory]]
+name = "sram"
+operands = ["I", "W", "O"]
+size_bits = 1000000
+read_bw_bits = 64
+write_bw_bits = 64
+read_energy_pJ = 1
+write_energy_pJ = 1
+ports = )" +
+         ports + "\n" + level_extra + R"(
+[dram]
+size_bits = 10000000000
+read_bw_bits = 64
+write_bw_bits = 64
+read_energy_pJ = 700
+write_energy_pJ = 750
+ports = { read_write = 1 }
+[[link]]
+endpoints = ["c", "dram"]
+bandwidth_bits_per_cycle = 64
+energy_pJ_per_bit = 0
+)";
+}
+
+Accelerator zz_load(const std::string& text) {
+  return load_hardware(stems::config::parse_toml_string(text, "hw.toml"));
+}
+
+}  // namespace
+
+TEST(HardwareZigzag, ServedDimensionsVectorsAndPortAllocation) {
+  const Accelerator a = zz_load(zz_text(
+      "served_dimensions = \"all\"\nport_allocation.O = { to_high = \"r_port_1\", from_low = "
+      "\"w_port_1\" }\n"));
+  EXPECT_EQ(a.cores[0].memories[0].served_dims, (std::vector<std::string>{"D2"}));
+  EXPECT_EQ(a.cores[0].memories[0].copies, 4u);
+  EXPECT_EQ(a.cores[0].memories[1].served_dims, (std::vector<std::string>{"D1", "D2"}));
+  EXPECT_EQ(a.cores[0].memories[1].port_of_direction, (std::array<int, 4>{-1, 1, 0, -1}));
+}
+
+TEST(HardwareZigzag, RefusesWhatTheExtensionsCannotSay) {
+  auto err = [](const std::string& level, const std::string& core = "",
+                const std::string& ports = "{ read = 1, write = 1 }") {
+    return error_of([&] { zz_load(zz_text(level, core, ports)); });
+  };
+  EXPECT_NE(err("served_dimensions = [[1, 1]]").find("one-hot"), std::string::npos);
+  EXPECT_NE(err("served_dimensions = [[1]]").find("vector of 2"), std::string::npos);
+  EXPECT_NE(err("served_dims = [\"D1\"]\nserved_dimensions = \"all\"").find("served_dims or"),
+            std::string::npos);
+  EXPECT_NE(err("port_allocation.O = { to_low = \"w_port_1\" }").find("not a read port"),
+            std::string::npos);
+  EXPECT_NE(err("port_allocation.O = { to_low = \"r_port_2\" }").find("not a read port"),
+            std::string::npos);
+  EXPECT_NE(err("port_allocation.V = { to_low = \"r_port_1\" }").find("not served"),
+            std::string::npos);
+  EXPECT_NE(err("port_allocation.O = { to_low = \"r_port_1\" }\n"
+                "port_allocation.I = { to_low = \"r_port_2\" }",
+                "", "{ read = 2, write = 1 }")
+                .find("differs from another operand"),
+            std::string::npos);
+  EXPECT_NE(err("", "[[core.spatial_mapping]]\noperators = [\"add\"]\nunroll = { D1 = \"Q\" }")
+                .find("unknown loop dimension"),
+            std::string::npos);
+  EXPECT_NE(err("",
+                "[[core.spatial_mapping]]\noperators = [\"add\"]\nunroll = { D1 = \"K\" }\n"
+                "size = { D1 = 5 }")
+                .find("exceeds"),
+            std::string::npos);
+}

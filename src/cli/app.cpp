@@ -36,6 +36,16 @@ void add_nir_options(CLI::App* cmd, nir::NirOptions& nir) {
       ->check(CLI::Range(1, 64));
   cmd->add_option("--input-bits", nir.input_bits, "NIR models: network input bits (default 1)")
       ->check(CLI::Range(1, 64));
+  auto& x = nir.onnx;
+  cmd->add_option("--onnx-weight-bits", x.weight_bits, "ONNX models: weight bits (default 8)")
+      ->check(CLI::Range(1, 64));
+  cmd->add_option("--onnx-act-bits", x.input_bits,
+                  "ONNX models: activation (layer input) bits (default 8)")
+      ->check(CLI::Range(1, 64));
+  cmd->add_option("--onnx-psum-bits", x.psum_bits, "ONNX models: partial-sum bits (default 16)")
+      ->check(CLI::Range(1, 64));
+  cmd->add_option("--onnx-out-bits", x.output_bits, "ONNX models: final output bits (default 8)")
+      ->check(CLI::Range(1, 64));
 }
 
 // Every command's options and, once parsed, what runs it.
@@ -60,7 +70,7 @@ void add_inspect(CLI::App& app, Commands& c) {
       app.add_subcommand("inspect",
                          "Show a workload's layers, sizes, operation counts and state (and, with "
                          "--hardware, the accelerator and the closed-form energy figures)");
-  cmd->add_option("workload", o.workload, "workload file (.toml)")->required();
+  cmd->add_option("workload", o.workload, "workload file (.toml, .nir or .onnx)")->required();
   cmd->add_option("--state-schedule", o.state_schedule,
                   "one character per block: 1 keep neuron state, 0 drop it");
   cmd->add_option("--hardware", o.hardware, "hardware file (.toml)");
@@ -80,9 +90,20 @@ void add_explain(CLI::App& app, Commands& c) {
       "Search the loop nest of one layer (or a tile of it) and explain its cost: "
       "spatial unrolling, loops per memory level, word accesses and energy per "
       "operand x level x direction, latency parts");
-  cmd->add_option("workload", o.workload, "workload file (.toml)")->required();
+  cmd->add_option("workload", o.workload, "workload file (.toml, .nir or .onnx)")->required();
   cmd->add_option("--hardware", o.hardware, "hardware file (.toml)")->required();
-  cmd->add_option("--layer", o.layer, "layer id")->required();
+  auto* layer = cmd->add_option("--layer", o.layer, "layer id");
+  cmd->add_flag("--all-layers", o.all_layers,
+                "every conv2d/linear layer on its own, starting and ending in DRAM, energy and "
+                "latency (incl. on- and off-loading) summed: ZigZag's network evaluation")
+      ->excludes(layer);
+  cmd->add_option("--criterion", o.criterion,
+                  "best loop nest by energy, latency (incl. on/off-loading; ties: energy) or edp "
+                  "(default: energy for one layer, latency with --all-layers, as ZigZag)")
+      ->check(CLI::IsMember({"energy", "latency", "edp"}));
+  cmd->add_option("--threads", o.threads, "--all-layers: threads (0: one per hardware thread)");
+  cmd->add_flag("--detail", o.detail,
+                "--all-layers: each layer's JSON row also has the full breakdown of --layer");
   cmd->add_option("--state-schedule", o.state_schedule,
                   "one character per block: 1 keep neuron state, 0 drop it");
   cmd->add_option("--time-tile", o.time_tile,
@@ -107,7 +128,7 @@ void add_evaluate(CLI::App& app, Commands& c) {
       app.add_subcommand("evaluate",
                          "Schedule a whole network on the accelerator and report energy, latency, "
                          "off-chip traffic, state and peak on-chip memory with their breakdowns");
-  cmd->add_option("--workload", o.workload, "workload file (.toml)")->required();
+  cmd->add_option("--workload", o.workload, "workload file (.toml, .nir or .onnx)")->required();
   cmd->add_option("--hardware", o.hardware, "hardware file (.toml)")->required();
   cmd->add_option("--time-schedule", o.time_bits,
                   "one character per block: 1 all timesteps in one node (time batched), "
@@ -132,6 +153,10 @@ void add_evaluate(CLI::App& app, Commands& c) {
   cmd->add_option("--trace", o.trace,
                   "also write the schedule as a Chrome trace-event file (Perfetto, "
                   "chrome://tracing; time unit: cycles)");
+  cmd->add_option("--criterion", o.criterion,
+                  "best loop nest per computation node by energy (default), latency (incl. "
+                  "on/off-loading; ties: energy) or edp")
+      ->check(CLI::IsMember({"energy", "latency", "edp"}));
   add_nir_options(cmd, o.nir);
   c.runners.emplace_back(cmd, [&o](std::ostream& out, std::ostream& err) {
     (void)err;
@@ -170,8 +195,9 @@ void add_optimize(CLI::App& app, Commands& c) {
 void add_import(CLI::App& app, Commands& c) {
   auto& o = c.import;
   auto* cmd = app.add_subcommand(
-      "import", "Convert a NIR model (.nir) into a workload TOML file you can edit");
-  cmd->add_option("model", o.model, "NIR file (.nir)")->required();
+      "import",
+      "Convert a NIR (.nir) or ONNX (.onnx) model into a workload TOML file you can edit");
+  cmd->add_option("model", o.model, "NIR (.nir) or ONNX (.onnx) file")->required();
   cmd->add_option("--out", o.out, "workload TOML to write ('-' or none: stdout)");
   add_nir_options(cmd, o.nir);
   c.runners.emplace_back(cmd, [&o](std::ostream& out, std::ostream& err) {

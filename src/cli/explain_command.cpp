@@ -38,6 +38,8 @@ const hardware::Core& core_for(const hardware::Accelerator& acc, workload::OpTyp
 }  // namespace
 
 CommandOutput explain_output(const ExplainOptions& o) {
+  if (o.all_layers) return explain_all_layers_output(o);
+  if (o.layer < 0) throw InputError("--layer", "give a layer id, or --all-layers");
   workload::Network net = nir::load_any_workload(o.workload, o.nir);
   if (!o.state_schedule.empty()) workload::apply_state_schedule(net, o.state_schedule);
   const hardware::Accelerator acc = hardware::load_hardware_file(o.hardware);
@@ -53,6 +55,11 @@ CommandOutput explain_output(const ExplainOptions& o) {
   cost::NodeSearchOptions opts;
   opts.lpf_limit = o.lpf_limit;
   opts.policy = cost::policy_named(o.model, "--model");
+  if (!o.criterion.empty()) {
+    const auto c = parse_name(cost::kCriterionNames, o.criterion);
+    if (!c) throw InputError("--criterion", "expected " + allowed_names(cost::kCriterionNames));
+    opts.criterion = *c;
+  }
   const cost::NodeCost c =
       cost::search_node(node, core, acc.dram, cost::producer_bits(net, v, fraction), opts,
                         cost::dram_link_bandwidth(acc, core));

@@ -1,6 +1,7 @@
 // Loop-to-level allocation of one ordering (see allocation.hpp). The arithmetic is the
-// reference's step for step: tile sizes are rounded half to even (Python's round) before they are
-// compared with a level's capacity.
+// reference's step for step: candidate tile sizes are compared with a level's capacity and costed
+// unrounded (fractional when an unrolling does not divide its loop, as ZigZag's calc_loops_size);
+// the tile kept per level is rounded half to even (Python's round).
 #include "allocation.hpp"
 
 #include <limits>
@@ -45,14 +46,11 @@ std::size_t level_candidates(const NodeProblem& pb, const OperandSetup& op,
     if (i > s.next) {
       const std::size_t d = static_cast<std::size_t>(ordering[i - 1].dim);
       p[d] *= static_cast<double>(ordering[i - 1].size);
-      // Only relevant and partially relevant loops grow the tile.
-      if (op.rel[d] == Relevance::Relevant) {
-        el *= static_cast<double>(ordering[i - 1].size);
-      } else if (op.rel[d] == Relevance::Partial) {
-        el = pb.elements(op, p);
-      }
+      // Only relevant and partially relevant loops grow the tile. Recomputed from the per-dim
+      // products (not grown in place), so fractional tiles round as the reference's do.
+      if (op.rel[d] != Relevance::Irrelevant) el = pb.elements(op, p);
     }
-    const double b = round_half_even(el) * bits;
+    const double b = el * bits;  // unrounded, as the reference's calc_loops_size
     if (b > capacity_bits) break;
     s.slice_elements[count] = round_half_even(el);
     s.slice_bits[count++] = b;
@@ -62,24 +60,14 @@ std::size_t level_candidates(const NodeProblem& pb, const OperandSetup& op,
 
 bool top_candidate(const NodeProblem& pb, const OperandSetup& op, const std::vector<Loop>& ordering,
                    double bits, double capacity_bits, OperandScratch& s) {
-  // Tiles only grow with more loops, so every smaller slice fits when the full one does; the
-  // arithmetic is level_candidates' step for step without its intermediate slices: the tile from
-  // the last partially relevant loop on, times the relevant sizes after it.
+  // Tiles only grow with more loops, so every smaller slice fits when the full one does: only the
+  // tile of every loop left is computed (from the per-dim products, as level_candidates).
   const std::size_t n = ordering.size();
   DimProducts p = s.prod;
-  std::size_t from = s.next;
-  for (std::size_t i = s.next; i < n; ++i) {
-    if (op.rel[static_cast<std::size_t>(ordering[i].dim)] == Relevance::Partial) from = i + 1;
-  }
-  for (std::size_t i = s.next; i < from; ++i)
+  for (std::size_t i = s.next; i < n; ++i)
     p[static_cast<std::size_t>(ordering[i].dim)] *= static_cast<double>(ordering[i].size);
-  double el = pb.elements(op, p);
-  for (std::size_t i = from; i < n; ++i) {
-    if (op.rel[static_cast<std::size_t>(ordering[i].dim)] == Relevance::Relevant) {
-      el *= static_cast<double>(ordering[i].size);
-    }
-  }
-  const double b = round_half_even(el) * bits;
+  const double el = pb.elements(op, p);
+  const double b = el * bits;
   if (b > capacity_bits) return false;
   const std::size_t last = n - s.next;
   s.slice_elements[last] = round_half_even(el);

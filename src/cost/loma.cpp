@@ -17,7 +17,24 @@ std::vector<std::uint64_t> prime_factors(std::uint64_t n) {
   return out;
 }
 
-std::vector<Loop> lpf_factors(const std::vector<Loop>& temporal_loops, std::size_t lpf_limit) {
+namespace {
+
+// Rank of each dim for merge ties: its position in `order`, dims not listed after them in enum
+// order.
+std::map<workload::Dim, std::size_t> tie_ranks(const std::vector<workload::Dim>& order) {
+  std::map<workload::Dim, std::size_t> rank;
+  for (std::size_t i = 0; i < order.size(); ++i)
+    rank.emplace(order[i], i);
+  for (workload::Dim d : workload::kAllDims)
+    rank.emplace(d, order.size() + static_cast<std::size_t>(d));
+  return rank;
+}
+
+}  // namespace
+
+std::vector<Loop> lpf_factors(const std::vector<Loop>& temporal_loops, std::size_t lpf_limit,
+                              const std::vector<workload::Dim>& tie_order) {
+  const auto rank = tie_ranks(tie_order);
   std::map<workload::Dim, std::vector<std::uint64_t>> per_dim;
   for (const Loop& l : temporal_loops) {
     if (l.size <= 1) continue;
@@ -34,7 +51,8 @@ std::vector<Loop> lpf_factors(const std::vector<Loop>& temporal_loops, std::size
   while (total > limit) {
     auto most = per_dim.begin();
     for (auto it = per_dim.begin(); it != per_dim.end(); ++it) {
-      if (it->second.size() > most->second.size()) most = it;
+      const std::size_t n = it->second.size(), best = most->second.size();
+      if (n > best || (n == best && rank.at(it->first) < rank.at(most->first))) most = it;
     }
     auto& f = most->second;  // sorted ascending, size >= 2 because total > number of dims
     const std::uint64_t merged = f[0] * f[1];

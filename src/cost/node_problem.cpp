@@ -18,11 +18,12 @@ using workload::OpType;
 namespace {
 
 // Distinct input indices touched by A outputs and B kernel taps along one axis:
-// A*B - max(0, B - s/g) * (A - d/g), g = gcd(s, d) (= (A-1)*s + (B-1)*d + 1 for dense windows).
+// A*B - max(0, B - s/g) * (A - d/g), g = gcd(s, d) (= (A-1)*s + (B-1)*d + 1 for dense windows),
+// truncated to an integer as ZigZag does (A is fractional when an unrolling does not divide OX).
 double extent(double A, double B, std::uint32_t s, std::uint32_t d) {
-  if (d == 1) return A * B - std::max(0.0, B - s) * (A - 1);  // gcd(s, 1) = 1: the usual case
+  if (d == 1) return std::trunc(A * B - std::max(0.0, B - s) * (A - 1));  // gcd(s, 1) = 1
   const double g = static_cast<double>(std::gcd(s, d));
-  return A * B - std::max(0.0, B - s / g) * (A - d / g);
+  return std::trunc(A * B - std::max(0.0, B - s / g) * (A - d / g));
 }
 
 }  // namespace
@@ -48,6 +49,9 @@ void assign_ports(MemNode& n) {
   n.port_of_direction[static_cast<int>(Direction::ReadToHigh)] = pick(r1, rw1);
   n.port_of_direction[static_cast<int>(Direction::WriteFromHigh)] = pick(w0, rw0);
   n.port_of_direction[static_cast<int>(Direction::WriteFromLow)] = pick(w1, rw1);
+  for (std::size_t d = 0; d < hardware::kPortDirections; ++d) {  // port_allocation in the file
+    if (n.level.port_of_direction[d] >= 0) n.port_of_direction[d] = n.level.port_of_direction[d];
+  }
   n.port_count = std::max(next, 1);
   // Shared-port flags from the operands the level serves in hardware.
   n.port_shared_inputs.assign(static_cast<std::size_t>(n.port_count), false);
@@ -102,7 +106,7 @@ double NodeProblem::elements(const OperandSetup& op, const DimProducts& p) const
                                static_cast<double>(total_in_y));
     const double ex = std::min(extent(at(Dim::OX), at(Dim::FX), layer.stride.x, layer.dilation.x),
                                static_cast<double>(total_in_x));
-    el *= ey * ex;
+    el = el * ey * ex;  // in the reference's order (B, G, C, IY, IX)
   }
   return el;
 }
@@ -164,8 +168,8 @@ void describe_node(NodeProblem& pb, const workload::Layer& layer, const hardware
     pb.fractional_unrolling =
         pb.fractional_unrolling || u.factor != static_cast<double>(u.factor_int);
   }
-  pb.total_in_y = layer.input_extent_y();
-  pb.total_in_x = layer.input_extent_x();
+  pb.total_in_y = layer.input_bound_y();
+  pb.total_in_x = layer.input_bound_x();
   pb.pe_count = core.array.pe_count();
   pb.multi_bit_macs = workload::has_weights(layer.op) && layer.precision.I > 1;
   pb.mac_energy_per_op_pJ =
@@ -242,6 +246,25 @@ void attach_path(NodeProblem& pb, std::size_t operand, const hardware::Core& cor
   }
 }
 
+namespace {
+
+// A shared level's users in the order the level lists its operands (ZigZag's allocator visits
+// them so: the first is the most significant digit of the joint choice, whose ties go to the
+// last combination).
+void order_users(NodeProblem& pb) {
+  for (MemNode& n : pb.nodes) {
+    const auto& listed = n.level.operands;
+    auto rank = [&](const NodeUser& u) {
+      const MemOperand m = pb.operands[u.operand].mem;
+      return std::find(listed.begin(), listed.end(), m) - listed.begin();
+    };
+    std::stable_sort(n.users.begin(), n.users.end(),
+                     [&](const NodeUser& a, const NodeUser& b) { return rank(a) < rank(b); });
+  }
+}
+
+}  // namespace
+
 NodeProblem build_problem(const workload::Layer& layer, const hardware::Core& core,
                           const hardware::Dram& dram, const std::vector<MemOperand>& too_large,
                           const ModelPolicy& policy, double dram_link_bits_per_cycle) {
@@ -258,6 +281,7 @@ NodeProblem build_problem(const workload::Layer& layer, const hardware::Core& co
     op.bw_boost = fanout_boosts(pb, op, false);
     op.bw_boost_int = fanout_boosts(pb, op, true);
   }
+  order_users(pb);
   return pb;
 }
 

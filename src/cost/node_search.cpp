@@ -34,8 +34,8 @@ struct OperandSizes {
   OperandSizes(const workload::Layer& n, const hardware::Core& c, const OperandBits& b)
       : node(n), core(c), bits(b) {
     geometry.layer = n;
-    geometry.total_in_y = n.input_extent_y();
-    geometry.total_in_x = n.input_extent_x();
+    geometry.total_in_y = n.input_bound_y();
+    geometry.total_in_x = n.input_bound_x();
   }
   static double precision(const detail::OperandSetup& op) {
     return op.output ? (op.stateful_output ? op.bits : op.psum_bits) : op.bits;
@@ -51,8 +51,9 @@ struct OperandSizes {
   // The unclipped spatial tile (what must stay on chip to compute at all).
   double spatial_bits(const detail::OperandSetup& op) const {
     detail::DimProducts p = detail::unit_products();
-    for (const auto& ad : core.array.dims) {
-      if (ad.unrolls) p[static_cast<std::size_t>(*ad.unrolls)] *= double(ad.size);
+    for (const hardware::ArrayUnroll& au : core.unrolling_for(node.op)) {
+      const std::uint64_t size = au.size ? au.size : core.array.dims[au.array_dim].size;
+      p[static_cast<std::size_t>(au.dim)] *= double(size);
     }
     return std::round(geometry.elements(op, p)) * precision(op);
   }
@@ -139,8 +140,10 @@ class NodeSearch {
     } catch (const std::invalid_argument& e) {
       throw InputError(where(node_, core_), e.what());
     }
+    const std::vector<Dim> tie_order =
+        options_.zigzag_dim_order ? zigzag_dim_order(node_.op) : std::vector<Dim>{};
     const detail::OrderingChoice choice =
-        detail::search_orderings(pb_, options_.lpf_limit, scratch_);  // reads pb_.policy
+        detail::search_orderings(pb_, options_.lpf_limit, scratch_, options_.criterion, tie_order);
     evaluated_ += choice.evaluated;
     if (choice.found) {
       best_ = choice.best;
@@ -327,6 +330,18 @@ NodeCost search_node(const workload::Layer& node, const hardware::Core& core,
   }
   NodeSearch search(node, core, dram, options, dram_link_bits_per_cycle);
   const ModelPolicy& policy = options.policy;
+  if (options.dram_top_for_all) {
+    std::vector<MemOperand> all;
+    for (const auto& op : detail::node_operands(node, policy))
+      all.push_back(op.mem);
+    if (!search.attempt(all)) {
+      throw Infeasible(where(node, core),
+                       "no loop ordering fits the memory hierarchy (DRAM on "
+                       "top of every operand): " +
+                           infeasible_cause(node, core, policy));
+    }
+    return search.best_cost(false);
+  }
   if (!policy.all_or_nothing_too_large) {
     if (auto best = least_energy_split(search, node, core, dram, bits, policy)) return *best;
     // No split fits (the producers' bits lack a fused tile's halo): as below.

@@ -71,8 +71,9 @@ void for_each_coollex(const std::vector<Loop>& factors, bool add_names,
   }
 }
 
-OrderingChoice search_orderings(const NodeProblem& pb, std::size_t lpf_limit, Scratch& scratch) {
-  std::vector<Loop> sorted = lpf_factors(pb.temporal, lpf_limit);
+OrderingChoice search_orderings(const NodeProblem& pb, std::size_t lpf_limit, Scratch& scratch,
+                                Criterion criterion, const std::vector<workload::Dim>& tie_order) {
+  std::vector<Loop> sorted = lpf_factors(pb.temporal, lpf_limit, tie_order);
   std::sort(sorted.begin(), sorted.end());
   scratch.prepare(pb, sorted.size());
   const ReductionDims reduction = reduction_dims(pb.relevance);
@@ -87,13 +88,15 @@ OrderingChoice search_orderings(const NodeProblem& pb, std::size_t lpf_limit, Sc
     }
     ++choice.evaluated;
     const double copies = repeats ? double(valid + 1) : 1.0;
-    const auto r = evaluate_ordering(
-        pb, nest, scratch, nullptr,
-        choice.found ? best_energy : std::numeric_limits<double>::infinity(), copies);
+    // Only the energy criterion may skip the latency model of an ordering above the best energy.
+    const bool bound = choice.found && criterion == Criterion::Energy;
+    const auto r = evaluate_ordering(pb, nest, scratch, nullptr,
+                                     bound ? best_energy : std::numeric_limits<double>::infinity(),
+                                     copies);
     if (!r.valid) return;
     ++valid;
-    if (!choice.found || r.energy_pJ < best_energy ||
-        (r.energy_pJ == best_energy && r.latency_total2_cycles < best_latency2)) {
+    if (!choice.found ||
+        better(criterion, r.energy_pJ, r.latency_total2_cycles, best_energy, best_latency2)) {
       best_energy = r.energy_pJ;
       best_latency2 = r.latency_total2_cycles;
       choice.best = nest;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "node_builder.hpp"
+#include "stems/cost/criterion.hpp"
 
 namespace stems::cost::detail {
 
@@ -37,9 +38,13 @@ struct OrderingChoice {
 void for_each_coollex(const std::vector<Loop>& factors, bool add_names,
                       const std::function<void(const std::vector<Loop>&)>& visit);
 
-// Minimum energy over the orderings of pb's LOMA factors (lpf_limit); exact ties go to lower
-// latency including offloading, then to the first ordering in enumeration order. Prepares
-// `scratch` for pb. pb.policy decides the causality default.
-OrderingChoice search_orderings(const NodeProblem& pb, std::size_t lpf_limit, Scratch& scratch);
+// The best of the orderings of pb's LOMA factors (lpf_limit; merge ties in `tie_order`, empty:
+// enum order) under `criterion` (criterion.hpp; energy: minimum energy, exact ties to lower
+// latency including offloading), then the first ordering in enumeration order (lexicographic, or
+// cool-lex when pb.policy says so). Prepares `scratch` for pb. pb.policy decides the causality
+// default and the loading-phase repeats.
+OrderingChoice search_orderings(const NodeProblem& pb, std::size_t lpf_limit, Scratch& scratch,
+                                Criterion criterion = Criterion::Energy,
+                                const std::vector<workload::Dim>& tie_order = {});
 
 }  // namespace stems::cost::detail

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "node_builder.hpp"
+#include "rounding.hpp"
 
 namespace stems::cost::detail {
 
@@ -41,8 +42,9 @@ std::vector<double> active_copies(const std::vector<std::vector<SpatialLoop>>& s
       above *= s.factor;
     count[a] = above;
   }
+  // Python's round(round(x, 3)): to 3 decimals, then half to even (a 62.5-PE product is 62).
   for (auto& u : count)
-    u = std::round(u);
+    u = round_half_even(std::nearbyint(u * 1000.0) / 1000.0);
   return count;
 }
 
@@ -60,7 +62,7 @@ std::vector<double> fanout_boosts(const NodeProblem& pb, const OperandSetup& op,
     cum[a + 1] = pb.elements(op, q);
   }
   for (std::size_t a = 0; a < M; ++a)
-    boost[a] = std::round(cum[a + 1] / cum[a]);
+    boost[a] = round_half_even(cum[a + 1] / cum[a]);  // Python's round
   boost[M] = 1.0;
   return boost;
 }

@@ -24,11 +24,12 @@ bool can_unroll(const workload::Layer& layer, Dim d) {
 std::vector<SpatialUnroll> spatial_mapping(const workload::Layer& layer,
                                            const hardware::Core& core) {
   std::vector<SpatialUnroll> out;
-  for (const auto& ad : core.array.dims) {
-    if (!ad.unrolls || !can_unroll(layer, *ad.unrolls)) continue;
-    const Dim d = *ad.unrolls;
+  for (const hardware::ArrayUnroll& au : core.unrolling_for(layer.op)) {
+    const auto& ad = core.array.dims[au.array_dim];
+    if (!can_unroll(layer, au.dim)) continue;
+    const Dim d = au.dim;
     const std::uint64_t L = layer.size(d);
-    const std::uint64_t u = std::min<std::uint64_t>(ad.size, L);
+    const std::uint64_t u = std::min<std::uint64_t>(au.size ? au.size : ad.size, L);
     const std::uint64_t rem = (L + u - 1) / u;
     SpatialUnroll s;
     s.array_dim = ad.name;

@@ -64,6 +64,19 @@ bool Core::runs(OpType op) const {
   return std::find(operators.begin(), operators.end(), op) != operators.end();
 }
 
+std::vector<ArrayUnroll> Core::unrolling_for(OpType op) const {
+  for (const SpatialMappingEntry& e : spatial_mappings) {
+    if (std::find(e.operators.begin(), e.operators.end(), op) != e.operators.end()) {
+      return e.unrolls;
+    }
+  }
+  std::vector<ArrayUnroll> out;
+  for (std::size_t i = 0; i < array.dims.size(); ++i) {
+    if (array.dims[i].unrolls) out.push_back(ArrayUnroll{i, *array.dims[i].unrolls, 0});
+  }
+  return out;
+}
+
 double Dram::read_energy_pJ_for(std::uint64_t bits) const {
   return static_cast<double>((bits + read_bw_bits - 1) / read_bw_bits) * read_energy_pJ;
 }

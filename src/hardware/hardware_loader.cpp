@@ -35,6 +35,95 @@ Ports read_ports(const TableReader& r) {
   return p;
 }
 
+// served_dimensions = "all" or ZigZag's vectors over the PE-array dims, e.g. [[0, 0, 1, 0],
+// [0, 0, 0, 1]] for D3 and D4 (each vector one-hot, or all zeros: no dimension).
+std::vector<std::string> read_served_vectors(const TableReader& r, const PeArray& array) {
+  const config::Value* v = r.raw("served_dimensions");
+  std::vector<std::string> served;
+  if (v->kind == config::Value::Kind::String) {
+    if (v->string_value != "all") r.fail("served_dimensions", "expected \"all\" or vectors");
+    for (const ArrayDim& d : array.dims)
+      served.push_back(d.name);
+    return served;
+  }
+  if (v->kind != config::Value::Kind::Array) {
+    r.fail("served_dimensions", "expected \"all\" or a list of vectors like [[0, 0, 1, 0]]");
+  }
+  for (const config::Value& vec : v->array) {
+    const bool ok = vec.kind == config::Value::Kind::Array && vec.array.size() == array.dims.size();
+    if (!ok) {
+      r.fail_at(vec, r.key_path("served_dimensions"),
+                "expected a vector of " + std::to_string(array.dims.size()) +
+                    " integers (one per PE-array dimension)");
+    }
+    int ones = 0;
+    for (std::size_t i = 0; i < vec.array.size(); ++i) {
+      const config::Value& e = vec.array[i];
+      if (e.kind != config::Value::Kind::Integer || e.integer_value < 0 || e.integer_value > 1) {
+        r.fail_at(e, r.key_path("served_dimensions"), "expected 0 or 1");
+      }
+      if (e.integer_value == 1) {
+        ++ones;
+        if (std::find(served.begin(), served.end(), array.dims[i].name) == served.end()) {
+          served.push_back(array.dims[i].name);
+        }
+      }
+    }
+    if (ones > 1) r.fail_at(vec, r.key_path("served_dimensions"), "expected a one-hot vector");
+  }
+  return served;
+}
+
+// One port name of `port_allocation` ("r_port_1", "w_port_2", "rw_port_1": ZigZag's names) as an
+// index among the level's ports: read ports first, then write, then read/write (two of a kind at
+// most). `read`: the movement reads the level.
+int port_index(const TableReader& t, const std::string& key, const Ports& p, bool read) {
+  const std::string name = t.string(key);
+  const auto kind_end = name.find("_port_");
+  const std::string kind = name.substr(0, kind_end);
+  std::uint32_t k = 0;
+  if (kind_end != std::string::npos) {
+    const std::string num = name.substr(kind_end + 6);
+    if (num == "1" || num == "2") k = static_cast<std::uint32_t>(num[0] - '0');
+  }
+  const std::uint32_t nr = std::min<std::uint32_t>(p.read, 2),
+                      nw = std::min<std::uint32_t>(p.write, 2),
+                      nrw = std::min<std::uint32_t>(p.read_write, 2);
+  if (k >= 1 && kind == "r" && read && k <= nr) return static_cast<int>(k - 1);
+  if (k >= 1 && kind == "w" && !read && k <= nw) return static_cast<int>(nr + k - 1);
+  if (k >= 1 && kind == "rw" && k <= nrw) return static_cast<int>(nr + nw + k - 1);
+  t.fail(key, "'" + name + "' is not a " + (read ? "read" : "write") +
+                  " port of this level (r_port_N for reads, w_port_N for writes, rw_port_N for "
+                  "either; N = 1 or 2, at most the level's port count)");
+}
+
+// port_allocation = { O = { to_low = "r_port_1", from_low = "w_port_2", ... }, W = {...} }: the
+// port of each movement per operand (ZigZag's port_alloc: tl, fl, th, fh). The cost model has one
+// port per movement for all operands of a level, so operands that name a movement must agree.
+void read_port_allocation(const TableReader& r, MemoryLevel& m) {
+  const auto t = r.optional_table("port_allocation");
+  if (!t) return;
+  static const char* const kKeys[kPortDirections] = {"to_low", "from_low", "to_high", "from_high"};
+  for (MemOperand o : {MemOperand::W, MemOperand::I, MemOperand::O, MemOperand::V}) {
+    const std::string on(mem_operand_name(o));
+    if (!t->has(on)) continue;
+    if (!m.serves(o)) t->fail(on, "operand " + on + " is not served by this level");
+    const TableReader a = t->table(on);
+    for (std::size_t d = 0; d < kPortDirections; ++d) {
+      if (!a.has(kKeys[d])) continue;
+      const int port = port_index(a, kKeys[d], m.ports, d == 0 || d == 2);
+      if (m.port_of_direction[d] >= 0 && m.port_of_direction[d] != port) {
+        a.fail(kKeys[d],
+               "differs from another operand's port for the same movement (the cost "
+               "model allocates ports per movement, not per operand)");
+      }
+      m.port_of_direction[d] = port;
+    }
+    a.finish();
+  }
+  t->finish();
+}
+
 MemoryLevel read_memory(const TableReader& r, const PeArray& array, const Technology* tech) {
   MemoryLevel m;
   m.name = r.string("name");
@@ -61,7 +150,13 @@ MemoryLevel read_memory(const TableReader& r, const PeArray& array, const Techno
            "must not exceed write_bw_bits (" + std::to_string(m.write_bw_bits) + ")");
   }
   m.ports = read_ports(r);
-  m.served_dims = r.string_list_or("served_dims", {});
+  read_port_allocation(r, m);
+  if (r.has("served_dimensions")) {
+    if (r.has("served_dims")) r.fail("served_dimensions", "give served_dims or served_dimensions");
+    m.served_dims = read_served_vectors(r, array);
+  } else {
+    m.served_dims = r.string_list_or("served_dims", {});
+  }
   m.copies = 1;
   for (const ArrayDim& d : array.dims) {
     const bool served =
@@ -82,6 +177,41 @@ MemoryLevel read_memory(const TableReader& r, const PeArray& array, const Techno
   }
   r.finish();
   return m;
+}
+
+// [[core.spatial_mapping]]: operators = [...], unroll = { D1 = "K", ... }, optional
+// size = { D1 = 8, ... } (at most the array dimension's size; default all of it).
+SpatialMappingEntry read_spatial_mapping(const TableReader& r, const PeArray& array) {
+  SpatialMappingEntry e;
+  for (const std::string& op : r.string_list("operators")) {
+    const auto parsed = workload::parse_op(op);
+    if (!parsed)
+      r.fail("operators", "unknown operator '" + op + "'; expected " + workload::op_names());
+    e.operators.push_back(*parsed);
+  }
+  const TableReader unroll = r.table("unroll");
+  const auto sizes = r.optional_table("size");
+  for (std::size_t i = 0; i < array.dims.size(); ++i) {
+    const std::string& dn = array.dims[i].name;
+    if (sizes && sizes->has(dn) && !unroll.has(dn)) sizes->fail(dn, "has no unroll");
+    if (!unroll.has(dn)) continue;
+    const std::string loop = unroll.string(dn);
+    const auto d = workload::parse_dim(loop);
+    if (!d) unroll.fail(dn, "unknown loop dimension '" + loop + "'");
+    for (const ArrayUnroll& prev : e.unrolls) {
+      if (prev.dim == *d) unroll.fail(dn, "loop dimension '" + loop + "' is unrolled twice");
+    }
+    ArrayUnroll u{i, *d, 0};
+    if (sizes && sizes->has(dn)) {
+      u.size = sizes->positive(dn);
+      if (u.size > array.dims[i].size) sizes->fail(dn, "exceeds the dimension's size");
+    }
+    e.unrolls.push_back(u);
+  }
+  unroll.finish();
+  if (sizes) sizes->finish();
+  r.finish();
+  return e;
 }
 
 Core read_core(const TableReader& r, int id, const Technology* tech) {
@@ -124,6 +254,20 @@ Core read_core(const TableReader& r, int id, const Technology* tech) {
   if (c.array.dims.empty()) r.fail("pe_array", "the PE array needs at least one dimension");
   for (const TableReader& m : r.table_array("memory"))
     c.memories.push_back(read_memory(m, c.array, tech));
+  const auto mappings =
+      r.has("spatial_mapping") ? r.table_array("spatial_mapping") : std::vector<TableReader>{};
+  for (const TableReader& m : mappings) {
+    c.spatial_mappings.push_back(read_spatial_mapping(m, c.array));
+    for (OpType op : c.spatial_mappings.back().operators) {
+      for (std::size_t i = 0; i + 1 < c.spatial_mappings.size(); ++i) {
+        const auto& prev = c.spatial_mappings[i].operators;
+        if (std::find(prev.begin(), prev.end(), op) != prev.end()) {
+          m.fail("operators",
+                 "operator '" + std::string(workload::op_name(op)) + "' has two spatial mappings");
+        }
+      }
+    }
+  }
   r.finish();
   return c;
 }

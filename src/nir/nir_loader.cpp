@@ -100,6 +100,7 @@ workload::Network load_nir_file(const std::string& path, const NirOptions& optio
 }
 
 workload::Network load_any_workload(const std::string& path, const NirOptions& options) {
+  if (onnx::is_onnx_path(path)) return onnx::load_onnx_file(path, options.onnx);
   const bool nir = path.size() >= 4 && path.compare(path.size() - 4, 4, ".nir") == 0;
   return nir ? load_nir_file(path, options) : workload::load_workload_file(path);
 }

@@ -1,5 +1,7 @@
 #include "stems/workload/layer.hpp"
 
+#include <algorithm>
+
 namespace stems::workload {
 
 std::uint64_t sliding_window_output(std::uint64_t in, std::uint64_t kernel, std::uint64_t stride,
@@ -39,12 +41,14 @@ std::uint64_t extent(std::uint64_t out, std::uint64_t kernel, std::uint32_t stri
 
 std::uint64_t Layer::input_extent_y() const {
   if (op == OpType::Flatten) return flatten_input[1];
-  return extent(size(Dim::OY), size(Dim::FY), stride.y, dilation.y);
+  const std::uint64_t e = extent(size(Dim::OY), size(Dim::FY), stride.y, dilation.y);
+  return input_size.y ? std::min<std::uint64_t>(e, input_size.y) : e;
 }
 
 std::uint64_t Layer::input_extent_x() const {
   if (op == OpType::Flatten) return flatten_input[2];
-  return extent(size(Dim::OX), size(Dim::FX), stride.x, dilation.x);
+  const std::uint64_t e = extent(size(Dim::OX), size(Dim::FX), stride.x, dilation.x);
+  return input_size.x ? std::min<std::uint64_t>(e, input_size.x) : e;
 }
 
 std::uint64_t Layer::ops() const {

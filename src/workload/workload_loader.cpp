@@ -100,7 +100,7 @@ void read_loops(const TableReader& r, std::uint64_t timesteps, std::uint64_t bat
     }
   }
   const bool windowed = l.op == OpType::Conv2d || is_pool(l.op);
-  for (const char* key : {"stride", "padding", "dilation"}) {
+  for (const char* key : {"stride", "padding", "dilation", "input_size"}) {
     if (!windowed && r.has(key)) {
       r.fail(key, std::string("'") + key + "' applies only to conv2d and pooling layers");
     }
@@ -114,6 +114,7 @@ void read_loops(const TableReader& r, std::uint64_t timesteps, std::uint64_t bat
     l.stride = read_window(r, "stride", default_stride, 1);
     l.padding = read_window(r, "padding", Window2{0, 0}, 0);
     l.dilation = read_window(r, "dilation", Window2{1, 1}, 1);
+    l.input_size = read_window(r, "input_size", Window2{0, 0}, 1);
   }
 }
 

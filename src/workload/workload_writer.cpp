@@ -87,6 +87,9 @@ std::string to_toml(const Network& net, const std::string& header_comment) {
       if (l.dilation.x != 1 || l.dilation.y != 1) {
         os << "dilation = " << pair_or_scalar(l.dilation) << "\n";
       }
+      if (l.input_size.x || l.input_size.y) {
+        os << "input_size = " << pair_or_scalar(l.input_size) << "\n";
+      }
     }
     if (l.has_neurons()) {
       os << "neuron = \"" << neuron_name(l.neuron) << "\"\n";

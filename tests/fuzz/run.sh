@@ -29,7 +29,7 @@ if ! [[ $seconds =~ ^[0-9]+$ ]] || [[ $seconds -lt 1 ]]; then
   echo "usage: tests/fuzz/run.sh [SECONDS|--smoke] [HARNESS...]" >&2
   exit 2
 fi
-all=(fuzz_workload fuzz_hardware fuzz_schedule fuzz_run_config fuzz_nir fuzz_nir_graph)
+all=(fuzz_workload fuzz_hardware fuzz_schedule fuzz_run_config fuzz_nir fuzz_nir_graph fuzz_onnx)
 harnesses=("$@")
 [[ ${#harnesses[@]} -eq 0 ]] && harnesses=("${all[@]}")
 build=${STEMS_FUZZ_BUILD:-$root/build-fuzz}
@@ -57,6 +57,7 @@ seed_sources() {
     fuzz_run_config) ls "$root"/configs/runs/*.toml "$root"/tests/data/bad/run_* ;;
     fuzz_nir) ls "$root"/tests/data/bad/workload_nir_* ;;
     fuzz_nir_graph) ;;
+    fuzz_onnx) ls "$root"/tests/data/bad/workload_onnx_* "$root"/tests/data/onnx/*.onnx ;;
   esac 2> /dev/null || true
 }
 dict_of() {

@@ -60,8 +60,14 @@ struct ExplainOptions {
   std::string model;  // physical (default) | stems
   std::string json;
   nir::NirOptions nir;
+  // --all-layers: every layer on its own, the way ZigZag evaluates a network (cost/layer_sweep.hpp)
+  bool all_layers = false;
+  std::string criterion;  // energy|latency|edp; "" = energy for one layer, latency for all layers
+  unsigned threads = 0;   // --all-layers: 0 = one per hardware thread
+  bool detail = false;    // --all-layers: each row's JSON also has `stems explain --layer`'s
 };
 CommandOutput explain_output(const ExplainOptions& o);
+CommandOutput explain_all_layers_output(const ExplainOptions& o);  // explain_network.cpp
 int run_explain(const ExplainOptions& o, std::ostream& out);
 
 struct EvaluateOptions {
@@ -77,7 +83,8 @@ struct EvaluateOptions {
   std::string alignment;  // "" = the model's default
   std::string model;      // physical (default) | stems
   std::string json;
-  std::string trace;  // Chrome trace-event file of the schedule (written by evaluate_output)
+  std::string trace;      // Chrome trace-event file of the schedule (written by evaluate_output)
+  std::string criterion;  // best loop nest per node: energy (default) | latency | edp
   nir::NirOptions nir;
 };
 CommandOutput evaluate_output(const EvaluateOptions& o);

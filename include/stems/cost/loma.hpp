@@ -27,8 +27,9 @@ std::vector<std::uint64_t> prime_factors(std::uint64_t n);
 
 // Factor list of the temporal loops (sizes > 1), merged down to the limit described above.
 // Deterministic: dims in enum order, factors ascending; ties between dims with equally many
-// factors go to the dim earlier in enum order.
-std::vector<Loop> lpf_factors(const std::vector<Loop>& temporal_loops, std::size_t lpf_limit);
+// factors go to the dim earlier in `tie_order` (empty: enum order; dims not listed come last).
+std::vector<Loop> lpf_factors(const std::vector<Loop>& temporal_loops, std::size_t lpf_limit,
+                              const std::vector<workload::Dim>& tie_order = {});
 
 // Calls `visit` for every distinct ordering (innermost first). `is_reduction(dim)` marks the
 // reduction loops; with `causal` set, orderings where a T factor sits below a reduction factor

@@ -17,6 +17,7 @@
 #include <optional>
 #include <vector>
 
+#include "stems/cost/criterion.hpp"
 #include "stems/cost/model_policy.hpp"
 #include "stems/cost/node_cost.hpp"
 #include "stems/hardware/accelerator.hpp"
@@ -29,6 +30,13 @@ struct NodeSearchOptions {
   // The cost model (`--model`): the node cache is keyed by it and the scheduler reads its
   // schedule fields from the cache's options, so one object decides the whole evaluation.
   ModelPolicy policy = ModelPolicy::physical();
+  Criterion criterion = Criterion::Energy;  // which loop nest is best (criterion.hpp)
+  // Break LOMA's prime-factor merge ties in ZigZag's loop-dimension key order
+  // (zigzag_dim_order) instead of the enum order.
+  bool zigzag_dim_order = false;
+  // The DRAM as the top level of every operand (ZigZag's evaluation of a layer on its own: it
+  // starts and ends in DRAM), instead of only for operands too large for the core.
+  bool dram_top_for_all = false;
 };
 
 // Bits each operand occupies in the top memory for the capacity check, when the caller knows

@@ -5,6 +5,7 @@
 // (links). Validated on construction by the loader and by validate() (std::invalid_argument with
 // a precise message, pagmo style).
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -47,6 +48,11 @@ struct PeArray {
   std::optional<std::size_t> index_of(const std::string& dim_name) const;
 };
 
+// The four data movements of a memory level, in cost::Direction's order: read to the level
+// below, written from below, read to the level above, written from above (ZigZag's tl, fl, th,
+// fh).
+inline constexpr std::size_t kPortDirections = 4;
+
 struct MemoryLevel {
   std::string name;
   std::vector<MemOperand> operands;
@@ -60,18 +66,37 @@ struct MemoryLevel {
   Ports ports;
   std::vector<std::string> served_dims;  // PE-array dims sharing one instance
   std::uint64_t copies = 1;              // instances = product of the sizes of the other dims
+  // Explicit port of each movement (`port_allocation`), as an index among the level's ports
+  // (read ports first, then write, then read/write; at most two of each kind); -1: the default
+  // rule of the cost model (cost/node_problem.cpp, assign_ports).
+  std::array<int, kPortDirections> port_of_direction{-1, -1, -1, -1};
 
   bool serves(MemOperand o) const;
   double read_energy_pJ_per_bit() const { return read_energy_pJ / double(read_bw_bits); }
   double write_energy_pJ_per_bit() const { return write_energy_pJ / double(write_bw_bits); }
 };
 
+// One PE-array dimension's unrolling in a per-operator spatial mapping.
+struct ArrayUnroll {
+  std::size_t array_dim = 0;  // index into PeArray::dims
+  Dim dim = Dim::K;           // loop dimension unrolled along it
+  std::uint64_t size = 0;     // at most the array dimension's size; 0: all of it
+};
+
+// A spatial mapping for some operators, instead of the PE array's own `unroll`s
+// ([[core.spatial_mapping]]; ZigZag's mapping file entries).
+struct SpatialMappingEntry {
+  std::vector<OpType> operators;
+  std::vector<ArrayUnroll> unrolls;  // array dims not listed are idle
+};
+
 struct Core {
   int id = 0;
   std::string name;
   PeArray array;
-  std::vector<MemoryLevel> memories;  // innermost first
-  std::vector<OpType> operators;      // operator types this core may run
+  std::vector<MemoryLevel> memories;                  // innermost first
+  std::vector<OpType> operators;                      // operator types this core may run
+  std::vector<SpatialMappingEntry> spatial_mappings;  // per operator; default: PE array unrolls
   // Event-driven: compute and spike traffic scale with the layers' spike densities
   // (cost/sparsity.hpp). Off by default (dense, as the reference runs).
   bool zero_skipping = false;
@@ -90,6 +115,8 @@ struct Core {
   // The outermost on-chip level of `o` (the buffer the scheduler's memory manager tracks).
   std::optional<std::size_t> top_level(MemOperand o) const;
   bool runs(OpType op) const;
+  // The spatial mapping of `op`: its [[core.spatial_mapping]] entry, else the PE array's unrolls.
+  std::vector<ArrayUnroll> unrolling_for(OpType op) const;
 };
 
 struct Dram {

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <string>
 
+#include "stems/onnx/onnx_loader.hpp"
 #include "stems/workload/network.hpp"
 
 namespace stems::nir {
@@ -27,6 +28,8 @@ struct NirOptions {
   // The file is first read in a child process (see load_nir_file); a read that takes longer is
   // reported as a damaged file. 0: read in process only (trusted files, no isolation).
   double read_timeout_s = 30;
+  // For an .onnx workload (stems/onnx): its precisions (ZigZag's defaults).
+  onnx::OnnxOptions onnx;
 };
 
 // Throws InputError naming the file, the node and its type. The HDF5 library (Debian's 1.10.8)
@@ -35,7 +38,7 @@ struct NirOptions {
 // 256 MiB + 8 x the file size of memory is an InputError too.
 workload::Network load_nir_file(const std::string& path, const NirOptions& options);
 
-// A workload from a TOML or a .nir file (by extension).
+// A workload from a TOML, a .nir or an .onnx file (by extension).
 workload::Network load_any_workload(const std::string& path, const NirOptions& options);
 
 }  // namespace stems::nir

@@ -44,6 +44,10 @@ struct Layer {
   Window2 stride{1, 1};
   Window2 padding{0, 0};
   Window2 dilation{1, 1};
+  // The unpadded input rows/columns a conv2d reads (0: not given). When given, every input extent
+  // the cost model computes is clipped to it, so padding is never read (ZigZag's pr_loop_dim_size
+  // for ONNX layers); set by the ONNX importer, `input_size = [y, x]` in a workload file.
+  Window2 input_size{0, 0};
 
   Precision precision;
   NeuronModel neuron = NeuronModel::None;
@@ -77,9 +81,15 @@ struct Layer {
 
   std::uint64_t output_channels() const;  // G*K
   std::uint64_t input_channels() const;   // G*C (conv/linear), K (pool/add), C of flatten input
-  // Input extent with halo along one axis: (O-1)*stride + (F-1)*dilation + 1.
+  // Input extent with halo along one axis: (O-1)*stride + (F-1)*dilation + 1, clipped to
+  // input_size when that is given.
   std::uint64_t input_extent_y() const;
   std::uint64_t input_extent_x() const;
+  // The bound the cost model clips every input extent to: input_size when given (a tile with a
+  // ceil'ed unrolling may reach past the layer's own extent, never past the input), else the
+  // extent.
+  std::uint64_t input_bound_y() const { return input_size.y ? input_size.y : input_extent_y(); }
+  std::uint64_t input_bound_x() const { return input_size.x ? input_size.x : input_extent_x(); }
 
   std::uint64_t ops() const;               // product of all loop sizes (0 for Flatten)
   std::uint64_t weight_bits() const;       // G*K*C*FY*FX*W
