@@ -20,8 +20,11 @@ std::shared_ptr<const ScheduleProblem> make_context(const search::RunConfig& rc)
     }
   }
   hardware::Accelerator acc = hardware::load_hardware_file(rc.hardware);
+  std::optional<schedule::InputAlignment> alignment;
+  if (!rc.alignment.empty()) alignment = schedule::parse_alignment(rc.alignment);
   return std::make_shared<const ScheduleProblem>(std::move(net), std::move(acc), rc.space,
-                                                 rc.granularity, rc.accuracy);
+                                                 rc.granularity, rc.accuracy,
+                                                 cost::policy_named(rc.model, rc.path), alignment);
 }
 
 std::vector<search::FrontRecord> front_records(const ScheduleProblem& problem,

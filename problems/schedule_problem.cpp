@@ -9,12 +9,15 @@ namespace stems::problems {
 
 ScheduleProblem::ScheduleProblem(workload::Network net, hardware::Accelerator acc,
                                  search::SpaceKind kind, search::Granularity granularity,
-                                 search::AccuracyObjective accuracy)
+                                 search::AccuracyObjective accuracy,
+                                 const cost::ModelPolicy& policy,
+                                 std::optional<schedule::InputAlignment> alignment)
     : network_(std::move(net)),
       accelerator_(std::move(acc)),
       space_(network_, kind, granularity, &accelerator_),
       accuracy_(std::move(accuracy)),
-      node_costs_(accelerator_) {
+      alignment_(alignment.value_or(schedule::default_alignment(policy))),
+      node_costs_(accelerator_, cost::NodeSearchOptions{6, policy}) {
   if (space_.has_state_genes() && !accuracy_.configured()) {
     throw InputError("run config",
                      "the workload marks layers `state = \"free\"` but no accuracy model is "
@@ -49,6 +52,7 @@ std::vector<std::vector<double>> ScheduleProblem::seeds() const {
 
 schedule::Schedule ScheduleProblem::decode(const std::vector<double>& x) const {
   schedule::Schedule s = space_.decode(x);
+  s.alignment = alignment_;
   if (!accuracy_.configured()) return s;
   // A simulated accuracy model also knows the spike densities of this state configuration (used
   // by zero-skipping cores); layers it does not name keep the densities the workload declares.
@@ -79,8 +83,9 @@ search::Fitness ScheduleProblem::compute(const std::vector<double>& x) const {
   o.latency_cycles = r.latency_cycles;
   o.state_bits = static_cast<double>(r.state_bits);
   if (accuracy_.configured()) {
-    const double a =
-        accuracy_.model->estimate(schedule::state_schedule(network_, s)).accuracy;  // cached
+    const auto e = accuracy_.model->estimate(schedule::state_schedule(network_, s));  // cached
+    if (!e.error.empty()) return search::Fitness::infeasible(e.error);
+    const double a = e.accuracy;
     o.accuracy = a;
     if (accuracy_.min_accuracy && a < *accuracy_.min_accuracy) {
       return search::Fitness::infeasible("accuracy " + std::to_string(a) + " below min_accuracy " +
@@ -102,7 +107,8 @@ search::Fitness ScheduleProblem::evaluate(const std::vector<double>& x) const {
   search::Fitness f = compute(x);
   std::lock_guard<std::mutex> lock(memo_mutex_);
   auto [it, inserted] = memo_.emplace(std::move(key), std::move(f));
-  if (inserted && !it->second.feasible()) ++infeasible_;
+  if (inserted && !it->second.feasible() && infeasible_++ == 0)
+    first_infeasible_reason_ = it->second.infeasible_reason;
   return it->second;
 }
 
@@ -126,6 +132,11 @@ std::uint64_t ScheduleProblem::evaluations() const {
 std::uint64_t ScheduleProblem::infeasible() const {
   std::lock_guard<std::mutex> lock(memo_mutex_);
   return infeasible_;
+}
+
+std::string ScheduleProblem::first_infeasible_reason() const {
+  std::lock_guard<std::mutex> lock(memo_mutex_);
+  return first_infeasible_reason_;
 }
 
 void ScheduleProblem::clear_memo() const {

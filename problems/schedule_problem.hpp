@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,8 +33,12 @@ class ScheduleProblem final : public search::Problem {
  public:
   // Throws InputError when the workload marks free state genes but no accuracy model is given, or
   // when the space has no genes.
+  // `policy`: the cost model of every evaluation; `alignment`: the schedules' tile alignment
+  // (default: the model's, schedule::default_alignment).
   ScheduleProblem(workload::Network net, hardware::Accelerator acc, search::SpaceKind kind,
-                  search::Granularity granularity, search::AccuracyObjective accuracy);
+                  search::Granularity granularity, search::AccuracyObjective accuracy,
+                  const cost::ModelPolicy& policy = cost::ModelPolicy::physical(),
+                  std::optional<schedule::InputAlignment> alignment = std::nullopt);
   ScheduleProblem(const ScheduleProblem&) = delete;  // the space points into this object
   ScheduleProblem& operator=(const ScheduleProblem&) = delete;
 
@@ -46,6 +51,7 @@ class ScheduleProblem final : public search::Problem {
   std::vector<std::vector<double>> seeds() const override;
   std::uint64_t evaluations() const override;
   std::uint64_t infeasible() const override;
+  std::string first_infeasible_reason() const override;
   void clear_memo() const;  // forget evaluated genomes (node costs stay memoised)
 
   // The schedule a genome stands for: tiles, fuse groups, state decisions, and the spike densities
@@ -68,10 +74,12 @@ class ScheduleProblem final : public search::Problem {
   const hardware::Accelerator accelerator_;
   const search::SearchSpace space_;
   const search::AccuracyObjective accuracy_;
+  const schedule::InputAlignment alignment_;
   mutable cost::NodeCostCache node_costs_;
   mutable std::mutex memo_mutex_;
   mutable std::map<std::vector<std::int64_t>, search::Fitness> memo_;
   mutable std::uint64_t infeasible_ = 0;
+  mutable std::string first_infeasible_reason_;
 };
 
 }  // namespace stems::problems

@@ -73,7 +73,7 @@ std::string hardware(const std::string& name) {
 
 // SEW on two buffers x three schedules (and RED-LIF restricted to one schedule).
 std::string small_campaign() {
-  return "[campaign]\nname = \"small\"\n\n"
+  return "[campaign]\nname = \"small\"\nmodel = \"stems\"\n\n"
          "[[workload]]\nname = \"SEW\"\npath = \"" +
          workload("sew_resnet_7b.toml") +
          "\"\n\n"
@@ -139,6 +139,10 @@ TEST(CampaignFile, ErrorsNameTheFileLineAndKey) {
   }
 }
 
+std::string row_model(const CsvTable& t, std::size_t row) {
+  return t.rows[row][std::size_t(t.column("model"))];
+}
+
 TEST(CampaignRun, RowsHoldTheSameNumbersAsADirectEvaluationAndRatiosAgainstTheBaseline) {
   TempDir dir;
   const Campaign c = load_text(dir, small_campaign());
@@ -156,9 +160,13 @@ TEST(CampaignRun, RowsHoldTheSameNumbersAsADirectEvaluationAndRatiosAgainstTheBa
   // SEW TB-F on 1 MB: the scheduler's own numbers (the reference run: 3,984,057,248 pJ).
   const auto net = workload::load_workload_file(workload("sew_resnet_7b.toml"));
   const auto acc = hardware::load_hardware_file(hardware("meta_proto_1mb.toml"));
-  cost::NodeCostCache cache(acc);
-  const auto r = schedule::evaluate_schedule(
-      net, acc, schedule::schedule_from_bits(net, "1111111", "1111111", true), cache);
+  cost::NodeSearchOptions stems;  // the campaign's model
+  stems.policy = cost::ModelPolicy::stems();
+  cost::NodeCostCache cache(acc, stems);
+  auto sch = schedule::schedule_from_bits(net, "1111111", "1111111", true);
+  sch.alignment = schedule::InputAlignment::Stems;
+  const auto r = schedule::evaluate_schedule(net, acc, sch, cache);
+  EXPECT_EQ(row_model(t, 1), "stems");
   const auto& row = t.rows[1];
   ASSERT_EQ(row[0], "SEW__1MB__TB-F");
   EXPECT_EQ(row[1], "ok");

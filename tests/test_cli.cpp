@@ -775,6 +775,33 @@ TEST(CliSimulate, BadUsesExitWithCode2AndOneMessage) {
   }
 }
 
+// `--model` takes physical or stems; anything else is exit 2 naming the flag and the names.
+TEST(CliModel, UnknownModelNameIsExit2NamingTheFlagAndTheAllowedNames) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"evaluate", "--workload", kSewResnet, "--hardware", kMetaProto1mb,
+                                 "--model", "exact"},
+        std::vector<std::string>{"explain", kSewResnet, "--hardware", kMetaProto1mb, "--layer",
+                                 "9", "--model", "exact"}}) {
+    const RunResult r = run_stems(args);
+    EXPECT_EQ(r.exit_code, 2) << r;
+    EXPECT_EQ(lines_starting_with(r.err, "stems: ").size(), 1u) << r;
+    EXPECT_TRUE(contains(r.err, "--model")) << r;
+    EXPECT_TRUE(contains(r.err, "expected physical or stems")) << r;
+  }
+}
+
+// The model is named in the JSON of evaluate and explain; stems is the reference tool.
+TEST(CliModel, EvaluateAndExplainNameTheirModel) {
+  const RunResult phys = run_stems({"evaluate", "--workload", kSewResnet, "--hardware",
+                                    kMetaProto1mb, "--json", "-"});
+  ASSERT_EQ(phys.exit_code, 0) << phys;
+  EXPECT_TRUE(contains(phys.out, "\"model\": \"physical\"")) << phys;
+  const RunResult st = run_stems({"explain", kSewResnet, "--hardware", kMetaProto1mb, "--layer",
+                                  "9", "--model", "stems", "--json", "-"});
+  ASSERT_EQ(st.exit_code, 0) << st;
+  EXPECT_TRUE(contains(st.out, "\"model\": \"stems\"")) << st;
+}
+
 // `stems evaluate` is a pure function of its inputs: two runs (two processes, so different heap
 // addresses under ASLR: a container ordered by pointers would show) print byte-identical text and
 // write byte-identical --json files. A multi-core schedule with per-layer tiles, cores and fuse

@@ -1,5 +1,7 @@
-// Tests of stems/common: the std::thread fork-join loop.
+// Tests of stems/common: the std::thread fork-join loop, external commands, CSV files.
 #include <gtest/gtest.h>
+
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -9,7 +11,13 @@
 #include <thread>
 #include <vector>
 
+#include <filesystem>
+#include <fstream>
+
+#include "stems/common/csv.hpp"
+#include "stems/common/error.hpp"
 #include "stems/common/parallel_for.hpp"
+#include "stems/common/subprocess.hpp"
 
 using namespace stems;
 
@@ -65,4 +73,79 @@ TEST(ParallelFor, TheFirstExceptionIsRethrownAfterEveryThreadJoined) {
     EXPECT_STREQ(e.what(), "item 5");
   }
   EXPECT_LT(done.load(), 100);  // the hand-out stopped early (each item takes 1 ms)
+}
+
+// ---- subprocess ----
+
+TEST(Subprocess, CapturesStdoutExitCodeAndTheTailOfStderr) {
+  subprocess::reset_cancel();
+  const auto r = subprocess::run({"/bin/sh", "-c", "echo one; echo two; echo oops >&2; exit 3"}, {});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.out, "one\ntwo\n");
+  EXPECT_EQ(r.err_tail, "oops\n");
+  EXPECT_EQ(r.status(), "exit 3");
+  subprocess::Options o;
+  o.stderr_tail_bytes = 4;
+  const auto t = subprocess::run({"/bin/sh", "-c", "printf 0123456789 >&2"}, o);
+  EXPECT_TRUE(t.ok());
+  EXPECT_EQ(t.err_tail, "6789");
+}
+
+TEST(Subprocess, RunsInTheGivenFolder) {
+  subprocess::Options o;
+  o.cwd = "/";
+  const auto r = subprocess::run({"pwd"}, o);
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(r.out, "/\n");
+}
+
+TEST(Subprocess, AProgramThatCannotStartIsAnInputError) {
+  EXPECT_THROW(subprocess::run({"/nonexistent/program"}, {}), InputError);
+  EXPECT_THROW(subprocess::run({}, {}), InputError);
+  subprocess::Options o;
+  o.cwd = "/nonexistent-folder";
+  EXPECT_THROW(subprocess::run({"pwd"}, o), InputError);
+}
+
+TEST(Subprocess, TheTimeoutKillsTheWholeProcessGroup) {
+  subprocess::Options o;
+  o.timeout_s = 0.3;
+  // The shell starts a grandchild; both must be gone (the pipe closes) well before 30 s.
+  const auto r = subprocess::run({"/bin/sh", "-c", "sleep 30 & sleep 30; wait"}, o);
+  EXPECT_TRUE(r.timed_out);
+  EXPECT_FALSE(r.ok());
+  EXPECT_LT(r.seconds, 10.0);
+  EXPECT_EQ(r.status().rfind("timed out", 0), 0u) << r.status();
+}
+
+TEST(Subprocess, CancelKillsARunningCommandAndRefusesNewOnes) {
+  subprocess::reset_cancel();
+  std::thread canceller([] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    subprocess::request_cancel();
+  });
+  const auto r = subprocess::run({"sleep", "30"}, {});
+  canceller.join();
+  EXPECT_TRUE(r.cancelled);
+  EXPECT_LT(r.seconds, 10.0);
+  EXPECT_TRUE(subprocess::run({"true"}, {}).cancelled);  // refused while cancelled
+  subprocess::reset_cancel();
+  EXPECT_TRUE(subprocess::run({"true"}, {}).ok());
+}
+
+// ---- CSV ----
+
+TEST(Csv, QuotedFieldsRoundTrip) {
+  const std::filesystem::path p =
+      std::filesystem::temp_directory_path() / ("stems_csv_" + std::to_string(::getpid()) + ".csv");
+  {
+    std::ofstream f(p);
+    f << csv_row({"a", "b,c"}) << csv_row({"[\"x\", \"{state}\"]", "2"}) << "torn,la";
+  }
+  const CsvTable t = read_csv(p.string());
+  ASSERT_EQ(t.rows.size(), 1u);  // the torn last line is dropped
+  EXPECT_EQ(t.column("b,c"), 1);
+  EXPECT_EQ(t.rows[0][0], "[\"x\", \"{state}\"]");
+  std::filesystem::remove(p);
 }

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <pagmo/bfe.hpp>
 #include <pagmo/problem.hpp>
 #include <set>
@@ -22,6 +23,8 @@
 #include "stems/hardware/hardware_loader.hpp"
 #include "stems/nir/nir_loader.hpp"
 #include "stems/schedule/scheduler.hpp"
+#include "stems/common/subprocess.hpp"
+#include "stems/search/command_accuracy.hpp"
 #include "stems/search/optimizer.hpp"
 #include "stems/search/run_config.hpp"
 #include "stems/search/search_space.hpp"
@@ -124,7 +127,10 @@ TEST(SearchSpace, FullSpaceHasDivisorTilesAndBarriers) {
 }
 
 TEST(ScheduleProblem, ObjectivesAreTheEvaluatorsNumbers) {
-  const auto ctx = problem(sew());
+  // The stems model: the objectives are the original tool's numbers.
+  const auto ctx = std::make_shared<const problems::ScheduleProblem>(
+      sew(), meta(), search::SpaceKind::Stems, search::Granularity::Block,
+      search::AccuracyObjective{}, cost::ModelPolicy::stems());
   const pagmo::problem p = search::to_pagmo_problem(ctx);
   EXPECT_EQ(p.get_nobj(), 3u);
   EXPECT_EQ(p.get_nix(), 14u);
@@ -326,15 +332,19 @@ TEST(Optimizer, AccuracyTableFindsTheFivePlifConfiguration) {
   bool found = false;
   const double seven =
       ctx->evaluate(ctx->space().encode_bits("1111111", "1111111")).objectives->energy_pJ;
+  // The front may also hold 5PLIF points that trade energy for latency: the least-energy one
+  // saves energy against 7PLIF TB-F.
+  double least_5plif_pJ = std::numeric_limits<double>::infinity();
   for (const auto& p : r.front) {
     if (p.objectives.state_bits == 2'322'432.0) {  // 5PLIF, stems_model.md 2.3
       found = true;
-      EXPECT_LT(p.objectives.energy_pJ, seven);
+      least_5plif_pJ = std::min(least_5plif_pJ, p.objectives.energy_pJ);
       EXPECT_DOUBLE_EQ(*p.objectives.accuracy, 0.930);
     }
     EXPECT_GE(*p.objectives.accuracy, 0.92);  // the constraint holds on the front
   }
   EXPECT_TRUE(found);
+  EXPECT_LT(least_5plif_pJ, seven);
 }
 
 TEST(Optimizer, DefaultRunReachesTheExhaustiveSewFrontWithin2000Evaluations) {
@@ -496,6 +506,141 @@ TEST(RunConfig, SimulatedAccuracyNeedsANirWorkloadAndKnownKeys) {
   EXPECT_THROW(load(nir, "{ inputs = \"x.npy\", sampels = 3 }"), InputError);  // unknown key
   EXPECT_THROW(load(nir, "{ inputs = \"missing.npy\" }"), InputError);         // no such file
   std::filesystem::remove_all(dir);
+}
+
+// ---- [accuracy.command]: an external command per state configuration ----
+
+namespace {
+// A stand-in for a retraining script: accuracy 0.<number of kept blocks>, one line per run
+// appended to <out>/runs, progress on stderr, a JSON line last.
+search::CommandAccuracyConfig counting_command(const std::string& extra = "") {
+  search::CommandAccuracyConfig c;
+  c.command = {"/bin/sh", "-c",
+               "echo run >> {out}/runs; echo training {state} >&2; " + extra +
+                   "n=$(printf %s {state} | tr -cd 1 | wc -c); echo noise; "
+                   "echo \"{\\\"accuracy\\\": 0.$n}\""};
+  return c;
+}
+}  // namespace
+
+TEST(CommandAccuracy, ParsesTheLastStdoutLine) {
+  using A = search::CommandAccuracy;
+  EXPECT_DOUBLE_EQ(std::get<double>(A::parse_accuracy("epoch 1\n{\"accuracy\": 0.86}\n\n")), 0.86);
+  EXPECT_TRUE(std::holds_alternative<std::string>(A::parse_accuracy("")));
+  EXPECT_TRUE(std::holds_alternative<std::string>(A::parse_accuracy("{\"accuracy\": 0.8}\nbye\n")));
+  EXPECT_TRUE(std::holds_alternative<std::string>(A::parse_accuracy("{\"acc\": 0.8}")));
+  EXPECT_TRUE(std::holds_alternative<std::string>(A::parse_accuracy("{\"accuracy\": 86.4}")));
+  EXPECT_TRUE(std::holds_alternative<std::string>(A::parse_accuracy("{\"accuracy\": \"0.8\"}")));
+}
+
+TEST(CommandAccuracy, RunsOncePerConfigurationAndCachesInTheOutputFolder) {
+  test::ScratchDir dir("cmdacc");
+  {
+    const search::CommandAccuracy acc(counting_command());
+    acc.bind_output(dir.path().string());
+    EXPECT_DOUBLE_EQ(acc.estimate("1101").accuracy, 0.3);
+    EXPECT_DOUBLE_EQ(acc.estimate("1101").accuracy, 0.3);  // cached in memory
+    EXPECT_DOUBLE_EQ(acc.estimate("0000").accuracy, 0.0);
+    EXPECT_EQ(acc.commands_run(), 2u);
+    std::ifstream runs(dir / "accuracy_runs/1101/runs");
+    std::string line;
+    int n = 0;
+    while (std::getline(runs, line)) ++n;
+    EXPECT_EQ(n, 1);
+  }
+  // A later run into the same folder reads the cache and runs nothing.
+  const search::CommandAccuracy again(counting_command());
+  again.bind_output(dir.path().string());
+  EXPECT_DOUBLE_EQ(again.estimate("1101").accuracy, 0.3);
+  EXPECT_DOUBLE_EQ(again.estimate("0000").accuracy, 0.0);
+  EXPECT_EQ(again.commands_run(), 0u);
+  // A different command (another key) does not reuse those results.
+  const search::CommandAccuracy other(counting_command("true; "));
+  other.bind_output(dir.path().string());
+  EXPECT_DOUBLE_EQ(other.estimate("1101").accuracy, 0.3);
+  EXPECT_EQ(other.commands_run(), 1u);
+}
+
+TEST(CommandAccuracy, AFailingCommandMakesTheConfigurationInfeasibleWithItsStatusAndStderr) {
+  subprocess::reset_cancel();
+  search::CommandAccuracyConfig c;
+  c.command = {"/bin/sh", "-c", "echo 'CUDA out of memory' >&2; exit 3; echo {state}"};
+  const search::CommandAccuracy failing(c);
+  const auto e = failing.estimate("0111");
+  EXPECT_NE(e.error.find("exit 3"), std::string::npos) << e.error;
+  EXPECT_NE(e.error.find("CUDA out of memory"), std::string::npos) << e.error;
+  EXPECT_NE(e.error.find("0111"), std::string::npos) << e.error;
+  c.command = {"/bin/sh", "-c", "echo done {state}"};  // exits 0, no JSON
+  EXPECT_NE(search::CommandAccuracy(c).estimate("1").error.find("not {\"accuracy\": x}"),
+            std::string::npos);
+  c.command = {"/bin/sh", "-c", "sleep 20; echo {state}"};
+  c.timeout_s = 0.3;
+  EXPECT_NE(search::CommandAccuracy(c).estimate("1").error.find("timed out"), std::string::npos);
+  c.command = {"no-such-retraining-program-xyz", "{state}"};
+  EXPECT_THROW(search::CommandAccuracy{c}, InputError);  // before any search starts
+}
+
+TEST(CommandAccuracy, AtMostJobsCommandsRunAtOnce) {
+  // Each command holds a lock folder while it runs: with jobs = 1 a second one never finds it
+  // taken; with jobs = 3 on 6 configurations some overlap is expected (checked loosely).
+  test::ScratchDir dir("cmdjobs");
+  search::CommandAccuracyConfig c;
+  c.command = {"/bin/sh", "-c",
+               "mkdir " + (dir / "lock") + " || exit 7; sleep 0.1; rmdir " + (dir / "lock") +
+                   "; echo '{\"accuracy\": 0.5}' # {state}"};
+  c.jobs = 1;
+  const search::CommandAccuracy acc(c);
+  std::vector<std::thread> threads;
+  std::vector<std::string> errors(4);
+  for (int i = 0; i < 4; ++i)
+    threads.emplace_back([&, i] { errors[i] = acc.estimate(std::string(4, '0' + i % 2) + std::to_string(i)).error; });
+  for (auto& t : threads) t.join();
+  for (const auto& e : errors) EXPECT_EQ(e, "");
+  EXPECT_EQ(acc.commands_run(), 4u);
+}
+
+TEST(RunConfig, AccuracyCommandIsReadAndChecked) {
+  test::ScratchDir dir("cmdcfg");
+  auto load = [&](const std::string& command_table) {
+    std::ofstream(dir / "run.toml")
+        << "[run]\nworkload = \"" << test::configs_dir()
+        << "/workloads/sew_resnet_7b.toml\"\nhardware = \"" << test::configs_dir()
+        << "/hardware/meta_proto_1mb.toml\"\n[algorithm]\ngenerations = 1\n[accuracy.command]\n"
+        << command_table;
+    return search::load_run_config(dir / "run.toml");
+  };
+  const auto rc = load("command = [\"/bin/sh\", \"-c\", \"echo {state}\"]\njobs = 2\ntimeout_s = 5\ncwd = \".\"\n");
+  ASSERT_TRUE(rc.accuracy.configured());
+  EXPECT_EQ(rc.accuracy.model->kind(), "command");
+  EXPECT_THROW(load("command = [\"/bin/sh\", \"-c\", \"echo\"]\n"), InputError);  // no {state}
+  EXPECT_THROW(load("command = [\"/bin/sh\", \"{state}\"]\njbos = 2\n"), InputError);
+  EXPECT_THROW(load("command = [\"/bin/sh\", \"{state}\"]\ntimeout_s = 0\n"), InputError);
+  EXPECT_THROW(load("command = [\"/bin/sh\", \"{state}\"]\ncwd = \"missing\"\n"), InputError);
+  EXPECT_THROW(load("command = [\"./nope.py\", \"{state}\"]\n"), InputError);
+  EXPECT_THROW(load("command = []\n"), InputError);
+}
+
+TEST(Optimizer, AFailedAccuracyCommandIsAnInfeasiblePointWithTheReason) {
+  // Free state genes on SEW with a command that fails for every configuration keeping block 0's
+  // state: those genomes are infeasible (their reason names the exit code), the rest are scored.
+  test::ScratchDir dir("cmdopt");
+  search::RunConfig rc;
+  rc.workload = test::configs_dir() + "/workloads/sew_resnet_7b.toml";
+  rc.hardware = test::configs_dir() + "/hardware/meta_proto_1mb.toml";
+  rc.free_state_blocks = {0, 1};
+  rc.optimizer.population = 8;
+  rc.optimizer.generations = 2;
+  search::CommandAccuracyConfig c;
+  c.command = {"/bin/sh", "-c",
+               "case {state} in 1*) echo broken >&2; exit 5;; esac; echo '{\"accuracy\": 0.9}'"};
+  rc.accuracy.model = std::make_shared<const search::CommandAccuracy>(c);
+  rc.accuracy.model->bind_output(dir.path().string());
+  const auto ctx = problems::make_context(rc);
+  const auto r = search::optimize(ctx, rc.optimizer);
+  ASSERT_FALSE(r.front.empty());
+  for (const auto& p : r.front) EXPECT_EQ(ctx->record(p).state_schedule[0], '0');
+  EXPECT_GT(ctx->infeasible(), 0u);  // the search met configurations keeping block 0's state
+  EXPECT_NE(rc.accuracy.model->estimate("11").error.find("exit 5"), std::string::npos);
 }
 
 // The optimisers' batch evaluator: std::threads, results in the order of the genomes, equal to

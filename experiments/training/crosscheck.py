@@ -4,8 +4,8 @@ samples (DIR/test_inputs.npy, DIR/test_labels.npy from encode.py):
 
   1. the training code (snn.py) from the checkpoint, in float32 (as trained) and float64;
   2. evaluate.py on the NIR file (an independent forward pass);
-  3. `stems simulate` on the NIR file (dt and the reset rule passed as flags from the file's
-     metadata, which stems does not read yet).
+  3. `stems simulate` on the NIR file (dt and the reset rule passed as flags, equal to what the
+     file's metadata says, which stems also reads by itself).
 
 Prints a Markdown table (accuracy per way, largest relative density difference per layer between
 evaluate.py and stems) and writes everything to --json. Exit status 1 when evaluate.py and stems

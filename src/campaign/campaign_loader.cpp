@@ -4,6 +4,7 @@
 #include "stems/campaign/campaign.hpp"
 #include "stems/common/error.hpp"
 #include "stems/config/document.hpp"
+#include "stems/cost/model_policy.hpp"
 #include "stems/schedule/schedule.hpp"
 
 namespace stems::campaign {
@@ -33,6 +34,8 @@ std::vector<std::uint64_t> read_campaign_table(const TableReader& root, Campaign
   c.name = r.string_or("name", std::filesystem::path(c.path).stem().string());
   if (!safe_name(c.name)) r.fail("name", "expected letters, digits, '.', '_', '+' or '-'");
   c.description = r.string_or("description", "");
+  c.model = r.string_or("model", "");
+  if (r.has("model") && !cost::parse_model(c.model)) r.fail("model", "'" + c.model + "': " + cost::expected_models());
   const std::string mode = r.string_or("mode", "evaluate");
   if (mode == "evaluate") {
     c.mode = Mode::Evaluate;
@@ -105,6 +108,8 @@ AxisValue read_axis_value(const TableReader& v, const std::string& axis_name,
   } else if (axis_name == "state") {
     a.state_bits = v.string("bits");
     if (!bits(a.state_bits)) v.fail("bits", "expected a string of 0 and 1, one per block");
+  } else if (axis_name == "model") {
+    if (!cost::parse_model(a.name)) v.fail("name", "'" + a.name + "': " + cost::expected_models());
   }
   if (v.has("only")) {
     if (axis_name == first) v.fail("only", "the first axis cannot be restricted");
@@ -127,8 +132,8 @@ void read_axes(const TableReader& root, Resolve resolve, Campaign& c) {
   const std::string first = eval ? "workload" : "run";
   // Which axes each mode knows, in grid order.
   const std::vector<std::string> known =
-      eval ? std::vector<std::string>{"workload", "hardware", "schedule", "state"}
-           : std::vector<std::string>{"run", "hardware", "state"};
+      eval ? std::vector<std::string>{"workload", "hardware", "schedule", "state", "model"}
+           : std::vector<std::string>{"run", "hardware", "state", "model"};
   for (const std::string other : {"workload", "run", "schedule"}) {
     if (root.has(other) && std::find(known.begin(), known.end(), other) == known.end()) {
       root.fail(other, "not an axis of mode \"" + std::string(mode_name(c.mode)) +
@@ -179,18 +184,13 @@ void read_evaluate_table(const TableReader& e, Campaign& c) {
   c.evaluate.order = e.string_or("order", "");
   c.evaluate.lifecycle = e.string_or("state_lifecycle", "");
   c.evaluate.alignment = e.string_or("alignment", "");
-  if (!c.evaluate.order.empty() && c.evaluate.order != "LYT_gated" &&
-      c.evaluate.order != "memory" && c.evaluate.order != "latency") {
-    e.fail("order", "expected LYT_gated, memory or latency");
-  }
-  if (!c.evaluate.lifecycle.empty() && c.evaluate.lifecycle != "carry" &&
-      c.evaluate.lifecycle != "reset") {
-    e.fail("state_lifecycle", "expected carry or reset");
-  }
-  if (!c.evaluate.alignment.empty() && c.evaluate.alignment != "padded" &&
-      c.evaluate.alignment != "stems") {
-    e.fail("alignment", "expected padded or stems");
-  }
+  // The schedule's own name tables say what is allowed (one place for every spelling).
+  if (!c.evaluate.order.empty() && !schedule::parse_order(c.evaluate.order))
+    e.fail("order", "expected " + allowed_names(schedule::kOrderNames));
+  if (!c.evaluate.lifecycle.empty() && !schedule::parse_lifecycle(c.evaluate.lifecycle))
+    e.fail("state_lifecycle", "expected " + allowed_names(schedule::kLifecycleNames));
+  if (!c.evaluate.alignment.empty() && !schedule::parse_alignment(c.evaluate.alignment))
+    e.fail("alignment", "expected " + allowed_names(schedule::kAlignmentNames));
   e.finish();
 }
 
@@ -292,6 +292,9 @@ Campaign load_campaign_file(const std::string& path) {
   };
   const std::vector<std::uint64_t> seeds = read_campaign_table(root, c);
   read_axes(root, resolve, c);
+  if (c.axis("model") && root.table("campaign").has("model")) {
+    root.table("campaign").fail("model", "give either [campaign] model or [[model]] values, not both");
+  }
   if (!seeds.empty()) add_seed_axis(root, seeds, c);
   if (auto e = root.optional_table("evaluate")) read_evaluate_table(*e, c);
   if (auto o = root.optional_table("optimize")) read_optimize_table(*o, c);

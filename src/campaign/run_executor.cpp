@@ -76,15 +76,26 @@ std::shared_ptr<const hardware::Accelerator> RunExecutor::accelerator(const std:
   return slot;
 }
 
-cost::NodeCostCache& RunExecutor::cache(const std::string& hardware_path) {
+cost::NodeCostCache& RunExecutor::cache(const std::string& hardware_path,
+                                        const cost::ModelPolicy& policy) {
   auto acc = accelerator(hardware_path);
   std::lock_guard lock(mutex_);
-  auto& slot = caches_[hardware_path];
-  if (!slot) slot = std::make_unique<cost::NodeCostCache>(*acc);
+  auto& slot = caches_[std::string(policy.name()) + "\n" + hardware_path];
+  if (!slot) {
+    cost::NodeSearchOptions options;
+    options.policy = policy;
+    slot = std::make_unique<cost::NodeCostCache>(*acc, options);
+  }
   return *slot;
 }
 
 namespace {
+
+// The cost model of a run: its [[model]] value, else the campaign's.
+cost::ModelPolicy model_of(const RunSpec& run, const Campaign& c) {
+  const AxisValue* m = run.value("model");
+  return cost::policy_named(m ? m->name : c.model, c.path);
+}
 
 // The schedule a run asks for, on `net` (with its state schedule applied).
 schedule::Schedule resolve_schedule(const RunSpec& run, const Campaign& c,
@@ -103,6 +114,7 @@ schedule::Schedule resolve_schedule(const RunSpec& run, const Campaign& c,
   } else {
     sch = schedule::schedule_from_bits(net, s->time_bits, s->depth_bits, s->fuse_barrier);
   }
+  sch.alignment = schedule::default_alignment(model_of(run, c));
   if (!c.evaluate.order.empty()) sch.order = *schedule::parse_order(c.evaluate.order);
   if (!c.evaluate.lifecycle.empty())
     sch.lifecycle = *schedule::parse_lifecycle(c.evaluate.lifecycle);
@@ -129,6 +141,7 @@ search::RunConfig run_config_for(const RunSpec& run, const Campaign& c, unsigned
     rc.free_state_blocks.clear();  // the campaign fixes the state: the search is over schedules
   }
   if (const AxisValue* s = run.value("seed")) rc.optimizer.seed = s->seed;
+  if (run.value("model") || !c.model.empty()) rc.model = std::string(model_of(run, c).name());
   const auto& o = c.optimize;
   if (o.algorithm) rc.optimizer.algorithm = *o.algorithm;
   if (o.population) rc.optimizer.population = *o.population;
@@ -197,6 +210,7 @@ RunOutcome RunExecutor::execute(const RunSpec& run, const std::atomic<bool>* sto
     o.message = e.what();
     o.cells.assign(metric_names(campaign_.mode).size(), "");
     o.record = {{"id", run.key}, {"status", "error"}, {"message", o.message}};
+    o.model = run.value("model") ? run.value("model")->name : campaign_.model;
     return o;
   }
 }
@@ -209,9 +223,11 @@ RunOutcome RunExecutor::evaluate(const RunSpec& run) {
   schedule::Schedule sch = resolve_schedule(run, campaign_, net, *acc);
   if (const AxisValue* s = run.value("state"))
     schedule::set_state_schedule(sch, net, s->state_bits);
-  const schedule::ScheduleResult r = schedule::evaluate_schedule(net, *acc, sch, cache(hw));
+  const schedule::ScheduleResult r =
+      schedule::evaluate_schedule(net, *acc, sch, cache(hw, model_of(run, campaign_)));
   RunOutcome o;
   o.ok = true;
+  o.model = r.model;
   const std::string state = schedule::state_schedule(net, sch);
   o.cells = {cell(r.energy_pJ),
              cell(r.latency_cycles),
@@ -240,8 +256,12 @@ RunOutcome RunExecutor::evaluate(const RunSpec& run) {
 RunOutcome RunExecutor::optimize(const RunSpec& run, const std::atomic<bool>* stop) {
   const search::RunConfig rc = run_config_for(run, campaign_, threads_);
   const std::shared_ptr<const problems::ScheduleProblem> ctx = problems::make_context(rc);
+  // One accuracy cache for the whole campaign: runs that differ only in hardware or budget share
+  // the retrained accuracies.
+  if (rc.accuracy.configured()) rc.accuracy.model->bind_output(out_dir_);
   const search::OptimizeResult result = search::optimize(ctx, rc.optimizer, {}, stop);
   RunOutcome o;
+  o.model = rc.model.empty() ? "physical" : rc.model;
   if (result.interrupted) {
     o.interrupted = true;
     return o;

@@ -17,6 +17,7 @@ std::vector<std::string> results_header(const Campaign& c) {
   std::vector<std::string> h = {"id", "status"};
   for (const auto& a : c.axes)
     h.push_back(a.name);
+  if (!c.axis("model")) h.push_back("model");  // every row names its cost model
   for (const auto& m : metric_names(c.mode))
     h.push_back(m);
   h.push_back("message");
@@ -28,6 +29,7 @@ std::vector<std::string> results_row(const Campaign& c, const RunSpec& run,
   std::vector<std::string> row = {run.key, outcome.ok ? "ok" : "error"};
   for (const auto& a : c.axes)
     row.push_back(run.value(a.name)->name);
+  if (!c.axis("model")) row.push_back(outcome.model);
   for (const auto& cell : outcome.cells)
     row.push_back(cell);
   row.push_back(outcome.message);

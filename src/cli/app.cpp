@@ -21,6 +21,10 @@ namespace stems::cli {
 
 namespace {
 
+constexpr const char* kModelHelp =
+    "cost model: physical (default; monotone in buffer size and bandwidth) or stems (every "
+    "behaviour of the original STEMS tool, to reproduce its numbers)";
+
 // What a .nir workload does not carry (ignored for TOML workloads).
 void add_nir_options(CLI::App* cmd, nir::NirOptions& nir) {
   cmd->add_option("--timesteps", nir.timesteps, "NIR models: timesteps T (default 16)")
@@ -108,6 +112,7 @@ void add_explain(CLI::App& app, Commands& c) {
                   "output columns per computation node (a divisor of OX; default all)");
   cmd->add_option("--lpf-limit", o.lpf_limit, "LOMA loop-factor limit (default 6)")
       ->check(CLI::Range(1, 12));
+  cmd->add_option("--model", o.model, kModelHelp);
   cmd->add_option("--json", o.json, "also write JSON to FILE ('-': stdout only)");
   add_nir_options(cmd, o.nir);
   c.runners.emplace_back(cmd, [&o](std::ostream& out, std::ostream& err) {
@@ -141,7 +146,9 @@ void add_evaluate(CLI::App& app, Commands& c) {
   cmd->add_option("--state-lifecycle", o.lifecycle,
                   "carry (default: states start in DRAM and are written back) or reset");
   cmd->add_option("--alignment", o.alignment,
-                  "tile dependencies: padded (default) or stems (no padding offset)");
+                  "tile dependencies: padded or stems (no padding offset); default: the "
+                  "model's (stems with --model stems, else padded)");
+  cmd->add_option("--model", o.model, kModelHelp);
   cmd->add_option("--json", o.json, "also write JSON to FILE ('-': stdout only)");
   cmd->add_option("--trace", o.trace,
                   "also write the schedule as a Chrome trace-event file (Perfetto, "
@@ -207,6 +214,7 @@ void add_bench(CLI::App& app, Commands& c) {
       "Measure the speed figures (cold/warm evaluation, loop nests/s, SEW-ResNet-152, "
       "parallel efficiency) on this machine against their targets");
   cmd->add_option("--configs", o.configs, "the configs/ directory (default configs)");
+  cmd->add_option("--model", o.model, kModelHelp);
   cmd->add_option("--json", o.json, "also write JSON to FILE ('-': stdout only)");
   c.runners.emplace_back(cmd, [&o](std::ostream& out, std::ostream& err) {
     (void)err;

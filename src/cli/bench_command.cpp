@@ -50,14 +50,16 @@ double load_average() {
 
 // A whole evaluation as a fresh process would do it: load files, search every node, schedule.
 double cold_evaluate(const std::string& workload, const std::string& hardware,
-                     const std::string& time_bits_char, const std::string& depth_bits_char) {
+                     const std::string& time_bits_char, const std::string& depth_bits_char,
+                     const cost::NodeSearchOptions& options) {
   const auto t = Clock::now();
   const auto net = workload::load_workload_file(workload);
   const auto acc = hardware::load_hardware_file(hardware);
   const auto blocks = static_cast<std::size_t>(net.block_count());
-  const auto s = schedule::schedule_from_bits(net, std::string(blocks, time_bits_char[0]),
-                                              std::string(blocks, depth_bits_char[0]), true);
-  cost::NodeCostCache cache(acc);
+  auto s = schedule::schedule_from_bits(net, std::string(blocks, time_bits_char[0]),
+                                        std::string(blocks, depth_bits_char[0]), true);
+  s.alignment = schedule::default_alignment(options.policy);
+  cost::NodeCostCache cache(acc, options);
   schedule::evaluate_schedule(net, acc, s, cache);
   return seconds_since(t);
 }
@@ -68,6 +70,7 @@ namespace {
 
 struct BenchFiles {
   std::string sew, red, big, hw;
+  cost::NodeSearchOptions options;  // the cost model benchmarked
 };
 
 // Cold whole-process-like evaluations of SEW (three corners), RED-LIF and SEW-ResNet-152, and the
@@ -75,12 +78,12 @@ struct BenchFiles {
 void cold_figures(const BenchFiles& f, std::vector<BenchFigure>& out) {
   for (const auto& [name, t, d] : std::vector<std::tuple<std::string, std::string, std::string>>{
            {"TB-LBL", "1", "0"}, {"TB-F", "1", "1"}, {"ST-LBL", "0", "0"}}) {
-    const double s = cold_evaluate(f.sew, f.hw, t, d);
+    const double s = cold_evaluate(f.sew, f.hw, t, d, f.options);
     out.push_back({"cold evaluate SEW " + name, s, "s", "< 0.5 s", s < 0.5});
   }
-  const double red = cold_evaluate(f.red, f.hw, "1", "1");
+  const double red = cold_evaluate(f.red, f.hw, "1", "1", f.options);
   out.push_back({"cold evaluate RED-LIF TB-F", red, "s", "< 1 s", red < 1.0});
-  const double big = cold_evaluate(f.big, f.hw, "1", "0");
+  const double big = cold_evaluate(f.big, f.hw, "1", "0", f.options);
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
   const double mb = double(ru.ru_maxrss) / 1024.0;
@@ -93,8 +96,9 @@ void cold_figures(const BenchFiles& f, std::vector<BenchFigure>& out) {
 void warm_figures(const BenchFiles& f, std::vector<BenchFigure>& out) {
   const auto net = workload::load_workload_file(f.sew);
   const auto acc = hardware::load_hardware_file(f.hw);
-  const auto s = schedule::schedule_from_bits(net, "1111111", "1111111", true);
-  cost::NodeCostCache cache(acc);
+  auto s = schedule::schedule_from_bits(net, "1111111", "1111111", true);
+  s.alignment = schedule::default_alignment(f.options.policy);
+  cost::NodeCostCache cache(acc, f.options);
   schedule::evaluate_schedule(net, acc, s, cache);
   for (const auto records : {schedule::Records::Totals, schedule::Records::Full}) {
     const auto t = Clock::now();
@@ -116,7 +120,7 @@ void warm_figures(const BenchFiles& f, std::vector<BenchFigure>& out) {
   const auto t2 = Clock::now();
   std::uint64_t orderings = 0;
   while (seconds_since(t2) < 1.0) {
-    orderings += cost::search_node(l9, acc.cores[0], acc.dram).orderings_evaluated;
+    orderings += cost::search_node(l9, acc.cores[0], acc.dram, {}, f.options).orderings_evaluated;
   }
   const double le = double(orderings) / seconds_since(t2);
   out.push_back({"loop-nest evaluations, 1 core", le, "per s", ">= 1,000,000", le >= 1e6});
@@ -128,7 +132,8 @@ void warm_figures(const BenchFiles& f, std::vector<BenchFigure>& out) {
 void parallel_figure(const BenchFiles& f, std::vector<BenchFigure>& out) {
   const auto problem = std::make_shared<const problems::ScheduleProblem>(
       workload::load_workload_file(f.sew), hardware::load_hardware_file(f.hw),
-      search::SpaceKind::Stems, search::Granularity::Block, search::AccuracyObjective{});
+      search::SpaceKind::Stems, search::Granularity::Block, search::AccuracyObjective{},
+      f.options.policy);
   std::mt19937_64 rng(1);
   std::uniform_int_distribution<int> bit(0, 1);
   std::set<std::vector<double>> unique;
@@ -158,16 +163,18 @@ void parallel_figure(const BenchFiles& f, std::vector<BenchFigure>& out) {
 
 }  // namespace
 
-BenchReport run_bench(const std::string& configs) {
+BenchReport run_bench(const std::string& configs, const std::string& model) {
   BenchReport r;
   r.machine = machine();
   r.load_before = load_average();
 #ifdef NDEBUG
   r.optimised_build = true;
 #endif
-  const BenchFiles f{configs + "/workloads/sew_resnet_7b.toml", configs + "/workloads/red_lif.toml",
-                     configs + "/workloads/sew_resnet_152.toml",
-                     configs + "/hardware/meta_proto_1mb.toml"};
+  BenchFiles f{configs + "/workloads/sew_resnet_7b.toml", configs + "/workloads/red_lif.toml",
+               configs + "/workloads/sew_resnet_152.toml", configs + "/hardware/meta_proto_1mb.toml",
+               {}};
+  f.options.policy = cost::policy_named(model, "--model");
+  r.model = std::string(f.options.policy.name());
   // The order of the figures is the order of the report (and of --json).
   std::vector<BenchFigure> cold, warm, parallel;
   cold_figures(f, cold);
@@ -179,10 +186,11 @@ BenchReport run_bench(const std::string& configs) {
 }
 
 int run_bench_command(const BenchOptions& o, std::ostream& out) {
-  const BenchReport r = run_bench(o.configs);
+  const BenchReport r = run_bench(o.configs, o.model);
   report::TextTable t({"figure", "measured", "unit", "target", "met"});
   report::Json j;
   j["machine"] = r.machine;
+  j["model"] = r.model;
   j["optimised_build"] = r.optimised_build;
   j["load_average_before"] = r.load_before;
   j["figures"] = report::Json::array();
@@ -198,7 +206,7 @@ int run_bench_command(const BenchOptions& o, std::ostream& out) {
   }
   if (!o.json.empty()) write_file_atomically(o.json, j.dump(2) + "\n");
   if (o.json != "-") {
-    out << "stems bench on " << r.machine << ", "
+    out << "stems bench (model " << r.model << ") on " << r.machine << ", "
         << (r.optimised_build ? "optimised build" : "DEBUG BUILD (figures not representative)")
         << ", load average " << report::fixed(r.load_before, 2) << " before\n\n"
         << t.render();

@@ -16,7 +16,7 @@ namespace {
 // The schedule from a file or from the per-block bit strings (all time-batched, layer by layer
 // when none are given), with the options that override it.
 schedule::Schedule schedule_of(const EvaluateOptions& o, const workload::Network& net,
-                               const hardware::Accelerator& acc) {
+                               const hardware::Accelerator& acc, const cost::ModelPolicy& policy) {
   schedule::Schedule s;
   if (!o.schedule_file.empty()) {
     if (!o.time_bits.empty() || !o.depth_bits.empty() || o.no_fuse_barrier) {
@@ -35,17 +35,25 @@ schedule::Schedule schedule_of(const EvaluateOptions& o, const workload::Network
   if (!o.order.empty()) {
     const auto ord = schedule::parse_order(o.order);
     if (!ord)
-      throw InputError("--order", "'" + o.order + "': expected LYT_gated, memory or latency");
+      throw InputError("--order",
+                       "'" + o.order + "': expected " + allowed_names(schedule::kOrderNames));
     s.order = *ord;
   }
   if (!o.lifecycle.empty()) {
     const auto l = schedule::parse_lifecycle(o.lifecycle);
-    if (!l) throw InputError("--state-lifecycle", "'" + o.lifecycle + "': expected carry or reset");
+    if (!l)
+      throw InputError("--state-lifecycle", "'" + o.lifecycle + "': expected " +
+                                                allowed_names(schedule::kLifecycleNames));
     s.lifecycle = *l;
   }
+  // The model's alignment unless one is given (a schedule file's is overridden by the model
+  // only when the file names none: load_schedule_file keeps the default Padded then).
+  if (o.schedule_file.empty()) s.alignment = schedule::default_alignment(policy);
   if (!o.alignment.empty()) {
     const auto a = schedule::parse_alignment(o.alignment);
-    if (!a) throw InputError("--alignment", "'" + o.alignment + "': expected padded or stems");
+    if (!a)
+      throw InputError("--alignment", "'" + o.alignment + "': expected " +
+                                          allowed_names(schedule::kAlignmentNames));
     s.alignment = *a;
   }
   if (!o.state_schedule.empty()) schedule::set_state_schedule(s, net, o.state_schedule);
@@ -57,14 +65,15 @@ schedule::Schedule schedule_of(const EvaluateOptions& o, const workload::Network
 CommandOutput evaluate_output(const EvaluateOptions& o) {
   const workload::Network net = nir::load_any_workload(o.workload, o.nir);
   const hardware::Accelerator acc = hardware::load_hardware_file(o.hardware);
-  const schedule::Schedule s = schedule_of(o, net, acc);
-  cost::NodeSearchOptions search;
+  cost::NodeSearchOptions options;
+  options.policy = cost::policy_named(o.model, "--model");
   if (!o.criterion.empty()) {
     const auto c = parse_name(cost::kCriterionNames, o.criterion);
     if (!c) throw InputError("--criterion", "expected " + allowed_names(cost::kCriterionNames));
-    search.criterion = *c;
+    options.criterion = *c;
   }
-  cost::NodeCostCache cache(acc, search);
+  const schedule::Schedule s = schedule_of(o, net, acc, options.policy);
+  cost::NodeCostCache cache(acc, options);
   const schedule::ScheduleResult r = schedule::evaluate_schedule(net, acc, s, cache);
   if (!o.trace.empty()) {
     write_file_atomically(o.trace, report::chrome_trace(net, acc, s, r).dump() + "\n");

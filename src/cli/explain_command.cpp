@@ -54,14 +54,19 @@ CommandOutput explain_output(const ExplainOptions& o) {
   const hardware::Core& core = core_for(acc, node.op, o.hardware);
   cost::NodeSearchOptions opts;
   opts.lpf_limit = o.lpf_limit;
+  opts.policy = cost::policy_named(o.model, "--model");
   if (!o.criterion.empty()) {
     const auto c = parse_name(cost::kCriterionNames, o.criterion);
     if (!c) throw InputError("--criterion", "expected " + allowed_names(cost::kCriterionNames));
     opts.criterion = *c;
   }
   const cost::NodeCost c =
-      cost::search_node(node, core, acc.dram, cost::producer_bits(net, v, fraction), opts);
-  return {report::node_cost_json(node, c), report::node_cost_text(node, core.name, c)};
+      cost::search_node(node, core, acc.dram, cost::producer_bits(net, v, fraction), opts,
+                        cost::dram_link_bandwidth(acc, core));
+  CommandOutput out{report::node_cost_json(node, c), report::node_cost_text(node, core.name, c)};
+  out.json["model"] = std::string(opts.policy.name());
+  out.text = "model " + std::string(opts.policy.name()) + "\n" + out.text;
+  return out;
 }
 
 int run_explain(const ExplainOptions& o, std::ostream& out) {

@@ -8,6 +8,7 @@
 #include "run_context.hpp"
 #include "stems/cli/commands.hpp"
 #include "stems/common/error.hpp"
+#include "stems/common/subprocess.hpp"
 #include "stems/parallel/mpi.hpp"
 #include "stems/report/front_report.hpp"
 #include "stems/report/table.hpp"
@@ -21,18 +22,30 @@ namespace {
 std::atomic<bool> g_stop{false};
 extern "C" void on_sigint(int) {
   g_stop.store(true);
+  subprocess::request_cancel();  // kill external accuracy commands now
 }
 
-// Restores the previous SIGINT handler when it goes out of scope (also on an exception).
+// Ctrl-C and SIGTERM (e.g. `timeout`) stop the search after its generation and kill external
+// accuracy commands; the previous handlers come back when this goes out of scope (also on an
+// exception).
 class SigintGuard {
  public:
-  SigintGuard() : previous_(std::signal(SIGINT, on_sigint)) { g_stop.store(false); }
-  ~SigintGuard() { std::signal(SIGINT, previous_); }
+  SigintGuard()
+      : previous_int_(std::signal(SIGINT, on_sigint)),
+        previous_term_(std::signal(SIGTERM, on_sigint)) {
+    g_stop.store(false);
+    subprocess::reset_cancel();
+  }
+  ~SigintGuard() {
+    std::signal(SIGINT, previous_int_);
+    std::signal(SIGTERM, previous_term_);
+  }
   SigintGuard(const SigintGuard&) = delete;
   SigintGuard& operator=(const SigintGuard&) = delete;
 
  private:
-  void (*previous_)(int);
+  void (*previous_int_)(int);
+  void (*previous_term_)(int);
 };
 
 // One progress line per generation (rewritten in place on a terminal).
@@ -100,6 +113,8 @@ std::optional<OptimizeOutput> optimize_output(const OptimizeOptions& o,
     if (o.seed) rc.optimizer.seed = *o.seed;
     if (o.threads) rc.optimizer.threads = *o.threads;
     const auto problem = problems::make_context(rc);
+    const std::string dir = o.out.empty() ? "out/" + rc.name : o.out;
+    if (o.write_files && rc.accuracy.configured()) rc.accuracy.model->bind_output(dir);
     err << "stems optimize: " << problem->space().dimension() << " genes, "
         << report::fixed(problem->space().size(), 0) << " genomes, "
         << (o.exhaustive ? std::string("exhaustive") : rc.optimizer.algorithm) << ", seed "
@@ -108,7 +123,7 @@ std::optional<OptimizeOutput> optimize_output(const OptimizeOptions& o,
     std::optional<search::OptimizeResult> result = search_front(o, rc, problem, progress, stop);
     if (!result) return std::nullopt;  // an MPI rank other than 0: rank 0 writes the front
     OptimizeOutput output;
-    output.dir = o.out.empty() ? "out/" + rc.name : o.out;
+    output.dir = dir;
     output.records = problems::front_records(*problem, *result);
     const std::optional<search::FrontRecord> chosen = problems::chosen_record(*problem, *result);
     const report::FrontOutput f{rc,
@@ -145,6 +160,12 @@ int run_optimize(const OptimizeOptions& o, std::ostream& out, std::ostream& err)
       << " evaluations in " << report::fixed(result.seconds, 1) << " s"
       << (result.interrupted ? " (interrupted)" : "") << "; written to " << output->dir
       << "/pareto.csv, pareto.json, convergence.csv\n";
+  if (result.infeasible > 0) {
+    // Say why, above all when nothing was feasible (an empty front otherwise looks like a bug).
+    err << (result.front.empty() ? "warning: every one of the " : "note: ") << result.infeasible
+        << (result.front.empty() ? " evaluations was infeasible" : " of the evaluations were infeasible")
+        << "; the first: " << result.first_infeasible_reason << "\n";
+  }
   print_front(output->records, result.objectives.accuracy, out);
   if (!o.no_report) try_report(output->dir, out, err);
   return result.interrupted ? 130 : kExitOk;

@@ -11,13 +11,16 @@
 
 namespace stems::cost::detail {
 
-// The node's operands in ZigZag's order O, W (an Add's X, a pool's zero-bit window), I (an Add's
-// Y), V (stateful layers): at most four.
-std::vector<OperandSetup> node_operands(const workload::Layer& layer);
+// The node's operands in ZigZag's order O, W (an Add's X; a pool's zero-bit window under
+// policy.pooling_window_as_weight), I (an Add's Y), V (stateful layers): at most four.
+std::vector<OperandSetup> node_operands(const workload::Layer& layer, const ModelPolicy& policy);
 
 // Throws std::invalid_argument when the core lacks a memory level for an operand of the node.
+// `dram_link_bits_per_cycle` (0: none) bounds the timing of in-node DRAM streaming unless
+// policy.dram_stream_at_dram_width.
 NodeProblem build_problem(const workload::Layer& layer, const hardware::Core& core,
-                          const hardware::Dram& dram, const std::vector<MemOperand>& too_large);
+                          const hardware::Dram& dram, const std::vector<MemOperand>& too_large,
+                          const ModelPolicy& policy, double dram_link_bits_per_cycle = 0);
 
 // ---- build_problem's stages ----
 
@@ -28,7 +31,7 @@ void assign_ports(MemNode& n);
 // not empty; ports numbered across all nodes. Returns the node index of every core level (-1:
 // unused).
 std::vector<int> add_memory_nodes(NodeProblem& pb, const hardware::Core& core,
-                                  const hardware::Dram& dram);
+                                  const hardware::Dram& dram, double dram_link_bits_per_cycle = 0);
 
 // Operand `operand`'s path through the nodes (plus the DRAM when too large) and the nodes' users.
 void attach_path(NodeProblem& pb, std::size_t operand, const hardware::Core& core,
@@ -57,8 +60,10 @@ struct OrderingResult {
 // ordering whose energy exceeds `energy_bound_pJ` is returned without its latency (it cannot be
 // chosen). `scratch` must be prepared for `pb` and orderings of this length (Scratch::prepare,
 // once per problem: the per-ordering path allocates nothing); debug builds assert it.
+// `state_copies`: see transfer_phase (1 but under the stems policy state_loading_repeats).
 OrderingResult evaluate_ordering(const NodeProblem& pb, const std::vector<Loop>& ordering,
                                  Scratch& scratch, NodeCost* detail,
-                                 double energy_bound_pJ = std::numeric_limits<double>::infinity());
+                                 double energy_bound_pJ = std::numeric_limits<double>::infinity(),
+                                 double state_copies = 1);
 
 }  // namespace stems::cost::detail

@@ -8,13 +8,16 @@ namespace stems::cost {
 NodeCostCache::NodeCostCache(hardware::Accelerator acc, NodeSearchOptions options)
     : acc_(std::move(acc)), options_(options) {}
 
-std::string NodeCostCache::key(const workload::Layer& n, int core_id, const OperandBits& bits) {
+std::string NodeCostCache::key(const workload::Layer& n, int core_id,
+                               const OperandBits& bits) const {
   std::string k;
   k.reserve(160);
   auto add = [&](std::uint64_t v) {
     k += std::to_string(v);
     k += ',';
   };
+  add(static_cast<std::uint64_t>(options_.policy.model));
+  add(options_.lpf_limit);
   add(static_cast<std::uint64_t>(n.op));
   for (auto s : n.loop)
     add(s);
@@ -51,7 +54,8 @@ std::shared_ptr<const NodeCost> NodeCostCache::get(const workload::Layer& node, 
   }
   ++misses_;
   auto cost = std::make_shared<const NodeCost>(
-      search_node(node, acc_.cores[static_cast<std::size_t>(core_id)], acc_.dram, bits, options_));
+      search_node(node, acc_.cores[static_cast<std::size_t>(core_id)], acc_.dram, bits, options_,
+                  dram_link_bandwidth(acc_, acc_.cores[static_cast<std::size_t>(core_id)])));
   std::unique_lock lock(mutex_);
   return map_.emplace(k, std::move(cost)).first->second;
 }

@@ -47,7 +47,8 @@ bool map_ordering(const NodeProblem& pb, const std::vector<Loop>& ordering,
 }  // namespace
 
 OrderingResult evaluate_ordering(const NodeProblem& pb, const std::vector<Loop>& ordering,
-                                 Scratch& scratch, NodeCost* detail, double energy_bound_pJ) {
+                                 Scratch& scratch, NodeCost* detail, double energy_bound_pJ,
+                                 double state_copies) {
   assert(scratch.fits(pb, ordering.size()) && "Scratch::prepare(pb, n) first");
   OrderingResult res;
   OrderingTotals t;
@@ -68,7 +69,7 @@ OrderingResult evaluate_ordering(const NodeProblem& pb, const std::vector<Loop>&
   double_buffering(pb, scratch);
   port_activities(pb, scratch);
   t.stall_cycles = port_stall(pb, ordering, scratch);
-  t.loading_cycles = transfer_phase(pb, scratch, true);
+  t.loading_cycles = transfer_phase(pb, scratch, true, state_copies);
   t.offloading_cycles = transfer_phase(pb, scratch, false);
   t.latency_cycles =
       static_cast<double>(t.ideal_temporal_cycles) + t.stall_cycles + t.loading_cycles;

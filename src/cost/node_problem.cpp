@@ -111,7 +111,7 @@ double NodeProblem::elements(const OperandSetup& op, const DimProducts& p) const
   return el;
 }
 
-std::vector<OperandSetup> node_operands(const workload::Layer& layer) {
+std::vector<OperandSetup> node_operands(const workload::Layer& layer, const ModelPolicy& policy) {
   const RelevanceTable rel = relevance_table(layer);
   auto make = [&](MemOperand m, const char* name) {
     OperandSetup o;
@@ -136,7 +136,7 @@ std::vector<OperandSetup> node_operands(const workload::Layer& layer) {
     OperandSetup x = make(MemOperand::W, "X");
     x.bits = layer.precision.I;
     ops.push_back(x);
-  } else if (workload::is_pool(layer.op)) {
+  } else if (workload::is_pool(layer.op) && policy.pooling_window_as_weight) {
     // A pooling window is a weight operand of zero bits (as in STEMS): it moves no data but is
     // one of the node's input operands, which the loading-latency combination counts.
     OperandSetup w = make(MemOperand::W, "W");
@@ -174,7 +174,7 @@ void describe_node(NodeProblem& pb, const workload::Layer& layer, const hardware
   pb.multi_bit_macs = workload::has_weights(layer.op) && layer.precision.I > 1;
   pb.mac_energy_per_op_pJ =
       pb.multi_bit_macs ? core.array.mac_energy_pJ : core.array.accumulate_energy_pJ;
-  pb.operands = node_operands(layer);
+  pb.operands = node_operands(layer, pb.policy);
   double out_elements = 1;
   for (Dim d : workload::kAllDims) {
     if (pb.operands[0].is_relevant(d)) out_elements *= static_cast<double>(layer.size(d));
@@ -189,7 +189,7 @@ void describe_node(NodeProblem& pb, const workload::Layer& layer, const hardware
 }  // namespace
 
 std::vector<int> add_memory_nodes(NodeProblem& pb, const hardware::Core& core,
-                                  const hardware::Dram& dram) {
+                                  const hardware::Dram& dram, double dram_link_bits_per_cycle) {
   std::vector<int> node_of_level(core.memories.size(), -1);
   for (std::size_t i = 0; i < core.memories.size(); ++i) {
     bool used = false;
@@ -198,6 +198,8 @@ std::vector<int> add_memory_nodes(NodeProblem& pb, const hardware::Core& core,
     if (!used) continue;
     MemNode n;
     n.level = core.memories[i];
+    n.stream_read_bits_per_cycle = static_cast<double>(n.level.read_bw_bits);
+    n.stream_write_bits_per_cycle = static_cast<double>(n.level.write_bw_bits);
     node_of_level[i] = static_cast<int>(pb.nodes.size());
     pb.nodes.push_back(n);
   }
@@ -205,6 +207,15 @@ std::vector<int> add_memory_nodes(NodeProblem& pb, const hardware::Core& core,
     MemNode n;
     n.level = dram_level(dram, pb.too_large);
     n.offchip = true;
+    n.stream_read_bits_per_cycle = static_cast<double>(dram.read_bw_bits);
+    n.stream_write_bits_per_cycle = static_cast<double>(dram.write_bw_bits);
+    // Physical: the data crosses the core's DRAM link, so it streams no faster than the link.
+    if (!pb.policy.dram_stream_at_dram_width && dram_link_bits_per_cycle > 0) {
+      n.stream_read_bits_per_cycle =
+          std::min(n.stream_read_bits_per_cycle, dram_link_bits_per_cycle);
+      n.stream_write_bits_per_cycle =
+          std::min(n.stream_write_bits_per_cycle, dram_link_bits_per_cycle);
+    }
     pb.nodes.push_back(n);
   }
   pb.port_count = 0;
@@ -255,11 +266,13 @@ void order_users(NodeProblem& pb) {
 }  // namespace
 
 NodeProblem build_problem(const workload::Layer& layer, const hardware::Core& core,
-                          const hardware::Dram& dram, const std::vector<MemOperand>& too_large) {
+                          const hardware::Dram& dram, const std::vector<MemOperand>& too_large,
+                          const ModelPolicy& policy, double dram_link_bits_per_cycle) {
   NodeProblem pb;
   pb.too_large = too_large;
+  pb.policy = policy;
   describe_node(pb, layer, core);
-  const std::vector<int> node_of_level = add_memory_nodes(pb, core, dram);
+  const std::vector<int> node_of_level = add_memory_nodes(pb, core, dram, dram_link_bits_per_cycle);
   for (std::size_t o = 0; o < pb.operands.size(); ++o) {
     attach_path(pb, o, core, node_of_level);
     OperandSetup& op = pb.operands[o];

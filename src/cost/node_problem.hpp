@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "stems/cost/model_policy.hpp"
 #include "stems/cost/node_cost.hpp"
 #include "stems/cost/relevance.hpp"
 #include "stems/workload/layer.hpp"
@@ -51,6 +52,11 @@ struct MemNode {
   std::vector<bool> port_shared_inputs;
   std::vector<bool> port_shared_outputs;
   bool shared_capacity = false;  // serves more than one memory operand (utilisation is summed)
+  // Bits per cycle the level moves per port (timing only; energy counts accesses of the level's
+  // width): the level's width, or for the DRAM at most the core's DRAM link bandwidth
+  // (policy.dram_stream_at_dram_width off).
+  double stream_read_bits_per_cycle = 0;
+  double stream_write_bits_per_cycle = 0;
 };
 
 struct OperandSetup {
@@ -93,6 +99,7 @@ struct NodeProblem {
   double mac_energy_per_op_pJ = 0;
   bool multi_bit_macs = false;
   std::vector<MemOperand> too_large;
+  ModelPolicy policy;  // the node fields decide the search and the model's quirks
 
   // Elements of operand `op` covered by loops with cumulative products `p` (r dims multiplied,
   // pr dims as input extents clipped to the node's input size).

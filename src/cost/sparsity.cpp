@@ -33,7 +33,8 @@ NodeCost apply_zero_skipping(const NodeCost& dense, const workload::Layer& layer
       }
     }
   }
-  c.energy_pJ = c.mac_energy_pJ + c.onchip_memory_energy_pJ + c.offchip_memory_energy_pJ;
+  c.energy_pJ = c.mac_energy_pJ + c.neuron_energy_pJ + c.onchip_memory_energy_pJ +
+                c.offchip_memory_energy_pJ;  // a neuron updates whether it spikes or not
   if (cycles) {
     const std::uint64_t ideal = dense.latency.ideal_temporal_cycles;
     const auto busy = static_cast<std::uint64_t>(std::ceil(static_cast<double>(ideal) * in));

@@ -44,7 +44,7 @@ void transfer_cycles(const OperandScratch& os, const MemNode& node, std::size_t 
                      Flow& f) {
   const std::size_t a = is_low(dir) ? m : m + 1;
   const double bw =
-      static_cast<double>(is_read(dir) ? node.level.read_bw_bits : node.level.write_bw_bits);
+      is_read(dir) ? node.stream_read_bits_per_cycle : node.stream_write_bits_per_cycle;
   f.real_cycles = std::ceil(f.amount_int * f.precision_bits / bw);
   const double window = std::floor(static_cast<double>(f.period_cycles) / os.tiles.top_ir[a]);
   f.allowed_cycles = os.double_buffered[a] ? static_cast<double>(f.period_cycles) : window;

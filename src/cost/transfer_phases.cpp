@@ -60,14 +60,19 @@ double combine_phase(const std::vector<std::array<double, 3>>& parts, std::size_
   return best;
 }
 
-double transfer_phase(const NodeProblem& pb, Scratch& s, bool loading) {
+double transfer_phase(const NodeProblem& pb, Scratch& s, bool loading, double state_copies) {
   std::size_t count = 0;
   for (std::size_t o = 0; o < pb.operands.size(); ++o) {
     const OperandSetup& op = pb.operands[o];
     const bool input_side = !op.output;  // W, I and V load; O and V offload
     const bool output_side = op.output || op.state;
     if (loading ? !input_side : !output_side) continue;
-    s.phase_parts[count++] = phase_part(pb, o, s.operands[o], loading);
+    auto& part = s.phase_parts[count++];
+    part = phase_part(pb, o, s.operands[o], loading);
+    if (loading && op.state) {  // the half-shared part is assigned, not summed, per copy
+      part[0] *= state_copies;
+      part[2] *= state_copies;
+    }
   }
   return combine_phase(s.phase_parts, count);
 }

@@ -21,7 +21,9 @@ std::array<double, 3> phase_part(const NodeProblem& pb, std::size_t operand,
 double combine_phase(const std::vector<std::array<double, 3>>& parts, std::size_t count);
 
 // Loading (loading = true) or offloading cycles of the ordering; needs the latency fields of the
-// flows (port_activities).
-double transfer_phase(const NodeProblem& pb, Scratch& s, bool loading);
+// flows (port_activities). `state_copies`: how many times the state operand's shared and
+// individual loading parts count (1; k on the k-th evaluation under the stems policy
+// state_loading_repeats, where STEMS appends V to the layer's input list on every evaluation).
+double transfer_phase(const NodeProblem& pb, Scratch& s, bool loading, double state_copies = 1);
 
 }  // namespace stems::cost::detail

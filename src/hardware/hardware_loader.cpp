@@ -222,6 +222,7 @@ Core read_core(const TableReader& r, int id) {
   c.array.accumulate_energy_pJ = r.non_negative_number("accumulate_energy_pJ");
   c.array.mac_energy_pJ = r.non_negative_number("mac_energy_pJ");
   c.zero_skipping = r.boolean_or("zero_skipping", false);
+  c.neuron_update_energy_pJ = r.non_negative_number_or("neuron_update_energy_pJ", 0.0);
   c.zero_skipping_cycles = r.boolean_or("zero_skipping_cycles", false);
   if (c.zero_skipping_cycles && !c.zero_skipping) {
     r.fail("zero_skipping_cycles", "needs zero_skipping = true (it says what zero skipping saves)");

@@ -15,6 +15,7 @@
 #include <future>
 #include <sstream>
 
+#include "stems/common/subprocess.hpp"
 #include "stems/cli/commands.hpp"
 #include "stems/cli/simulate_command.hpp"
 #include "stems/common/error.hpp"
@@ -63,6 +64,7 @@ py::object to_python(const Json& j) {
 // KeyboardInterrupt set. Exceptions of the work are rethrown here.
 template <typename Work>
 bool run_interruptible(Work&& work, std::atomic<bool>* stop) {
+  stems::subprocess::reset_cancel();
   std::future<void> done = std::async(std::launch::async, std::forward<Work>(work));
   bool interrupted = false;
   {
@@ -72,6 +74,7 @@ bool run_interruptible(Work&& work, std::atomic<bool>* stop) {
       if (!interrupted && PyErr_CheckSignals() != 0) {
         interrupted = true;
         if (stop) stop->store(true);
+        stems::subprocess::request_cancel();  // external accuracy commands too
       }
     }
   }
@@ -158,17 +161,24 @@ void def_explain(py::module_& m) {
       [](const std::string& workload, const std::string& hardware, int layer,
          const std::string& state_schedule, std::uint64_t time_tile, std::uint64_t ox_tile,
          std::size_t lpf_limit, std::uint64_t timesteps, std::uint32_t weight_bits,
-         std::uint32_t state_bits, std::uint32_t input_bits) {
-        stems::cli::ExplainOptions o{
-            workload,       hardware,  layer,
-            state_schedule, time_tile, ox_tile,
-            lpf_limit,      "",        nir_options(timesteps, weight_bits, state_bits, input_bits)};
+         std::uint32_t state_bits, std::uint32_t input_bits, const std::string& model) {
+        stems::cli::ExplainOptions o;
+        o.workload = workload;
+        o.hardware = hardware;
+        o.layer = layer;
+        o.state_schedule = state_schedule;
+        o.time_tile = time_tile;
+        o.ox_tile = ox_tile;
+        o.lpf_limit = lpf_limit;
+        o.model = model;
+        o.nir = nir_options(timesteps, weight_bits, state_bits, input_bits);
         return command_json([&] { return stems::cli::explain_output(o); });
       },
       py::arg("workload"), py::arg("hardware"), py::arg("layer"), py::arg("state_schedule") = "",
       py::arg("time_tile") = 0, py::arg("ox_tile") = 0, py::arg("lpf_limit") = 6,
       py::arg("timesteps") = 16, py::arg("weight_bits") = 8, py::arg("state_bits") = 16,
-      py::arg("input_bits") = 1, "One layer's best loop nest (`stems explain --json`).");
+      py::arg("input_bits") = 1, py::arg("model") = "",
+      "One layer's best loop nest (`stems explain --json`); model: physical (default) or stems.");
 }
 
 void def_evaluate(py::module_& m) {
@@ -179,8 +189,9 @@ void def_evaluate(py::module_& m) {
          const std::string& schedule, const std::string& order, const std::string& state_lifecycle,
          const std::string& alignment, bool no_fuse_barrier, const std::string& trace,
          std::uint64_t timesteps, std::uint32_t weight_bits, std::uint32_t state_bits,
-         std::uint32_t input_bits) {
+         std::uint32_t input_bits, const std::string& model) {
         stems::cli::EvaluateOptions o;
+        o.model = model;
         o.workload = workload;
         o.hardware = hardware;
         o.time_bits = time_schedule;
@@ -200,7 +211,9 @@ void def_evaluate(py::module_& m) {
       py::arg("order") = "", py::arg("state_lifecycle") = "", py::arg("alignment") = "",
       py::arg("no_fuse_barrier") = false, py::arg("trace") = "", py::arg("timesteps") = 16,
       py::arg("weight_bits") = 8, py::arg("state_bits") = 16, py::arg("input_bits") = 1,
-      "A whole network under a schedule (`stems evaluate --json`).");
+      py::arg("model") = "",
+      "A whole network under a schedule (`stems evaluate --json`); model: physical (default) or "
+      "stems.");
 }
 
 void def_optimize(py::module_& m) {

@@ -81,6 +81,7 @@ Json pareto_json_with(const FrontOutput& f, Json points) {
   j["run"] = f.run.name;
   j["workload"] = f.network.name();
   j["hardware"] = f.accelerator.name;
+  j["model"] = f.run.model.empty() ? std::string("physical") : f.run.model;
   j["method"] = f.exhaustive ? "exhaustive" : f.run.optimizer.algorithm;
   j["seed"] = f.run.optimizer.seed;
   j["space_size"] = f.space.size();

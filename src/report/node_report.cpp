@@ -48,6 +48,7 @@ Json node_cost_json(const workload::Layer& node, const cost::NodeCost& c) {
   j["stateful"] = node.stateful();
   j["energy_pJ"] = c.energy_pJ;
   j["mac_energy_pJ"] = c.mac_energy_pJ;
+  if (c.neuron_energy_pJ > 0) j["neuron_energy_pJ"] = c.neuron_energy_pJ;
   j["onchip_memory_energy_pJ"] = c.onchip_memory_energy_pJ;
   j["offchip_memory_energy_pJ"] = c.offchip_memory_energy_pJ;
   j["ops"] = c.ops;

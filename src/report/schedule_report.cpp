@@ -41,6 +41,7 @@ Json schedule_json(const workload::Network& net, const hardware::Accelerator& ac
   Json j;
   j["workload"] = net.name();
   j["hardware"] = acc.name;
+  j["model"] = r.model;
   j["schedule"] = schedule_spec_json(net, s);
   j["energy_pJ"] = r.energy_pJ;
   j["latency_cycles"] = r.latency_cycles;
@@ -132,7 +133,7 @@ Json memory_timeline_json(const schedule::ScheduleResult& r, std::size_t max_poi
 std::string schedule_text(const workload::Network& net, const hardware::Accelerator& acc,
                           const schedule::Schedule& s, const schedule::ScheduleResult& r) {
   std::ostringstream os;
-  os << "workload " << net.name() << " on " << acc.name << "\n"
+  os << "workload " << net.name() << " on " << acc.name << ", model " << r.model << "\n"
      << "schedule: time " << (s.time_bits.empty() ? "(per layer)" : s.time_bits) << ", depth "
      << (s.depth_bits.empty() ? "(per layer)" : s.depth_bits) << ", state "
      << schedule::state_schedule(net, s) << ", order " << schedule::order_name(s.order)

@@ -101,6 +101,12 @@ EnergyLedger::PreparedNode EnergyLedger::prepare(int layer, const cost::NodeCost
       {false,
        key_of(layer, intern_text(operand_names_, "MAC"), intern_text(component_names_, "MAC")),
        c.mac_energy_pJ});
+  if (c.neuron_energy_pJ > 0) {
+    p.charges.push_back({false,
+                         key_of(layer, intern_text(operand_names_, "neuron"),
+                                intern_text(component_names_, "neuron update")),
+                         c.neuron_energy_pJ});
+  }
   for (const auto& oc : c.operands) {
     for (const auto& lvl : oc.levels) {
       if (lvl.offchip) {

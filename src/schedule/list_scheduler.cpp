@@ -68,11 +68,13 @@ ListScheduler::ListScheduler(const workload::Network& net, const hardware::Accel
       schedule_(schedule),
       g_(graph),
       cache_(cache),
+      policy_(cache.policy()),
       full_(records == Records::Full),
       core_of_(assign_cores(net, acc, schedule)),
       ledger_(acc, records),
       links_(acc, ledger_, records),
-      memory_(acc, schedule.lifecycle, ledger_, links_, records),
+      memory_(acc, schedule.lifecycle, ledger_, links_, records,
+              cache.policy().retroactive_activation_free),
       tensors_(create_tensors(net, schedule, graph, memory_)),
       replicas_(net, graph, core_of_, acc, memory_, links_, ledger_),
       costs_(acc, cache),
@@ -98,17 +100,20 @@ void ListScheduler::schedule_node(const ComputationNode& n) {
   double start = earliest_start(n, core);
   const cost::NodeCost& c = costs_.of(n, core, input_bits(n));
   gather_tensors(n, core, c);
-  // A node with too-large operands works from DRAM: flush its core's memory first (write back
-  // what DRAM lacks), keeping only this node's own on-chip inputs.
-  if (!c.too_large.empty()) memory_.flush(core, protect_, input_ts_, start);
+  // A node with too-large operands works from DRAM: what it reads from there must be there; under
+  // the flush_before_too_large policy (STEMS) the whole memory is flushed first, keeping only this
+  // node's own on-chip inputs.
+  if (!c.too_large.empty()) {
+    memory_.flush(core, protect_, input_ts_, start, policy_.flush_before_too_large);
+  }
   start = std::max(start, bring_inputs(core, layer_id, start));
   const double end = start + c.latency.latency_cycles;
   place_output(n, core, c, start, end);
   // The core's DRAM link is busy while a node works from DRAM.
   if (!c.too_large.empty()) links_.block_until(memory_.dram_link(core), end);
-  account(n, core, c, start, end);
-  release_uses(n, c, end);
-  complete(n, core, end);
+  const double done = release_uses(n, c, end);
+  account(n, core, c, start, done);
+  complete(n, core, done);
 }
 
 double ListScheduler::earliest_start(const ComputationNode& n, int core) const {
@@ -161,14 +166,20 @@ void ListScheduler::gather_tensors(const ComputationNode& n, int core, const cos
 }
 
 // Brings the needed tensors on chip, smallest first; returns when the last is there (`start` at
-// the earliest). Transfers start no earlier than the end of the core's previous node.
+// the earliest). Under no_prefetch (STEMS) transfers start no earlier than the end of the core's
+// previous node; otherwise a tensor that fits beside what the core holds starts as soon as the
+// link is free and its room was last freed (prefetch during the previous node, bounded by the
+// capacity: nothing is evicted for it before the previous node ends).
 double ListScheduler::bring_inputs(int core, int layer_id, double start) {
-  std::sort(needed_.begin(), needed_.end(), [&](const auto& a, const auto& b) {
+  std::stable_sort(needed_.begin(), needed_.end(), [&](const auto& a, const auto& b) {
     return memory_.tensor(a.first).bits < memory_.tensor(b.first).bits;
   });
   double inputs_ready = start;
-  const double fetch_from = core_free_at_[static_cast<std::size_t>(core)];
+  const double core_free = core_free_at_[static_cast<std::size_t>(core)];
   for (const auto& [t, label] : needed_) {
+    const double fetch_from = policy_.no_prefetch
+                                  ? core_free
+                                  : memory_.room_from(core, memory_.tensor(t).bits, core_free);
     double ready_at;
     if (memory_.tensor(t).core == core) {
       ready_at = memory_.tensor(t).ready;
@@ -237,10 +248,19 @@ void ListScheduler::record_node(const ComputationNode& n, int core, const cost::
   nodes_.push_back(std::move(rec));
 }
 
-// Uses are done: weights, states and inputs may leave; sink outputs go to DRAM.
-void ListScheduler::release_uses(const ComputationNode& n, const cost::NodeCost& c, double end) {
-  for (const auto& [t, label] : needed_)
-    memory_.release(t, end);
+// Uses are done: weights, states and inputs may leave; sink outputs go to DRAM. Returns the
+// node's end: `end`, or under state_writeback_extends_node the time the last of its needed
+// tensors (smallest first) to run out of uses leaves, if later (a state's write-back end).
+double ListScheduler::release_uses(const ComputationNode& n, const cost::NodeCost& c, double end) {
+  double last_gone = end;
+  for (const auto& [t, label] : needed_) {
+    const double gone = memory_.release(t, end);
+    if (gone >= 0) last_gone = gone;
+  }
+  const double done = policy_.state_writeback_extends_node ? std::max(end, last_gone) : end;
+  for (const auto& [t, label] : needed_) {
+    if (memory_.tensor(t).remaining > 0) memory_.consumed(t, done);
+  }
   for (const TensorId t : input_ts_) {
     const bool was_needed = std::find_if(needed_.begin(), needed_.end(), [&](const auto& e) {
                               return e.first == t;
@@ -254,10 +274,11 @@ void ListScheduler::release_uses(const ComputationNode& n, const cost::NodeCost&
   if (weight != kNoTensor && too_large(c, MemOperand::W)) memory_.release(weight, end);
   const TensorId out = tensors_.output_of[n.index];
   if (net_.is_sink(n.layer)) {
-    if (memory_.tensor(out).on_chip()) memory_.write_back(out, TransferKind::Sink, end);
+    if (memory_.tensor(out).on_chip()) memory_.write_back(out, TransferKind::Sink, done);
   } else if (memory_.tensor(out).remaining == 0 && memory_.tensor(out).on_chip()) {
     memory_.drop(out, end);
   }
+  return done;
 }
 
 // The node is done: its core is free and its successors may become ready.
@@ -289,6 +310,7 @@ ScheduleResult ListScheduler::finish() {
   out.memory_timeline = memory_.take_timeline();
   out.state_bits = state_bits(net_, schedule_);
   out.unique_nodes = cache_.size();
+  out.model = std::string(policy_.name());
   return out;
 }
 

@@ -48,7 +48,7 @@ class ListScheduler {
                double end);
   void record_node(const ComputationNode& n, int core, const cost::NodeCost& c, double start,
                    double end);
-  void release_uses(const ComputationNode& n, const cost::NodeCost& c, double end);
+  double release_uses(const ComputationNode& n, const cost::NodeCost& c, double end);
   void complete(const ComputationNode& n, int core, double end);
   ScheduleResult finish();
 
@@ -56,6 +56,7 @@ class ListScheduler {
   const Schedule& schedule_;
   const CnGraph& g_;
   cost::NodeCostCache& cache_;
+  const cost::ModelPolicy& policy_;  // the schedule fields (the cache's model)
   const bool full_;  // Records::Full: node, transfer, timeline and breakdown records
 
   // Components, in construction order (the memory manager and replicas use the ledger and links).

@@ -12,13 +12,16 @@ namespace stems::schedule {
 using hardware::MemOperand;
 
 MemoryManager::MemoryManager(const hardware::Accelerator& acc, StateLifecycle lifecycle,
-                             EnergyLedger& ledger, LinkModel& links, Records records)
+                             EnergyLedger& ledger, LinkModel& links, Records records,
+                             bool retroactive_activation_free)
     : acc_(acc),
       lifecycle_(lifecycle),
       ledger_(ledger),
       links_(links),
       full_(records == Records::Full),
-      mems_(acc.cores.size()) {
+      retroactive_free_(retroactive_activation_free),
+      mems_(acc.cores.size()),
+      steps_(acc.cores.size()) {
   for (std::size_t k = 0; k < acc.cores.size(); ++k) {
     const hardware::Core& core = acc.cores[k];
     CoreMemory& m = mems_[k];
@@ -69,7 +72,8 @@ double MemoryManager::fetch(TensorId t, int c, int layer_id, std::string_view op
                                      TransferKind::Fetch, layer_id, operand);
   if (x.kind == TensorKind::State) x.in_dram = false;  // states move, they are not copied
   x.ready = end;
-  occupy(t, c, end);
+  // The room is taken from the transfer's start (the data arrives during it).
+  occupy(t, c, end, end - std::ceil(double(x.bits) / dram_link(c).bandwidth_bits_per_cycle));
   return end;
 }
 
@@ -88,8 +92,10 @@ void MemoryManager::write_back(TensorId t, TransferKind kind, double earliest, b
   vacate(t, end);
 }
 
-void MemoryManager::occupy(TensorId t, int c, double when) {
+void MemoryManager::occupy(TensorId t, int c, double when, double reserved_from) {
   CoreMemory& m = mem(c);
+  steps_[static_cast<std::size_t>(c)].emplace_back(reserved_from >= 0 ? reserved_from : when,
+                                                   static_cast<std::int64_t>(tensors_[t].bits));
   tensors_[t].core = c;
   m.used += tensors_[t].bits;
   tensors_[t].slot = m.resident.size();
@@ -102,7 +108,10 @@ void MemoryManager::drop(TensorId t, double when) {
 }
 
 void MemoryManager::vacate(TensorId t, double when) {
+  steps_[static_cast<std::size_t>(tensors_[t].core)].emplace_back(
+      when, -static_cast<std::int64_t>(tensors_[t].bits));
   CoreMemory& m = mem(tensors_[t].core);
+  m.last_free = std::max(m.last_free, when);
   tensors_[t].core = -1;
   m.used -= tensors_[t].bits;
   const std::size_t slot = tensors_[t].slot;
@@ -166,24 +175,50 @@ void MemoryManager::evict(TensorId t, double now) {
   }
 }
 
-void MemoryManager::release(TensorId t, double when) {
+double MemoryManager::release(TensorId t, double when) {
   Tensor& x = tensors_[t];
   --x.remaining;
-  if (x.remaining > 0 || !x.on_chip()) return;
+  if (x.remaining > 0) return -1;
+  // Retroactive: an activation leaves when its earlier consumers were done, before this last one
+  // (STEMS's check_for_removal; the record is a step function, so the past can change).
+  if (retroactive_free_ && x.kind == TensorKind::Activation && x.consumers_end >= 0) {
+    when = std::min(when, x.consumers_end);
+  }
+  if (!x.on_chip()) return when;
   if (x.kind == TensorKind::State && lifecycle_ == StateLifecycle::CarryOver) {
     write_back(t, TransferKind::StateWriteBack, when);
-  } else {
-    drop(t, when);
+    return x.ready;  // the write-back's end
   }
+  drop(t, when);
+  return when;
+}
+
+std::uint64_t MemoryManager::peak_bits() const {
+  std::uint64_t peak = 0;
+  std::vector<std::pair<double, std::int64_t>> s;
+  for (const auto& core_steps : steps_) {
+    s.assign(core_steps.begin(), core_steps.end());
+    std::sort(s.begin(), s.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::int64_t level = 0;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      level += s[i].second;
+      const bool last_at_this_time = i + 1 == s.size() || s[i + 1].first != s[i].first;
+      if (last_at_this_time && level > 0) peak = std::max(peak, static_cast<std::uint64_t>(level));
+    }
+  }
+  return peak;
 }
 
 void MemoryManager::flush(int c, const Protect& protect, std::span<const TensorId> dram_inputs,
-                          double when) {
-  const auto& resident = mem(c).resident;
-  victims_.assign(resident.begin(), resident.end());
-  std::sort(victims_.begin(), victims_.end());  // oldest first
-  for (TensorId t : victims_) {
-    if (!is_protected(protect, t)) evict(t, when);
+                          double when, bool whole_memory) {
+  if (whole_memory) {
+    const auto& resident = mem(c).resident;
+    victims_.assign(resident.begin(), resident.end());
+    std::sort(victims_.begin(), victims_.end());  // oldest first
+    for (TensorId t : victims_) {
+      if (!is_protected(protect, t)) evict(t, when);
+    }
   }
   for (TensorId t : dram_inputs) {
     if (!is_protected(protect, t) && tensors_[t].on_chip()) evict(t, when);

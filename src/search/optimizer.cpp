@@ -350,6 +350,7 @@ class Search {
     result_.front = to_front(non_dominated_pagmo(archive_), set_);
     result_.evaluations = problem_->evaluations();
     result_.infeasible = problem_->infeasible();
+    result_.first_infeasible_reason = problem_->first_infeasible_reason();
     result_.seconds = elapsed();
     return std::move(result_);
   }
@@ -451,6 +452,7 @@ OptimizeResult exhaustive(std::shared_ptr<const Problem> problem, double limit, 
   r.reference_point = reference_from(all, set.size());
   r.evaluations = n;
   r.infeasible = problem->infeasible();
+  r.first_infeasible_reason = problem->first_infeasible_reason();
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
 }

@@ -6,6 +6,9 @@
 
 #include "stems/common/error.hpp"
 #include "stems/config/document.hpp"
+#include "stems/cost/model_policy.hpp"
+#include "stems/schedule/schedule.hpp"
+#include "stems/search/command_accuracy.hpp"
 #include "stems/search/simulated_accuracy.hpp"
 #include "stems/simulate/timing.hpp"
 
@@ -36,6 +39,31 @@ SimulatedAccuracyConfig read_simulate_table(const TableReader& t, Resolve resolv
   return c;
 }
 
+// [accuracy.command]: command (program and arguments with {state} and {out}), cwd (relative to
+// the run file), jobs, timeout_s.
+template <typename Resolve>
+std::shared_ptr<const CommandAccuracy> read_command_table(const TableReader& t, Resolve resolve) {
+  CommandAccuracyConfig c;
+  c.command = t.string_list("command");
+  if (c.command.empty() || c.command[0].empty())
+    t.fail("command", "expected [\"program\", \"argument\", ...] with {state} and {out} placeholders");
+  bool has_state = false;
+  for (const std::string& a : c.command) has_state = has_state || a.find("{state}") != std::string::npos;
+  if (!has_state) t.fail("command", "expected a {state} placeholder (the per-block state bits)");
+  if (t.has("cwd")) c.cwd = resolve(t.string("cwd"));
+  const std::uint64_t jobs = t.positive_or("jobs", 1);
+  if (jobs > 256) t.fail("jobs", "expected 1..256 commands at once");
+  c.jobs = static_cast<unsigned>(jobs);
+  c.timeout_s = t.non_negative_number_or("timeout_s", 3600);
+  if (!(c.timeout_s > 0)) t.fail("timeout_s", "expected a positive number of seconds");
+  t.finish();
+  try {
+    return std::make_shared<const CommandAccuracy>(std::move(c));
+  } catch (const InputError& e) {
+    t.fail("command", e.where() + ": " + e.message());
+  }
+}
+
 // [run]: name, workload and hardware (relative to the run file), a fixed state schedule, seed and
 // threads.
 template <typename Resolve>
@@ -52,6 +80,14 @@ void read_run_table(const TableReader& root, Resolve resolve, RunConfig& rc) {
   rc.workload = resolve(r.string("workload"));
   rc.hardware = resolve(r.string("hardware"));
   rc.state_schedule = r.string_or("state_schedule", "");
+  rc.model = r.string_or("model", "");
+  if (r.has("model") && !cost::parse_model(rc.model)) {
+    r.fail("model", "'" + rc.model + "': " + cost::expected_models());
+  }
+  rc.alignment = r.string_or("alignment", "");
+  if (r.has("alignment") && !schedule::parse_alignment(rc.alignment)) {
+    r.fail("alignment", "'" + rc.alignment + "': expected " + allowed_names(schedule::kAlignmentNames));
+  }
   rc.optimizer.seed = static_cast<std::uint64_t>(r.non_negative_or("seed", 42));
   const std::uint64_t threads = r.non_negative_or("threads", 0);
   if (threads > 1024) r.fail("threads", "expected 0 (all cores) to 1024 threads");
@@ -137,13 +173,14 @@ std::optional<SimulatedAccuracyConfig> read_accuracy_table(const TableReader& t,
   std::optional<SimulatedAccuracyConfig> simulated;
   // Exactly one kind of model: a table, a base accuracy with per-block drops, or a simulation.
   const bool table = acc->has("table"), drop = acc->has("base") || acc->has("block_drop"),
-             sim = acc->has("simulate");
-  if (int(table) + int(drop) + int(sim) != 1) {
+             sim = acc->has("simulate"), command = acc->has("command");
+  if (int(table) + int(drop) + int(sim) + int(command) != 1) {
     acc->fail_here(
         "give exactly one accuracy model: a table ([[accuracy.table]] rows), a base accuracy "
-        "with block_drop, or simulate = { inputs = ... }");
+        "with block_drop, simulate = { inputs = ... }, or command = { command = [...] }");
   }
   if (sim) simulated = read_simulate_table(acc->table("simulate"), resolve);
+  if (command) rc.accuracy.model = read_command_table(acc->table("command"), resolve);
   if (drop) {
     std::vector<double> block_drop;
     if (const auto* v = acc->raw("block_drop")) {

@@ -2,6 +2,8 @@
 # Golden comparison: the `--json` output of `stems evaluate` over the shipped workloads x hardware x
 # schedule corners x option sets, `stems explain --json` of a few layers, and the default
 # `stems optimize` pareto.json. A change that must not move numbers keeps every file byte-identical.
+# Every run uses the stems model (`--model stems`) with the alignment the outputs had before the
+# model existed (padded unless an option set says otherwise).
 #
 #   tests/golden/golden.sh generate DIR [STEMS]   write every output to DIR (STEMS: the binary,
 #                                                 default build/stems; an old binary gives a baseline)
@@ -21,7 +23,7 @@ mode="${1:-}"
 case "$mode" in
   generate) out="${2:?generate needs a directory}"; stems="${3:-$root/build/stems}" ;;
   check | update) out="$(mktemp -d)"; stems="${2:-$root/build/stems}"; trap 'rm -rf "$out"' EXIT ;;
-  *) sed -n '2,14p' "$0"; exit 2 ;;
+  *) sed -n '2,16p' "$0"; exit 2 ;;
 esac
 stems="$(cd "$(dirname "$stems")" && pwd)/$(basename "$stems")"
 mkdir -p "$out"
@@ -41,10 +43,11 @@ add() {  # name, then the stems arguments
 workloads=(sew_resnet_7b red_lif sew_resnet_152 sew_layer9)
 hardware=(meta_proto_128kb meta_proto_256kb meta_proto_384kb meta_proto_512kb meta_proto_1mb
           meta_proto_2mb meta_proto_64mb meta_proto_1mb_3core meta_proto_1mb_zero_skip)
+M="--model stems"
 declare -A optsets=(
-  [default]=""
-  [stems_align_reset]="--alignment stems --state-lifecycle reset"
-  [memory_nobarrier]="--order memory --no-fuse-barrier"
+  [default]="$M --alignment padded"
+  [stems_align_reset]="$M --alignment stems --state-lifecycle reset"
+  [memory_nobarrier]="$M --alignment padded --order memory --no-fuse-barrier"
 )
 for w in "${workloads[@]}"; do
   wf="configs/workloads/$w.toml"
@@ -65,26 +68,28 @@ for s in 0011111 0000000; do
   for sched in "1111111 1111111" "0011111 1111111" "1111111 0000000"; do
     set -- $sched
     add "eval.sew_state.$s.$1.$2" evaluate --workload configs/workloads/sew_resnet_7b.toml \
-      --hardware "$H1" --time-schedule "$1" --depth-schedule "$2" --state-schedule "$s"
+      --hardware "$H1" --time-schedule "$1" --depth-schedule "$2" --state-schedule "$s" \
+      $M --alignment padded
   done
 done
 add "eval.sew_schedule_file" evaluate --workload configs/workloads/sew_resnet_7b.toml --hardware "$H1" \
-  --schedule configs/schedules/sew_partial_time_batching.toml
+  --schedule configs/schedules/sew_partial_time_batching.toml $M
 for d in 11 00 10; do
   add "eval.nir_nested.$d" evaluate --workload tests/data/nir/nested_graph.nir --hardware \
-    configs/hardware/meta_proto_1mb_3core.toml --weight-bits 4 --state-bits 12 --depth-schedule "$d"
+    configs/hardware/meta_proto_1mb_3core.toml --weight-bits 4 --state-bits 12 --depth-schedule "$d" \
+    $M --alignment padded
 done
 # Single-layer loop nests.
 for l in 0 1 4 9 17 29; do
-  add "explain.sew.$l" explain configs/workloads/sew_resnet_7b.toml --hardware "$H1" --layer "$l"
+  add "explain.sew.$l" explain configs/workloads/sew_resnet_7b.toml --hardware "$H1" --layer "$l" $M
   add "explain.sew128k.$l" explain configs/workloads/sew_resnet_7b.toml \
-    --hardware configs/hardware/meta_proto_128kb.toml --layer "$l"
+    --hardware configs/hardware/meta_proto_128kb.toml --layer "$l" $M
 done
 for l in 0 4 12 16; do
-  add "explain.red.$l" explain configs/workloads/red_lif.toml --hardware "$H1" --layer "$l"
+  add "explain.red.$l" explain configs/workloads/red_lif.toml --hardware "$H1" --layer "$l" $M
 done
-add "explain.sew.9.t1" explain configs/workloads/sew_resnet_7b.toml --hardware "$H1" --layer 9 --time-tile 1
-add "explain.sew.1.x1" explain configs/workloads/sew_resnet_7b.toml --hardware "$H1" --layer 1 --ox-tile 1
+add "explain.sew.9.t1" explain configs/workloads/sew_resnet_7b.toml --hardware "$H1" --layer 9 --time-tile 1 $M
+add "explain.sew.1.x1" explain configs/workloads/sew_resnet_7b.toml --hardware "$H1" --layer 1 --ox-tile 1 $M
 
 run_one() {  # name \t args
   local name="${1%%$'\t'*}" args="${1#*$'\t'}"
@@ -101,9 +106,12 @@ export -f run_one
 export stems out
 tr '\n' '\0' <"$jobs_file" | xargs -0 -P "$(nproc)" -I{} bash -c 'run_one "$1"' _ {}
 
-# The default search (one island: reproducible for a seed whatever the thread count).
+# The default search (one island: reproducible for a seed whatever the thread count), in the stems
+# model with padded alignment (a copy of the run file with absolute paths and those two keys).
 tmp="$(mktemp -d)"
-"$stems" optimize configs/runs/sew_resnet_7b_1mb.toml --out "$tmp" --no-report >/dev/null 2>&1
+sed -e "s|\"\.\./|\"$root/configs/|" -e 's|^\[run\]$|[run]\nmodel = "stems"\nalignment = "padded"|' \
+  configs/runs/sew_resnet_7b_1mb.toml >"$tmp/run.toml"
+"$stems" optimize "$tmp/run.toml" --out "$tmp" --no-report >/dev/null 2>&1
 cp "$tmp/pareto.json" "$out/optimize.sew_resnet_7b_1mb.pareto.json"
 cp "$tmp/pareto.csv" "$out/optimize.sew_resnet_7b_1mb.pareto.csv"
 rm -rf "$tmp" "$jobs_file"

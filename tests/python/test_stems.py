@@ -28,9 +28,9 @@ def test_evaluate_equals_the_cli_json_bit_for_bit(tmp_path):
     # SEW TB-F: the acceptance case. json.load gives the same doubles as the C++ values
     # (nlohmann writes the shortest round-tripping text), so == compares every bit.
     r = stems.evaluate(workload=SEW, hardware=META, time_schedule="1111111",
-                       depth_schedule="1111111")
+                       depth_schedule="1111111", model="stems")
     cli = cli_json(tmp_path, "evaluate", "--workload", SEW, "--hardware", META,
-                   "--time-schedule", "1111111", "--depth-schedule", "1111111")
+                   "--time-schedule", "1111111", "--depth-schedule", "1111111", "--model", "stems")
     assert r == cli
     assert len(r["layers"]) == 30
     assert r["energy_pJ"] == pytest.approx(3.9841e9, rel=1e-4)  # STEMS's TB-F reference

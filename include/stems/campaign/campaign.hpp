@@ -31,7 +31,7 @@ struct AxisValue {
 };
 
 struct Axis {
-  std::string name;  // workload, run, hardware, schedule, state, seed
+  std::string name;  // workload, run, hardware, schedule, state, model, seed
   std::vector<AxisValue> values;
 };
 
@@ -72,6 +72,10 @@ struct Campaign {
   std::string name;
   std::string description;
   Mode mode = Mode::Evaluate;
+  // The cost model of every run ([campaign] model; cost::kModelNames), unless a [[model]] axis
+  // names one per run (each value's name is a model). Empty: physical for evaluate runs, the run
+  // config's model for optimize runs.
+  std::string model;
   std::vector<Axis> axes;  // grid order; the first is workload (evaluate) or run (optimize)
   EvaluateSettings evaluate;
   OptimizeOverrides optimize;

@@ -11,20 +11,14 @@
 #include <string>
 #include <vector>
 
+#include "stems/common/csv.hpp"
+
 namespace stems::campaign {
 
-struct CsvTable {
-  std::vector<std::string> header;
-  std::vector<std::vector<std::string>> rows;
-
-  int column(const std::string& name) const;  // -1 when absent
-};
-
-std::string csv_escape(const std::string& field);
-std::string csv_row(const std::vector<std::string>& fields);  // with the trailing newline
-// Reads a CSV file written by csv_row (quoted fields, "" escapes). A last line without its
-// newline is ignored (a torn write). Throws InputError naming the file and line for ragged rows.
-CsvTable read_csv(const std::string& path);
+using stems::CsvTable;
+using stems::csv_escape;
+using stems::csv_row;
+using stems::read_csv;
 
 class ResultsStore {
  public:

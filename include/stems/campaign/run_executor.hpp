@@ -28,6 +28,7 @@ struct RunOutcome {
   std::string message;             // for !ok
   std::vector<std::string> cells;  // one per metric_names(mode); empty strings when !ok
   report::Json record;             // written to runs/<key>.json
+  std::string model;               // the cost model it ran with (results.csv column "model")
 };
 
 class RunExecutor {
@@ -47,7 +48,8 @@ class RunExecutor {
  private:
   std::shared_ptr<const workload::Network> network(const std::string& path);
   std::shared_ptr<const hardware::Accelerator> accelerator(const std::string& path);
-  cost::NodeCostCache& cache(const std::string& hardware_path);
+  // One node-cost memo per (hardware file, cost model).
+  cost::NodeCostCache& cache(const std::string& hardware_path, const cost::ModelPolicy& policy);
   RunOutcome evaluate(const RunSpec& run);
   RunOutcome optimize(const RunSpec& run, const std::atomic<bool>* stop);
 

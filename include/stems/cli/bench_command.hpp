@@ -19,6 +19,7 @@ struct BenchFigure {
 
 struct BenchReport {
   std::string machine;           // CPU model, cores
+  std::string model;             // the cost model measured
   bool optimised_build = false;  // built with NDEBUG (Release); a debug build is not representative
   // 1-minute load average (/proc/loadavg; -1 if unknown) before the first timing: above about
   // half a core, other work shared the machine and the throughputs are lower bounds.
@@ -27,10 +28,11 @@ struct BenchReport {
 };
 
 // `configs` is the configs/ directory. Throws InputError if a config is missing.
-BenchReport run_bench(const std::string& configs);
+BenchReport run_bench(const std::string& configs, const std::string& model = "");
 
 struct BenchOptions {
   std::string configs = "configs";
+  std::string model;  // physical (default) | stems
   std::string json;
 };
 // Measures, prints the table (and the JSON with --json).

@@ -57,6 +57,7 @@ struct ExplainOptions {
   std::uint64_t time_tile = 0;
   std::uint64_t ox_tile = 0;
   std::size_t lpf_limit = 6;
+  std::string model;  // physical (default) | stems
   std::string json;
   nir::NirOptions nir;
   // --all-layers: every layer on its own, the way ZigZag evaluates a network (cost/layer_sweep.hpp)
@@ -79,7 +80,8 @@ struct EvaluateOptions {
   std::string schedule_file;
   std::string order;
   std::string lifecycle;
-  std::string alignment;
+  std::string alignment;  // "" = the model's default
+  std::string model;      // physical (default) | stems
   std::string json;
   std::string trace;      // Chrome trace-event file of the schedule (written by evaluate_output)
   std::string criterion;  // best loop nest per node: energy (default) | latency | edp

@@ -15,8 +15,11 @@
 // "schedule" fields; nothing else branches on the model.
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
+#include "stems/common/error.hpp"
 #include "stems/common/names.hpp"
 
 namespace stems::cost {
@@ -73,8 +76,9 @@ struct ModelPolicy {
   // a time-indexed step function that accepts removals in the past). It lowers the peak.
   bool retroactive_activation_free = false;
   // Tile dependencies without the padding offset (STEMS does not model padding): column x of a
-  // 3x3 conv reads x..x+2 instead of x-1..x+1 (Schedule::alignment is forced to InputAlignment::
-  // Stems).
+  // 3x3 conv reads x..x+2 instead of x-1..x+1. This is the default alignment of a schedule built
+  // under the model (`--alignment stems` implied); an explicit `--alignment` / `alignment = ...`
+  // still wins, so that the two can be separated.
   bool unpadded_alignment = false;
 
   static ModelPolicy physical() { return {}; }
@@ -98,5 +102,21 @@ struct ModelPolicy {
   static ModelPolicy of(Model m) { return m == Model::Stems ? stems() : physical(); }
   std::string_view name() const { return name_of(kModelNames, model); }
 };
+
+inline std::optional<Model> parse_model(std::string_view name) {
+  return parse_name(kModelNames, name);
+}
+// "expected physical or stems" for error messages.
+inline std::string expected_models() {
+  return "expected " + allowed_names(kModelNames);
+}
+// The policy of a model named by the user; "" is the default (physical). Throws InputError with
+// `where` (the flag, keyword or file:line) and the allowed names.
+inline ModelPolicy policy_named(std::string_view name, const std::string& where) {
+  if (name.empty()) return ModelPolicy::physical();
+  const auto m = parse_model(name);
+  if (!m) throw InputError(where, "'" + std::string(name) + "': " + expected_models());
+  return ModelPolicy::of(*m);
+}
 
 }  // namespace stems::cost

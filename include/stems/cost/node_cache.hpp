@@ -25,14 +25,18 @@ class NodeCostCache {
                                       const OperandBits& bits = {});
 
   std::size_t size() const;
+  // The search options every cost here was computed with; the scheduler reads the model's schedule
+  // fields from options().policy.
+  const NodeSearchOptions& options() const { return options_; }
+  const ModelPolicy& policy() const { return options_.policy; }
   std::uint64_t hits() const { return hits_.load(); }
   std::uint64_t misses() const { return misses_.load(); }
 
  private:
-  static std::string key(const workload::Layer& node, int core_id, const OperandBits& bits);
+  std::string key(const workload::Layer& node, int core_id, const OperandBits& bits) const;
 
   const hardware::Accelerator acc_;
-  NodeSearchOptions options_;
+  const NodeSearchOptions options_;
   mutable std::shared_mutex mutex_;
   std::unordered_map<std::string, std::shared_ptr<const NodeCost>> map_;
   std::atomic<std::uint64_t> hits_{0};

@@ -85,7 +85,10 @@ struct NodeCost {
   double mac_energy_pJ = 0;
   double onchip_memory_energy_pJ = 0;   // all on-chip levels
   double offchip_memory_energy_pJ = 0;  // the DRAM level of too-large operands
-  double energy_pJ = 0;                 // mac + on-chip + off-chip memory
+  // Neuron updates (core's neuron_update_energy_pJ per stateful neuron per timestep) under
+  // policy.neuron_update_energy; 0 otherwise and on the shipped STEMS hardware.
+  double neuron_energy_pJ = 0;
+  double energy_pJ = 0;  // mac + neuron + on-chip + off-chip memory
   std::uint64_t ops = 0;
   bool multi_bit_macs = false;
   LatencyBreakdown latency;
@@ -97,7 +100,9 @@ struct NodeCost {
   // moved off-chip (see search_node).
   bool too_large_escalated = false;
   std::uint64_t orderings_evaluated = 0;
-  double onchip_energy_pJ() const { return mac_energy_pJ + onchip_memory_energy_pJ; }
+  double onchip_energy_pJ() const {
+    return mac_energy_pJ + neuron_energy_pJ + onchip_memory_energy_pJ;
+  }
 };
 
 }  // namespace stems::cost

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "stems/cost/criterion.hpp"
+#include "stems/cost/model_policy.hpp"
 #include "stems/cost/node_cost.hpp"
 #include "stems/hardware/accelerator.hpp"
 #include "stems/workload/layer.hpp"
@@ -26,6 +27,9 @@ namespace stems::cost {
 
 struct NodeSearchOptions {
   std::size_t lpf_limit = 6;  // LOMA: at most max(lpf_limit, temporal dims) loop factors
+  // The cost model (`--model`): the node cache is keyed by it and the scheduler reads its
+  // schedule fields from the cache's options, so one object decides the whole evaluation.
+  ModelPolicy policy = ModelPolicy::physical();
   Criterion criterion = Criterion::Energy;  // which loop nest is best (criterion.hpp)
   // Break LOMA's prime-factor merge ties in ZigZag's loop-dimension key order
   // (zigzag_dim_order) instead of the enum order.
@@ -40,16 +44,23 @@ struct NodeSearchOptions {
 // variable input, as Stream does). Indexed by MemOperand.
 using OperandBits = std::array<std::optional<std::uint64_t>, hardware::kMemOperandCount>;
 
-// Operands too large for the core's top on-chip memory (stems_model.md 4.7a): if W + V + O +
+// Operands too large for the core's top on-chip memory under policy.all_or_nothing_too_large
+// (stems_model.md 4.7a): if W + V + O +
 // inputs exceed a top level, the largest ones that do not fit are kept off-chip, plus more while
 // the remaining space cannot hold their spatially unrolled tile.
 std::vector<MemOperand> too_large_operands(const workload::Layer& node, const hardware::Core& core,
-                                           const OperandBits& bits = {});
+                                           const OperandBits& bits = {},
+                                           const ModelPolicy& policy = ModelPolicy::physical());
 
 // Throws InputError (where = "layer <id> on core '<name>'") when no loop ordering fits the memory
 // hierarchy or the core lacks a level for an operand of the node.
+// `dram_link_bits_per_cycle`: the bandwidth of the core's link to DRAM (0: unknown, no bound),
+// which bounds the timing of in-node DRAM streaming (dram_link_bandwidth()).
 NodeCost search_node(const workload::Layer& node, const hardware::Core& core,
                      const hardware::Dram& dram, const OperandBits& bits = {},
-                     const NodeSearchOptions& options = {});
+                     const NodeSearchOptions& options = {}, double dram_link_bits_per_cycle = 0);
+
+// The bandwidth of core `core`'s link to the DRAM, 0 when it has none.
+double dram_link_bandwidth(const hardware::Accelerator& acc, const hardware::Core& core);
 
 }  // namespace stems::cost

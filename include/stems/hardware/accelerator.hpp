@@ -102,6 +102,12 @@ struct Core {
   // With zero_skipping: compute cycles also scale with the input density (an event-driven core
   // that spends a cycle only on non-zero inputs). Off by default: zero gating saves energy only.
   bool zero_skipping_cycles = false;
+  // Energy of one neuron update (leak, threshold, reset: the neuron's state arithmetic, apart
+  // from the synaptic accumulation in the MAC energy) per stateful neuron per timestep. Optional,
+  // 0 by default and in every shipped STEMS config (the original tool does not charge it). A value
+  // comes from the neuron circuit's post-layout or datasheet figure, e.g. the energy per synaptic
+  // op times the adds/compares/shift of a LIF update at the state width.
+  double neuron_update_energy_pJ = 0;
 
   // Indices into `memories` of the levels serving `o`, innermost first.
   std::vector<std::size_t> hierarchy(MemOperand o) const;

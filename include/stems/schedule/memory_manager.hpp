@@ -17,6 +17,7 @@
 // EnergyLedger: DRAM read + top-memory write per fetch, top-memory read + DRAM write per
 // write-back, each ceil(bits / access width) accesses.
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -37,8 +38,9 @@ using Protect = std::vector<TensorId>;
 class MemoryManager {
  public:
   // Throws InputError when a core's W, I and V do not share the top level of O.
+  // `retroactive_activation_free`: the stems policy of that name (ModelPolicy).
   MemoryManager(const hardware::Accelerator& acc, StateLifecycle lifecycle, EnergyLedger& ledger,
-                LinkModel& links, Records records);
+                LinkModel& links, Records records, bool retroactive_activation_free = false);
   MemoryManager(const MemoryManager&) = delete;
   MemoryManager& operator=(const MemoryManager&) = delete;
 
@@ -61,6 +63,14 @@ class MemoryManager {
   std::uint64_t capacity_bits(int c) const { return mem(c).capacity; }
   std::uint64_t used_bits(int c) const { return mem(c).used; }
   std::span<const TensorId> resident(int c) const { return mem(c).resident; }  // in no order
+  // The earliest cycle, no later than `fallback`, from which `bits` more are known to fit core c
+  // without evicting anything: the last time room was freed there when they fit now (every
+  // recorded free is then behind, so the occupancy never exceeds what is held now), else
+  // `fallback` (room must be made, which only the core's current node may decide).
+  double room_from(int c, std::uint64_t bits, double fallback) const {
+    const CoreMemory& m = mem(c);
+    return m.used + bits <= m.capacity ? std::min(fallback, m.last_free) : fallback;
+  }
   // Energy of reading / writing `bits` from / into core c's top memory (whole accesses).
   double top_read_pJ(int c, std::uint64_t bits) const;
   double top_write_pJ(int c, std::uint64_t bits) const;
@@ -74,8 +84,9 @@ class MemoryManager {
   // Copies on-chip tensor t to DRAM (top-memory read + DRAM write, charged to t's own layer and
   // operand in the kind's bucket) and frees its room when the transfer ends, unless keep_on_chip.
   void write_back(TensorId t, TransferKind kind, double earliest, bool keep_on_chip = false);
-  // Places t in core c's memory from `when` on (no transfer, no energy).
-  void occupy(TensorId t, int c, double when);
+  // Places t in core c's memory from `when` on (no transfer, no energy); its room is reserved in
+  // the occupancy record from `reserved_from` (default `when`; a fetch reserves at its start).
+  void occupy(TensorId t, int c, double when, double reserved_from = -1);
   // Frees t's room at `when` without writing it back.
   void drop(TensorId t, double when);
   // Evicts unprotected tensors of core c, lowest importance first, until `bits` more fit.
@@ -84,15 +95,24 @@ class MemoryManager {
   // would otherwise be lost.
   void evict(TensorId t, double now);
   // One use of t is done; after its last use it leaves the chip (a carried-over state is written
-  // back).
-  void release(TensorId t, double when);
-  // Before a node with too-large operands on core c: evicts every tensor there it does not
-  // protect (oldest first), then every on-chip tensor of `dram_inputs` (which it reads from
-  // DRAM, so they must be there).
-  void flush(int c, const Protect& protect, std::span<const TensorId> dram_inputs, double when);
+  // back). Returns when t's room is freed after its last use (a state: its write-back end; an
+  // activation under retroactive_activation_free: the latest end of its earlier consumers, see
+  // consumed()), or -1 while uses remain.
+  double release(TensorId t, double when);
+  // A consumer of t ended at `end` (the memory record of retroactive_activation_free).
+  void consumed(TensorId t, double end) {
+    tensors_[t].consumers_end = std::max(tensors_[t].consumers_end, end);
+  }
+  // Before a node with too-large operands on core c: with `whole_memory` (the STEMS policy
+  // flush_before_too_large) evicts every tensor there it does not protect (oldest first); in any
+  // case every on-chip tensor of `dram_inputs` (which it reads from DRAM, so they must be there).
+  void flush(int c, const Protect& protect, std::span<const TensorId> dram_inputs, double when,
+             bool whole_memory = true);
 
   // ---- occupancy ----
-  std::uint64_t peak_bits() const { return peak_bits_; }
+  // The maximum over time of the fullest core's occupancy, a step function over cycles (every
+  // reservation and free at its own time, also one applied after later events were recorded).
+  std::uint64_t peak_bits() const;
   bool overflowed() const { return overflow_; }
   // (cycle, bits on all cores' top memories) after every change (Records::Full only).
   const std::vector<std::pair<double, std::uint64_t>>& timeline() const { return timeline_; }
@@ -106,6 +126,7 @@ class MemoryManager {
     std::uint64_t capacity = 0;
     std::uint64_t used = 0;
     std::vector<TensorId> resident;  // unordered; Tensor::slot is the position
+    double last_free = 0;            // the latest cycle at which room was freed
   };
   CoreMemory& mem(int c) { return mems_[static_cast<std::size_t>(c)]; }
   const CoreMemory& mem(int c) const { return mems_[static_cast<std::size_t>(c)]; }
@@ -119,7 +140,10 @@ class MemoryManager {
   EnergyLedger& ledger_;
   LinkModel& links_;
   const bool full_;
+  const bool retroactive_free_;
   std::vector<CoreMemory> mems_;  // indexed by core id
+  // Per core: (cycle, +bits / -bits) of every reservation and free (the step function).
+  std::vector<std::vector<std::pair<double, std::int64_t>>> steps_;
   std::vector<Tensor> tensors_;
   std::vector<TensorId> victims_;  // flush()'s list, reused
   std::uint64_t peak_bits_ = 0;

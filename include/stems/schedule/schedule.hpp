@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "stems/common/names.hpp"
+#include "stems/cost/model_policy.hpp"
 #include "stems/workload/network.hpp"
 
 namespace stems::schedule {
@@ -58,6 +59,11 @@ inline std::optional<StateLifecycle> parse_lifecycle(std::string_view name) {
 }
 inline std::optional<InputAlignment> parse_alignment(std::string_view name) {
   return parse_name(kAlignmentNames, name);
+}
+// The alignment of a schedule evaluated under `policy` when none is given explicitly
+// (ModelPolicy::unpadded_alignment: `--model stems` implies `--alignment stems`).
+inline InputAlignment default_alignment(const cost::ModelPolicy& policy) {
+  return policy.unpadded_alignment ? InputAlignment::Stems : InputAlignment::Padded;
 }
 
 struct LayerTiling {

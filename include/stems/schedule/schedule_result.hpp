@@ -94,6 +94,7 @@ struct ScheduleResult {
   std::vector<TransferRecord> transfers;
   std::vector<std::pair<double, std::uint64_t>> memory_timeline;  // (cycle, on-chip bits)
   std::size_t unique_nodes = 0;
+  std::string model;  // the cost model evaluated with (cost::kModelNames)
 };
 
 // What an evaluation records besides its totals. Totals (the optimiser's fitness, campaign rows)

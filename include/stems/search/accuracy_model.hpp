@@ -9,6 +9,7 @@
 //   table     measured accuracy per state schedule; a schedule missing from it scores 0
 //   drop      a base accuracy minus block_drop[b] for every block b whose state is dropped
 //   simulate  the model simulated on event inputs (stems/search/simulated_accuracy.hpp)
+//   command   an external command per configuration, e.g. retraining (command_accuracy.hpp)
 
 #include <map>
 #include <memory>
@@ -26,14 +27,20 @@ class AccuracyModel {
     // layer id -> (input density, output density): fractions of non-zero elements per timestep
     // under this state configuration (empty when the model does not know them).
     std::map<int, std::pair<double, double>> densities;
+    // Non-empty when the accuracy could not be obtained (a failed command): the configuration is
+    // infeasible and this is the reason.
+    std::string error;
   };
   virtual ~AccuracyModel() = default;
   // Thread-safe; each configuration may be computed once and cached.
   virtual Estimate estimate(const std::string& state_bits) const = 0;
   virtual std::string_view kind() const = 0;
+  // Where a run writes its output (called once before the search when it has a folder): models
+  // with a persistent cache keep it there. The default keeps nothing.
+  virtual void bind_output(const std::string& /*dir*/) const {}
 };
 
-const std::vector<std::string>& accuracy_kinds();  // table, drop, simulate
+const std::vector<std::string>& accuracy_kinds();  // table, drop, simulate, command
 
 class TableAccuracy final : public AccuracyModel {
  public:

@@ -71,6 +71,7 @@ struct OptimizeResult {
   std::vector<double> reference_point;  // for the hypervolume, in pagmo's minimised form
   std::uint64_t evaluations = 0;        // distinct genomes evaluated
   std::uint64_t infeasible = 0;
+  std::string first_infeasible_reason;  // "" when every genome was feasible
   // Individuals that arrived from other islands (thread islands: pagmo's migration log; MPI:
   // the ring exchanges of this rank). 0 with one island.
   std::uint64_t migrants_received = 0;

@@ -27,6 +27,8 @@ class Problem {
   virtual std::vector<std::vector<double>> seeds() const { return {}; }
   virtual std::uint64_t evaluations() const = 0;  // distinct genomes evaluated
   virtual std::uint64_t infeasible() const = 0;   // of which infeasible
+  // The reason of the first infeasible genome met ("" when none), for the user's message.
+  virtual std::string first_infeasible_reason() const { return ""; }
 };
 
 // Number of distinct genomes (a double: it can be astronomically large).

@@ -26,6 +26,10 @@ struct RunConfig {
   OptimizerConfig optimizer;
   AccuracyObjective accuracy;
   nir::NirOptions nir;  // for a .nir workload: [nir] timesteps, weight_bits, state_bits, input_bits
+  // [run] model = "physical" | "stems" (cost::kModelNames; "" = physical) and the tile alignment
+  // (padded | stems; "" = the model's default, cost::ModelPolicy::unpadded_alignment).
+  std::string model;
+  std::string alignment;
 };
 
 RunConfig load_run_config(const std::string& path);
