@@ -35,8 +35,8 @@ schedule::Schedule schedule_of(const EvaluateOptions& o, const workload::Network
   if (!o.order.empty()) {
     const auto ord = schedule::parse_order(o.order);
     if (!ord)
-      throw InputError("--order", "'" + o.order + "': expected " +
-                                          allowed_names(schedule::kOrderNames));
+      throw InputError("--order",
+                       "'" + o.order + "': expected " + allowed_names(schedule::kOrderNames));
     s.order = *ord;
   }
   if (!o.lifecycle.empty()) {

@@ -109,6 +109,7 @@ CommandOutput explain_all_layers_output(const ExplainOptions& o) {
   const hardware::Accelerator acc = hardware::load_hardware_file(o.hardware);
   cost::NodeSearchOptions opts;
   opts.lpf_limit = o.lpf_limit;
+  opts.policy = cost::policy_named(o.model, "--model");
   opts.criterion = cost::Criterion::Latency;  // ZigZag's API default
   if (!o.criterion.empty()) {
     const auto c = parse_name(cost::kCriterionNames, o.criterion);
@@ -122,6 +123,7 @@ CommandOutput explain_all_layers_output(const ExplainOptions& o) {
   report::Json j;
   j["workload"] = net.name();
   j["hardware"] = acc.name;
+  j["model"] = std::string(opts.policy.name());
   j["criterion"] = std::string(name_of(cost::kCriterionNames, opts.criterion));
   j["totals"] = {{"energy_pJ", s.energy_pJ},
                  {"latency_cycles", s.latency_cycles},

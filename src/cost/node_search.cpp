@@ -143,7 +143,8 @@ class NodeSearch {
     const std::vector<Dim> tie_order =
         options_.zigzag_dim_order ? zigzag_dim_order(node_.op) : std::vector<Dim>{};
     const detail::OrderingChoice choice =
-        detail::search_orderings(pb_, options_.lpf_limit, scratch_, options_.criterion, tie_order);
+        detail::search_orderings(pb_, options_.lpf_limit, scratch_, options_.criterion,
+                                 tie_order);  // reads pb_.policy
     evaluated_ += choice.evaluated;
     if (choice.found) {
       best_ = choice.best;
@@ -336,8 +337,8 @@ NodeCost search_node(const workload::Layer& node, const hardware::Core& core,
       all.push_back(op.mem);
     if (!search.attempt(all)) {
       throw Infeasible(where(node, core),
-                       "no loop ordering fits the memory hierarchy (DRAM on "
-                       "top of every operand): " +
+                       "no loop ordering fits the memory hierarchy (DRAM on top of every "
+                       "operand): " +
                            infeasible_cause(node, core, policy));
     }
     return search.best_cost(false);

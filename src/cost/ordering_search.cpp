@@ -90,9 +90,9 @@ OrderingChoice search_orderings(const NodeProblem& pb, std::size_t lpf_limit, Sc
     const double copies = repeats ? double(valid + 1) : 1.0;
     // Only the energy criterion may skip the latency model of an ordering above the best energy.
     const bool bound = choice.found && criterion == Criterion::Energy;
-    const auto r = evaluate_ordering(pb, nest, scratch, nullptr,
-                                     bound ? best_energy : std::numeric_limits<double>::infinity(),
-                                     copies);
+    const auto r =
+        evaluate_ordering(pb, nest, scratch, nullptr,
+                          bound ? best_energy : std::numeric_limits<double>::infinity(), copies);
     if (!r.valid) return;
     ++valid;
     if (!choice.found ||

@@ -26,8 +26,8 @@ bool is_causal(const std::vector<Loop>& nest, const ReductionDims& reduction,
 
 struct OrderingChoice {
   bool found = false;
-  std::vector<Loop> best;       // innermost first
-  std::uint64_t evaluated = 0;  // orderings evaluated (after the causality filter)
+  std::vector<Loop> best;        // innermost first
+  std::uint64_t evaluated = 0;   // orderings evaluated (after the causality filter)
   double best_state_copies = 1;  // the winner's state_copies (evaluate_ordering)
 };
 
@@ -40,9 +40,8 @@ void for_each_coollex(const std::vector<Loop>& factors, bool add_names,
 
 // The best of the orderings of pb's LOMA factors (lpf_limit; merge ties in `tie_order`, empty:
 // enum order) under `criterion` (criterion.hpp; energy: minimum energy, exact ties to lower
-// latency including offloading), then the first ordering in enumeration order (lexicographic, or
-// cool-lex when pb.policy says so). Prepares `scratch` for pb. pb.policy decides the causality
-// default and the loading-phase repeats.
+// latency including offloading), then the first ordering in enumeration order. Prepares
+// `scratch` for pb. pb.policy decides the causality default.
 OrderingChoice search_orderings(const NodeProblem& pb, std::size_t lpf_limit, Scratch& scratch,
                                 Criterion criterion = Criterion::Energy,
                                 const std::vector<workload::Dim>& tie_order = {});

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "stems/common/error.hpp"
+#include "stems/config/document.hpp"
 
 namespace stems::onnx {
 
@@ -47,11 +48,14 @@ const std::set<std::string>& pass_through_ops() {
   return model;
 }
 
-// A tensor's shape from a ValueInfo: -1 for a symbolic or missing dim.
+// A tensor's shape from a ValueInfo: -1 for a symbolic or missing dim. Repeated fields are read
+// by index: iterating an empty RepeatedPtrField is undefined behaviour in protobuf 3.21 (UBSan).
 Dims value_info_dims(const ::onnx::ValueInfoProto& v) {
   Dims d;
   if (!v.type().has_tensor_type() || !v.type().tensor_type().has_shape()) return {-1};
-  for (const auto& dim : v.type().tensor_type().shape().dim()) {
+  const auto& shape = v.type().tensor_type().shape();
+  for (int i = 0; i < shape.dim_size(); ++i) {
+    const auto& dim = shape.dim(i);
     const bool fixed = dim.has_dim_value() && dim.dim_value() > 0 && dim.dim_value() <= kMaxDim;
     d.push_back(fixed ? dim.dim_value() : -1);
   }
@@ -64,6 +68,7 @@ class Importer {
       : path_(std::move(path)), g_(g), opt_(o), net_(g.name().empty() ? "onnx" : g.name()) {}
 
   workload::Network run() {
+    check_names();
     collect_shapes();
     find_network_input();
     for (int i = 0; i < g_.node_size(); ++i) {
@@ -82,15 +87,31 @@ class Importer {
   }
 
  private:
+  // Names become layer names in reports (JSON needs UTF-8): refused unless valid UTF-8.
+  void check_names() const {
+    if (config::invalid_utf8_at(g_.name()) != std::string::npos) {
+      throw InputError(path_, "the graph name is not valid UTF-8");
+    }
+    for (int i = 0; i < g_.node_size(); ++i) {
+      const auto& n = g_.node(i);
+      if (config::invalid_utf8_at(n.name()) != std::string::npos ||
+          config::invalid_utf8_at(n.op_type()) != std::string::npos) {
+        throw InputError(path_,
+                         "node " + std::to_string(i) + ": its name or op type is not valid UTF-8");
+      }
+    }
+  }
+
   // ---- shapes and tensor sources ----
   void collect_shapes() {
-    for (const auto& v : g_.value_info())
-      shapes_[v.name()] = value_info_dims(v);
-    for (const auto& v : g_.output())
-      shapes_[v.name()] = value_info_dims(v);
-    for (const auto& v : g_.input())
-      shapes_[v.name()] = value_info_dims(v);
-    for (const auto& t : g_.initializer()) {
+    for (int i = 0; i < g_.value_info_size(); ++i)
+      shapes_[g_.value_info(i).name()] = value_info_dims(g_.value_info(i));
+    for (int i = 0; i < g_.output_size(); ++i)
+      shapes_[g_.output(i).name()] = value_info_dims(g_.output(i));
+    for (int i = 0; i < g_.input_size(); ++i)
+      shapes_[g_.input(i).name()] = value_info_dims(g_.input(i));
+    for (int i = 0; i < g_.initializer_size(); ++i) {
+      const auto& t = g_.initializer(i);
       Dims d(t.dims().begin(), t.dims().end());
       for (auto& x : d)
         if (x <= 0 || x > kMaxDim) x = -1;
@@ -101,8 +122,8 @@ class Importer {
 
   void find_network_input() {
     std::vector<std::string> inputs;
-    for (const auto& v : g_.input()) {
-      if (!initializers_.count(v.name())) inputs.push_back(v.name());
+    for (int i = 0; i < g_.input_size(); ++i) {
+      if (!initializers_.count(g_.input(i).name())) inputs.push_back(g_.input(i).name());
     }
     if (inputs.size() != 1) {
       throw InputError(path_, "the graph has " + std::to_string(inputs.size()) +
@@ -179,8 +200,8 @@ class Importer {
   }
 
   static const ::onnx::AttributeProto* attribute(const ::onnx::NodeProto& n, const char* name) {
-    for (const auto& a : n.attribute())
-      if (a.name() == name) return &a;
+    for (int i = 0; i < n.attribute_size(); ++i)
+      if (n.attribute(i).name() == name) return &n.attribute(i);
     return nullptr;
   }
 
@@ -344,6 +365,9 @@ class Importer {
 
   void import_node(const ::onnx::NodeProto& n) {
     const std::string& op = n.op_type();
+    if (op == "Constant") return;
+    // Every other op reads input 0 and writes output 0 (protobuf aborts on a missing index).
+    if (n.input_size() < 1 || n.output_size() < 1) fail(n, "expected an input and an output");
     if (op == "Conv") return conv(n);
     if (op == "Gemm") return gemm(n);
     if (op == "MatMul") return matmul(n);
@@ -352,7 +376,6 @@ class Importer {
     if (op == "GlobalAveragePool") return pool(n, OpType::AvgPool, true);
     if (op == "Add") return add_node(n);
     if (op == "Flatten" || op == "Reshape") return flatten(n);
-    if (op == "Constant") return;
     if (pass_through_ops().count(op)) return pass_through(n);
     fail(n, "unsupported op type '" + op +
                 "' (supported: Conv, Gemm, MatMul, MaxPool, AveragePool, GlobalAveragePool, Add, "

@@ -129,15 +129,20 @@ inline void check_network(const workload::Network& net, const std::string& sourc
     check(st <= kU64Max && st == l.state_bits(), who + "state bits exceed 64 bits or wrapped");
     const u128 out_bits = out_elems * l.precision.O * l.size(Dim::T);
     check(out_bits <= kU64Max, who + "output bits over all timesteps exceed 64 bits");
-    auto extent = [&](std::uint64_t o, std::uint64_t f, std::uint32_t s, std::uint32_t d) -> u128 {
-      return u128(o - 1) * s + u128(f - 1) * d + 1;
+    // The window's extent, clipped to the unpadded input when the layer gives it (ONNX imports).
+    auto extent = [&](std::uint64_t o, std::uint64_t f, std::uint32_t s, std::uint32_t d,
+                      std::uint32_t clip) -> u128 {
+      const u128 e = u128(o - 1) * s + u128(f - 1) * d + 1;
+      return clip != 0 && u128(clip) < e ? u128(clip) : e;
     };
-    const u128 ey = l.op == workload::OpType::Flatten
-                        ? u128(l.flatten_input[1])
-                        : extent(l.size(Dim::OY), l.size(Dim::FY), l.stride.y, l.dilation.y);
-    const u128 ex = l.op == workload::OpType::Flatten
-                        ? u128(l.flatten_input[2])
-                        : extent(l.size(Dim::OX), l.size(Dim::FX), l.stride.x, l.dilation.x);
+    const u128 ey =
+        l.op == workload::OpType::Flatten
+            ? u128(l.flatten_input[1])
+            : extent(l.size(Dim::OY), l.size(Dim::FY), l.stride.y, l.dilation.y, l.input_size.y);
+    const u128 ex =
+        l.op == workload::OpType::Flatten
+            ? u128(l.flatten_input[2])
+            : extent(l.size(Dim::OX), l.size(Dim::FX), l.stride.x, l.dilation.x, l.input_size.x);
     check(ey <= kU64Max && ey == l.input_extent_y(), who + "input extent (y) wrapped");
     check(ex <= kU64Max && ex == l.input_extent_x(), who + "input extent (x) wrapped");
     const u128 in_ch = l.input_channels();
