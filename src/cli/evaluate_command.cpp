@@ -67,11 +67,7 @@ CommandOutput evaluate_output(const EvaluateOptions& o) {
   const hardware::Accelerator acc = hardware::load_hardware_file(o.hardware);
   cost::NodeSearchOptions options;
   options.policy = cost::policy_named(o.model, "--model");
-  if (!o.criterion.empty()) {
-    const auto c = parse_name(cost::kCriterionNames, o.criterion);
-    if (!c) throw InputError("--criterion", "expected " + allowed_names(cost::kCriterionNames));
-    options.criterion = *c;
-  }
+  options.criterion = cost::criterion_named(o.criterion, options.criterion, "--criterion");
   const schedule::Schedule s = schedule_of(o, net, acc, options.policy);
   cost::NodeCostCache cache(acc, options);
   const schedule::ScheduleResult r = schedule::evaluate_schedule(net, acc, s, cache);

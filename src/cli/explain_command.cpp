@@ -55,11 +55,7 @@ CommandOutput explain_output(const ExplainOptions& o) {
   cost::NodeSearchOptions opts;
   opts.lpf_limit = o.lpf_limit;
   opts.policy = cost::policy_named(o.model, "--model");
-  if (!o.criterion.empty()) {
-    const auto c = parse_name(cost::kCriterionNames, o.criterion);
-    if (!c) throw InputError("--criterion", "expected " + allowed_names(cost::kCriterionNames));
-    opts.criterion = *c;
-  }
+  opts.criterion = cost::criterion_named(o.criterion, opts.criterion, "--criterion");
   const cost::NodeCost c =
       cost::search_node(node, core, acc.dram, cost::producer_bits(net, v, fraction), opts,
                         cost::dram_link_bandwidth(acc, core));

@@ -110,12 +110,8 @@ CommandOutput explain_all_layers_output(const ExplainOptions& o) {
   cost::NodeSearchOptions opts;
   opts.lpf_limit = o.lpf_limit;
   opts.policy = cost::policy_named(o.model, "--model");
-  opts.criterion = cost::Criterion::Latency;  // ZigZag's API default
-  if (!o.criterion.empty()) {
-    const auto c = parse_name(cost::kCriterionNames, o.criterion);
-    if (!c) throw InputError("--criterion", "expected " + allowed_names(cost::kCriterionNames));
-    opts.criterion = *c;
-  }
+  // ZigZag's API default is latency.
+  opts.criterion = cost::criterion_named(o.criterion, cost::Criterion::Latency, "--criterion");
   const auto start = std::chrono::steady_clock::now();
   const cost::LayerSweep s = cost::sweep_layers(net, acc, opts, o.threads);
   const double seconds =

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -53,24 +54,6 @@ struct Pipe {
   Pipe(const Pipe&) = delete;
   Pipe& operator=(const Pipe&) = delete;
 };
-
-// The program's path: as given when it has a '/', else the first executable on PATH ("" when
-// none), resolved before fork so that the child only makes system calls.
-std::string resolve_program(const std::string& prog, const std::string& cwd) {
-  if (prog.find('/') != std::string::npos) {
-    if (prog[0] == '/' || cwd.empty()) return prog;
-    return cwd + "/" + prog;
-  }
-  const char* env = std::getenv("PATH");
-  const std::string dirs = env ? env : "/usr/bin:/bin";
-  for (std::size_t b = 0; b <= dirs.size();) {
-    const std::size_t e = std::min(dirs.find(':', b), dirs.size());
-    std::string cand = (e > b ? dirs.substr(b, e - b) : std::string(".")) + "/" + prog;
-    if (::access(cand.c_str(), X_OK) == 0) return cand;
-    b = e + 1;
-  }
-  return "";
-}
 
 // In the forked child: only system calls until execve. Its own process group (a terminal's
 // Ctrl-C reaches only stems, which then kills the group), killed if the thread that started it
@@ -162,6 +145,24 @@ void supervise(pid_t pid, Pipe& out, Pipe& err, const Options& o, Result& r,
 }
 
 }  // namespace
+
+std::string resolve_program(const std::string& prog, const std::string& cwd) {
+  if (prog.find('/') != std::string::npos) {
+    if (prog[0] == '/' || cwd.empty()) return prog;
+    return cwd + "/" + prog;
+  }
+  const char* env = std::getenv("PATH");
+  const std::string dirs = env ? env : "/usr/bin:/bin";
+  for (std::size_t b = 0; b <= dirs.size();) {
+    const std::size_t e = std::min(dirs.find(':', b), dirs.size());
+    std::string cand = (e > b ? dirs.substr(b, e - b) : std::string(".")) + "/" + prog;
+    struct stat st {};
+    if (::stat(cand.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(cand.c_str(), X_OK) == 0)
+      return cand;
+    b = e + 1;
+  }
+  return "";
+}
 
 std::string Result::status() const {
   if (cancelled) return "cancelled";

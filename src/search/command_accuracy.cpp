@@ -4,7 +4,6 @@
 
 #include <charconv>
 #include <cmath>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -68,20 +67,10 @@ void check_program(const CommandAccuracyConfig& c) {
   const std::string& prog = c.command[0];
   if (!c.cwd.empty() && !fs::is_directory(c.cwd))
     throw InputError(c.cwd, "the accuracy command's working folder does not exist");
-  auto runnable = [](const fs::path& p) { return fs::is_regular_file(p) && ::access(p.c_str(), X_OK) == 0; };
-  if (prog.find('/') != std::string::npos) {
-    const fs::path p = fs::path(prog).is_absolute() || c.cwd.empty() ? fs::path(prog) : fs::path(c.cwd) / prog;
-    if (!runnable(p)) throw InputError(prog, "the accuracy command is not an executable file");
-    return;
-  }
-  const char* path = std::getenv("PATH");
-  std::string dirs = path ? path : "/usr/bin:/bin";
-  for (std::size_t b = 0; b <= dirs.size();) {
-    const std::size_t e = std::min(dirs.find(':', b), dirs.size());
-    if (runnable(fs::path(dirs.substr(b, e - b)) / prog)) return;
-    b = e + 1;
-  }
-  throw InputError(prog, "the accuracy command is not on PATH");
+  const std::string path = subprocess::resolve_program(prog, c.cwd);
+  if (path.empty()) throw InputError(prog, "the accuracy command is not on PATH");
+  if (!fs::is_regular_file(path) || ::access(path.c_str(), X_OK) != 0)
+    throw InputError(prog, "the accuracy command is not an executable file");
 }
 
 }  // namespace

@@ -32,6 +32,11 @@ struct Result {
   std::string status() const;
 };
 
+// The program's path: as given (joined to `cwd` when relative) when it has a '/', else the first
+// executable regular file of that name on PATH; "" when PATH has none. run() resolves argv[0]
+// with it before fork, so that the child only makes system calls.
+std::string resolve_program(const std::string& prog, const std::string& cwd);
+
 // Throws InputError (where = argv[0]) when the command cannot be started at all (empty argv,
 // no such program, cwd missing); everything that happens after the start is in the Result.
 Result run(const std::vector<std::string>& argv, const Options& options);

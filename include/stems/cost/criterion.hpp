@@ -8,8 +8,10 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "stems/common/error.hpp"
 #include "stems/common/names.hpp"
 #include "stems/workload/types.hpp"
 
@@ -18,6 +20,16 @@ namespace stems::cost {
 enum class Criterion : std::uint8_t { Energy, Latency, Edp };
 inline constexpr NameTable<Criterion, 3> kCriterionNames = {
     {{Criterion::Energy, "energy"}, {Criterion::Latency, "latency"}, {Criterion::Edp, "edp"}}};
+
+// The criterion named by the user; "" gives `fallback`. Throws InputError with `where` (the flag
+// or file:line) and the allowed names (as policy_named does for models).
+inline Criterion criterion_named(std::string_view name, Criterion fallback,
+                                 const std::string& where) {
+  if (name.empty()) return fallback;
+  const auto c = parse_name(kCriterionNames, name);
+  if (!c) throw InputError(where, "expected " + allowed_names(kCriterionNames));
+  return *c;
+}
 
 // True when (energy, latency2) is better than the best so far under `c` (strict: exact ties on
 // both keep the earlier candidate).
