@@ -68,7 +68,8 @@ void send_work(int worker, int index) {
 
 std::string encode(std::size_t index, const campaign::RunOutcome& o) {
   report::Json j = {{"index", index},       {"ok", o.ok},       {"interrupted", o.interrupted},
-                    {"message", o.message}, {"cells", o.cells}, {"record", o.record}};
+                    {"message", o.message}, {"cells", o.cells}, {"record", o.record},
+                    {"model", o.model}};
   return j.dump();
 }
 
@@ -114,6 +115,7 @@ campaign::RunOutcome outcome_from_json(const report::Json& j) {
   outcome.message = j.at("message").get<std::string>();
   outcome.cells = j.at("cells").get<std::vector<std::string>>();
   outcome.record = j.at("record");
+  outcome.model = j.at("model").get<std::string>();
   return outcome;
 }
 
