@@ -135,7 +135,9 @@ TEST(OnnxImport, ZigzagModelsHaveTheirConvAndGemmLayers) {
       }
     }
     EXPECT_EQ(costed, e.costed) << e.model;
-    if (e.macs) EXPECT_EQ(macs, e.macs) << e.model;
+    if (e.macs) {
+      EXPECT_EQ(macs, e.macs) << e.model;
+    }
   }
 }
 
@@ -215,7 +217,9 @@ TEST(ZigzagSuite, OnlyConvAndLinearLayersCostAndRepeatsAreSearchedOnce) {
   EXPECT_EQ(s.distinct_layers, 12u);  // ResNet-18 has 12 distinct conv/linear shapes
   double energy = 0;
   for (const auto& r : s.rows) {
-    if (!r.costed) EXPECT_EQ(r.cost.energy_pJ, 0.0);
+    if (!r.costed) {
+      EXPECT_EQ(r.cost.energy_pJ, 0.0);
+    }
     energy += r.cost.energy_pJ;
   }
   EXPECT_DOUBLE_EQ(energy, s.energy_pJ);

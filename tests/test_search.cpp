@@ -229,7 +229,7 @@ TEST(Optimizer, FindsTheKnownFrontOfASyntheticProblem) {
 }
 
 TEST(Objectives, OneConversionToPagmosMinimisedVector) {
-  search::Objectives o{3.0, 4.0, 5.0, 0.75};
+  search::Objectives o{3.0, 4.0, 5.0, 0.75, std::nullopt};
   const search::ObjectiveSet with{true}, without{false};
   EXPECT_EQ(search::to_pagmo(o, with), (std::vector<double>{3, 4, 5, -0.75}));
   EXPECT_EQ(search::to_pagmo(o, without), (std::vector<double>{3, 4, 5}));
@@ -237,7 +237,7 @@ TEST(Objectives, OneConversionToPagmosMinimisedVector) {
   EXPECT_FALSE(search::from_pagmo({search::kPenalty, 0, 0}, without).feasible());
   EXPECT_EQ(with.names(),
             (std::vector<std::string>{"energy_pJ", "latency_cycles", "state_bits", "accuracy"}));
-  EXPECT_THROW(search::to_pagmo(search::Objectives{1, 2, 3, std::nullopt}, with), std::logic_error);
+  EXPECT_THROW(search::to_pagmo(search::Objectives{1, 2, 3, std::nullopt, std::nullopt}, with), std::logic_error);
 }
 
 TEST(Optimizer, SixtyFourBitSeedsArePassedWholeToPagmo) {
