@@ -191,6 +191,14 @@ search::Fitness ScheduleProblem::compute(const std::vector<double>& x) const {
 }
 
 search::Fitness ScheduleProblem::evaluate(const std::vector<double>& x) const {
+  const std::size_t genes = space_.dimension() + hardware_.space.dimension();
+  if (x.size() != genes) {
+    throw std::invalid_argument("ScheduleProblem::evaluate: a genome of " +
+                                std::to_string(x.size()) + " genes, expected " +
+                                std::to_string(genes) + " (" + std::to_string(space_.dimension()) +
+                                " schedule + " + std::to_string(hardware_.space.dimension()) +
+                                " hardware)");
+  }
   std::vector<std::int64_t> key(x.size());
   for (std::size_t i = 0; i < x.size(); ++i)
     key[i] = static_cast<std::int64_t>(std::nearbyint(x[i]));

@@ -665,6 +665,43 @@ TEST(CliGoodRun, OptimizeWritesTheFrontFiles) {
   EXPECT_TRUE(contains(r.err, "gen 2")) << r;  // progress line
 }
 
+TEST(CliGoodRun, CoDesignOptimizeWritesAreaAndHardwareColumns) {
+  TempDir dir;
+  const fs::path run = dir.path() / "run.toml";
+  {
+    std::ofstream f(run);
+    f << "[run]\nworkload = \"" << kSewLayer9 << "\"\nhardware = \"" << kMetaProto1mb
+      << "\"\nseed = 3\n[search]\nspace = \"full\"\n[search.hardware]\n"
+         "sram_1MB.size_bits = [4194304, 8388608, 16777216]\npe.D1.size = [16, 32]\n"
+         "[algorithm]\npopulation = 8\ngenerations = 2\n";
+  }
+  const fs::path out = dir.path() / "out";
+  const RunResult r = run_stems({"optimize", run.string(), "--out", out.string(), "--no-report"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  std::ifstream csv(out / "pareto.csv");
+  std::string header;
+  std::getline(csv, header);
+  EXPECT_TRUE(contains(header, "area_mm2")) << header;
+  EXPECT_TRUE(contains(header, "hw.sram_1MB.size_bits")) << header;
+  EXPECT_TRUE(contains(header, "hw.pe.D1.size")) << header;
+  std::ifstream in(out / "pareto.json");
+  const json j = json::parse(in);
+  // The space counts the hardware genes: schedule genomes x 3 buffer sizes x 2 array sizes.
+  double schedule_size = 1;
+  std::size_t hardware_genes = 0;
+  for (const auto& g : j["genes"]) {
+    if (g["kind"] == "hardware") {
+      ++hardware_genes;
+    } else {
+      schedule_size *= static_cast<double>(g["options"].size());
+    }
+  }
+  EXPECT_EQ(hardware_genes, 2u);
+  EXPECT_EQ(j["space_size"].get<double>(), schedule_size * 3 * 2);
+  ASSERT_FALSE(j["front"].empty());
+  EXPECT_TRUE(j["front"][0].contains("hardware"));
+}
+
 TEST(CliGoodRun, ImportNirThenInspectAndEvaluate) {
   const std::string nir = std::string(STEMS_SHARED_NIR) + "/conv_gesture_synthetic.nir";
   ASSERT_TRUE(fs::exists(nir)) << nir;

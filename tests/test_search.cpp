@@ -795,6 +795,12 @@ TEST(CoDesign, HardwareGenesFollowTheScheduleGenesAndDecodeToTheirHardware) {
   ASSERT_TRUE(g.feasible() && h.feasible());
   EXPECT_EQ(g.objectives->energy_pJ, h.objectives->energy_pJ);
   EXPECT_EQ(g.objectives->latency_cycles, h.objectives->latency_cycles);
+  // A genome without its hardware genes (or with extra genes) is a caller's error, not a read
+  // past the end.
+  EXPECT_THROW(ctx->evaluate(ctx->space().encode_bits("1111111", "1111111")),
+               std::invalid_argument);
+  y.push_back(0);
+  EXPECT_THROW(ctx->evaluate(y), std::invalid_argument);
   // Seeds carry the template's hardware.
   for (const auto& s : ctx->seeds()) {
     ASSERT_EQ(s.size(), 16u);

@@ -144,7 +144,8 @@ std::optional<OptimizeOutput> optimize_output(const OptimizeOptions& o,
                                 *result,
                                 output.records,
                                 chosen,
-                                o.exhaustive};
+                                o.exhaustive,
+                                &problem->hardware_search().space};
     if (o.write_files) report::write_front(output.dir, f);
     output.pareto = report::pareto_json(f);
     output.result = std::move(*result);

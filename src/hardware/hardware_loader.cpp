@@ -317,11 +317,16 @@ std::shared_ptr<const Technology> read_technology(const TableReader& root,
   if (!t->has("file")) return std::make_shared<const Technology>(read_technology_table(*t));
   const std::string file = config::resolve_relative(doc.path, t->string("file"));
   t->finish();
-  const config::Document tdoc = config::parse_toml_file(file);
-  const TableReader troot(tdoc, tdoc.root, "");
-  auto tech = std::make_shared<const Technology>(read_technology_table(troot.table("technology")));
-  troot.finish();
-  return tech;
+  try {
+    const config::Document tdoc = config::parse_toml_file(file);
+    const TableReader troot(tdoc, tdoc.root, "");
+    auto tech =
+        std::make_shared<const Technology>(read_technology_table(troot.table("technology")));
+    troot.finish();
+    return tech;
+  } catch (const InputError& e) {  // name the hardware file too: it points to the table
+    t->fail("file", std::string("the technology file it names: ") + e.what());
+  }
 }
 
 }  // namespace

@@ -52,8 +52,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // `stems optimize` prefixes these errors with the run file (src/cli/app.cpp).
   fuzz::accepted("", [&] {
     const auto ctx = problems::make_context(*rc);
-    fuzz::check(ctx->space().dimension() > 0, "a search space without genes");
-    const std::vector<double> x(ctx->space().dimension(), 0.0);
+    const std::size_t genes = ctx->option_counts().size();  // schedule and hardware genes
+    fuzz::check(genes > 0, "a search space without genes");
+    const std::vector<double> x(genes, 0.0);
     const search::Fitness f = ctx->evaluate(x);
     if (f.feasible() && f.objectives->accuracy) {
       fuzz::check(std::isfinite(*f.objectives->accuracy), "a non-finite accuracy estimate");

@@ -13,6 +13,7 @@
 #include "stems/search/front_record.hpp"
 #include "stems/search/optimizer.hpp"
 #include "stems/search/run_config.hpp"
+#include "stems/search/hardware_space.hpp"
 #include "stems/search/search_space.hpp"
 #include "stems/workload/network.hpp"
 
@@ -27,6 +28,7 @@ struct FrontOutput {
   const std::vector<search::FrontRecord>& points;  // one per result.front entry, same order
   const std::optional<search::FrontRecord>& chosen;
   bool exhaustive = false;
+  const search::HardwareSpace* hardware_space = nullptr;  // co-design: the hardware genes
 };
 
 void write_front(const std::string& dir, const FrontOutput& f);
