@@ -27,13 +27,14 @@ std::shared_ptr<const ScheduleProblem> make_context(const search::RunConfig& rc)
   hw.area_objective = rc.area_objective.value_or(hw.space.dimension() > 0);
   hw.max_area_mm2 = rc.max_area_mm2;
   if ((hw.area_objective || hw.max_area_mm2) && !acc.technology) {
-    throw InputError(rc.path, "area_mm2 (objective or max_area_mm2) needs a [technology] table in "
-                              "the hardware file '" + rc.hardware + "'");
+    throw InputError(rc.path,
+                     "area_mm2 (objective or max_area_mm2) needs a [technology] table in "
+                     "the hardware file '" +
+                         rc.hardware + "'");
   }
-  return std::make_shared<const ScheduleProblem>(std::move(net), std::move(acc), rc.space,
-                                                 rc.granularity, rc.accuracy,
-                                                 cost::policy_named(rc.model, rc.path), alignment,
-                                                 std::move(hw));
+  return std::make_shared<const ScheduleProblem>(
+      std::move(net), std::move(acc), rc.space, rc.granularity, rc.accuracy,
+      cost::policy_named(rc.model, rc.path), alignment, std::move(hw));
 }
 
 std::vector<search::FrontRecord> front_records(const ScheduleProblem& problem,

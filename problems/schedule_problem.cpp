@@ -35,8 +35,9 @@ ScheduleProblem::ScheduleProblem(workload::Network net, hardware::Accelerator ac
     template_instance_ = std::move(inst);
   }
   if (hardware_.area_objective && !accelerator_.technology) {
-    throw InputError("run config", "the area objective needs a [technology] table in the hardware "
-                                   "file (areas come from the technology model)");
+    throw InputError("run config",
+                     "the area objective needs a [technology] table in the hardware "
+                     "file (areas come from the technology model)");
   }
   if (space_.has_state_genes() && !accuracy_.configured()) {
     throw InputError("run config",
@@ -60,8 +61,8 @@ std::vector<std::uint64_t> ScheduleProblem::option_counts() const {
 
 std::vector<double> ScheduleProblem::schedule_genes(const std::vector<double>& x) const {
   if (hardware_.space.dimension() == 0) return x;
-  return {x.begin(), x.begin() + static_cast<std::ptrdiff_t>(
-                                     std::min(x.size(), space_.dimension()))};
+  return {x.begin(),
+          x.begin() + static_cast<std::ptrdiff_t>(std::min(x.size(), space_.dimension()))};
 }
 
 std::shared_ptr<const HardwareInstance> ScheduleProblem::build_hardware(
@@ -193,11 +194,10 @@ search::Fitness ScheduleProblem::compute(const std::vector<double>& x) const {
 search::Fitness ScheduleProblem::evaluate(const std::vector<double>& x) const {
   const std::size_t genes = space_.dimension() + hardware_.space.dimension();
   if (x.size() != genes) {
-    throw std::invalid_argument("ScheduleProblem::evaluate: a genome of " +
-                                std::to_string(x.size()) + " genes, expected " +
-                                std::to_string(genes) + " (" + std::to_string(space_.dimension()) +
-                                " schedule + " + std::to_string(hardware_.space.dimension()) +
-                                " hardware)");
+    throw std::invalid_argument(
+        "ScheduleProblem::evaluate: a genome of " + std::to_string(x.size()) + " genes, expected " +
+        std::to_string(genes) + " (" + std::to_string(space_.dimension()) + " schedule + " +
+        std::to_string(hardware_.space.dimension()) + " hardware)");
   }
   std::vector<std::int64_t> key(x.size());
   for (std::size_t i = 0; i < x.size(); ++i)
@@ -224,8 +224,8 @@ search::FrontRecord ScheduleProblem::record(const search::FrontPoint& p,
   rec.state_schedule = schedule::state_schedule(network_, rec.schedule);
   const auto hw = hardware_of(p.x);
   if (!hw->infeasible_reason.empty()) throw Infeasible("hardware", hw->infeasible_reason);
-  rec.evaluation =
-      schedule::evaluate_schedule(network_, *hw->accelerator, rec.schedule, *hw->node_costs, records);
+  rec.evaluation = schedule::evaluate_schedule(network_, *hw->accelerator, rec.schedule,
+                                               *hw->node_costs, records);
   if (!hardware_.space.empty()) {
     rec.hardware = hw->parameters;
     rec.accelerator = hw->accelerator;

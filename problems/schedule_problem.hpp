@@ -39,9 +39,9 @@ namespace stems::problems {
 // What a co-design search adds to the schedule search.
 struct HardwareSearch {
   search::HardwareSpace space;
-  bool area_objective = false;          // area_mm2 is an objective
-  std::optional<double> max_area_mm2;   // constraint
-  std::size_t cache_configs = 256;      // hardware configurations whose node costs are kept
+  bool area_objective = false;         // area_mm2 is an objective
+  std::optional<double> max_area_mm2;  // constraint
+  std::size_t cache_configs = 256;     // hardware configurations whose node costs are kept
 };
 
 // One hardware configuration: the accelerator, its node-cost memo, its area; or why it is not one.

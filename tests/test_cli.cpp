@@ -817,8 +817,8 @@ TEST(CliModel, UnknownModelNameIsExit2NamingTheFlagAndTheAllowedNames) {
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{"evaluate", "--workload", kSewResnet, "--hardware", kMetaProto1mb,
                                  "--model", "exact"},
-        std::vector<std::string>{"explain", kSewResnet, "--hardware", kMetaProto1mb, "--layer",
-                                 "9", "--model", "exact"}}) {
+        std::vector<std::string>{"explain", kSewResnet, "--hardware", kMetaProto1mb, "--layer", "9",
+                                 "--model", "exact"}}) {
     const RunResult r = run_stems(args);
     EXPECT_EQ(r.exit_code, 2) << r;
     EXPECT_EQ(lines_starting_with(r.err, "stems: ").size(), 1u) << r;
@@ -829,8 +829,8 @@ TEST(CliModel, UnknownModelNameIsExit2NamingTheFlagAndTheAllowedNames) {
 
 // The model is named in the JSON of evaluate and explain; stems is the reference tool.
 TEST(CliModel, EvaluateAndExplainNameTheirModel) {
-  const RunResult phys = run_stems({"evaluate", "--workload", kSewResnet, "--hardware",
-                                    kMetaProto1mb, "--json", "-"});
+  const RunResult phys =
+      run_stems({"evaluate", "--workload", kSewResnet, "--hardware", kMetaProto1mb, "--json", "-"});
   ASSERT_EQ(phys.exit_code, 0) << phys;
   EXPECT_TRUE(contains(phys.out, "\"model\": \"physical\"")) << phys;
   const RunResult st = run_stems({"explain", kSewResnet, "--hardware", kMetaProto1mb, "--layer",

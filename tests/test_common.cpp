@@ -79,7 +79,8 @@ TEST(ParallelFor, TheFirstExceptionIsRethrownAfterEveryThreadJoined) {
 
 TEST(Subprocess, CapturesStdoutExitCodeAndTheTailOfStderr) {
   subprocess::reset_cancel();
-  const auto r = subprocess::run({"/bin/sh", "-c", "echo one; echo two; echo oops >&2; exit 3"}, {});
+  const auto r =
+      subprocess::run({"/bin/sh", "-c", "echo one; echo two; echo oops >&2; exit 3"}, {});
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_FALSE(r.ok());
   EXPECT_EQ(r.out, "one\ntwo\n");

@@ -271,7 +271,8 @@ const workload::Layer& layer9() {
 
 // The layer 9 problem and its stages run in order, up to the one a test looks at.
 struct Layer9 {
-  NodeProblem pb = build_problem(layer9(), meta().cores[0], meta().dram, {}, cost::ModelPolicy::stems());
+  NodeProblem pb =
+      build_problem(layer9(), meta().cores[0], meta().dram, {}, cost::ModelPolicy::stems());
   Scratch s;
   Layer9() { s.prepare(pb, kLayer9Nest.size()); }
   OperandScratch& op(std::size_t o) { return s.operands[o]; }
@@ -473,7 +474,8 @@ TEST(NodeProblem, MemoryNodesPortsAndPathsOfLayer9) {
 }
 
 TEST(NodeProblem, TooLargeOperandsGetTheDramAsTheirLastLevel) {
-  const NodeProblem pb = build_problem(layer9(), meta().cores[0], meta().dram, {MemOperand::V}, cost::ModelPolicy::stems());
+  const NodeProblem pb = build_problem(layer9(), meta().cores[0], meta().dram, {MemOperand::V},
+                                       cost::ModelPolicy::stems());
   ASSERT_EQ(pb.nodes.size(), 7u);
   const MemNode& dram = pb.nodes.back();
   EXPECT_TRUE(dram.offchip);
@@ -561,7 +563,8 @@ TEST(Allocation, ASharedLevelTakesTheCheapestCombinationThatFitsTogether) {
   test::ScratchDir dir("shared_ov");
   { std::ofstream(dir / "shared_ov.toml") << meta_like_hardware(0, 24); }
   const hardware::Accelerator acc = hardware::load_hardware_file(dir / "shared_ov.toml");
-  const NodeProblem pb = build_problem(layer9(), acc.cores[0], acc.dram, {}, cost::ModelPolicy::stems());
+  const NodeProblem pb =
+      build_problem(layer9(), acc.cores[0], acc.dram, {}, cost::ModelPolicy::stems());
   ASSERT_EQ(pb.nodes[1].level.name, "rf_OV");
   ASSERT_EQ(pb.nodes[1].users.size(), 2u);
   Scratch s;
@@ -843,16 +846,36 @@ TEST(OrderingSearch, Layer9EvaluatesTheCausalQuarterAndFindsTheReferenceNest) {
 TEST(OrderingSearch, CoolLexFollowsLomasEnumerationOrder) {
   using L = std::vector<Loop>;
   std::vector<L> seen;
-  for_each_coollex({{Dim::C, 32}, {Dim::FY, 3}, {Dim::FX, 3}, {Dim::T, 16}, {Dim::OY, 2},
-                    {Dim::K, 2}, {Dim::OX, 32}},
+  for_each_coollex({{Dim::C, 32},
+                    {Dim::FY, 3},
+                    {Dim::FX, 3},
+                    {Dim::T, 16},
+                    {Dim::OY, 2},
+                    {Dim::K, 2},
+                    {Dim::OX, 32}},
                    false, [&](const L& o) { seen.push_back(o); });
   ASSERT_EQ(seen.size(), 5040u);
-  EXPECT_EQ(seen[0], (L{{Dim::T, 16}, {Dim::OY, 2}, {Dim::OX, 32}, {Dim::K, 2}, {Dim::FY, 3},
-                        {Dim::FX, 3}, {Dim::C, 32}}));
-  EXPECT_EQ(seen[1], (L{{Dim::C, 32}, {Dim::T, 16}, {Dim::OY, 2}, {Dim::OX, 32}, {Dim::K, 2},
-                        {Dim::FY, 3}, {Dim::FX, 3}}));
-  EXPECT_EQ(seen[3], (L{{Dim::OY, 2}, {Dim::T, 16}, {Dim::C, 32}, {Dim::OX, 32}, {Dim::K, 2},
-                        {Dim::FY, 3}, {Dim::FX, 3}}));
+  EXPECT_EQ(seen[0], (L{{Dim::T, 16},
+                        {Dim::OY, 2},
+                        {Dim::OX, 32},
+                        {Dim::K, 2},
+                        {Dim::FY, 3},
+                        {Dim::FX, 3},
+                        {Dim::C, 32}}));
+  EXPECT_EQ(seen[1], (L{{Dim::C, 32},
+                        {Dim::T, 16},
+                        {Dim::OY, 2},
+                        {Dim::OX, 32},
+                        {Dim::K, 2},
+                        {Dim::FY, 3},
+                        {Dim::FX, 3}}));
+  EXPECT_EQ(seen[3], (L{{Dim::OY, 2},
+                        {Dim::T, 16},
+                        {Dim::C, 32},
+                        {Dim::OX, 32},
+                        {Dim::K, 2},
+                        {Dim::FY, 3},
+                        {Dim::FX, 3}}));
   std::set<L> distinct(seen.begin(), seen.end());
   EXPECT_EQ(distinct.size(), 5040u);
   // A multiset: every distinct arrangement once (4! / 2! = 12).
@@ -937,7 +960,8 @@ TEST(NodeCost, SewLayer9TimeBatchedMatchesReferenceExactly) {
 TEST(NodeCost, SewLayer9OneTimestepPerNode) {
   workload::Layer step = layer9();
   step.set_size(Dim::T, 1);
-  const cost::NodeCost c = cost::search_node(step, meta().cores[0], meta().dram, {}, stems_options());
+  const cost::NodeCost c =
+      cost::search_node(step, meta().cores[0], meta().dram, {}, stems_options());
   EXPECT_NEAR(c.energy_pJ / kUj, 4.1288, 5e-5);  // x16 = 66.06 uJ per layer
   EXPECT_DOUBLE_EQ(c.latency.latency_cycles, 38'082.0);
   // With T outside the node, V crosses the SRAM boundary every timestep: 768 + 768 per step.
@@ -1197,9 +1221,8 @@ TEST(ZeroSkipping, ScalesComputeAndSpikeTrafficOnlyOnZeroSkippingCores) {
   double saved_pJ = 0;
   for (workload::Vertex v : dense_net.topological_order()) {
     const workload::Layer& l = dense_net.layer(v);
-    const cost::NodeCost c =
-        cost::search_node(l, meta().cores[0], meta().dram, cost::producer_bits(dense_net, v),
-                          stems_options());
+    const cost::NodeCost c = cost::search_node(l, meta().cores[0], meta().dram,
+                                               cost::producer_bits(dense_net, v), stems_options());
     saved_pJ += 0.9 * c.mac_energy_pJ;
     const bool spike_in = l.precision.I == 1, spike_out = l.output_psum_bits() == 1;
     for (const auto& o : c.operands) {
@@ -1236,7 +1259,8 @@ TEST(ZeroSkipping, CyclesScaleWithTheInputDensityOnlyWhenAsked) {
   // Per node: the compute cycles scale (rounded up), stalls and loading do not, energy is the
   // energy-only figure.
   const workload::Layer& l9 = net.layer_by_id(9);
-  const cost::NodeCost c = cost::search_node(l9, skipping.cores[0], skipping.dram, {}, stems_options());
+  const cost::NodeCost c =
+      cost::search_node(l9, skipping.cores[0], skipping.dram, {}, stems_options());
   const cost::NodeCost e = cost::apply_zero_skipping(c, l9);
   const cost::NodeCost z = cost::apply_zero_skipping(c, l9, true);
   const std::uint64_t ideal = 589'824;  // layer 9's temporal cycles

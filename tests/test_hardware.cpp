@@ -176,7 +176,8 @@ TEST(Hardware, DeepHierarchiesLoadWithEveryLevel) {
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const std::string tech = "file = \"technology/";  // named relative to the hardware file
   if (auto t = text.find(tech); t != std::string::npos)
-    text.replace(t, tech.size(), "file = \"" + stems::test::configs_dir() + "/hardware/technology/");
+    text.replace(t, tech.size(),
+                 "file = \"" + stems::test::configs_dir() + "/hardware/technology/");
   const std::string anchor = "served_dims = [\"D3\", \"D4\"]    # 32 x 2 = 64 copies\n";
   const auto at = text.find(anchor);
   ASSERT_NE(at, std::string::npos);
@@ -237,8 +238,9 @@ TEST(Technology, OutsideTheTableIsRefused) {
   EXPECT_FALSE(t.sram_at(t.min_sram_bits() - 1));
   EXPECT_FALSE(t.sram_at(t.max_sram_bits() + 1));
   const Knob k = parse_knob(acc, "sram_1MB.size_bits");
-  EXPECT_NE(error_of([&] { configure(acc, {k}, {t.max_sram_bits() * 2}); })
-                .find("outside the technology table"),
+  EXPECT_NE(error_of([&] {
+              configure(acc, {k}, {t.max_sram_bits() * 2});
+            }).find("outside the technology table"),
             std::string::npos);
 }
 
@@ -296,8 +298,9 @@ TEST(HardwareKnobs, BadNamesAreRefusedWithTheReason) {
             std::string::npos);
   EXPECT_NE(error_of([&] { parse_knob(tpl, "pe.D9.size"); }).find("no core has"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { parse_knob(tpl, "link.compute-simd.bandwidth_bits_per_cycle"); })
-                .find("no link"),
+  EXPECT_NE(error_of([&] {
+              parse_knob(tpl, "link.compute-simd.bandwidth_bits_per_cycle");
+            }).find("no link"),
             std::string::npos);
   EXPECT_NE(error_of([&] { parse_knob(tpl, "sram_1MB.colour"); }).find("unknown parameter"),
             std::string::npos);
@@ -310,8 +313,9 @@ TEST(HardwareKnobs, BadNamesAreRefusedWithTheReason) {
   EXPECT_NE(error_of([&] { parse_knob(bare, "sram_1MB.size_bits"); }).find("[technology]"),
             std::string::npos);
   // A width below the access granularity is not a valid accelerator.
-  EXPECT_NE(error_of([&] { configure(tpl, {parse_knob(tpl, "sram_1MB.bw_bits")}, {32}); })
-                .find("granularity"),
+  EXPECT_NE(error_of([&] {
+              configure(tpl, {parse_knob(tpl, "sram_1MB.bw_bits")}, {32});
+            }).find("granularity"),
             std::string::npos);
 }
 

@@ -7,14 +7,14 @@
 
 #include <gtest/gtest.h>
 
+#include "fixtures.hpp"
 #include "stems/common/error.hpp"
 #include "stems/cost/bounds.hpp"
+#include "stems/cost/node_cache.hpp"
 #include "stems/hardware/hardware_loader.hpp"
 #include "stems/report/hardware_report.hpp"
 #include "stems/report/html_report.hpp"
 #include "stems/report/network_report.hpp"
-#include "fixtures.hpp"
-#include "stems/cost/node_cache.hpp"
 #include "stems/report/table.hpp"
 #include "stems/report/trace.hpp"
 #include "stems/schedule/scheduler.hpp"

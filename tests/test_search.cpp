@@ -20,12 +20,12 @@
 #include "run_context.hpp"
 #include "schedule_problem.hpp"
 #include "stems/common/error.hpp"
+#include "stems/common/subprocess.hpp"
 #include "stems/config/document.hpp"
 #include "stems/hardware/hardware_loader.hpp"
 #include "stems/hardware/technology.hpp"
 #include "stems/nir/nir_loader.hpp"
 #include "stems/schedule/scheduler.hpp"
-#include "stems/common/subprocess.hpp"
 #include "stems/search/command_accuracy.hpp"
 #include "stems/search/optimizer.hpp"
 #include "stems/search/run_config.hpp"
@@ -237,7 +237,8 @@ TEST(Objectives, OneConversionToPagmosMinimisedVector) {
   EXPECT_FALSE(search::from_pagmo({search::kPenalty, 0, 0}, without).feasible());
   EXPECT_EQ(with.names(),
             (std::vector<std::string>{"energy_pJ", "latency_cycles", "state_bits", "accuracy"}));
-  EXPECT_THROW(search::to_pagmo(search::Objectives{1, 2, 3, std::nullopt, std::nullopt}, with), std::logic_error);
+  EXPECT_THROW(search::to_pagmo(search::Objectives{1, 2, 3, std::nullopt, std::nullopt}, with),
+               std::logic_error);
 }
 
 TEST(Optimizer, SixtyFourBitSeedsArePassedWholeToPagmo) {
@@ -547,7 +548,8 @@ TEST(CommandAccuracy, RunsOncePerConfigurationAndCachesInTheOutputFolder) {
     std::ifstream runs(dir / "accuracy_runs/1101/runs");
     std::string line;
     int n = 0;
-    while (std::getline(runs, line)) ++n;
+    while (std::getline(runs, line))
+      ++n;
     EXPECT_EQ(n, 1);
   }
   // A later run into the same folder reads the cache and runs nothing.
@@ -595,9 +597,13 @@ TEST(CommandAccuracy, AtMostJobsCommandsRunAtOnce) {
   std::vector<std::thread> threads;
   std::vector<std::string> errors(4);
   for (int i = 0; i < 4; ++i)
-    threads.emplace_back([&, i] { errors[i] = acc.estimate(std::string(4, '0' + i % 2) + std::to_string(i)).error; });
-  for (auto& t : threads) t.join();
-  for (const auto& e : errors) EXPECT_EQ(e, "");
+    threads.emplace_back([&, i] {
+      errors[i] = acc.estimate(std::string(4, '0' + i % 2) + std::to_string(i)).error;
+    });
+  for (auto& t : threads)
+    t.join();
+  for (const auto& e : errors)
+    EXPECT_EQ(e, "");
   EXPECT_EQ(acc.commands_run(), 4u);
 }
 
@@ -611,7 +617,8 @@ TEST(RunConfig, AccuracyCommandIsReadAndChecked) {
         << command_table;
     return search::load_run_config(dir / "run.toml");
   };
-  const auto rc = load("command = [\"/bin/sh\", \"-c\", \"echo {state}\"]\njobs = 2\ntimeout_s = 5\ncwd = \".\"\n");
+  const auto rc = load(
+      "command = [\"/bin/sh\", \"-c\", \"echo {state}\"]\njobs = 2\ntimeout_s = 5\ncwd = \".\"\n");
   ASSERT_TRUE(rc.accuracy.configured());
   EXPECT_EQ(rc.accuracy.model->kind(), "command");
   EXPECT_THROW(load("command = [\"/bin/sh\", \"-c\", \"echo\"]\n"), InputError);  // no {state}
@@ -640,7 +647,8 @@ TEST(Optimizer, AFailedAccuracyCommandIsAnInfeasiblePointWithTheReason) {
   const auto ctx = problems::make_context(rc);
   const auto r = search::optimize(ctx, rc.optimizer);
   ASSERT_FALSE(r.front.empty());
-  for (const auto& p : r.front) EXPECT_EQ(ctx->record(p).state_schedule[0], '0');
+  for (const auto& p : r.front)
+    EXPECT_EQ(ctx->record(p).state_schedule[0], '0');
   EXPECT_GT(ctx->infeasible(), 0u);  // the search met configurations keeping block 0's state
   EXPECT_NE(rc.accuracy.model->estimate("11").error.find("exit 5"), std::string::npos);
 }

@@ -35,7 +35,8 @@ std::vector<std::uint64_t> read_campaign_table(const TableReader& root, Campaign
   if (!safe_name(c.name)) r.fail("name", "expected letters, digits, '.', '_', '+' or '-'");
   c.description = r.string_or("description", "");
   c.model = r.string_or("model", "");
-  if (r.has("model") && !cost::parse_model(c.model)) r.fail("model", "'" + c.model + "': " + cost::expected_models());
+  if (r.has("model") && !cost::parse_model(c.model))
+    r.fail("model", "'" + c.model + "': " + cost::expected_models());
   const std::string mode = r.string_or("mode", "evaluate");
   if (mode == "evaluate") {
     c.mode = Mode::Evaluate;
@@ -293,7 +294,8 @@ Campaign load_campaign_file(const std::string& path) {
   const std::vector<std::uint64_t> seeds = read_campaign_table(root, c);
   read_axes(root, resolve, c);
   if (c.axis("model") && root.table("campaign").has("model")) {
-    root.table("campaign").fail("model", "give either [campaign] model or [[model]] values, not both");
+    root.table("campaign")
+        .fail("model", "give either [campaign] model or [[model]] values, not both");
   }
   if (!seeds.empty()) add_seed_axis(root, seeds, c);
   if (auto e = root.optional_table("evaluate")) read_evaluate_table(*e, c);

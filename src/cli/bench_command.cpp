@@ -170,8 +170,10 @@ BenchReport run_bench(const std::string& configs, const std::string& model) {
 #ifdef NDEBUG
   r.optimised_build = true;
 #endif
-  BenchFiles f{configs + "/workloads/sew_resnet_7b.toml", configs + "/workloads/red_lif.toml",
-               configs + "/workloads/sew_resnet_152.toml", configs + "/hardware/meta_proto_1mb.toml",
+  BenchFiles f{configs + "/workloads/sew_resnet_7b.toml",
+               configs + "/workloads/red_lif.toml",
+               configs + "/workloads/sew_resnet_152.toml",
+               configs + "/hardware/meta_proto_1mb.toml",
                {}};
   f.options.policy = cost::policy_named(model, "--model");
   r.model = std::string(f.options.policy.name());

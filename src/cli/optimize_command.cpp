@@ -86,7 +86,8 @@ void print_front(const std::vector<search::FrontRecord>& records, bool with_accu
                  std::ostream& out) {
   std::vector<std::string> header = {"energy mJ", "latency cycles", "state bits"};
   if (with_accuracy) header.emplace_back("accuracy");
-  const bool area = !records.empty() && records.front().area_mm2 && !records.front().hardware.empty();
+  const bool area =
+      !records.empty() && records.front().area_mm2 && !records.front().hardware.empty();
   if (area) header.emplace_back("area mm2");
   if (!records.empty()) {
     for (const auto& [name, value] : records.front().hardware)
@@ -175,7 +176,8 @@ int run_optimize(const OptimizeOptions& o, std::ostream& out, std::ostream& err)
   if (result.infeasible > 0) {
     // Say why, above all when nothing was feasible (an empty front otherwise looks like a bug).
     err << (result.front.empty() ? "warning: every one of the " : "note: ") << result.infeasible
-        << (result.front.empty() ? " evaluations was infeasible" : " of the evaluations were infeasible")
+        << (result.front.empty() ? " evaluations was infeasible"
+                                 : " of the evaluations were infeasible")
         << "; the first: " << result.first_infeasible_reason << "\n";
   }
   print_front(output->records, result.objectives.accuracy, out);

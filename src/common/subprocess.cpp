@@ -8,12 +8,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
-#include <cstdlib>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 
@@ -62,7 +62,8 @@ struct Pipe {
                              int err_fd, int status_fd) {
   ::setpgid(0, 0);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  for (int sig : {SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT}) ::signal(sig, SIG_DFL);
+  for (int sig : {SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT})
+    ::signal(sig, SIG_DFL);
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -101,8 +102,7 @@ void keep_tail(std::string& s, std::size_t keep) {
 }
 
 // Reads both pipes, enforces the timeout and cancellation, reaps the child.
-void supervise(pid_t pid, Pipe& out, Pipe& err, const Options& o, Result& r,
-               Clock::time_point t0) {
+void supervise(pid_t pid, Pipe& out, Pipe& err, const Options& o, Result& r, Clock::time_point t0) {
   bool out_open = true, err_open = true, reaped = false;
   double kill_sent_at = -1;
   while (!reaped) {
@@ -187,12 +187,14 @@ Result run(const std::vector<std::string>& argv, const Options& options) {
   const std::string path = resolve_program(argv[0], options.cwd);
   if (path.empty()) throw InputError(where, "cannot start the command: not found on PATH");
   std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  for (const std::string& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   Pipe out, err, status;
   const auto t0 = Clock::now();
   const pid_t pid = ::fork();
-  if (pid < 0) throw InputError(where, std::string("cannot start the command: ") + std::strerror(errno));
+  if (pid < 0)
+    throw InputError(where, std::string("cannot start the command: ") + std::strerror(errno));
   if (pid == 0)
     exec_child(path.c_str(), args.data(), options.cwd.c_str(), out.fd[1], err.fd[1], status.fd[1]);
   ::setpgid(pid, pid);  // also here, so kill(-pid) works before the child gets to it

@@ -70,8 +70,8 @@ void Technology::validate() const {
   require(std::isfinite(register_area_um2_per_bit) && register_area_um2_per_bit >= 0,
           "register_area_um2_per_bit must be finite and >= 0");
   for (const auto& [op, a] : pe_area_um2) {
-    require(std::isfinite(a) && a >= 0, "pe_area_um2." + std::string(workload::op_name(op)) +
-                                            " must be finite and >= 0");
+    require(std::isfinite(a) && a >= 0,
+            "pe_area_um2." + std::string(workload::op_name(op)) + " must be finite and >= 0");
   }
 }
 
@@ -102,15 +102,15 @@ AreaReport accelerator_area(const Accelerator& acc) {
     for (const MemoryLevel& m : c.memories) {
       AreaItem it{c.name, m.name, "register", m.copies, 0};
       if (tech.is_register(m)) {
-        it.area_mm2 = double(m.copies) * double(m.size_bits) * tech.register_area_um2_per_bit * 1e-6;
+        it.area_mm2 =
+            double(m.copies) * double(m.size_bits) * tech.register_area_um2_per_bit * 1e-6;
       } else {
         const auto e = tech.sram_at(m.size_bits);
         if (!e) {
-          throw std::invalid_argument("core '" + c.name + "' memory '" + m.name + "' of " +
-                                      std::to_string(m.size_bits) +
-                                      " bits is outside the technology table (" +
-                                      std::to_string(tech.min_sram_bits()) + " .. " +
-                                      std::to_string(tech.max_sram_bits()) + " bits)");
+          throw std::invalid_argument(
+              "core '" + c.name + "' memory '" + m.name + "' of " + std::to_string(m.size_bits) +
+              " bits is outside the technology table (" + std::to_string(tech.min_sram_bits()) +
+              " .. " + std::to_string(tech.max_sram_bits()) + " bits)");
         }
         it.kind = "sram";
         it.area_mm2 = double(m.copies) * e->area_mm2;

@@ -105,8 +105,9 @@ Knob parse_knob(const Accelerator& tpl, const std::string& name) {
   if (size || has_suffix(name, ".bw_bits", head)) {
     if (!has_memory(tpl, head)) fail(name, "no memory level named '" + head + "'");
     if (!tpl.technology) {
-      fail(name, "the hardware file has no [technology] table: a resized memory would have no "
-                 "energy or area (add technology = { file = ... })");
+      fail(name,
+           "the hardware file has no [technology] table: a resized memory would have no "
+           "energy or area (add technology = { file = ... })");
     }
     return {name, size ? KnobKind::MemorySize : KnobKind::MemoryWidth, head, ""};
   }

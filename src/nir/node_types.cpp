@@ -1,9 +1,9 @@
 // The registry of NIR node types: one row per type stems reads. Adding a type is adding a row
 // (and a shape rule in shape_rules.cpp if no existing one fits); the simulator's synapses
 // (src/simulate/model.cpp) and neuron models (neuron.cpp) cover the same names.
+#include <array>
 #include <stdexcept>
 #include <string>
-#include <array>
 
 #include "layer_builder.hpp"
 #include "node_registry.hpp"

@@ -15,10 +15,10 @@
 #include <future>
 #include <sstream>
 
-#include "stems/common/subprocess.hpp"
 #include "stems/cli/commands.hpp"
 #include "stems/cli/simulate_command.hpp"
 #include "stems/common/error.hpp"
+#include "stems/common/subprocess.hpp"
 
 namespace py = pybind11;
 using stems::report::Json;

@@ -181,7 +181,8 @@ void write_front(const std::string& dir, const FrontOutput& f) {
   // occupancy) for the report.
   if (f.chosen) {
     // A co-design point runs on its own configuration of the template.
-    const hardware::Accelerator& acc = f.chosen->accelerator ? *f.chosen->accelerator : f.accelerator;
+    const hardware::Accelerator& acc =
+        f.chosen->accelerator ? *f.chosen->accelerator : f.accelerator;
     Json chosen = schedule_json(f.network, acc, f.chosen->schedule, f.chosen->evaluation);
     if (!f.chosen->hardware.empty()) chosen["hardware"] = accelerator_json(acc);
     chosen["point"] = "lowest energy";
@@ -189,8 +190,7 @@ void write_front(const std::string& dir, const FrontOutput& f) {
     write_file_atomically(dir + "/chosen.json", chosen.dump() + "\n");
     write_file_atomically(
         dir + "/trace.json",
-        chrome_trace(f.network, acc, f.chosen->schedule, f.chosen->evaluation).dump() +
-            "\n");
+        chrome_trace(f.network, acc, f.chosen->schedule, f.chosen->evaluation).dump() + "\n");
   }
   write_file_atomically(dir + "/pareto.csv", csv);
   write_file_atomically(dir + "/pareto.json", j.dump(2) + "\n");

@@ -198,8 +198,7 @@ std::uint64_t MemoryManager::peak_bits() const {
   std::vector<std::pair<double, std::int64_t>> s;
   for (const auto& core_steps : steps_) {
     s.assign(core_steps.begin(), core_steps.end());
-    std::sort(s.begin(), s.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::sort(s.begin(), s.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     std::int64_t level = 0;
     for (std::size_t i = 0; i < s.size(); ++i) {
       level += s[i].second;

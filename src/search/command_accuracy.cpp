@@ -21,7 +21,8 @@ const char* const kCacheFile = "accuracy_cache.csv";
 const std::vector<std::string> kCacheHeader = {"command", "state", "accuracy", "seconds"};
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-  for (std::size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size()))
+  for (std::size_t pos = s.find(from); pos != std::string::npos;
+       pos = s.find(from, pos + to.size()))
     s.replace(pos, from.size(), to);
   return s;
 }
@@ -79,7 +80,8 @@ CommandAccuracy::CommandAccuracy(CommandAccuracyConfig config) : config_(std::mo
   if (config_.command.empty() || config_.command[0].empty())
     throw std::invalid_argument("accuracy command: expected a program and its arguments");
   if (config_.jobs == 0) throw std::invalid_argument("accuracy command: jobs must be >= 1");
-  if (!(config_.timeout_s > 0)) throw std::invalid_argument("accuracy command: timeout_s must be > 0");
+  if (!(config_.timeout_s > 0))
+    throw std::invalid_argument("accuracy command: timeout_s must be > 0");
   key_ = make_key(config_);
   check_program(config_);
 }
@@ -88,8 +90,7 @@ std::variant<double, std::string> CommandAccuracy::parse_accuracy(const std::str
   const std::string line = last_line(out);
   if (line.empty()) return std::string("printed nothing on stdout (expected {\"accuracy\": x})");
   const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("accuracy") ||
-      !j["accuracy"].is_number()) {
+  if (j.is_discarded() || !j.is_object() || !j.contains("accuracy") || !j["accuracy"].is_number()) {
     return "last stdout line is not {\"accuracy\": x}: " + line.substr(0, 200);
   }
   const double a = j["accuracy"].get<double>();
@@ -105,7 +106,8 @@ void CommandAccuracy::bind_output(const std::string& dir) const {
   if (!std::filesystem::exists(path)) return;
   const CsvTable t = read_csv(path);
   const int c = t.column("command"), s = t.column("state"), a = t.column("accuracy");
-  if (c < 0 || s < 0 || a < 0) throw InputError(path, "expected the columns command,state,accuracy");
+  if (c < 0 || s < 0 || a < 0)
+    throw InputError(path, "expected the columns command,state,accuracy");
   for (const auto& row : t.rows) {
     if (row[c] != key_ || cache_.count(row[s])) continue;
     Estimate e;
@@ -127,8 +129,9 @@ std::string CommandAccuracy::scratch_dir(const std::string& bits) const {
     base = dir_;
   }
   if (base.empty()) {
-    base = (std::filesystem::temp_directory_path() / ("stems-accuracy-" + std::to_string(::getpid())))
-               .string();
+    base =
+        (std::filesystem::temp_directory_path() / ("stems-accuracy-" + std::to_string(::getpid())))
+            .string();
   }
   const std::string d = base + "/accuracy_runs/" + bits;
   std::filesystem::create_directories(d);
@@ -176,7 +179,8 @@ AccuracyModel::Estimate CommandAccuracy::run(const std::string& bits) const {
   const subprocess::Result r = subprocess::run(argv, o);
   Estimate e;
   if (!r.ok()) {
-    e.error = "accuracy command for state " + bits + ": " + r.status() + "; stderr: " + stderr_tail(r);
+    e.error =
+        "accuracy command for state " + bits + ": " + r.status() + "; stderr: " + stderr_tail(r);
     return e;
   }
   const auto parsed = parse_accuracy(r.out);

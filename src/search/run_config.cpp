@@ -1,7 +1,7 @@
 #include "stems/search/run_config.hpp"
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <map>
 
@@ -47,9 +47,11 @@ std::shared_ptr<const CommandAccuracy> read_command_table(const TableReader& t, 
   CommandAccuracyConfig c;
   c.command = t.string_list("command");
   if (c.command.empty() || c.command[0].empty())
-    t.fail("command", "expected [\"program\", \"argument\", ...] with {state} and {out} placeholders");
+    t.fail("command",
+           "expected [\"program\", \"argument\", ...] with {state} and {out} placeholders");
   bool has_state = false;
-  for (const std::string& a : c.command) has_state = has_state || a.find("{state}") != std::string::npos;
+  for (const std::string& a : c.command)
+    has_state = has_state || a.find("{state}") != std::string::npos;
   if (!has_state) t.fail("command", "expected a {state} placeholder (the per-block state bits)");
   if (t.has("cwd")) c.cwd = resolve(t.string("cwd"));
   const std::uint64_t jobs = t.positive_or("jobs", 1);
@@ -87,7 +89,8 @@ void read_run_table(const TableReader& root, Resolve resolve, RunConfig& rc) {
   }
   rc.alignment = r.string_or("alignment", "");
   if (r.has("alignment") && !schedule::parse_alignment(rc.alignment)) {
-    r.fail("alignment", "'" + rc.alignment + "': expected " + allowed_names(schedule::kAlignmentNames));
+    r.fail("alignment",
+           "'" + rc.alignment + "': expected " + allowed_names(schedule::kAlignmentNames));
   }
   rc.optimizer.seed = static_cast<std::uint64_t>(r.non_negative_or("seed", 42));
   const std::uint64_t threads = r.non_negative_or("threads", 0);

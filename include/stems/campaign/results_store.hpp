@@ -15,9 +15,9 @@
 
 namespace stems::campaign {
 
-using stems::CsvTable;
 using stems::csv_escape;
 using stems::csv_row;
+using stems::CsvTable;
 using stems::read_csv;
 
 class ResultsStore {

@@ -13,8 +13,8 @@
 namespace stems::subprocess {
 
 struct Options {
-  std::string cwd;                     // "" runs in the current directory
-  double timeout_s = 0;                // 0: no timeout
+  std::string cwd;       // "" runs in the current directory
+  double timeout_s = 0;  // 0: no timeout
   std::size_t stderr_tail_bytes = 4096;
   std::size_t stdout_max_bytes = 1 << 20;  // more is dropped from the front (the tail is kept)
 };

@@ -36,8 +36,8 @@ struct SramEstimate {
 
 struct Technology {
   std::string name;
-  std::string source;             // where the numbers come from (free text, shown by reports)
-  std::vector<SramPoint> sram;    // strictly increasing size_bits, every value > 0
+  std::string source;                   // where the numbers come from (free text, shown by reports)
+  std::vector<SramPoint> sram;          // strictly increasing size_bits, every value > 0
   std::uint64_t register_max_bits = 0;  // levels up to this size are registers, not SRAM macros
   double register_area_um2_per_bit = 0;
   std::map<OpType, double> pe_area_um2;  // per PE, for each operator type it must run
@@ -67,7 +67,7 @@ struct AreaItem {
   std::string component;  // "pe_array" or a memory level's name
   std::string kind;       // "pe", "register" or "sram"
   std::uint64_t copies = 1;
-  double area_mm2 = 0;    // all copies
+  double area_mm2 = 0;  // all copies
 };
 struct AreaReport {
   std::vector<AreaItem> items;

@@ -11,9 +11,9 @@
 #include "stems/hardware/accelerator.hpp"
 #include "stems/report/network_report.hpp"
 #include "stems/search/front_record.hpp"
+#include "stems/search/hardware_space.hpp"
 #include "stems/search/optimizer.hpp"
 #include "stems/search/run_config.hpp"
-#include "stems/search/hardware_space.hpp"
 #include "stems/search/search_space.hpp"
 #include "stems/workload/network.hpp"
 

@@ -49,7 +49,7 @@ class CommandAccuracy final : public AccuracyModel {
   // to DIR/accuracy_runs. Throws InputError for a cache file it cannot read.
   void bind_output(const std::string& dir) const override;
 
-  std::uint64_t commands_run() const;           // commands started so far
+  std::uint64_t commands_run() const;  // commands started so far
   const std::string& cache_key() const { return key_; }
 
   // The last non-empty line of `out` parsed as {"accuracy": x}; an error message otherwise.

@@ -17,9 +17,9 @@ namespace stems::search {
 
 // One [search.hardware] entry as read from the run file.
 struct HardwareGeneSpec {
-  std::string parameter;               // e.g. "sram_1MB.size_bits"
-  std::vector<std::uint64_t> values;   // distinct, in the order given
-  std::string where;                   // "file:line:col" of the entry, for messages
+  std::string parameter;              // e.g. "sram_1MB.size_bits"
+  std::vector<std::uint64_t> values;  // distinct, in the order given
+  std::string where;                  // "file:line:col" of the entry, for messages
 };
 
 struct HardwareGene {

@@ -52,5 +52,4 @@ class SimulatedAccuracy final : public AccuracyModel {
   mutable std::shared_future<simulate::RunResult> reference_;
 };
 
-
 }  // namespace stems::search
