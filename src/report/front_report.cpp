@@ -116,19 +116,21 @@ Json pareto_json_with(const FrontOutput& f, Json points) {
   j["method"] = f.exhaustive ? "exhaustive" : f.run.optimizer.algorithm;
   j["seed"] = f.run.optimizer.seed;
   double size = f.space.size();
+  if (f.hardware_space != nullptr) {  // the genome ends with the hardware genes
+    for (const auto& g : f.hardware_space->genes())
+      size *= static_cast<double>(g.options.size());
+  }
+  j["space_size"] = size;
   j["genes"] = Json::array();
   for (const auto& g : f.space.genes()) {
     j["genes"].push_back({{"label", g.label},
                           {"kind", std::string(search::gene_kind_name(g.kind))},
                           {"options", g.options}});
   }
-  if (f.hardware_space != nullptr) {  // the genome ends with the hardware genes
-    for (const auto& g : f.hardware_space->genes()) {
-      size *= static_cast<double>(g.options.size());
+  if (f.hardware_space != nullptr) {
+    for (const auto& g : f.hardware_space->genes())
       j["genes"].push_back({{"label", g.label}, {"kind", "hardware"}, {"options", g.options}});
-    }
   }
-  j["space_size"] = size;
   if (!f.points.empty() && !f.points.front().hardware.empty()) {
     j["hardware_genes"] = Json::array();
     for (const auto& [name, value] : f.points.front().hardware)
