@@ -8,8 +8,8 @@ namespace stems::cost {
 NodeCostCache::NodeCostCache(hardware::Accelerator acc, NodeSearchOptions options)
     : acc_(std::move(acc)), options_(options) {}
 
-std::string NodeCostCache::key(const workload::Layer& n, int core_id,
-                               const OperandBits& bits) const {
+std::string NodeCostCache::key(const workload::Layer& n, int core_id, const OperandBits& bits,
+                               OperandMask must_stream) const {
   std::string k;
   k.reserve(160);
   auto add = [&](std::uint64_t v) {
@@ -35,15 +35,17 @@ std::string NodeCostCache::key(const workload::Layer& n, int core_id,
   add(static_cast<std::uint64_t>(core_id));
   for (const auto& b : bits)
     add(b ? *b + 1 : 0);
+  if (must_stream != 0) add(must_stream);  // absent when 0: the keys of every other cost as before
   return k;
 }
 
 std::shared_ptr<const NodeCost> NodeCostCache::get(const workload::Layer& node, int core_id,
-                                                   const OperandBits& bits) {
+                                                   const OperandBits& bits,
+                                                   OperandMask must_stream) {
   if (core_id < 0 || static_cast<std::size_t>(core_id) >= acc_.cores.size()) {
     throw std::invalid_argument("NodeCostCache::get: no core " + std::to_string(core_id));
   }
-  const std::string k = key(node, core_id, bits);
+  const std::string k = key(node, core_id, bits, must_stream);
   {
     std::shared_lock lock(mutex_);
     auto it = map_.find(k);
@@ -53,9 +55,9 @@ std::shared_ptr<const NodeCost> NodeCostCache::get(const workload::Layer& node, 
     }
   }
   ++misses_;
-  auto cost = std::make_shared<const NodeCost>(
-      search_node(node, acc_.cores[static_cast<std::size_t>(core_id)], acc_.dram, bits, options_,
-                  dram_link_bandwidth(acc_, acc_.cores[static_cast<std::size_t>(core_id)])));
+  auto cost = std::make_shared<const NodeCost>(search_node(
+      node, acc_.cores[static_cast<std::size_t>(core_id)], acc_.dram, bits, options_,
+      dram_link_bandwidth(acc_, acc_.cores[static_cast<std::size_t>(core_id)]), must_stream));
   std::unique_lock lock(mutex_);
   return map_.emplace(k, std::move(cost)).first->second;
 }

@@ -268,9 +268,11 @@ double resident_move_pJ(const OperandSizes& sizes, const hardware::Dram& dram,
 // A larger top level only adds splits, so a mapping found with a smaller buffer stays available.
 // When everything fits, nothing streams: with the same loop nest a streamed operand adds DRAM
 // and top-level traffic to what keeping it costs, so the other splits are not searched.
+// Operands in `must_stream` stream in every split tried.
 std::optional<NodeCost> least_energy_split(NodeSearch& search, const workload::Layer& node,
                                            const hardware::Core& core, const hardware::Dram& dram,
-                                           const OperandBits& bits, const ModelPolicy& policy) {
+                                           const OperandBits& bits, const ModelPolicy& policy,
+                                           OperandMask must_stream) {
   const auto ops = detail::node_operands(node, policy);
   const OperandSizes sizes(node, core, bits);
   std::vector<const detail::OperandSetup*> movable;
@@ -280,9 +282,13 @@ std::optional<NodeCost> least_energy_split(NodeSearch& search, const workload::L
   const std::vector<std::size_t> tops = top_levels(ops, core);
   std::optional<NodeCost> best;
   double best_pJ = std::numeric_limits<double>::infinity();
+  std::size_t required = 0;  // the splits' bits of the must-stream operands
+  for (std::size_t i = 0; i < movable.size(); ++i) {
+    if ((must_stream & operand_bit(movable[i]->mem)) != 0) required |= std::size_t{1} << i;
+  }
   std::vector<MemOperand> streamed;
   for (std::size_t mask = 0; mask < (std::size_t{1} << movable.size()); ++mask) {
-    if (!split_fits(sizes, tops, movable, mask)) continue;
+    if ((mask & required) != required || !split_fits(sizes, tops, movable, mask)) continue;
     streamed.clear();
     double moves_pJ = 0;
     for (std::size_t i = 0; i < movable.size(); ++i) {
@@ -325,7 +331,8 @@ std::string infeasible_cause(const workload::Layer& node, const hardware::Core& 
 
 NodeCost search_node(const workload::Layer& node, const hardware::Core& core,
                      const hardware::Dram& dram, const OperandBits& bits,
-                     const NodeSearchOptions& options, double dram_link_bits_per_cycle) {
+                     const NodeSearchOptions& options, double dram_link_bits_per_cycle,
+                     OperandMask must_stream) {
   if (node.op == workload::OpType::Flatten) {
     return NodeCost{};  // a flatten only renames indices: no compute, no data movement
   }
@@ -344,10 +351,16 @@ NodeCost search_node(const workload::Layer& node, const hardware::Core& core,
     return search.best_cost(false);
   }
   if (!policy.all_or_nothing_too_large) {
-    if (auto best = least_energy_split(search, node, core, dram, bits, policy)) return *best;
+    if (auto best = least_energy_split(search, node, core, dram, bits, policy, must_stream)) {
+      return *best;
+    }
     // No split fits (the producers' bits lack a fused tile's halo): as below.
   }
   std::vector<MemOperand> too_large = too_large_operands(node, core, bits, policy);
+  for (const auto& op : detail::node_operands(node, policy)) {
+    const bool listed = std::find(too_large.begin(), too_large.end(), op.mem) != too_large.end();
+    if ((must_stream & operand_bit(op.mem)) != 0 && !listed) too_large.push_back(op.mem);
+  }
   bool escalated = false;
   const bool found =
       search.attempt(too_large) || escalate(search, node, core, bits, policy, too_large, escalated);

@@ -98,8 +98,7 @@ void ListScheduler::schedule_node(const ComputationNode& n) {
   const int core = core_of_[n.layer];
   const int layer_id = net_.layer(n.layer).id;
   double start = earliest_start(n, core);
-  const cost::NodeCost& c = costs_.of(n, core, input_bits(n));
-  gather_tensors(n, core, c);
+  const cost::NodeCost& c = node_cost(n, core);
   // A node with too-large operands works from DRAM: what it reads from there must be there; under
   // the flush_before_too_large policy (STEMS) the whole memory is flushed first, keeping only this
   // node's own on-chip inputs.
@@ -132,6 +131,40 @@ cost::OperandBits ListScheduler::input_bits(const ComputationNode& n) const {
     slot = slot.value_or(0) + memory_.tensor(tensors_.output_of[n.input_preds[k]]).bits;
   }
   return bits;
+}
+
+// The node's cost, with the tensors it reads and needs gathered (gather_tensors): its best loop
+// nest, or (physical, ModelPolicy::state_fetch_evicts_live off) the best one that streams its
+// state from DRAM when the state would need room only evicting tensors in use can make.
+const cost::NodeCost& ListScheduler::node_cost(const ComputationNode& n, int core) {
+  const cost::OperandBits bits = input_bits(n);
+  const cost::NodeCost& c = costs_.of(n, core, bits);
+  gather_tensors(n, core, c);
+  if (!state_lacks_room(n, core, c)) return c;
+  const cost::NodeCost* streamed = nullptr;
+  try {
+    streamed = &costs_.of(n, core, bits, cost::operand_bit(MemOperand::V));
+  } catch (const Infeasible&) {
+    return c;  // no loop nest streams the state: it is fetched, evicting what it must
+  }
+  gather_tensors(n, core, *streamed);
+  return *streamed;
+}
+
+// Whether the node's state, kept on chip by its loop nest but not yet on its core, needs room
+// (with the node's other missing tensors and its output) beyond what the core has free.
+bool ListScheduler::state_lacks_room(const ComputationNode& n, int core,
+                                     const cost::NodeCost& c) const {
+  if (policy_.state_fetch_evicts_live || !n.tile.stateful() || too_large(c, MemOperand::V)) {
+    return false;
+  }
+  if (memory_.tensor(tensors_.state_of[n.layer][n.x_index]).core == core) return false;
+  std::uint64_t room = 0;
+  for (const auto& [t, label] : needed_) {
+    if (memory_.tensor(t).core != core) room += memory_.tensor(t).bits;
+  }
+  if (!too_large(c, MemOperand::O)) room += memory_.tensor(tensors_.output_of[n.index]).bits;
+  return memory_.used_bits(core) + room > memory_.capacity_bits(core);
 }
 
 // The tensors the node reads (input_ts_) and those it needs on its core (needed_, protect_).

@@ -21,11 +21,13 @@ class NodeCosts {
 
   // The cost of node n on core `core` when its producers deliver `bits` (the capacity check's
   // inputs). The reference stays valid for the object's lifetime.
-  const cost::NodeCost& of(const ComputationNode& n, int core, const cost::OperandBits& bits);
+  // `must_stream`: operands streamed from DRAM even if they fit (cost::search_node).
+  const cost::NodeCost& of(const ComputationNode& n, int core, const cost::OperandBits& bits,
+                           cost::OperandMask must_stream = 0);
 
  private:
-  using Key =
-      std::tuple<workload::Vertex, std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t>;
+  using Key = std::tuple<workload::Vertex, std::uint64_t, std::uint64_t, std::uint64_t,
+                         std::uint64_t, cost::OperandMask>;
   const hardware::Accelerator& acc_;
   cost::NodeCostCache& cache_;
   std::map<Key, std::shared_ptr<const cost::NodeCost>> local_;

@@ -21,8 +21,9 @@ class NodeCostCache {
 
   // The cost of `node` on core `core_id` (searched on first use). Safe to call from many threads;
   // throws what search_node throws (nothing is cached then).
+  // `must_stream`: operands the node must stream from DRAM (search_node).
   std::shared_ptr<const NodeCost> get(const workload::Layer& node, int core_id,
-                                      const OperandBits& bits = {});
+                                      const OperandBits& bits = {}, OperandMask must_stream = 0);
 
   std::size_t size() const;
   // The search options every cost here was computed with; the scheduler reads the model's schedule
@@ -33,7 +34,8 @@ class NodeCostCache {
   std::uint64_t misses() const { return misses_.load(); }
 
  private:
-  std::string key(const workload::Layer& node, int core_id, const OperandBits& bits) const;
+  std::string key(const workload::Layer& node, int core_id, const OperandBits& bits,
+                  OperandMask must_stream) const;
 
   const hardware::Accelerator acc_;
   const NodeSearchOptions options_;

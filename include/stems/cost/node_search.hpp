@@ -44,6 +44,12 @@ struct NodeSearchOptions {
 // variable input, as Stream does). Indexed by MemOperand.
 using OperandBits = std::array<std::optional<std::uint64_t>, hardware::kMemOperandCount>;
 
+// A set of MemOperands (bit i: MemOperand i), e.g. the operands a node must stream from DRAM.
+using OperandMask = std::uint8_t;
+constexpr OperandMask operand_bit(MemOperand m) {
+  return static_cast<OperandMask>(1U << static_cast<unsigned>(m));
+}
+
 // Operands too large for the core's top on-chip memory under policy.all_or_nothing_too_large
 // (stems_model.md 4.7a): if W + V + O +
 // inputs exceed a top level, the largest ones that do not fit are kept off-chip, plus more while
@@ -56,9 +62,12 @@ std::vector<MemOperand> too_large_operands(const workload::Layer& node, const ha
 // hierarchy or the core lacks a level for an operand of the node.
 // `dram_link_bits_per_cycle`: the bandwidth of the core's link to DRAM (0: unknown, no bound),
 // which bounds the timing of in-node DRAM streaming (dram_link_bandwidth()).
+// `must_stream`: operands the node must read and write from DRAM even if they fit on chip (the
+// scheduler's choice for a state that has no room; ModelPolicy::state_fetch_evicts_live).
 NodeCost search_node(const workload::Layer& node, const hardware::Core& core,
                      const hardware::Dram& dram, const OperandBits& bits = {},
-                     const NodeSearchOptions& options = {}, double dram_link_bits_per_cycle = 0);
+                     const NodeSearchOptions& options = {}, double dram_link_bits_per_cycle = 0,
+                     OperandMask must_stream = 0);
 
 // The bandwidth of core `core`'s link to the DRAM, 0 when it has none.
 double dram_link_bandwidth(const hardware::Accelerator& acc, const hardware::Core& core);
