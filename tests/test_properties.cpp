@@ -265,6 +265,34 @@ TEST(PhysicalPolicies, NeuronUpdateEnergyPerStatefulNeuronPerTimestep) {
   EXPECT_EQ(cost::search_node(l, acc.cores[0], acc.dram, {}, stems).neuron_energy_pJ, 0.0);
 }
 
+// A time-sequential state with no free room streams through its node instead of evicting the
+// other layers' live states (state_fetch_evicts_live off in physical): SEW ST-LBL at 2 MB, where
+// one block-0 state (1.5 MB) fits beside a node's operands, no longer thrashes. Time-batched
+// states (one node each) are untouched.
+TEST(PhysicalPolicies, AStateWithoutRoomStreamsInsteadOfEvictingLiveStates) {
+  const auto run = [](const char* corner, bool evicts_live) {
+    cost::ModelPolicy p = cost::ModelPolicy::physical();
+    p.state_fetch_evicts_live = evicts_live;
+    const auto& net = test::sew();
+    const auto [time, depth] = schedule::canonical_bits(corner, net.block_count());
+    const schedule::Schedule s = schedule::schedule_from_bits(net, time, depth, true);
+    cost::NodeSearchOptions options;
+    options.policy = p;
+    const hardware::Accelerator acc = with_buffer(test::meta(), 2.0);
+    cost::NodeCostCache cache(acc, options);
+    return schedule::evaluate_schedule(net, acc, s, cache, schedule::Records::Totals);
+  };
+  const auto streams = run("ST-LBL", false);
+  const auto evicts = run("ST-LBL", true);
+  std::printf("  SEW ST-LBL 2 MB: energy %.1f -> %.1f uJ, evictions %.1f -> %.1f uJ\n",
+              evicts.energy_pJ / 1e6, streams.energy_pJ / 1e6,
+              evicts.buckets.eviction_memory_pJ / 1e6, streams.buckets.eviction_memory_pJ / 1e6);
+  EXPECT_LT(streams.energy_pJ, 0.85 * evicts.energy_pJ);
+  EXPECT_LT(streams.buckets.eviction_memory_pJ, 0.1 * evicts.buckets.eviction_memory_pJ);
+  EXPECT_EQ(run("TB-F", false).energy_pJ, run("TB-F", true).energy_pJ);
+  EXPECT_TRUE(cost::ModelPolicy::stems().state_fetch_evicts_live);
+}
+
 // In-node DRAM streaming is timed at the link when it is narrower than the DRAM (physical only).
 TEST(PhysicalPolicies, InNodeStreamingIsTimedAtTheLink) {
   const workload::Layer& l = test::sew().layer_by_id(1);

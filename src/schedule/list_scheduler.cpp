@@ -135,36 +135,50 @@ cost::OperandBits ListScheduler::input_bits(const ComputationNode& n) const {
 
 // The node's cost, with the tensors it reads and needs gathered (gather_tensors): its best loop
 // nest, or (physical, ModelPolicy::state_fetch_evicts_live off) the best one that streams its
-// state from DRAM when the state would need room only evicting tensors in use can make.
+// state from DRAM, when the state is not on the core, has no free room there and streaming it
+// costs less energy than fetching it by evictions (state_fetch_pJ).
 const cost::NodeCost& ListScheduler::node_cost(const ComputationNode& n, int core) {
   const cost::OperandBits bits = input_bits(n);
   const cost::NodeCost& c = costs_.of(n, core, bits);
   gather_tensors(n, core, c);
-  if (!state_lacks_room(n, core, c)) return c;
+  const double fetch_pJ = state_fetch_pJ(n, core, c);
+  if (fetch_pJ <= 0) return c;
   const cost::NodeCost* streamed = nullptr;
   try {
     streamed = &costs_.of(n, core, bits, cost::operand_bit(MemOperand::V));
   } catch (const Infeasible&) {
     return c;  // no loop nest streams the state: it is fetched, evicting what it must
   }
+  if (streamed->energy_pJ >= c.energy_pJ + fetch_pJ) return c;
   gather_tensors(n, core, *streamed);
   return *streamed;
 }
 
-// Whether the node's state, kept on chip by its loop nest but not yet on its core, needs room
-// (with the node's other missing tensors and its output) beyond what the core has free.
-bool ListScheduler::state_lacks_room(const ComputationNode& n, int core,
+// 0 when the node keeps its state on chip at no extra cost (stems policy, stateless node, state
+// streamed by the nest, already on the core, or free room for it and the node's other missing
+// tensors and output); otherwise what keeping it costs beyond the node: moving it on chip and
+// back once, plus the evictions that make its room (MemoryManager::eviction_cost_pJ).
+double ListScheduler::state_fetch_pJ(const ComputationNode& n, int core,
                                      const cost::NodeCost& c) const {
   if (policy_.state_fetch_evicts_live || !n.tile.stateful() || too_large(c, MemOperand::V)) {
-    return false;
+    return 0;
   }
-  if (memory_.tensor(tensors_.state_of[n.layer][n.x_index]).core == core) return false;
+  const Tensor& state = memory_.tensor(tensors_.state_of[n.layer][n.x_index]);
+  // On the core already, or used by this node only (a time-batched node: fetching it or
+  // streaming it moves the same bits, and the evictions are the ones any input would cause).
+  const bool time_batched =
+      n.tile.size(workload::Dim::T) == net_.layer(n.layer).size(workload::Dim::T);
+  if (state.core == core || time_batched) return 0;
   std::uint64_t room = 0;
   for (const auto& [t, label] : needed_) {
     if (memory_.tensor(t).core != core) room += memory_.tensor(t).bits;
   }
   if (!too_large(c, MemOperand::O)) room += memory_.tensor(tensors_.output_of[n.index]).bits;
-  return memory_.used_bits(core) + room > memory_.capacity_bits(core);
+  if (memory_.used_bits(core) + room <= memory_.capacity_bits(core)) return 0;
+  // A state not in DRAM is created on chip (StateLifecycle::Reset, first use): nothing to load.
+  return memory_.eviction_cost_pJ(core, room, protect_) +
+         (state.in_dram ? memory_.fetch_pJ(core, state.bits) : 0) +
+         memory_.write_back_pJ(core, state.bits);
 }
 
 // The tensors the node reads (input_ts_) and those it needs on its core (needed_, protect_).

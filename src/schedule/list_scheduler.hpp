@@ -41,7 +41,7 @@ class ListScheduler {
   double earliest_start(const ComputationNode& n, int core) const;
   cost::OperandBits input_bits(const ComputationNode& n) const;
   const cost::NodeCost& node_cost(const ComputationNode& n, int core);
-  bool state_lacks_room(const ComputationNode& n, int core, const cost::NodeCost& c) const;
+  double state_fetch_pJ(const ComputationNode& n, int core, const cost::NodeCost& c) const;
   void gather_tensors(const ComputationNode& n, int core, const cost::NodeCost& c);
   double bring_inputs(int core, int layer_id, double start);
   void place_output(const ComputationNode& n, int core, const cost::NodeCost& c, double start,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "bit_counters.hpp"
@@ -149,6 +150,32 @@ TensorId MemoryManager::victim(const CoreMemory& m, const Protect& protect) cons
     }
   }
   return victim;
+}
+
+double MemoryManager::fetch_pJ(int c, std::uint64_t bits) const {
+  return acc_.dram.read_energy_pJ_for(bits) + top_write_pJ(c, bits);
+}
+
+double MemoryManager::write_back_pJ(int c, std::uint64_t bits) const {
+  return top_read_pJ(c, bits) + acc_.dram.write_energy_pJ_for(bits);
+}
+
+double MemoryManager::eviction_cost_pJ(int c, std::uint64_t bits, const Protect& protect) const {
+  const CoreMemory& m = mem(c);
+  Protect kept = protect;  // grows by each victim chosen, as make_room would evict them in turn
+  std::uint64_t used = m.used;
+  double pJ = 0;
+  while (used + bits > m.capacity) {
+    const TensorId t = victim(m, kept);
+    if (t == kNoTensor) return std::numeric_limits<double>::infinity();
+    const Tensor& x = tensors_[t];
+    const bool dirty = x.kind == TensorKind::State || !x.in_dram;
+    if (dirty) pJ += write_back_pJ(c, x.bits);
+    if (x.remaining > 0) pJ += fetch_pJ(c, x.bits);
+    used -= x.bits;
+    kept.push_back(t);
+  }
+  return pJ;
 }
 
 void MemoryManager::make_room(int c, std::uint64_t bits, const Protect& protect, double now) {

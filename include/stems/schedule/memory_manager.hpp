@@ -91,6 +91,13 @@ class MemoryManager {
   void drop(TensorId t, double when);
   // Evicts unprotected tensors of core c, lowest importance first, until `bits` more fit.
   void make_room(int c, std::uint64_t bits, const Protect& protect, double now);
+  // What make_room(c, bits, protect) would cost, changing nothing: per tensor it would evict, the
+  // write-back of data DRAM lacks (a state, an activation without a DRAM copy) and the fetch back
+  // for its remaining uses. Infinity when room cannot be made.
+  double eviction_cost_pJ(int c, std::uint64_t bits, const Protect& protect) const;
+  // Energy of one move of `bits` between DRAM and core c's top memory, in or out.
+  double fetch_pJ(int c, std::uint64_t bits) const;
+  double write_back_pJ(int c, std::uint64_t bits) const;
   // Removes t from its core, writing back a state or an activation that is still needed and
   // would otherwise be lost.
   void evict(TensorId t, double now);
