@@ -154,7 +154,7 @@ def main():
               f"{agg['V'] / 1e6:.1f} | {tot / 1e6:.1f} |")
 
     # ---- break-even densities ----
-    def table_dstar(rows, label, schedules_by_t, weight_scaled_dir=None):
+    def table_dstar(rows, label):
         cols = [(s, st) for s in ("TB-F", "ST-LBL") for st in STATES]
         print(f"\nBreak-even spike density d* ({label}): the SNN needs less energy than the ANN "
               f"with the same schedule below d*:\n")
@@ -162,9 +162,9 @@ def main():
         ann_best = min(ann(rows, s) for s in SCHEDULES)
         head = " | ".join(f"{s} {st}" for s, st in cols)
         head += " | " + " | ".join(f"{s} {st} vs ANN's best" for s, st in best_cols)
-        extra = " | TB-F 5PLIF, weight reads scaled" if weight_scaled_dir else ""
+        extra = ""
         print(f"| T | {head}{extra} |")
-        print("|---:|" + "---:|" * (len(cols) + len(best_cols) + (1 if weight_scaled_dir else 0)))
+        print("|---:|" + "---:|" * (len(cols) + len(best_cols)))
         worst = 0.0
         for t in TS:
             cells = []
@@ -176,34 +176,81 @@ def main():
             for s, st in best_cols:
                 a, b, _ = fit([(d, e(rows, snn(t, d), s, st)) for d in DS])
                 cells.append(fmt_d(breakeven(a, b, ann_best)))
-            if weight_scaled_dir:
-                s, st = "TB-F", "5PLIF"
-                pts = []
-                for d in DS:
-                    r = rows[(snn(t, d), HW, s, st)]
-                    wb = weight_buffer_pJ(weight_scaled_dir, r["id"])
-                    pts.append((d, float(r["energy_pJ"]) - (1 - d) * wb))
-                a, b, res = fit(pts)
-                cells.append(fmt_d(breakeven(a, b, ann(rows, s))))
             print(f"| {t} | " + " | ".join(cells) + " |")
         print(f"\n(largest relative residual of the affine fits: {worst:.1e})")
 
-    table_dstar(carry, "carry: states start in DRAM and are written back", TS, carry_dir)
+    table_dstar(carry, "carry: states start in DRAM and are written back")
     if reset:
-        table_dstar(reset, "reset: states start at zero on chip and are discarded", TS)
+        table_dstar(reset, "reset: states start at zero on chip and are discarded")
 
-    print("\nBreak-even d* at T = 16 for every schedule (carry / reset):\n")
-    print("| schedule | ANN energy mJ | " + " | ".join(STATES) + " |")
-    print("|---|---:|" + "---:|" * len(STATES))
-    for s in SCHEDULES:
+    # ---- sensitivity of the break-even density (TB-F, 5PLIF, carry) ----
+    ann_mac = float(carry[("ANN-SEW", HW, "TB-F", "ANN")]["mac_energy_pJ"])
+    print("\nSensitivity of d* (TB-F, 5PLIF, carry) to what the model assumes:\n")
+    print("| T | as modelled | ANN with 50% zero activations (MAC skipped) | ANN MAC at 0.32 pJ "
+          "(8b x 4b = 2x the 4-bit MAC) | SNN weight-buffer reads scaled with d | both of the last two |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for t in TS:
+        plain, scaled = [], []
+        for d in DS:
+            r = carry[(snn(t, d), HW, "TB-F", "5PLIF")]
+            wb = weight_buffer_pJ(carry_dir, r["id"])
+            plain.append((d, float(r["energy_pJ"])))
+            scaled.append((d, float(r["energy_pJ"]) - (1 - d) * wb))
+        a, b, _ = fit(plain)
+        a2, b2, _ = fit(scaled)
+        base = ann(carry, "TB-F")
+        cells = [fmt_d(breakeven(a, b, base)),
+                 fmt_d(breakeven(a, b, e(carry, "ANN-SEW-a050", "TB-F", "ANN"))),
+                 fmt_d(breakeven(a, b, base + ann_mac)),
+                 fmt_d(breakeven(a2, b2, base)),
+                 fmt_d(breakeven(a2, b2, base + ann_mac))]
+        print(f"| {t} | " + " | ".join(cells) + " |")
+
+    # ---- the largest T at which the SNN wins, per density ----
+    def largest_t(rows, s, st, d, target):
+        wins = [t for t in TS if e(rows, snn(t, d), s, st) < target]
+        if not wins:
+            return "none"
+        top = max(wins)
+        gaps = [t for t in TS if t < top and t not in wins]
+        return f"T <= {top}" + (" (not all)" if gaps else "")
+
+    print("\nLargest T of the grid at which the SNN needs less energy than the ANN (carry / reset):\n")
+    cols = [(s, st, False) for s in ("TB-F", "ST-LBL") for st in STATES]
+    cols += [("ST-LBL", "5PLIF", True)]
+    print("| density | " + " | ".join(f"{s} {st}" + (" vs ANN's best" if b else "")
+                                       for s, st, b in cols) + " |")
+    print("|---:|" + "---:|" * len(cols))
+    for d in DS:
         cells = []
-        for st in STATES:
+        for s, st, best in cols:
             out = []
             for rows in [carry] + ([reset] if reset else []):
-                a, b, _ = fit([(d, e(rows, snn(16, d), s, st)) for d in DS])
-                out.append(fmt_d(breakeven(a, b, ann(rows, s))))
+                target = min(ann(rows, x) for x in SCHEDULES) if best else ann(rows, s)
+                out.append(largest_t(rows, s, st, d, target))
             cells.append(" / ".join(out))
-        print(f"| {s} | {mj(ann(carry, s))} | " + " | ".join(cells) + " |")
+        print(f"| {d} | " + " | ".join(cells) + " |")
+
+    # ---- T = 16, every schedule: how far from break-even ----
+    print("\nT = 16, every schedule (carry): the SNN's energy as d -> 0 (the affine fit's intercept) "
+          "relative to the ANN with the same schedule, and the break-even d* if the weight-buffer "
+          "reads scaled with the spike density too:\n")
+    print("| schedule | ANN mJ | " + " | ".join(f"{st} floor" for st in STATES) + " | "
+          + " | ".join(f"{st} d*, weight reads scaled" for st in STATES) + " |")
+    print("|---|---:|" + "---:|" * (2 * len(STATES)))
+    for s in SCHEDULES:
+        floors, scaled = [], []
+        for st in STATES:
+            a, b, _ = fit([(d, e(carry, snn(16, d), s, st)) for d in DS])
+            floors.append(f"{a / ann(carry, s):.2f}x")
+            pts = []
+            for d in DS:
+                r = carry[(snn(16, d), HW, s, st)]
+                wb = weight_buffer_pJ(carry_dir, r["id"])
+                pts.append((d, float(r["energy_pJ"]) - (1 - d) * wb))
+            a, b, _ = fit(pts)
+            scaled.append(fmt_d(breakeven(a, b, ann(carry, s))))
+        print(f"| {s} | {mj(ann(carry, s))} | " + " | ".join(floors) + " | " + " | ".join(scaled) + " |")
 
     # ---- ratio grids ----
     for s, st in [("TB-F", "5PLIF"), ("ST-LBL", "5PLIF"), ("TB-F", "7PLIF")]:
