@@ -4,7 +4,7 @@
 #   bash experiments/ann_vs_snn/run.sh [OUT]        (default OUT: out/ann_vs_snn)
 # 1. writes the workload variants (make_workloads.py: generated/, not committed);
 # 2. runs the campaign with state_lifecycle "carry" (the default) into OUT/carry and its
-#    "reset" copy into OUT/reset (279 runs each; their tables and logs in OUT/*.log);
+#    "reset" copy into OUT/reset (294 runs each; their tables and logs in OUT/*.log);
 # 3. prints the tables of section 7 (tables.py) and saves them as OUT/section7.md.
 # STEMS=path/to/stems overrides build/stems; extra campaign flags (e.g. --no-report) in
 # STEMS_CAMPAIGN_FLAGS.

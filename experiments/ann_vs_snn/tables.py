@@ -135,6 +135,28 @@ def main():
             cells.append(f"{float(r['latency_cycles']) / 1e6:.2f} / {int(r['offchip_bits']) / 1e6:.1f}")
         print(f"| {label} | " + " | ".join(cells) + " |")
 
+    # ---- measured densities: the trained Fashion-MNIST SNN ----
+    print("\nMeasured densities: the trained Fashion-MNIST SNN (T = 8, every state kept) and its "
+          "layers as an ANN; energy in uJ (relative to that ANN under the same schedule), "
+          "latency in cycles:\n")
+    print("| network | lifecycle | state bits | " + " | ".join(SCHEDULES) + " | latency TB-F |")
+    print("|---|---|---:|" + "---:|" * (len(SCHEDULES) + 1))
+    fashion = [("ANN-Fashion", "F-ANN", "ANN (8-bit act., 4-bit W)"),
+               ("SNN-Fashion-dense", "F-1111", "SNN, dense"),
+               ("SNN-Fashion-measured", "F-1111", "SNN, measured densities")]
+    for lc, rows in [("carry", carry)] + ([("reset", reset)] if reset else []):
+        for w, st, label in fashion:
+            if w.startswith("ANN") and lc == "reset":
+                continue
+            cells = []
+            for s in SCHEDULES:
+                en = e(rows, w, s, st)
+                base = e(rows, "ANN-Fashion", s, "F-ANN")
+                cells.append(f"{en / 1e6:.2f}" + ("" if w.startswith("ANN") else f" ({en / base:.2f}x)"))
+            r = rows[(w, HW, "TB-F", st)]
+            print(f"| {label} | {'-' if w.startswith('ANN') else lc} | {int(r['state_bits']):,} | "
+                  + " | ".join(cells) + f" | {int(float(r['latency_cycles'])):,} |")
+
     # ---- where the energy goes (TB-F, T = 16) ----
     print("\nTB-F, T = 16, carry: energy by operand in uJ (MAC = compute):\n")
     print("| network | MAC | weights W | activations I/O | state V | total |")
