@@ -31,14 +31,21 @@ struct OperandSizes {
   const OperandBits& bits;
   detail::NodeProblem geometry;
 
-  OperandSizes(const workload::Layer& n, const hardware::Core& c, const OperandBits& b)
-      : node(n), core(c), bits(b) {
+  // `final_outputs`: a resident output counts at its final precision (physical; the loop-nest
+  // search then checks the top level with the precision each ordering keeps there, partial sums
+  // when a reduction loop is allocated to it); otherwise a stateless output counts at its
+  // partial-sum precision whole (STEMS's capacity check: a 12-bit psum for every spike of every
+  // timestep, so that dropping a layer's state could send its output to DRAM).
+  OperandSizes(const workload::Layer& n, const hardware::Core& c, const OperandBits& b,
+               bool final_outputs = false)
+      : node(n), core(c), bits(b), final_outputs(final_outputs) {
     geometry.layer = n;
     geometry.total_in_y = n.input_bound_y();
     geometry.total_in_x = n.input_bound_x();
   }
-  static double precision(const detail::OperandSetup& op) {
-    return op.output ? (op.stateful_output ? op.bits : op.psum_bits) : op.bits;
+  bool final_outputs = false;
+  double precision(const detail::OperandSetup& op) const {
+    return op.output && !op.stateful_output && !final_outputs ? op.psum_bits : op.bits;
   }
   // The whole tensor (or what the producers deliver, when the caller says so).
   double full_bits(const detail::OperandSetup& op) const {
@@ -274,7 +281,7 @@ std::optional<NodeCost> least_energy_split(NodeSearch& search, const workload::L
                                            const OperandBits& bits, const ModelPolicy& policy,
                                            OperandMask must_stream) {
   const auto ops = detail::node_operands(node, policy);
-  const OperandSizes sizes(node, core, bits);
+  const OperandSizes sizes(node, core, bits, /*final_outputs=*/true);
   std::vector<const detail::OperandSetup*> movable;
   for (const auto& op : ops) {
     if (core.top_level(op.mem) && op.bits > 0) movable.push_back(&op);
