@@ -2,7 +2,7 @@
 // no console errors or page errors, every plot rendered, and the expected number of points per
 // plot, counted in the DOM that plotly drew (SVG points / bars), not in our own bookkeeping.
 //   node tests/report/check_report.mjs REPORT.html EXPECT.json [SCREENSHOT.png]
-// EXPECT.json: {"plots": N, "points": {"<plot id>": count, ...}}
+// EXPECT.json: {"plots": N, "points": {"<plot id>": count, ...}, "text": ["must appear", ...]}
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { pathToFileURL, fileURLToPath } from "node:url";
@@ -43,6 +43,10 @@ try {
   }
   for (const [id, n] of Object.entries(expect.points || {})) {
     if (counts[id] !== n) errors.push(`plot ${id}: expected ${n} points, found ${counts[id]}`);
+  }
+  const text = await page.evaluate(() => document.body.textContent);
+  for (const t of expect.text || []) {
+    if (!text.includes(t)) errors.push(`the page does not show "${t}"`);
   }
   for (const [id, n] of Object.entries(counts)) {
     if (n === 0) errors.push(`plot ${id} drew nothing`);

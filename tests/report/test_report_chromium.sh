@@ -41,4 +41,31 @@ node "$src/tests/report/check_report.mjs" "$work/run/report.html" "$work/run/exp
 runs=$(($(wc -l < "$work/campaign/results.csv") - 1))
 echo "{\"plots\": 2, \"points\": {\"sweep-0-0\": $runs, \"sweep-1-0\": $runs}}" > "$work/campaign/expect.json"
 node "$src/tests/report/check_report.mjs" "$work/campaign/report.html" "$work/campaign/expect.json" "$work/campaign.png"
-echo "reports render: run and campaign"
+# 3. A co-design run: the front coloured by area, the chosen point's hardware.
+cat > "$work/hw.toml" <<EOF
+[run]
+workload = "$src/configs/workloads/sew_layer9.toml"
+hardware = "$src/configs/hardware/meta_proto_1mb.toml"
+seed = 3
+[search]
+space = "full"
+[search.hardware]
+sram_1MB.size_bits = [4194304, 8388608, 16777216]
+pe.D1.size = [16, 32]
+[algorithm]
+population = 8
+generations = 2
+EOF
+"$stems" optimize "$work/hw.toml" --out "$work/hw" > "$work/hw.log" 2>&1
+node -e '
+const fs = require("fs");
+const dir = process.argv[1];
+const p = JSON.parse(fs.readFileSync(dir + "/pareto.json"));
+const c = JSON.parse(fs.readFileSync(dir + "/chosen.json"));
+fs.writeFileSync(dir + "/expect.json", JSON.stringify({
+  plots: 5,
+  points: { front: p.front.length, timeline: c.nodes.length + c.transfers.length },
+  text: ["area (mm2)", "its hardware", "hw.sram_1MB.size_bits", "hw.pe.D1.size"],
+}));' "$work/hw"
+node "$src/tests/report/check_report.mjs" "$work/hw/report.html" "$work/hw/expect.json" "$work/hw.png"
+echo "reports render: run, campaign and co-design run"

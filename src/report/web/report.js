@@ -49,7 +49,26 @@
     const lo = Math.min(...all, 0), hi = Math.max(...all, 1);
     return [lo, hi > lo ? hi : lo + 1];
   }
+  // Co-design fronts (objectives.area_mm2 present) are coloured by area instead.
+  const hasArea = (front) => front.length > 0 && front[0].objectives.area_mm2 !== undefined;
+  const hardwareText = (p) => p.hardware ? "<br>" + Object.entries(p.hardware)
+    .map(([k, v]) => k + " = " + Number(v).toLocaleString("en-US")).join("<br>") : "";
   function frontTraces(front, name, showScale, range) {
+    if (hasArea(front)) {
+      const t = stateTraces(front, name, false, range);
+      t.text = front.map((p, i) => "area " + p.objectives.area_mm2.toFixed(3) + " mm2<br>" +
+        t.text[i] + hardwareText(p));
+      t.marker.color = front.map((p) => p.objectives.area_mm2);
+      t.marker.colorscale = "Cividis";
+      t.marker.cmin = Math.min(...t.marker.color);
+      t.marker.cmax = Math.max(...t.marker.color, t.marker.cmin + 1e-9);
+      t.marker.showscale = showScale;
+      t.marker.colorbar = showScale ? { title: "area (mm2)" } : undefined;
+      return t;
+    }
+    return stateTraces(front, name, showScale, range);
+  }
+  function stateTraces(front, name, showScale, range) {
     return {
       type: "scatter", mode: "markers", name: name,
       x: front.map((p) => mJ(p.objectives.energy_pJ)),
@@ -78,8 +97,11 @@
       p.evaluations.toLocaleString("en-US") + " evaluations of " +
       Number(p.space_size).toLocaleString("en-US") + " genomes | " + p.front.length +
       " front points" + (p.interrupted ? " (interrupted)" : "");
-    section("Pareto front", "Energy against latency; colour: neuron-state bits kept on the " +
-      "accelerator (log scale). Hover a point for its schedule.");
+    section("Pareto front", hasArea(p.front)
+      ? "Energy against latency; colour: accelerator area (mm2, technology model). Hover a " +
+        "point for its schedule and hardware."
+      : "Energy against latency; colour: neuron-state bits kept on the " +
+        "accelerator (log scale). Hover a point for its schedule.");
     plot("front", [frontTraces(p.front, "front", true, colourRange([p.front]))], {
       xaxis: { title: "energy (mJ)" }, yaxis: { title: "latency (Mcycles)" }, showlegend: false,
     });
@@ -112,6 +134,14 @@
       type: "bar", name: op, x: layerNames, y: layerIds.map((id) => (v[id] || 0) / 1e6),
     })), { barmode: "stack", yaxis: { title: "energy (uJ)" }, xaxis: { title: "layer" } }, true);
     table(["bucket", "energy uJ"], Object.entries(c.buckets).map(([k, v]) => [k, (v / 1e6).toFixed(3)]), 1);
+    if (c.hardware) {  // co-design: the chosen point's accelerator, from its hardware genes
+      const best = p.front.reduce((a, b) => (b.objectives.energy_pJ < a.objectives.energy_pJ ? b : a));
+      section("Lowest-energy point: its hardware", "The template " + p.hardware + " with the " +
+        "parameters the search chose (hw.* genes); area from the technology model.");
+      const rows = Object.entries(best.hardware || {}).map(([k, v]) => [k, Number(v).toLocaleString("en-US")]);
+      if (best.objectives.area_mm2 !== undefined) rows.push(["area_mm2", best.objectives.area_mm2.toFixed(4)]);
+      table(["parameter", "value"], rows, 1);
+    }
 
     section("Schedule timeline",
       c.nodes.length + " computation nodes on the cores and " + c.transfers.length +
