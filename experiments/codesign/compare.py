@@ -302,7 +302,7 @@ def main():
             c.update(evals=pj["evaluations"], infeasible=pj["infeasible"], seed=seed, budget=b)
             if b is None and seed == seeds[0]:
                 main_rows.append((wname, n_sweep, len(fs), c))
-                designs.append((wname, fs, c["front"]))
+                designs.append((f"{wname}, seed {seed}", fs, c["front"]))
                 # a co-search point with a swept design's genes must have the sweep's numbers
                 for x in co:
                     for s in sw:
@@ -310,6 +310,9 @@ def main():
                             same = (abs(x["e"] - s["e"]) <= 1e-9 * s["e"] and x["l"] == s["l"]
                                     and abs(x["a"] - s["a"]) < 1e-9)
                             checks.append((wname, s, x, same))
+            if b is not None and b == max(budgets):
+                designs.append((f"{wname}, co-search with {c['evals']} evaluations", [],
+                                c["front"]))
             if b is None:
                 seed_rows.append((wname, c))
             else:
@@ -358,8 +361,8 @@ def main():
               f"{len(c['front'])} | {c['hc'] / c['hs']:.4f} | {c['s_cov']}/{nfs_of[wname]} |")
         p("")
     for wname, fs, fc in designs:
-        p(f"{wname}, front designs of seed {seeds[0]}: the lowest-energy front point of each side "
-          f"per top-buffer size (fronts: {len(fc)} co-search, {len(fs)} sweep points; schedule: "
+        p(f"{wname}: the lowest-energy front point of each side per top-buffer size (fronts: {len(fc)} co-search"
+          + (f", {len(fs)} sweep" if fs else "") + " points; schedule: "
           "canonical name, else time/depth bits per block, block 0 first):")
         p("")
         p("| side | top buffer | width (bits) | weight SRAM | D1 (K) | link (bits/cycle) | "
