@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <string>
 
@@ -137,19 +138,27 @@ bool MemoryManager::is_protected(const Protect& p, TensorId t) {
 }
 
 // Lowest importance first; ties to the oldest tensor (deterministic in any container).
-TensorId MemoryManager::victim(const CoreMemory& m, const Protect& protect) const {
-  TensorId victim = kNoTensor;
-  double best = 0;
+double MemoryManager::importance(TensorId t) const {
+  return double(tensors_[t].remaining) * 100.0 - tensors_[t].layer_id;
+}
+
+// The unprotected tensors of m as a heap whose top is the next to evict: lowest importance, ties
+// to the lowest id (evicting one changes no other's importance). A heap, not a sort: usually only
+// one or two victims are taken out of hundreds of resident tensors.
+void MemoryManager::heap_victims(const CoreMemory& m, const Protect& protect) const {
+  order_.clear();
   for (TensorId t : m.resident) {
-    if (is_protected(protect, t)) continue;
-    const Tensor& x = tensors_[t];
-    const double importance = double(x.remaining) * 100.0 - x.layer_id;
-    if (victim == kNoTensor || importance < best || (importance == best && t < victim)) {
-      victim = t;
-      best = importance;
-    }
+    if (!is_protected(protect, t)) order_.emplace_back(importance(t), t);
   }
-  return victim;
+  std::make_heap(order_.begin(), order_.end(), std::greater<>());
+}
+
+TensorId MemoryManager::pop_victim() const {
+  if (order_.empty()) return kNoTensor;
+  std::pop_heap(order_.begin(), order_.end(), std::greater<>());
+  const TensorId t = order_.back().second;
+  order_.pop_back();
+  return t;
 }
 
 double MemoryManager::fetch_pJ(int c, std::uint64_t bits) const {
@@ -162,32 +171,30 @@ double MemoryManager::write_back_pJ(int c, std::uint64_t bits) const {
 
 double MemoryManager::eviction_cost_pJ(int c, std::uint64_t bits, const Protect& protect) const {
   const CoreMemory& m = mem(c);
-  Protect kept = protect;  // grows by each victim chosen, as make_room would evict them in turn
   std::uint64_t used = m.used;
   double pJ = 0;
-  while (used + bits > m.capacity) {
-    const TensorId t = victim(m, kept);
-    if (t == kNoTensor) return std::numeric_limits<double>::infinity();
+  if (used + bits <= m.capacity) return 0;
+  heap_victims(m, protect);
+  for (TensorId t = pop_victim(); t != kNoTensor; t = pop_victim()) {
     const Tensor& x = tensors_[t];
     const bool dirty = x.kind == TensorKind::State || !x.in_dram;
     if (dirty) pJ += write_back_pJ(c, x.bits);
     if (x.remaining > 0) pJ += fetch_pJ(c, x.bits);
     used -= x.bits;
-    kept.push_back(t);
+    if (used + bits <= m.capacity) return pJ;
   }
-  return pJ;
+  return std::numeric_limits<double>::infinity();
 }
 
 void MemoryManager::make_room(int c, std::uint64_t bits, const Protect& protect, double now) {
   CoreMemory& m = mem(c);
-  while (m.used + bits > m.capacity) {
-    const TensorId t = victim(m, protect);
-    if (t == kNoTensor) {
-      overflow_ = true;
-      return;
-    }
+  if (m.used + bits <= m.capacity) return;
+  heap_victims(m, protect);
+  for (TensorId t = pop_victim(); t != kNoTensor; t = pop_victim()) {
     evict(t, now);
+    if (m.used + bits <= m.capacity) return;
   }
+  overflow_ = true;
 }
 
 void MemoryManager::evict(TensorId t, double now) {

@@ -138,7 +138,9 @@ class MemoryManager {
   CoreMemory& mem(int c) { return mems_[static_cast<std::size_t>(c)]; }
   const CoreMemory& mem(int c) const { return mems_[static_cast<std::size_t>(c)]; }
   static bool is_protected(const Protect& p, TensorId t);
-  TensorId victim(const CoreMemory& m, const Protect& protect) const;
+  double importance(TensorId t) const;
+  void heap_victims(const CoreMemory& m, const Protect& protect) const;
+  TensorId pop_victim() const;
   void vacate(TensorId t, double when);
   void note_usage(const CoreMemory& m, double when);
 
@@ -152,7 +154,8 @@ class MemoryManager {
   // Per core: (cycle, +bits / -bits) of every reservation and free (the step function).
   std::vector<std::vector<std::pair<double, std::int64_t>>> steps_;
   std::vector<Tensor> tensors_;
-  std::vector<TensorId> victims_;  // flush()'s list, reused
+  std::vector<TensorId> victims_;                           // flush()'s list, reused
+  mutable std::vector<std::pair<double, TensorId>> order_;  // heap_victims()'s heap, reused
   std::uint64_t peak_bits_ = 0;
   bool overflow_ = false;
   std::vector<std::pair<double, std::uint64_t>> timeline_;
