@@ -17,11 +17,11 @@ for lc in carry reset; do
   campaign=experiments/ann_vs_snn.toml
   [ "$lc" = reset ] && campaign=experiments/ann_vs_snn_reset.toml
   rm -rf "${out:?}/$lc"
-  start=$(date +%s.%N)
+  start=$(date +%s%N)
   # shellcheck disable=SC2086
   "$stems" campaign "$campaign" --out "$out/$lc" --jobs 2 ${STEMS_CAMPAIGN_FLAGS:-} >"$out/$lc.log" 2>&1 ||
     { tail -5 "$out/$lc.log" >&2; exit 1; }
   echo "campaign $lc: $(grep -c ',ok,' "$out/$lc/results.csv") runs ok in" \
-       "$(printf %.1f "$(echo "$(date +%s.%N) - $start" | bc)") s -> $out/$lc"
+       "$(( ($(date +%s%N) - start) / 1000000000 )).$(( ($(date +%s%N) - start) / 100000000 % 10 )) s -> $out/$lc"
 done
 /usr/bin/python3 experiments/ann_vs_snn/tables.py "$out/carry" "$out/reset" | tee "$out/section7.md"
