@@ -641,15 +641,24 @@ TEST(CliGoodRun, EvaluateIsDeterministicAndTakesScheduleFiles) {
   EXPECT_EQ(j["schedule"]["layers"][1]["ox_tile"], 8);
 }
 
+namespace {
+
+// A small search on SEW layer 9 (full space, 8 x 2 generations, seed 3) written into `dir`;
+// `search_extra` is appended to its [search] table (e.g. a [search.hardware] table).
+fs::path write_layer9_run(const fs::path& dir, const std::string& search_extra = "") {
+  const fs::path run = dir / "run.toml";
+  std::ofstream f(run);
+  f << "[run]\nworkload = \"" << kSewLayer9 << "\"\nhardware = \"" << kMetaProto1mb
+    << "\"\nseed = 3\n[search]\nspace = \"full\"\n"
+    << search_extra << "[algorithm]\npopulation = 8\ngenerations = 2\n";
+  return run;
+}
+
+}  // namespace
+
 TEST(CliGoodRun, OptimizeWritesTheFrontFiles) {
   TempDir dir;
-  const fs::path run = dir.path() / "run.toml";
-  {
-    std::ofstream f(run);
-    f << "[run]\nworkload = \"" << kSewLayer9 << "\"\nhardware = \"" << kMetaProto1mb
-      << "\"\nseed = 3\n[search]\nspace = \"full\"\n[algorithm]\npopulation = 8\n"
-         "generations = 2\n";
-  }
+  const fs::path run = write_layer9_run(dir.path());
   const fs::path out = dir.path() / "out";
   const RunResult r = run_stems({"optimize", run.string(), "--out", out.string()});
   ASSERT_EQ(r.exit_code, 0) << r;
@@ -667,14 +676,10 @@ TEST(CliGoodRun, OptimizeWritesTheFrontFiles) {
 
 TEST(CliGoodRun, CoDesignOptimizeWritesAreaAndHardwareColumns) {
   TempDir dir;
-  const fs::path run = dir.path() / "run.toml";
-  {
-    std::ofstream f(run);
-    f << "[run]\nworkload = \"" << kSewLayer9 << "\"\nhardware = \"" << kMetaProto1mb
-      << "\"\nseed = 3\n[search]\nspace = \"full\"\n[search.hardware]\n"
-         "sram_1MB.size_bits = [4194304, 8388608, 16777216]\npe.D1.size = [16, 32]\n"
-         "[algorithm]\npopulation = 8\ngenerations = 2\n";
-  }
+  const fs::path run = write_layer9_run(dir.path(),
+                                        "[search.hardware]\n"
+                                        "sram_1MB.size_bits = [4194304, 8388608, 16777216]\n"
+                                        "pe.D1.size = [16, 32]\n");
   const fs::path out = dir.path() / "out";
   const RunResult r = run_stems({"optimize", run.string(), "--out", out.string(), "--no-report"});
   ASSERT_EQ(r.exit_code, 0) << r;

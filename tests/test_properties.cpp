@@ -59,14 +59,25 @@ hardware::Accelerator with_link(const hardware::Accelerator& base, double bits) 
   return acc;
 }
 
-Figures evaluate(const workload::Network& net, const hardware::Accelerator& acc,
-                 const std::string& corner, const cost::ModelPolicy& policy) {
+// STEMS's canonical schedule `corner` (TB-LBL, ST-F, HY-<k>, ...) of `net`, fuse barrier on.
+schedule::Schedule corner_schedule(const workload::Network& net, const std::string& corner) {
   const auto [time, depth] = schedule::canonical_bits(corner, net.block_count());
-  const schedule::Schedule s = schedule::schedule_from_bits(net, time, depth, true);
+  return schedule::schedule_from_bits(net, time, depth, true);
+}
+
+// `s` evaluated under `policy` with a fresh node-cost cache (totals only).
+schedule::ScheduleResult run_schedule(const workload::Network& net,
+                                      const hardware::Accelerator& acc, const schedule::Schedule& s,
+                                      const cost::ModelPolicy& policy) {
   cost::NodeSearchOptions options;
   options.policy = policy;
   cost::NodeCostCache cache(acc, options);
-  const auto r = schedule::evaluate_schedule(net, acc, s, cache, schedule::Records::Totals);
+  return schedule::evaluate_schedule(net, acc, s, cache, schedule::Records::Totals);
+}
+
+Figures evaluate(const workload::Network& net, const hardware::Accelerator& acc,
+                 const std::string& corner, const cost::ModelPolicy& policy) {
+  const auto r = run_schedule(net, acc, corner_schedule(net, corner), policy);
   return {r.energy_pJ,
           r.offchip_energy_pJ,
           r.latency_cycles,
@@ -274,14 +285,8 @@ TEST(PhysicalPolicies, AStateWithoutRoomStreamsInsteadOfEvictingLiveStates) {
   const auto run = [](const char* corner, bool evicts_live) {
     cost::ModelPolicy p = cost::ModelPolicy::physical();
     p.state_fetch_evicts_live = evicts_live;
-    const auto& net = test::sew();
-    const auto [time, depth] = schedule::canonical_bits(corner, net.block_count());
-    const schedule::Schedule s = schedule::schedule_from_bits(net, time, depth, true);
-    cost::NodeSearchOptions options;
-    options.policy = p;
-    const hardware::Accelerator acc = with_buffer(test::meta(), 2.0);
-    cost::NodeCostCache cache(acc, options);
-    return schedule::evaluate_schedule(net, acc, s, cache, schedule::Records::Totals);
+    return run_schedule(test::sew(), with_buffer(test::meta(), 2.0),
+                        corner_schedule(test::sew(), corner), p);
   };
   const auto streams = run("ST-LBL", false);
   const auto evicts = run("ST-LBL", true);
@@ -407,14 +412,11 @@ TEST(PhysicalProperties, DroppingStateNeverCostsEnergy) {
            {schedule::StateLifecycle::CarryOver, schedule::StateLifecycle::Reset}) {
         double previous = std::numeric_limits<double>::infinity();
         for (const std::string& bits : states) {
-          const auto [time, depth] = schedule::canonical_bits(corner, blocks);
-          schedule::Schedule s = schedule::schedule_from_bits(net, time, depth, true);
+          schedule::Schedule s = corner_schedule(net, corner);
           schedule::set_state_schedule(s, net, bits, "test");
           s.lifecycle = lifecycle;
-          const hardware::Accelerator acc = test::meta();
-          cost::NodeCostCache cache(acc, {});
           const double e =
-              schedule::evaluate_schedule(net, acc, s, cache, schedule::Records::Totals).energy_pJ;
+              run_schedule(net, test::meta(), s, cost::ModelPolicy::physical()).energy_pJ;
           if (e > previous * (1 + 1e-9)) {
             violations.push_back(std::string(w.name) + " " + corner + " " + bits + ": " +
                                  std::to_string(previous) + " -> " + std::to_string(e) + " pJ");

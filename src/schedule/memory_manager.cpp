@@ -177,8 +177,7 @@ double MemoryManager::eviction_cost_pJ(int c, std::uint64_t bits, const Protect&
   heap_victims(m, protect);
   for (TensorId t = pop_victim(); t != kNoTensor; t = pop_victim()) {
     const Tensor& x = tensors_[t];
-    const bool dirty = x.kind == TensorKind::State || !x.in_dram;
-    if (dirty) pJ += write_back_pJ(c, x.bits);
+    if (writes_back_when_evicted(x)) pJ += write_back_pJ(c, x.bits);
     if (x.remaining > 0) pJ += fetch_pJ(c, x.bits);
     used -= x.bits;
     if (used + bits <= m.capacity) return pJ;
@@ -197,15 +196,18 @@ void MemoryManager::make_room(int c, std::uint64_t bits, const Protect& protect,
   overflow_ = true;
 }
 
+// A state still needed, or an activation still needed that DRAM lacks; weights and inputs have a
+// DRAM copy, and dead tensors are just freed.
+bool MemoryManager::writes_back_when_evicted(const Tensor& x) {
+  if (x.remaining <= 0) return false;
+  return x.kind == TensorKind::State || (x.kind == TensorKind::Activation && !x.in_dram);
+}
+
 void MemoryManager::evict(TensorId t, double now) {
-  const Tensor& x = tensors_[t];
-  const bool needed_later = x.remaining > 0;
-  if (x.kind == TensorKind::State && needed_later) {
-    write_back(t, TransferKind::Eviction, now);
-  } else if (x.kind == TensorKind::Activation && needed_later && !x.in_dram) {
+  if (writes_back_when_evicted(tensors_[t])) {
     write_back(t, TransferKind::Eviction, now);
   } else {
-    drop(t, now);  // weights and inputs have a DRAM copy; dead tensors are just freed
+    drop(t, now);
   }
 }
 

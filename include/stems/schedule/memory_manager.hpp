@@ -92,8 +92,8 @@ class MemoryManager {
   // Evicts unprotected tensors of core c, lowest importance first, until `bits` more fit.
   void make_room(int c, std::uint64_t bits, const Protect& protect, double now);
   // What make_room(c, bits, protect) would cost, changing nothing: per tensor it would evict, the
-  // write-back of data DRAM lacks (a state, an activation without a DRAM copy) and the fetch back
-  // for its remaining uses. Infinity when room cannot be made.
+  // write-back evict() makes (a state or an activation DRAM lacks, still needed) and the fetch
+  // back for its remaining uses. Infinity when room cannot be made.
   double eviction_cost_pJ(int c, std::uint64_t bits, const Protect& protect) const;
   // Energy of one move of `bits` between DRAM and core c's top memory, in or out.
   double fetch_pJ(int c, std::uint64_t bits) const;
@@ -138,6 +138,7 @@ class MemoryManager {
   CoreMemory& mem(int c) { return mems_[static_cast<std::size_t>(c)]; }
   const CoreMemory& mem(int c) const { return mems_[static_cast<std::size_t>(c)]; }
   static bool is_protected(const Protect& p, TensorId t);
+  static bool writes_back_when_evicted(const Tensor& x);
   double importance(TensorId t) const;
   void heap_victims(const CoreMemory& m, const Protect& protect) const;
   TensorId pop_victim() const;
