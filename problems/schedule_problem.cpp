@@ -241,6 +241,15 @@ std::uint64_t ScheduleProblem::evaluations() const {
   return memo_.size();
 }
 
+std::vector<std::vector<double>> ScheduleProblem::evaluated_genomes() const {
+  std::lock_guard<std::mutex> lock(memo_mutex_);
+  std::vector<std::vector<double>> genomes;
+  genomes.reserve(memo_.size());
+  for (const auto& [key, fitness] : memo_)
+    genomes.emplace_back(key.begin(), key.end());
+  return genomes;
+}
+
 std::uint64_t ScheduleProblem::infeasible() const {
   std::lock_guard<std::mutex> lock(memo_mutex_);
   return infeasible_;

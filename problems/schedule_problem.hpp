@@ -77,6 +77,8 @@ class ScheduleProblem final : public search::Problem {
   // STEMS's hand-picked schedules (TB-LBL, TB-F, ST-LBL, ST-F, the hybrids) the space expresses.
   std::vector<std::vector<double>> seeds() const override;
   std::uint64_t evaluations() const override;
+  // Every genome evaluated so far (the memo's keys, in key order): e.g. to replay a search warm.
+  std::vector<std::vector<double>> evaluated_genomes() const;
   std::uint64_t infeasible() const override;
   std::string first_infeasible_reason() const override;
   void clear_memo() const;  // forget evaluated genomes (node costs stay memoised)

@@ -4,9 +4,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -901,11 +903,52 @@ TEST(CoDesign, DISABLED_WarmEvaluationsPerSecond) {
   }
   for (const auto& g : genomes)
     ctx->evaluate(g);  // cold: builds every configuration and its node costs
-  ctx->clear_memo();
-  const auto t0 = std::chrono::steady_clock::now();
-  for (const auto& g : genomes)
-    ctx->evaluate(g);
-  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("warm co-design evaluations: %zu in %.3f s = %.0f /s (%zu configurations cached)\n",
-              genomes.size(), s, double(genomes.size()) / s, ctx->hardware_configs_cached());
+  // STEMS_WARM_ROUNDS repeats the warm pass (to profile it apart from the cold one, and because a
+  // shared VM's speed drifts: the best round is the machine's figure).
+  const char* rounds_env = std::getenv("STEMS_WARM_ROUNDS");
+  const int rounds = rounds_env ? std::max(1, std::atoi(rounds_env)) : 1;
+  double best_s = std::numeric_limits<double>::infinity();
+  for (int r = 0; r < rounds; ++r) {
+    ctx->clear_memo();
+    const auto t0 = std::chrono::steady_clock::now();
+    for (const auto& g : genomes)
+      ctx->evaluate(g);
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("warm round %d: %zu in %.3f s = %.0f /s\n", r, genomes.size(), s,
+                double(genomes.size()) / s);
+    best_s = std::min(best_s, s);
+  }
+  std::printf(
+      "warm co-design evaluations: %zu in %.3f s (best of %d) = %.0f /s (%zu configurations "
+      "cached)\n",
+      genomes.size(), best_s, rounds, double(genomes.size()) / best_s,
+      ctx->hardware_configs_cached());
+}
+
+// The same, over the genomes the shipped co-design search evaluates (seed 42, its own population
+// and generations, two threads for the cold search): a search's steady state, where schedules
+// converge, instead of uniformly random genomes.
+TEST(CoDesign, DISABLED_WarmSearchGenomesPerSecond) {
+  search::RunConfig rc =
+      search::load_run_config(test::configs_dir() + "/runs/sew_resnet_7b_hw.toml");
+  const auto ctx = problems::make_context(rc);
+  rc.optimizer.threads = 2;
+  rc.optimizer.wall_time_s.reset();
+  search::optimize(ctx, rc.optimizer);
+  const auto genomes = ctx->evaluated_genomes();
+  const char* rounds_env = std::getenv("STEMS_WARM_ROUNDS");
+  const int rounds = rounds_env ? std::max(1, std::atoi(rounds_env)) : 1;
+  double best_s = std::numeric_limits<double>::infinity();
+  for (int r = 0; r < rounds; ++r) {
+    ctx->clear_memo();
+    const auto t0 = std::chrono::steady_clock::now();
+    for (const auto& g : genomes)
+      ctx->evaluate(g);
+    best_s = std::min(best_s,
+                      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::printf(
+      "warm co-design evaluations of the search's genomes: %zu in %.3f s (best of %d) = "
+      "%.0f /s\n",
+      genomes.size(), best_s, rounds, double(genomes.size()) / best_s);
 }

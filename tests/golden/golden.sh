@@ -11,6 +11,9 @@
 #   tests/golden/golden.sh update [STEMS]         rewrite expected.sha256 (numbers moved on purpose:
 #                                                 say so in the commit)
 #   diff -r BASELINE_DIR NEW_DIR                  to see what moved (generate both first)
+#   GOLDEN_MODEL=physical golden.sh generate DIR [STEMS]
+#                                                 the same runs in the physical model (no expected
+#                                                 sums: generate a baseline with the old binary)
 #
 # Exit status of each command is part of what is compared (a run that fails writes its exit code
 # and its message instead of the JSON).
@@ -23,7 +26,7 @@ mode="${1:-}"
 case "$mode" in
   generate) out="${2:?generate needs a directory}"; stems="${3:-$root/build/stems}" ;;
   check | update) out="$(mktemp -d)"; stems="${2:-$root/build/stems}"; trap 'rm -rf "$out"' EXIT ;;
-  *) sed -n '2,16p' "$0"; exit 2 ;;
+  *) sed -n '2,19p' "$0"; exit 2 ;;
 esac
 stems="$(cd "$(dirname "$stems")" && pwd)/$(basename "$stems")"
 mkdir -p "$out"
@@ -43,7 +46,12 @@ add() {  # name, then the stems arguments
 workloads=(sew_resnet_7b red_lif sew_resnet_152 sew_layer9)
 hardware=(meta_proto_128kb meta_proto_256kb meta_proto_384kb meta_proto_512kb meta_proto_1mb
           meta_proto_2mb meta_proto_64mb meta_proto_1mb_3core meta_proto_1mb_zero_skip)
-M="--model stems"
+model="${GOLDEN_MODEL:-stems}"
+if [[ "$model" != stems && "$mode" != generate ]]; then
+  echo "golden.sh: expected.sha256 holds the stems model; GOLDEN_MODEL=$model works with generate only" >&2
+  exit 2
+fi
+M="--model $model"
 declare -A optsets=(
   [default]="$M --alignment padded"
   [stems_align_reset]="$M --alignment stems --state-lifecycle reset"
