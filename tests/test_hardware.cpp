@@ -244,6 +244,112 @@ TEST(Technology, OutsideTheTableIsRefused) {
             std::string::npos);
 }
 
+namespace {
+
+// Two port configurations x two widths x two capacities; the dual-ported grid costs twice.
+Technology grid_technology() {
+  Technology t;
+  t.name = "grid";
+  t.register_max_bits = 64;
+  for (const Ports p : {Ports{1, 1, 0}, Ports{0, 0, 2}}) {
+    const double k = p.read_write == 2 ? 2.0 : 1.0;
+    for (const std::uint64_t w : {64u, 256u}) {
+      for (const std::uint64_t c : {4096u, 65536u}) {
+        const double wide = w == 256 ? 0.5 : 1.0;  // per bit, a wider word is cheaper here
+        t.sram.push_back({c, w, p, k * wide * 1e-3 * std::sqrt(double(c)),
+                          k * wide * 2e-3 * std::sqrt(double(c)), k * double(c) * 1e-6 / wide});
+      }
+    }
+  }
+  t.validate();
+  return t;
+}
+
+}  // namespace
+
+TEST(Technology, WidthAndPortAxesInterpolateBilinearlyInLogLogAndMatchPortsExactly) {
+  const Technology t = grid_technology();
+  ASSERT_TRUE(t.has_width_axis());
+  ASSERT_TRUE(t.has_port_axis());
+  for (const SramPoint& p : t.sram) {
+    const auto e = t.sram_at(SramQuery{p.size_bits, p.width_bits, *p.ports});
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->read_energy_pJ_per_bit, p.read_energy_pJ_per_bit);
+    EXPECT_EQ(e->area_mm2, p.area_mm2);
+  }
+  // The geometric middle of both axes is the geometric mean of the four corners.
+  const Ports one_each{1, 1, 0};
+  const auto mid = t.sram_at(SramQuery{16384, 128, one_each});
+  ASSERT_TRUE(mid);
+  double corners = 1;
+  for (const SramPoint& p : t.sram) {
+    if (*p.ports == one_each) corners *= p.area_mm2;
+  }
+  EXPECT_NEAR(mid->area_mm2, std::pow(corners, 0.25), 1e-15);
+  // Along width alone at a table capacity: log-log in width.
+  const auto w128 = t.sram_at(SramQuery{4096, 128, one_each});
+  ASSERT_TRUE(w128);
+  EXPECT_NEAR(w128->read_energy_pJ_per_bit, 1e-3 * 64 * std::sqrt(0.5), 1e-15);
+  // Ports: exact, never interpolated; dual-ported costs what its own grid says.
+  const auto dual = t.sram_at(SramQuery{4096, 64, Ports{0, 0, 2}});
+  ASSERT_TRUE(dual);
+  EXPECT_DOUBLE_EQ(dual->read_energy_pJ_per_bit, 2 * 1e-3 * 64);
+  EXPECT_FALSE(t.sram_at(SramQuery{4096, 64, Ports{0, 0, 1}}));
+  EXPECT_NE(t.uncovered(SramQuery{4096, 64, Ports{0, 0, 1}}).find("no SRAM with ports"),
+            std::string::npos);
+  EXPECT_NE(t.uncovered(SramQuery{4096, 512, one_each}).find("512 bits wide is outside"),
+            std::string::npos);
+  EXPECT_NE(t.uncovered(SramQuery{1 << 20, 64, one_each}).find("outside the technology table"),
+            std::string::npos);
+  EXPECT_EQ(t.uncovered(SramQuery{5000, 100, one_each}), "");
+  EXPECT_THROW(t.sram_at(4096), std::logic_error);  // a grid needs the width and ports
+}
+
+TEST(Technology, AGridIsCompleteWithItsAxesOnEveryPoint) {
+  Technology t = grid_technology();
+  t.sram.pop_back();
+  EXPECT_NE(error_of([&] { t.validate(); }).find("expected every one of its 2 capacities"),
+            std::string::npos);
+  t = grid_technology();
+  t.sram[3].width_bits = 0;
+  EXPECT_NE(error_of([&] { t.validate(); }).find("width_bits on every point or on none"),
+            std::string::npos);
+  t = grid_technology();
+  t.sram[2].ports.reset();
+  EXPECT_NE(error_of([&] { t.validate(); }).find("ports on every point or on none"),
+            std::string::npos);
+  t = grid_technology();
+  t.sram[1] = t.sram[0];
+  EXPECT_NE(error_of([&] { t.validate(); }).find("repeats sram point 0"), std::string::npos);
+  t = grid_technology();
+  t.sram[1].area_mm2 = t.sram[0].area_mm2 / 2;  // 64 KB smaller than 4 KB
+  EXPECT_NE(error_of([&] { t.validate(); }).find("area must not shrink"), std::string::npos);
+}
+
+TEST(Technology, TheCactiTableSetsTheEnergiesAHardwareFileLeavesOut) {
+  const Accelerator& acc = load("meta_proto_1mb_cacti");
+  const Technology& t = *acc.technology;
+  EXPECT_EQ(t.sram.size(), 13u * 6u * 3u);  // capacities x widths x port configurations
+  for (const MemoryLevel& m : acc.cores[0].memories) {
+    if (t.is_register(m)) continue;
+    const auto e = t.sram_at(sram_query(m));
+    ASSERT_TRUE(e) << m.name;
+    EXPECT_DOUBLE_EQ(m.read_energy_pJ, e->read_energy_pJ_per_bit * double(m.read_bw_bits));
+    EXPECT_DOUBLE_EQ(m.write_energy_pJ, e->write_energy_pJ_per_bit * double(m.write_bw_bits));
+  }
+  // A width gene moves energy per bit and area along the width axis.
+  const Knob width = parse_knob(acc, "sram_1MB.bw_bits");
+  const Accelerator narrow = configure(acc, {width}, {256});
+  const Accelerator wide = configure(acc, {width}, {2048});
+  const auto per_bit = [](const Accelerator& a) {
+    return level(a.cores[0], "sram_1MB").read_energy_pJ_per_bit();
+  };
+  EXPECT_NE(per_bit(narrow), per_bit(wide));
+  EXPECT_LT(area_mm2(narrow), area_mm2(wide));  // CACTI: more sense amplifiers and drivers
+  EXPECT_NE(error_of([&] { configure(acc, {width}, {4096}); }).find("wide is outside"),
+            std::string::npos);
+}
+
 TEST(Technology, ShippedEnergiesAreTheMetaProtoFilesAndAreaIsPerComponent) {
   // The table's energies reproduce every shipped buffer: energy per access / width.
   for (const char* f : {"meta_proto_128kb", "meta_proto_256kb", "meta_proto_512kb",

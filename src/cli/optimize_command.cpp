@@ -152,7 +152,9 @@ std::optional<OptimizeOutput> optimize_output(const OptimizeOptions& o,
     output.result = std::move(*result);
     return output;
   } catch (const InputError& e) {
-    // Name the run file too: the problem may be in a file it points to or in its settings.
+    // Name the run file too: the problem may be in a file it points to or in its settings
+    // (unless the error already points into the run file).
+    if (e.where().rfind(o.run, 0) == 0) throw;
     throw InputError(o.run, e.what());
   }
 }

@@ -137,8 +137,13 @@ MemoryLevel read_memory(const TableReader& r, const PeArray& array, const Techno
   m.size_bits = r.positive("size_bits");
   m.read_bw_bits = r.positive("read_bw_bits");
   m.write_bw_bits = r.positive("write_bw_bits");
-  m.read_energy_pJ = r.non_negative_number("read_energy_pJ");
-  m.write_energy_pJ = r.non_negative_number("write_energy_pJ");
+  // An SRAM level may leave its energies to the technology table (both keys absent).
+  const bool energies_from_table =
+      tech && !tech->is_register(m) && !r.has("read_energy_pJ") && !r.has("write_energy_pJ");
+  if (!energies_from_table) {
+    m.read_energy_pJ = r.non_negative_number("read_energy_pJ");
+    m.write_energy_pJ = r.non_negative_number("write_energy_pJ");
+  }
   m.min_read_bits = r.positive_or("min_read_bits", m.read_bw_bits);
   m.min_write_bits = r.positive_or("min_write_bits", m.write_bw_bits);
   if (m.min_read_bits > m.read_bw_bits) {
@@ -168,12 +173,14 @@ MemoryLevel read_memory(const TableReader& r, const PeArray& array, const Techno
       r.fail("served_dims", "'" + s + "' is not a dimension of this core's pe_array");
     }
   }
-  if (tech && !tech->is_register(m) && !tech->in_range(m.size_bits)) {
-    r.fail("size_bits", "an SRAM of " + std::to_string(m.size_bits) +
-                            " bits is outside the technology table '" + tech->name + "' (" +
-                            std::to_string(tech->min_sram_bits()) + " .. " +
-                            std::to_string(tech->max_sram_bits()) + " bits; registers up to " +
-                            std::to_string(tech->register_max_bits) + ")");
+  if (tech && !tech->is_register(m)) {
+    const std::string why = tech->uncovered(sram_query(m));
+    if (!tech->has_grid_for(m.ports)) r.fail("ports", why);
+    if (!why.empty()) {
+      r.fail("size_bits",
+             why + "; registers up to " + std::to_string(tech->register_max_bits) + " bits");
+    }
+    if (energies_from_table) apply_technology(*tech, m);
   }
   r.finish();
   return m;
@@ -274,7 +281,8 @@ Core read_core(const TableReader& r, int id, const Technology* tech) {
 
 // [technology] of a hardware file or of a technology file: name, source, register_max_bits,
 // register_area_um2_per_bit, pe_area_um2 = { <operator> = um2, ... }, sram = [{ size_bits,
-// read_energy_pJ_per_bit, write_energy_pJ_per_bit, area_mm2 }, ...].
+// [width_bits], [ports = { read, write, read_write }], read_energy_pJ_per_bit,
+// write_energy_pJ_per_bit, area_mm2 }, ...] (the grid rules: Technology::validate()).
 Technology read_technology_table(const TableReader& t) {
   Technology tech;
   tech.name = t.string("name");
@@ -290,21 +298,24 @@ Technology read_technology_table(const TableReader& t) {
   for (const TableReader& p : t.table_array("sram")) {
     SramPoint pt;
     pt.size_bits = p.positive("size_bits");
+    pt.width_bits = p.positive_or("width_bits", 0);
+    if (p.has("ports")) pt.ports = read_ports(p);
     pt.read_energy_pJ_per_bit = p.non_negative_number("read_energy_pJ_per_bit");
     pt.write_energy_pJ_per_bit = p.non_negative_number("write_energy_pJ_per_bit");
     pt.area_mm2 = p.non_negative_number("area_mm2");
-    if (!tech.sram.empty() && pt.size_bits <= tech.sram.back().size_bits)
-      p.fail("size_bits", "SRAM points must be listed by strictly increasing size_bits");
     if (pt.read_energy_pJ_per_bit <= 0 || pt.write_energy_pJ_per_bit <= 0 || pt.area_mm2 <= 0)
       p.fail_here("energies and area must be > 0 (they are interpolated in log-log)");
-    if (!tech.sram.empty() && pt.area_mm2 < tech.sram.back().area_mm2)
-      p.fail("area_mm2", "area must not shrink with capacity");
     p.finish();
     tech.sram.push_back(pt);
   }
   if (tech.sram.empty()) t.fail("sram", "expected at least one SRAM point");
   if (tech.register_max_bits >= tech.min_sram_bits())
     t.fail("register_max_bits", "must be below the smallest SRAM of the table");
+  try {
+    tech.validate();
+  } catch (const std::invalid_argument& e) {
+    t.fail("sram", e.what());
+  }
   t.finish();
   return tech;
 }

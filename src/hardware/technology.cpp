@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace stems::hardware {
 
@@ -14,24 +17,147 @@ double loglog_interpolate(double x, double x0, double y0, double x1, double y1) 
   return std::exp(std::log(y0) + t * (std::log(y1) - std::log(y0)));
 }
 
+bool operator==(const Ports& a, const Ports& b) {
+  return a.read == b.read && a.write == b.write && a.read_write == b.read_write;
+}
+
+std::string ports_name(const Ports& p) {
+  std::string s;
+  auto add = [&](const char* key, std::uint32_t n) {
+    if (n == 0) return;
+    s += (s.empty() ? "" : ", ") + std::string(key) + " = " + std::to_string(n);
+  };
+  add("read", p.read);
+  add("write", p.write);
+  add("read_write", p.read_write);
+  return "{ " + s + " }";
+}
+
+SramQuery sram_query(const MemoryLevel& m) {
+  return {m.size_bits, std::max(m.read_bw_bits, m.write_bw_bits), m.ports};
+}
+
+namespace {
+
+// The points of the grid that serves `ports` (every point when the table has no port axis).
+std::vector<const SramPoint*> grid_of(const Technology& t, const Ports& ports) {
+  std::vector<const SramPoint*> g;
+  for (const SramPoint& p : t.sram) {
+    if (!p.ports || *p.ports == ports) g.push_back(&p);
+  }
+  return g;
+}
+
+std::vector<std::uint64_t> axis(const std::vector<const SramPoint*>& g,
+                                std::uint64_t SramPoint::*field) {
+  std::vector<std::uint64_t> v;
+  for (const SramPoint* p : g)
+    v.push_back(p->*field);
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  return v;
+}
+
+// The neighbouring axis values around x (both x when it is one), x within [front, back].
+std::pair<std::uint64_t, std::uint64_t> bracket(const std::vector<std::uint64_t>& a,
+                                                std::uint64_t x) {
+  const auto hi = std::lower_bound(a.begin(), a.end(), x);
+  if (*hi == x) return {x, x};
+  return {*(hi - 1), *hi};
+}
+
+const SramPoint& point_at(const std::vector<const SramPoint*>& g, std::uint64_t size,
+                          std::uint64_t width) {
+  for (const SramPoint* p : g) {
+    if (p->size_bits == size && p->width_bits == width) return *p;
+  }
+  throw std::logic_error("technology grid without the point (" + std::to_string(size) + ", " +
+                         std::to_string(width) + "): validate() was not called");
+}
+
+SramEstimate between(double x, double x0, const SramEstimate& a, double x1, const SramEstimate& b) {
+  return {loglog_interpolate(x, x0, a.read_energy_pJ_per_bit, x1, b.read_energy_pJ_per_bit),
+          loglog_interpolate(x, x0, a.write_energy_pJ_per_bit, x1, b.write_energy_pJ_per_bit),
+          loglog_interpolate(x, x0, a.area_mm2, x1, b.area_mm2)};
+}
+
+SramEstimate estimate_of(const SramPoint& p) {
+  return {p.read_energy_pJ_per_bit, p.write_energy_pJ_per_bit, p.area_mm2};
+}
+
+std::string range(const std::vector<std::uint64_t>& a) {
+  return std::to_string(a.front()) + " .. " + std::to_string(a.back()) + " bits";
+}
+
+}  // namespace
+
+std::uint64_t Technology::min_sram_bits() const {
+  std::uint64_t m = 0;
+  for (const SramPoint& p : sram)
+    m = m == 0 ? p.size_bits : std::min(m, p.size_bits);
+  return m;
+}
+
+std::uint64_t Technology::max_sram_bits() const {
+  std::uint64_t m = 0;
+  for (const SramPoint& p : sram)
+    m = std::max(m, p.size_bits);
+  return m;
+}
+
 bool Technology::in_range(std::uint64_t size_bits) const {
   return !sram.empty() && size_bits >= min_sram_bits() && size_bits <= max_sram_bits();
 }
 
-std::optional<SramEstimate> Technology::sram_at(std::uint64_t size_bits) const {
-  if (!in_range(size_bits)) return std::nullopt;
-  auto hi = std::lower_bound(sram.begin(), sram.end(), size_bits,
-                             [](const SramPoint& p, std::uint64_t s) { return p.size_bits < s; });
-  if (hi->size_bits == size_bits) {
-    return SramEstimate{hi->read_energy_pJ_per_bit, hi->write_energy_pJ_per_bit, hi->area_mm2};
+bool Technology::has_grid_for(const Ports& p) const {
+  return !grid_of(*this, p).empty();
+}
+
+std::string Technology::uncovered(const SramQuery& q) const {
+  const auto g = grid_of(*this, q.ports);
+  if (g.empty()) {
+    return sram.empty() ? "the technology table '" + name + "' has no SRAM points"
+                        : "the technology table '" + name + "' has no SRAM with ports " +
+                              ports_name(q.ports);
   }
-  const SramPoint& a = *(hi - 1);
-  const SramPoint& b = *hi;
-  const double x = double(size_bits), x0 = double(a.size_bits), x1 = double(b.size_bits);
-  return SramEstimate{
-      loglog_interpolate(x, x0, a.read_energy_pJ_per_bit, x1, b.read_energy_pJ_per_bit),
-      loglog_interpolate(x, x0, a.write_energy_pJ_per_bit, x1, b.write_energy_pJ_per_bit),
-      loglog_interpolate(x, x0, a.area_mm2, x1, b.area_mm2)};
+  const auto sizes = axis(g, &SramPoint::size_bits);
+  if (q.size_bits < sizes.front() || q.size_bits > sizes.back()) {
+    return "an SRAM of " + std::to_string(q.size_bits) + " bits is outside the technology table '" +
+           name + "' (" + range(sizes) + ")";
+  }
+  if (has_width_axis()) {
+    const auto widths = axis(g, &SramPoint::width_bits);
+    if (q.width_bits < widths.front() || q.width_bits > widths.back()) {
+      return "an SRAM " + std::to_string(q.width_bits) +
+             " bits wide is outside the technology table '" + name + "' (widths " + range(widths) +
+             ")";
+    }
+  }
+  return "";
+}
+
+std::optional<SramEstimate> Technology::sram_at(const SramQuery& q) const {
+  if (!uncovered(q).empty()) return std::nullopt;
+  const auto g = grid_of(*this, q.ports);
+  const auto [c0, c1] = bracket(axis(g, &SramPoint::size_bits), q.size_bits);
+  const auto along_capacity = [&](std::uint64_t w) {
+    const SramEstimate a = estimate_of(point_at(g, c0, w));
+    if (c0 == c1) return a;
+    return between(double(q.size_bits), double(c0), a, double(c1), estimate_of(point_at(g, c1, w)));
+  };
+  if (!has_width_axis()) return along_capacity(0);
+  const auto [w0, w1] = bracket(axis(g, &SramPoint::width_bits), q.width_bits);
+  const SramEstimate a = along_capacity(w0);
+  if (w0 == w1) return a;
+  return between(double(q.width_bits), double(w0), a, double(w1), along_capacity(w1));
+}
+
+std::optional<SramEstimate> Technology::sram_at(std::uint64_t size_bits) const {
+  if (has_width_axis() || has_port_axis()) {
+    throw std::logic_error("technology '" + name +
+                           "' has width or port axes: look it up with an SramQuery");
+  }
+  return sram_at(SramQuery{size_bits, 0, Ports{}});
 }
 
 double Technology::pe_area_um2_for(const std::vector<OpType>& ops) const {
@@ -60,10 +186,33 @@ void Technology::validate() const {
                 std::isfinite(p.write_energy_pJ_per_bit) && p.write_energy_pJ_per_bit > 0 &&
                 std::isfinite(p.area_mm2) && p.area_mm2 > 0,
             at + ": energies and area must be finite and > 0 (log-log interpolation)");
-    if (i > 0) {
-      require(p.size_bits > sram[i - 1].size_bits, at + ": sizes must increase strictly");
-      require(p.area_mm2 >= sram[i - 1].area_mm2, at + ": area must not shrink with capacity");
+    require((p.width_bits != 0) == has_width_axis(),
+            at + ": give width_bits on every point or on none");
+    require(p.ports.has_value() == has_port_axis(), at + ": give ports on every point or on none");
+    for (std::size_t j = 0; j < i; ++j) {
+      const SramPoint& o = sram[j];
+      const bool same_grid = !p.ports || *p.ports == *o.ports;
+      if (!same_grid || o.width_bits != p.width_bits) continue;
+      require(o.size_bits != p.size_bits,
+              at + ": repeats sram point " + std::to_string(j) + " (same size, width and ports)");
+      // Within one (ports, width) series, a larger capacity has at least the area.
+      const SramPoint& smaller = o.size_bits < p.size_bits ? o : p;
+      const SramPoint& larger = o.size_bits < p.size_bits ? p : o;
+      require(smaller.area_mm2 <= larger.area_mm2,
+              at + ": area must not shrink with capacity (against sram point " + std::to_string(j) +
+                  ")");
     }
+  }
+  // Every grid (one per port configuration) is complete: each capacity at each width.
+  for (const SramPoint& p : sram) {
+    const auto g = grid_of(*this, p.ports.value_or(Ports{}));
+    const auto sizes = axis(g, &SramPoint::size_bits);
+    const auto widths = axis(g, &SramPoint::width_bits);
+    require(g.size() == sizes.size() * widths.size(),
+            "the SRAM grid" + (p.ports ? " for ports " + ports_name(*p.ports) : std::string()) +
+                " has " + std::to_string(g.size()) + " points, expected every one of its " +
+                std::to_string(sizes.size()) + " capacities at each of its " +
+                std::to_string(widths.size()) + " widths");
   }
   require(register_max_bits < min_sram_bits(),
           "register_max_bits must be below the smallest SRAM of the table");
@@ -77,13 +226,8 @@ void Technology::validate() const {
 
 void apply_technology(const Technology& tech, MemoryLevel& m) {
   if (tech.is_register(m)) return;
-  const auto e = tech.sram_at(m.size_bits);
-  if (!e) {
-    throw std::invalid_argument("memory '" + m.name + "' of " + std::to_string(m.size_bits) +
-                                " bits is outside the technology table (" +
-                                std::to_string(tech.min_sram_bits()) + " .. " +
-                                std::to_string(tech.max_sram_bits()) + " bits)");
-  }
+  const auto e = tech.sram_at(sram_query(m));
+  if (!e) throw std::invalid_argument("memory '" + m.name + "': " + tech.uncovered(sram_query(m)));
   m.read_energy_pJ = e->read_energy_pJ_per_bit * double(m.read_bw_bits);
   m.write_energy_pJ = e->write_energy_pJ_per_bit * double(m.write_bw_bits);
 }
@@ -105,12 +249,10 @@ AreaReport accelerator_area(const Accelerator& acc) {
         it.area_mm2 =
             double(m.copies) * double(m.size_bits) * tech.register_area_um2_per_bit * 1e-6;
       } else {
-        const auto e = tech.sram_at(m.size_bits);
+        const auto e = tech.sram_at(sram_query(m));
         if (!e) {
-          throw std::invalid_argument(
-              "core '" + c.name + "' memory '" + m.name + "' of " + std::to_string(m.size_bits) +
-              " bits is outside the technology table (" + std::to_string(tech.min_sram_bits()) +
-              " .. " + std::to_string(tech.max_sram_bits()) + " bits)");
+          throw std::invalid_argument("core '" + c.name + "' memory '" + m.name +
+                                      "': " + tech.uncovered(sram_query(m)));
         }
         it.kind = "sram";
         it.area_mm2 = double(m.copies) * e->area_mm2;

@@ -41,6 +41,20 @@ void check_values(const hardware::Accelerator& tpl, const workload::Network& net
       }
     }
   }
+  if (k.kind == hardware::KnobKind::MemoryWidth && tpl.technology->has_width_axis()) {
+    // Each width must lie in the table's width range for the level's ports.
+    for (const auto& c : tpl.cores) {
+      for (const auto& m : c.memories) {
+        if (m.name != k.target || tpl.technology->is_register(m)) continue;
+        for (std::uint64_t v : s.values) {
+          hardware::MemoryLevel wide = m;
+          wide.read_bw_bits = wide.write_bw_bits = v;
+          const std::string why = tpl.technology->uncovered(hardware::sram_query(wide));
+          if (!why.empty()) fail(s, why);
+        }
+      }
+    }
+  }
   if (k.kind == hardware::KnobKind::PeDim) {
     // The loop dimension this PE dimension unrolls must be > 1 in some layer.
     for (const auto& c : tpl.cores) {

@@ -1,15 +1,18 @@
 #pragma once
-// The memory technology model: energy per access and area of an SRAM as functions of its capacity,
-// from a table of points (capacity, read/write energy per bit, macro area) interpolated in log-log
-// and refused outside the table's range; flip-flop registers (levels up to register_max_bits) by
-// area per bit; the PE array by area per PE for each operator type a core runs. A hardware file
-// names its table in `[technology]` (format: configs/README.md, "Technology"; the shipped default
-// and its sources: configs/hardware/technology/sram_28nm.toml).
+// The memory technology model: energy per access and area of an SRAM as functions of its capacity
+// and, when the table has those axes, its width and port configuration; from a table of points
+// interpolated in log-log and refused outside the table's range; flip-flop registers (levels up to
+// register_max_bits) by area per bit; the PE array by area per PE for each operator type a core
+// runs. A hardware file names its table in `[technology]` (format: configs/README.md,
+// "Technology"; the shipped tables and their sources: configs/hardware/technology/).
 //
-// The table has no width or port axis: energies are per bit (an access of a level costs the
-// per-bit energy at its capacity times its width), areas are those of the port configuration the
-// table was made for (the shipped one: the Meta-prototype-like 1R1W SRAMs).
-
+// Axes. A table without `width_bits` has no width axis: energies are per bit whatever the width
+// (an access costs the per-bit energy at its capacity times its width) and the area is the one
+// of the width the table was made for. A table with `width_bits` on every point is a grid over
+// (capacity, width), interpolated bilinearly in log-log (along capacity at the two neighbouring
+// widths, then along width); a level's width is max(read_bw_bits, write_bw_bits). A table with
+// `ports` on every point is one such grid per port configuration, looked up exactly (no
+// interpolation across port configurations; a level whose ports no grid has is refused).
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -22,12 +25,24 @@ namespace stems::hardware {
 
 struct SramPoint {
   std::uint64_t size_bits = 0;
+  std::uint64_t width_bits = 0;  // 0: the table has no width axis
+  std::optional<Ports> ports;    // none: the table has no port axis
   double read_energy_pJ_per_bit = 0;
   double write_energy_pJ_per_bit = 0;
   double area_mm2 = 0;
 };
 
-// What the model says about one SRAM capacity.
+// An SRAM to look up: its capacity, width and ports (the axes a table lacks are ignored).
+struct SramQuery {
+  std::uint64_t size_bits = 0;
+  std::uint64_t width_bits = 0;
+  Ports ports;
+};
+SramQuery sram_query(const MemoryLevel& m);  // width: max(read_bw_bits, write_bw_bits)
+std::string ports_name(const Ports& p);      // e.g. "{ read = 1, write = 1 }"
+bool operator==(const Ports& a, const Ports& b);
+
+// What the model says about one SRAM.
 struct SramEstimate {
   double read_energy_pJ_per_bit = 0;
   double write_energy_pJ_per_bit = 0;
@@ -42,13 +57,22 @@ struct Technology {
   double register_area_um2_per_bit = 0;
   std::map<OpType, double> pe_area_um2;  // per PE, for each operator type it must run
 
-  std::uint64_t min_sram_bits() const { return sram.empty() ? 0 : sram.front().size_bits; }
-  std::uint64_t max_sram_bits() const { return sram.empty() ? 0 : sram.back().size_bits; }
+  // The capacity range over every width and port configuration.
+  std::uint64_t min_sram_bits() const;
+  std::uint64_t max_sram_bits() const;
+  bool has_width_axis() const { return !sram.empty() && sram.front().width_bits != 0; }
+  bool has_port_axis() const { return !sram.empty() && sram.front().ports.has_value(); }
   bool in_range(std::uint64_t size_bits) const;
+  bool has_grid_for(const Ports& p) const;  // always true without a port axis
   bool is_register(const MemoryLevel& m) const { return m.size_bits <= register_max_bits; }
-  // Log-log interpolation between the two neighbouring points (exact at a point); nullopt outside
-  // [min_sram_bits, max_sram_bits].
+  // Interpolated in log-log between the neighbouring points (exact at a point); nullopt outside
+  // the table (see uncovered()).
+  std::optional<SramEstimate> sram_at(const SramQuery& q) const;
+  // A table without width and port axes: by capacity alone.
   std::optional<SramEstimate> sram_at(std::uint64_t size_bits) const;
+  // Why the table cannot give q ("" when it can): its ports have no grid, or its capacity or
+  // width is outside the range of that grid (the message gives the range).
+  std::string uncovered(const SramQuery& q) const;
   // Area of one PE of a core running `ops`: the largest per-operator area (a PE runs them all).
   // Throws std::invalid_argument for an operator the table has no area for.
   double pe_area_um2_for(const std::vector<OpType>& ops) const;
@@ -78,8 +102,8 @@ struct AreaReport {
 AreaReport accelerator_area(const Accelerator& acc);
 double area_mm2(const Accelerator& acc);
 
-// Sets a level's access energies from the technology at its current size and width. Throws
-// std::invalid_argument when its size is outside the table (registers are left alone).
+// Sets a level's access energies from the technology at its current size, width and ports.
+// Throws std::invalid_argument when the table does not cover it (registers are left alone).
 void apply_technology(const Technology& tech, MemoryLevel& m);
 
 }  // namespace stems::hardware
