@@ -888,6 +888,35 @@ TEST(CoDesign, ShippedRunConfigReadsItsHardwareGenes) {
   EXPECT_EQ(ctx->objectives().size(), 5u);  // energy, latency, state, accuracy, area
 }
 
+TEST(CoDesign, ShippedCactiRunConfigSearchesTheTopBufferWidth) {
+  const search::RunConfig rc =
+      search::load_run_config(test::configs_dir() + "/runs/sew_resnet_7b_hw_cacti.toml");
+  ASSERT_EQ(rc.hardware_genes.size(), 5u);
+  const auto ctx = problems::make_context(rc);
+  // Every width of the gene decodes to an accelerator whose top buffer costs what the CACTI grid
+  // says at that width: per bit, a wider word reads cheaper on this grid at 1 MB.
+  std::vector<double> x = ctx->space().encode_bits("1111111", "1111111");
+  const std::size_t first_hw = x.size();
+  for (std::size_t i = 0; i < 5; ++i)
+    x.push_back(0);
+  std::size_t width_gene = first_hw;
+  for (std::size_t i = 0; i < rc.hardware_genes.size(); ++i) {
+    if (rc.hardware_genes[i].parameter == "sram_1MB.bw_bits") width_gene = first_hw + i;
+    if (rc.hardware_genes[i].parameter == "sram_1MB.size_bits") x[first_hw + i] = 3;  // 1 MB
+  }
+  double last_per_bit = std::numeric_limits<double>::infinity();
+  for (int w = 0; w < 4; ++w) {
+    x[width_gene] = w;
+    const auto hw = ctx->hardware_of(x);
+    ASSERT_TRUE(hw->infeasible_reason.empty()) << hw->infeasible_reason;
+    for (const auto& m : hw->accelerator->cores[0].memories) {
+      if (m.name != "sram_1MB") continue;
+      EXPECT_LT(m.read_energy_pJ_per_bit(), last_per_bit) << m.read_bw_bits;
+      last_per_bit = m.read_energy_pJ_per_bit();
+    }
+  }
+}
+
 // Throughput of warm co-design fitness evaluations (node costs of every configuration cached, the
 // genome memo cleared), one thread: run with --gtest_also_run_disabled_tests to measure.
 TEST(CoDesign, DISABLED_WarmEvaluationsPerSecond) {
