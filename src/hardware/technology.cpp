@@ -139,7 +139,10 @@ std::string Technology::uncovered(const SramQuery& q) const {
 std::optional<SramEstimate> Technology::sram_at(const SramQuery& q) const {
   if (!uncovered(q).empty()) return std::nullopt;
   const auto g = grid_of(*this, q.ports);
-  const auto [c0, c1] = bracket(axis(g, &SramPoint::size_bits), q.size_bits);
+  // (not a structured binding: lambdas cannot capture those before C++20 in every compiler)
+  const std::pair<std::uint64_t, std::uint64_t> cs =
+      bracket(axis(g, &SramPoint::size_bits), q.size_bits);
+  const std::uint64_t c0 = cs.first, c1 = cs.second;
   const auto along_capacity = [&](std::uint64_t w) {
     const SramEstimate a = estimate_of(point_at(g, c0, w));
     if (c0 == c1) return a;
