@@ -17,10 +17,6 @@ double loglog_interpolate(double x, double x0, double y0, double x1, double y1) 
   return std::exp(std::log(y0) + t * (std::log(y1) - std::log(y0)));
 }
 
-bool operator==(const Ports& a, const Ports& b) {
-  return a.read == b.read && a.write == b.write && a.read_write == b.read_write;
-}
-
 std::string ports_name(const Ports& p) {
   std::string s;
   auto add = [&](const char* key, std::uint32_t n) {

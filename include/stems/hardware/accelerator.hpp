@@ -31,6 +31,7 @@ struct Ports {
   std::uint32_t read = 0;
   std::uint32_t write = 0;
   std::uint32_t read_write = 0;
+  bool operator==(const Ports&) const = default;
 };
 
 struct ArrayDim {

@@ -40,7 +40,6 @@ struct SramQuery {
 };
 SramQuery sram_query(const MemoryLevel& m);  // width: max(read_bw_bits, write_bw_bits)
 std::string ports_name(const Ports& p);      // e.g. "{ read = 1, write = 1 }"
-bool operator==(const Ports& a, const Ports& b);
 
 // What the model says about one SRAM.
 struct SramEstimate {
