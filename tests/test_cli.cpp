@@ -475,6 +475,18 @@ TEST(CliGoodRun, HardwareJsonToFileWritesTheFileAndLeavesNoTemporaryBehind) {
   EXPECT_EQ(j.value("name", ""), "meta_proto_1mb");
 }
 
+TEST(CliGoodRun, HardwareJsonNamesTheTechnologyAxes) {
+  const RunResult r = run_stems(
+      {"hardware", (kConfigs / "hardware" / "meta_proto_1mb_cacti.toml").string(), "--json", "-"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["technology"]["axes"], json({"size_bits", "width_bits", "ports"}));
+  EXPECT_EQ(j["technology"]["sram_points"].get<int>(), 234);
+  const RunResult flat = run_stems({"hardware", kMetaProto1mb, "--json", "-"});
+  ASSERT_EQ(flat.exit_code, 0) << flat;
+  EXPECT_EQ(json::parse(flat.out)["technology"]["axes"], json({"size_bits"}));
+}
+
 TEST(CliGoodRun, HelpExitsZeroAndListsSubcommands) {
   const RunResult r = run_stems({"--help"});
   EXPECT_EQ(r.exit_code, 0) << r;

@@ -50,7 +50,15 @@ void add_area_json(const hardware::Accelerator& acc, Json& j) {
                      {"copies", it.copies},
                      {"area_mm2", it.area_mm2}});
   }
-  j["technology"] = {{"name", acc.technology->name}, {"source", acc.technology->source}};
+  const hardware::Technology& tech = *acc.technology;
+  Json axes = Json::array({"size_bits"});
+  if (tech.has_width_axis()) axes.push_back("width_bits");
+  if (tech.has_port_axis()) axes.push_back("ports");
+  j["technology"] = {{"name", tech.name},
+                     {"source", tech.source},
+                     {"sram_points", tech.sram.size()},
+                     {"axes", axes},
+                     {"sram_size_bits_range", {tech.min_sram_bits(), tech.max_sram_bits()}}};
   j["area"] = items;
   j["area_mm2"] = a.total_mm2;
 }
@@ -64,7 +72,12 @@ std::string area_text(const hardware::Accelerator& acc) {
                fixed(100 * it.area_mm2 / a.total_mm2, 1) + " %"});
   }
   std::ostringstream os;
-  os << "\narea (technology '" << acc.technology->name << "'):\n"
+  const hardware::Technology& tech = *acc.technology;
+  os << "\narea (technology '" << tech.name << "', " << tech.sram.size() << " SRAM points over "
+     << (tech.has_width_axis()
+             ? (tech.has_port_axis() ? "capacity x width x ports" : "capacity x width")
+             : (tech.has_port_axis() ? "capacity x ports" : "capacity"))
+     << "):\n"
      << t.render() << "total area " << fixed(a.total_mm2, 4) << " mm2\n";
   return os.str();
 }
