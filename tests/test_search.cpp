@@ -917,6 +917,30 @@ TEST(CoDesign, ShippedCactiRunConfigSearchesTheTopBufferWidth) {
   }
 }
 
+// Best time of the warm passes over `genomes` (the genome memo cleared before each, node costs
+// kept). STEMS_WARM_ROUNDS sets the number of passes (to profile them apart from the cold one,
+// and because a shared VM's speed drifts: the best pass is the machine's figure).
+static int warm_rounds() {
+  const char* rounds_env = std::getenv("STEMS_WARM_ROUNDS");
+  return rounds_env ? std::max(1, std::atoi(rounds_env)) : 1;
+}
+
+static double best_warm_seconds(const problems::ScheduleProblem& ctx,
+                                const std::vector<std::vector<double>>& genomes, int rounds) {
+  double best_s = std::numeric_limits<double>::infinity();
+  for (int r = 0; r < rounds; ++r) {
+    ctx.clear_memo();
+    const auto t0 = std::chrono::steady_clock::now();
+    for (const auto& g : genomes)
+      ctx.evaluate(g);
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("warm round %d: %zu in %.3f s = %.0f /s\n", r, genomes.size(), s,
+                double(genomes.size()) / s);
+    best_s = std::min(best_s, s);
+  }
+  return best_s;
+}
+
 // Throughput of warm co-design fitness evaluations (node costs of every configuration cached, the
 // genome memo cleared), one thread: run with --gtest_also_run_disabled_tests to measure.
 TEST(CoDesign, DISABLED_WarmEvaluationsPerSecond) {
@@ -932,21 +956,8 @@ TEST(CoDesign, DISABLED_WarmEvaluationsPerSecond) {
   }
   for (const auto& g : genomes)
     ctx->evaluate(g);  // cold: builds every configuration and its node costs
-  // STEMS_WARM_ROUNDS repeats the warm pass (to profile it apart from the cold one, and because a
-  // shared VM's speed drifts: the best round is the machine's figure).
-  const char* rounds_env = std::getenv("STEMS_WARM_ROUNDS");
-  const int rounds = rounds_env ? std::max(1, std::atoi(rounds_env)) : 1;
-  double best_s = std::numeric_limits<double>::infinity();
-  for (int r = 0; r < rounds; ++r) {
-    ctx->clear_memo();
-    const auto t0 = std::chrono::steady_clock::now();
-    for (const auto& g : genomes)
-      ctx->evaluate(g);
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("warm round %d: %zu in %.3f s = %.0f /s\n", r, genomes.size(), s,
-                double(genomes.size()) / s);
-    best_s = std::min(best_s, s);
-  }
+  const int rounds = warm_rounds();
+  const double best_s = best_warm_seconds(*ctx, genomes, rounds);
   std::printf(
       "warm co-design evaluations: %zu in %.3f s (best of %d) = %.0f /s (%zu configurations "
       "cached)\n",
@@ -965,17 +976,8 @@ TEST(CoDesign, DISABLED_WarmSearchGenomesPerSecond) {
   rc.optimizer.wall_time_s.reset();
   search::optimize(ctx, rc.optimizer);
   const auto genomes = ctx->evaluated_genomes();
-  const char* rounds_env = std::getenv("STEMS_WARM_ROUNDS");
-  const int rounds = rounds_env ? std::max(1, std::atoi(rounds_env)) : 1;
-  double best_s = std::numeric_limits<double>::infinity();
-  for (int r = 0; r < rounds; ++r) {
-    ctx->clear_memo();
-    const auto t0 = std::chrono::steady_clock::now();
-    for (const auto& g : genomes)
-      ctx->evaluate(g);
-    best_s = std::min(best_s,
-                      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  }
+  const int rounds = warm_rounds();
+  const double best_s = best_warm_seconds(*ctx, genomes, rounds);
   std::printf(
       "warm co-design evaluations of the search's genomes: %zu in %.3f s (best of %d) = "
       "%.0f /s\n",

@@ -202,9 +202,11 @@ void Technology::validate() const {
                   ")");
     }
   }
-  // Every grid (one per port configuration) is complete: each capacity at each width.
+  // Every grid (one per port configuration) is complete: each capacity at each width. Checked
+  // once per grid, at its first point.
   for (const SramPoint& p : sram) {
     const auto g = grid_of(*this, p.ports.value_or(Ports{}));
+    if (g.front() != &p) continue;
     const auto sizes = axis(g, &SramPoint::size_bits);
     const auto widths = axis(g, &SramPoint::width_bits);
     require(g.size() == sizes.size() * widths.size(),

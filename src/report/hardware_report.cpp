@@ -1,6 +1,8 @@
 #include "stems/report/hardware_report.hpp"
 
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "stems/hardware/technology.hpp"
 #include "stems/report/table.hpp"
@@ -38,6 +40,14 @@ std::string uJ(double pJ) {
   return fixed(pJ / 1e6, 4);
 }
 
+// The axes of a technology table's SRAM points, as the keys that give them.
+std::vector<std::string> technology_axes(const hardware::Technology& tech) {
+  std::vector<std::string> axes{"size_bits"};
+  if (tech.has_width_axis()) axes.emplace_back("width_bits");
+  if (tech.has_port_axis()) axes.emplace_back("ports");
+  return axes;
+}
+
 // Area per component and in total, when the file has a [technology] table.
 void add_area_json(const hardware::Accelerator& acc, Json& j) {
   if (!acc.technology) return;
@@ -51,13 +61,10 @@ void add_area_json(const hardware::Accelerator& acc, Json& j) {
                      {"area_mm2", it.area_mm2}});
   }
   const hardware::Technology& tech = *acc.technology;
-  Json axes = Json::array({"size_bits"});
-  if (tech.has_width_axis()) axes.push_back("width_bits");
-  if (tech.has_port_axis()) axes.push_back("ports");
   j["technology"] = {{"name", tech.name},
                      {"source", tech.source},
                      {"sram_points", tech.sram.size()},
-                     {"axes", axes},
+                     {"axes", technology_axes(tech)},
                      {"sram_size_bits_range", {tech.min_sram_bits(), tech.max_sram_bits()}}};
   j["area"] = items;
   j["area_mm2"] = a.total_mm2;
@@ -73,11 +80,11 @@ std::string area_text(const hardware::Accelerator& acc) {
   }
   std::ostringstream os;
   const hardware::Technology& tech = *acc.technology;
+  std::string axes;
+  for (const std::string& a : technology_axes(tech))
+    axes += (axes.empty() ? "" : " x ") + a;
   os << "\narea (technology '" << tech.name << "', " << tech.sram.size() << " SRAM points over "
-     << (tech.has_width_axis()
-             ? (tech.has_port_axis() ? "capacity x width x ports" : "capacity x width")
-             : (tech.has_port_axis() ? "capacity x ports" : "capacity"))
-     << "):\n"
+     << axes << "):\n"
      << t.render() << "total area " << fixed(a.total_mm2, 4) << " mm2\n";
   return os.str();
 }
