@@ -174,8 +174,11 @@ void add_layer_nodes(CnGraph& g, const workload::Network& net, const Schedule& s
                                      " does not divide OX = " + std::to_string(OX) + " of layer " +
                                      std::to_string(l.id));
   }
-  // The layer with this schedule's state decision and densities, cut per node below.
-  const workload::Layer scheduled = scheduled_layer(net, schedule, v);
+  // The layer with this schedule's state decision and densities, cut to one node's tile.
+  workload::Layer& tile = g.tiles[v];
+  tile = scheduled_layer(net, schedule, v);
+  tile.set_size(Dim::T, tt);
+  tile.set_size(Dim::OX, xt);
   for (std::uint64_t ti = 0; ti < T / tt; ++ti) {
     for (std::uint64_t xi = 0; xi < OX / xt; ++xi) {
       ComputationNode n;
@@ -188,9 +191,7 @@ void add_layer_nodes(CnGraph& g, const workload::Network& net, const Schedule& s
       n.x0 = xi * xt;
       n.x1 = n.x0 + xt;
       n.fuse_group = tiling.fuse_group;
-      n.tile = scheduled;
-      n.tile.set_size(Dim::T, tt);
-      n.tile.set_size(Dim::OX, xt);
+      n.tile_of_layer = &tile;
       g.nodes_of_layer[v].push_back(n.index);
       g.nodes.push_back(std::move(n));
     }
@@ -320,6 +321,7 @@ void bind_spans(CnGraph& g, const EdgeRanges& r) {
 CnGraph build_cn_graph(const workload::Network& net, const Schedule& schedule) {
   CnGraph g;
   g.nodes_of_layer.resize(net.layer_count());
+  g.tiles.resize(net.layer_count());  // never resized again: the nodes point into it
   g.nodes.reserve(count_nodes(net, schedule));
   for (workload::Vertex v : net.topological_order())
     add_layer_nodes(g, net, schedule, v);

@@ -160,14 +160,14 @@ const cost::NodeCost& ListScheduler::node_cost(const ComputationNode& n, int cor
 // back once, plus the evictions that make its room (MemoryManager::eviction_cost_pJ).
 double ListScheduler::state_fetch_pJ(const ComputationNode& n, int core,
                                      const cost::NodeCost& c) const {
-  if (policy_.state_fetch_evicts_live || !n.tile.stateful() || too_large(c, MemOperand::V)) {
+  if (policy_.state_fetch_evicts_live || !n.tile().stateful() || too_large(c, MemOperand::V)) {
     return 0;
   }
   const Tensor& state = memory_.tensor(tensors_.state_of[n.layer][n.x_index]);
   // On the core already, or used by this node only (a time-batched node: fetching it or
   // streaming it moves the same bits, and the evictions are the ones any input would cause).
   const bool time_batched =
-      n.tile.size(workload::Dim::T) == net_.layer(n.layer).size(workload::Dim::T);
+      n.tile().size(workload::Dim::T) == net_.layer(n.layer).size(workload::Dim::T);
   if (state.core == core || time_batched) return 0;
   std::uint64_t room = 0;
   for (const auto& [t, label] : needed_) {
@@ -196,7 +196,7 @@ void ListScheduler::gather_tensors(const ComputationNode& n, int core, const cos
   needed_.clear();
   const TensorId weight = tensors_.weight_of[n.layer];
   if (weight != kNoTensor && !too_large(c, MemOperand::W)) needed_.emplace_back(weight, "W");
-  if (n.tile.stateful() && !too_large(c, MemOperand::V)) {
+  if (n.tile().stateful() && !too_large(c, MemOperand::V)) {
     needed_.emplace_back(tensors_.state_of[n.layer][n.x_index], "V");
   }
   for (std::size_t k = 0; k < n.input_preds.size(); ++k) {
@@ -218,9 +218,16 @@ void ListScheduler::gather_tensors(const ComputationNode& n, int core, const cos
 // link is free and its room was last freed (prefetch during the previous node, bounded by the
 // capacity: nothing is evicted for it before the previous node ends).
 double ListScheduler::bring_inputs(int core, int layer_id, double start) {
-  std::stable_sort(needed_.begin(), needed_.end(), [&](const auto& a, const auto& b) {
-    return memory_.tensor(a.first).bits < memory_.tensor(b.first).bits;
-  });
+  // A stable insertion sort: a node needs a handful of tensors (std::stable_sort would allocate
+  // its buffer per node).
+  for (std::size_t i = 1; i < needed_.size(); ++i) {
+    const auto e = needed_[i];
+    const std::uint64_t bits = memory_.tensor(e.first).bits;
+    std::size_t j = i;
+    for (; j > 0 && memory_.tensor(needed_[j - 1].first).bits > bits; --j)
+      needed_[j] = needed_[j - 1];
+    needed_[j] = e;
+  }
   double inputs_ready = start;
   const double core_free = core_free_at_[static_cast<std::size_t>(core)];
   for (const auto& [t, label] : needed_) {
@@ -314,8 +321,8 @@ double ListScheduler::release_uses(const ComputationNode& n, const cost::NodeCos
                             }) != needed_.end();
     if (!was_needed) memory_.release(t, end);  // read from DRAM by a too-large operand
   }
-  if (n.tile.stateful() && too_large(c, MemOperand::V)) {
-    --memory_.tensor(tensors_.state_of[n.layer][n.x_index]).remaining;
+  if (n.tile().stateful() && too_large(c, MemOperand::V)) {
+    memory_.spend_uses(tensors_.state_of[n.layer][n.x_index], 1);
   }
   const TensorId weight = tensors_.weight_of[n.layer];
   if (weight != kNoTensor && too_large(c, MemOperand::W)) memory_.release(weight, end);

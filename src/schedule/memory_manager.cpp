@@ -4,6 +4,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <stdexcept>
 #include <string>
 
 #include "bit_counters.hpp"
@@ -98,10 +99,12 @@ void MemoryManager::occupy(TensorId t, int c, double when, double reserved_from)
   CoreMemory& m = mem(c);
   steps_[static_cast<std::size_t>(c)].emplace_back(reserved_from >= 0 ? reserved_from : when,
                                                    static_cast<std::int64_t>(tensors_[t].bits));
+  if (order_.core != c || !is_protected(order_.protect, t)) changed(c);
   tensors_[t].core = c;
   m.used += tensors_[t].bits;
   tensors_[t].slot = m.resident.size();
   m.resident.push_back(t);
+  m.ranked.push_back(rank(t));
   note_usage(m, when);
 }
 
@@ -112,14 +115,17 @@ void MemoryManager::drop(TensorId t, double when) {
 void MemoryManager::vacate(TensorId t, double when) {
   steps_[static_cast<std::size_t>(tensors_[t].core)].emplace_back(
       when, -static_cast<std::int64_t>(tensors_[t].bits));
+  if (t != evicting_) changed(tensors_[t].core);
   CoreMemory& m = mem(tensors_[t].core);
   m.last_free = std::max(m.last_free, when);
   tensors_[t].core = -1;
   m.used -= tensors_[t].bits;
   const std::size_t slot = tensors_[t].slot;
   m.resident[slot] = m.resident.back();
+  m.ranked[slot] = m.ranked.back();
   tensors_[m.resident[slot]].slot = slot;
   m.resident.pop_back();
+  m.ranked.pop_back();
   note_usage(m, when);
 }
 
@@ -137,28 +143,92 @@ bool MemoryManager::is_protected(const Protect& p, TensorId t) {
   return std::find(p.begin(), p.end(), t) != p.end();
 }
 
-// Lowest importance first; ties to the oldest tensor (deterministic in any container).
-double MemoryManager::importance(TensorId t) const {
-  return double(tensors_[t].remaining) * 100.0 - tensors_[t].layer_id;
+// Lowest importance first; ties to the oldest tensor (deterministic in any container). The
+// importance, remaining uses x 100 - layer id, is an integer; offset by 2^63 it orders as an
+// unsigned one.
+MemoryManager::Rank MemoryManager::rank(TensorId t) const {
+  const std::int64_t importance = tensors_[t].remaining * 100 - tensors_[t].layer_id;
+  const std::uint64_t ordered = static_cast<std::uint64_t>(importance) ^ (std::uint64_t{1} << 63);
+  return (Rank{ordered} << 64) | Rank{t};
 }
 
-// The unprotected tensors of m as a heap whose top is the next to evict: lowest importance, ties
-// to the lowest id (evicting one changes no other's importance). A heap, not a sort: usually only
-// one or two victims are taken out of hundreds of resident tensors.
-void MemoryManager::heap_victims(const CoreMemory& m, const Protect& protect) const {
-  order_.clear();
-  for (TensorId t : m.resident) {
-    if (!is_protected(protect, t)) order_.emplace_back(importance(t), t);
+// The unprotected tensors of core c as a heap whose top is the next to evict: lowest importance,
+// ties to the lowest id (evicting one changes no other's importance). A heap, not a sort: usually
+// only a few victims are taken out of tens or hundreds of resident tensors. Kept while valid: the
+// core's generation is unchanged and the protect sets differ only by tensors not on the core.
+MemoryManager::VictimOrder& MemoryManager::victims(int c, const Protect& protect) const {
+  const CoreMemory& m = mem(c);
+  VictimOrder& o = order_;
+  auto off_core = [&](const Protect& a, const Protect& b) {  // a's extras are not on core c
+    for (TensorId t : a) {
+      if (!is_protected(b, t) && tensors_[t].core == c) return false;
+    }
+    return true;
+  };
+  if (o.core == c && o.generation == m.generation && off_core(protect, o.protect) &&
+      off_core(o.protect, protect)) {
+#ifdef STEMS_CHECK_INVARIANTS
+    check_victims(o, protect);
+#endif
+    return o;
   }
-  std::make_heap(order_.begin(), order_.end(), std::greater<>());
+  o.core = c;
+  o.generation = m.generation;
+  o.protect.assign(protect.begin(), protect.end());
+  o.drawn.clear();
+  o.next = 0;
+  // Every resident tensor, then the protected ones removed (highest position first, so that the
+  // entry moved into a freed position is never one still to remove).
+  o.heap.assign(m.ranked.begin(), m.ranked.end());
+  slots_.clear();
+  for (TensorId t : protect) {
+    if (tensors_[t].core == c) slots_.push_back(tensors_[t].slot);
+  }
+  std::sort(slots_.begin(), slots_.end(), std::greater<>());
+  slots_.erase(std::unique(slots_.begin(), slots_.end()), slots_.end());  // protected twice
+  for (std::size_t s : slots_) {
+    o.heap[s] = o.heap.back();
+    o.heap.pop_back();
+  }
+  std::make_heap(o.heap.begin(), o.heap.end(), std::greater<Rank>());
+#ifdef STEMS_CHECK_INVARIANTS
+  check_victims(o, protect);
+#endif
+  return o;
 }
 
-TensorId MemoryManager::pop_victim() const {
-  if (order_.empty()) return kNoTensor;
-  std::pop_heap(order_.begin(), order_.end(), std::greater<>());
-  const TensorId t = order_.back().second;
-  order_.pop_back();
-  return t;
+#ifdef STEMS_CHECK_INVARIANTS
+// Every resident tensor is ranked by its importance now, and the order (kept or new) is the one
+// a build from the tensor table would give (STEMS_CHECK_INVARIANTS: the ASan suite).
+void MemoryManager::check_victims(const VictimOrder& o, const Protect& protect) const {
+  const CoreMemory& m = mem(o.core);
+  for (std::size_t i = 0; i < m.resident.size(); ++i) {
+    if (m.ranked[i] != rank(m.resident[i])) {
+      throw std::logic_error("MemoryManager: a resident tensor's ranking is stale");
+    }
+  }
+  std::vector<Rank> fresh, kept(o.heap);
+  for (TensorId t : mem(o.core).resident) {
+    if (!is_protected(protect, t)) fresh.push_back(rank(t));
+  }
+  std::sort(fresh.begin(), fresh.end());
+  std::sort(kept.begin(), kept.end());
+  std::vector<Rank> all;
+  for (std::size_t i = o.next; i < o.drawn.size(); ++i)
+    all.push_back(rank(o.drawn[i]));
+  all.insert(all.end(), kept.begin(), kept.end());
+  if (all != fresh) throw std::logic_error("MemoryManager: a kept victim order went stale");
+}
+#endif
+
+TensorId MemoryManager::victim(VictimOrder& o, std::size_t i) const {
+  while (o.next + i >= o.drawn.size()) {
+    if (o.heap.empty()) return kNoTensor;
+    std::pop_heap(o.heap.begin(), o.heap.end(), std::greater<Rank>());
+    o.drawn.push_back(ranked_tensor(o.heap.back()));
+    o.heap.pop_back();
+  }
+  return o.drawn[o.next + i];
 }
 
 double MemoryManager::fetch_pJ(int c, std::uint64_t bits) const {
@@ -174,8 +244,10 @@ double MemoryManager::eviction_cost_pJ(int c, std::uint64_t bits, const Protect&
   std::uint64_t used = m.used;
   double pJ = 0;
   if (used + bits <= m.capacity) return 0;
-  heap_victims(m, protect);
-  for (TensorId t = pop_victim(); t != kNoTensor; t = pop_victim()) {
+  VictimOrder& order = victims(c, protect);
+  for (std::size_t i = 0;; ++i) {
+    const TensorId t = victim(order, i);
+    if (t == kNoTensor) break;
     const Tensor& x = tensors_[t];
     if (writes_back_when_evicted(x)) pJ += write_back_pJ(c, x.bits);
     if (x.remaining > 0) pJ += fetch_pJ(c, x.bits);
@@ -188,9 +260,12 @@ double MemoryManager::eviction_cost_pJ(int c, std::uint64_t bits, const Protect&
 void MemoryManager::make_room(int c, std::uint64_t bits, const Protect& protect, double now) {
   CoreMemory& m = mem(c);
   if (m.used + bits <= m.capacity) return;
-  heap_victims(m, protect);
-  for (TensorId t = pop_victim(); t != kNoTensor; t = pop_victim()) {
+  VictimOrder& order = victims(c, protect);
+  for (TensorId t = victim(order, 0); t != kNoTensor; t = victim(order, 0)) {
+    ++order.next;
+    evicting_ = t;  // its vacate keeps the order valid
     evict(t, now);
+    evicting_ = kNoTensor;
     if (m.used + bits <= m.capacity) return;
   }
   overflow_ = true;
@@ -211,9 +286,22 @@ void MemoryManager::evict(TensorId t, double now) {
   }
 }
 
+void MemoryManager::spend_uses(TensorId t, std::int64_t uses) {
+  tensors_[t].remaining -= uses;
+  rerank(t);
+}
+
+void MemoryManager::rerank(TensorId t) {
+  const Tensor& x = tensors_[t];
+  if (!x.on_chip()) return;
+  mem(x.core).ranked[x.slot] = rank(t);
+  changed(x.core);
+}
+
 double MemoryManager::release(TensorId t, double when) {
   Tensor& x = tensors_[t];
   --x.remaining;
+  rerank(t);
   if (x.remaining > 0) return -1;
   // Retroactive: an activation leaves when its earlier consumers were done, before this last one
   // (STEMS's check_for_removal; the record is a step function, so the past can change).
@@ -231,10 +319,23 @@ double MemoryManager::release(TensorId t, double when) {
 
 std::uint64_t MemoryManager::peak_bits() const {
   std::uint64_t peak = 0;
-  std::vector<std::pair<double, std::int64_t>> s;
+  // The steps arrive nearly in time order (a fetch reserves from its start, a retroactive free
+  // lands in the past: a few percent): the in-order run and the late ones (sorted) are merged.
+  std::vector<std::pair<double, std::int64_t>> s, in_order, late;
+  const auto by_time = [](const auto& a, const auto& b) { return a.first < b.first; };
   for (const auto& core_steps : steps_) {
-    s.assign(core_steps.begin(), core_steps.end());
-    std::sort(s.begin(), s.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    in_order.clear();
+    late.clear();
+    for (const auto& e : core_steps) {
+      if (in_order.empty() || e.first >= in_order.back().first) {
+        in_order.push_back(e);
+      } else {
+        late.push_back(e);
+      }
+    }
+    std::sort(late.begin(), late.end(), by_time);
+    s.resize(core_steps.size());
+    std::merge(in_order.begin(), in_order.end(), late.begin(), late.end(), s.begin(), by_time);
     std::int64_t level = 0;
     for (std::size_t i = 0; i < s.size(); ++i) {
       level += s[i].second;

@@ -9,18 +9,18 @@ using workload::Dim;
 const cost::NodeCost& NodeCosts::of(const ComputationNode& n, int core,
                                     const cost::OperandBits& bits, cost::OperandMask must_stream) {
   const Key key{n.layer,
-                n.tile.size(Dim::T),
-                n.tile.size(Dim::OX),
+                n.tile().size(Dim::T),
+                n.tile().size(Dim::OX),
                 bits[0].value_or(0),
                 bits[1].value_or(0),
                 must_stream};
   auto cached = local_.find(key);
   if (cached == local_.end()) {
-    auto c = cache_.get(n.tile, core, bits, must_stream);
+    auto c = cache_.get(n.tile(), core, bits, must_stream);
     const hardware::Core& k = acc_.cores[static_cast<std::size_t>(core)];
-    if (k.zero_skipping && cost::is_sparse(n.tile)) {
+    if (k.zero_skipping && cost::is_sparse(n.tile())) {
       c = std::make_shared<const cost::NodeCost>(
-          cost::apply_zero_skipping(*c, n.tile, k.zero_skipping_cycles));
+          cost::apply_zero_skipping(*c, n.tile(), k.zero_skipping_cycles));
     }
     cached = local_.emplace(key, std::move(c)).first;
   }

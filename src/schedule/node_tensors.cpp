@@ -23,7 +23,7 @@ Tensor state_tensor(const workload::Layer& l, const ComputationNode& n, std::uin
   Tensor s;
   s.kind = TensorKind::State;
   s.layer_id = l.id;
-  s.bits = n.tile.state_bits();
+  s.bits = n.tile().state_bits();
   s.remaining = static_cast<std::int64_t>(l.size(Dim::T) / time_tile);
   s.in_dram = lifecycle == StateLifecycle::CarryOver;
   s.operand = "V";
@@ -34,7 +34,7 @@ Tensor output_tensor(const workload::Layer& l, const ComputationNode& n) {
   Tensor o;
   o.kind = TensorKind::Activation;
   o.layer_id = l.id;
-  o.bits = n.tile.size(Dim::T) * n.tile.output_bits_per_timestep();
+  o.bits = n.tile().size(Dim::T) * n.tile().output_bits_per_timestep();
   o.remaining = static_cast<std::int64_t>(n.consumers);
   o.operand = "O";
   return o;
@@ -44,7 +44,7 @@ Tensor network_input_tensor(const workload::Layer& l, const ComputationNode& n) 
   Tensor in;
   in.kind = TensorKind::NetworkInput;
   in.layer_id = l.id;
-  in.bits = n.tile.size(Dim::T) * n.tile.input_bits_per_timestep();
+  in.bits = n.tile().size(Dim::T) * n.tile().input_bits_per_timestep();
   in.remaining = 1;
   in.in_dram = true;
   in.operand = "I";
@@ -68,7 +68,7 @@ NodeTensors create_tensors(const workload::Network& net, const Schedule& schedul
     if (l.weight_bits() > 0) nt.weight_of[v] = memory.add(weight_tensor(l, nodes.size()));
     for (std::size_t ni : nodes) {
       const ComputationNode& n = g.nodes[ni];
-      if (n.tile.stateful()) {
+      if (n.tile().stateful()) {
         auto& slots = nt.state_of[v];
         if (slots.size() <= n.x_index) slots.resize(n.x_index + 1, kNoTensor);
         if (slots[n.x_index] == kNoTensor) {

@@ -54,8 +54,8 @@ double Replicas::copy_in(TensorId t, int core, int layer_id, std::string_view op
   }
   memory_.tensor(t).started = true;
   // The producer's copy no longer waits for the consumers this replica serves.
-  Tensor& o = memory_.tensor(origin.tensor);
-  o.remaining -= origin.reads;
+  memory_.spend_uses(origin.tensor, origin.reads);
+  const Tensor& o = memory_.tensor(origin.tensor);
   if (o.remaining <= 0 && o.on_chip() && !net_.is_sink(net_.vertex(o.layer_id))) {
     memory_.drop(origin.tensor, ready_at);
   }

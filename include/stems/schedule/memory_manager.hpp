@@ -101,6 +101,9 @@ class MemoryManager {
   // Removes t from its core, writing back a state or an activation that is still needed and
   // would otherwise be lost.
   void evict(TensorId t, double now);
+  // `uses` uses of t are served without this manager's release() (a too-large operand read from
+  // DRAM, a replica's consumers): its importance changes, nothing moves.
+  void spend_uses(TensorId t, std::int64_t uses);
   // One use of t is done; after its last use it leaves the chip (a carried-over state is written
   // back). Returns when t's room is freed after its last use (a state: its write-back end; an
   // activation under retroactive_activation_free: the latest end of its earlier consumers, see
@@ -126,6 +129,11 @@ class MemoryManager {
   std::vector<std::pair<double, std::uint64_t>> take_timeline() { return std::move(timeline_); }
 
  private:
+  // A tensor's place in the eviction order as one integer: its importance (remaining uses x 100
+  // - layer id, an integer), then its id, so that one comparison orders two tensors.
+  __extension__ using Rank = unsigned __int128;
+  Rank rank(TensorId t) const;
+  static TensorId ranked_tensor(Rank r) { return static_cast<TensorId>(r); }
   struct CoreMemory {
     const hardware::Core* core = nullptr;
     const hardware::MemoryLevel* top = nullptr;
@@ -133,15 +141,39 @@ class MemoryManager {
     std::uint64_t capacity = 0;
     std::uint64_t used = 0;
     std::vector<TensorId> resident;  // unordered; Tensor::slot is the position
+    // The rank of each resident tensor, at the same positions (kept as importances change):
+    // the victim order is built from this contiguous copy without touching the tensor table.
+    std::vector<Rank> ranked;
     double last_free = 0;            // the latest cycle at which room was freed
+    std::uint64_t generation = 0;    // bumped by every change the victim order cannot follow
+  };
+  // The eviction order of one core's unprotected tensors (lowest importance first, ties to the
+  // lowest id), kept between calls: a node's dry run (eviction_cost_pJ) and its make_room calls
+  // share it as long as the core changed only by the evictions it chose and the arrival of
+  // tensors it protects (its generation is then unchanged). `heap` holds what was not yet drawn,
+  // `drawn[next..]` what was drawn in order and is still on the core.
+  struct VictimOrder {
+    int core = -1;  // -1: none
+    std::uint64_t generation = 0;
+    Protect protect;
+    std::vector<Rank> heap;  // a min-heap
+    std::vector<TensorId> drawn;
+    std::size_t next = 0;
   };
   CoreMemory& mem(int c) { return mems_[static_cast<std::size_t>(c)]; }
   const CoreMemory& mem(int c) const { return mems_[static_cast<std::size_t>(c)]; }
   static bool is_protected(const Protect& p, TensorId t);
   static bool writes_back_when_evicted(const Tensor& x);
-  double importance(TensorId t) const;
-  void heap_victims(const CoreMemory& m, const Protect& protect) const;
-  TensorId pop_victim() const;
+  // The victim order of core c for `protect`: the kept one when still valid, else a new one.
+  VictimOrder& victims(int c, const Protect& protect) const;
+  // The i-th victim (counting from order.next) of the order, drawing from its heap as needed;
+  // kNoTensor when there are no more.
+  TensorId victim(VictimOrder& order, std::size_t i) const;
+#ifdef STEMS_CHECK_INVARIANTS
+  void check_victims(const VictimOrder& order, const Protect& protect) const;
+#endif
+  void changed(int c) { ++mem(c).generation; }
+  void rerank(TensorId t);  // t's importance changed: its core's ranking follows
   void vacate(TensorId t, double when);
   void note_usage(const CoreMemory& m, double when);
 
@@ -156,7 +188,9 @@ class MemoryManager {
   std::vector<std::vector<std::pair<double, std::int64_t>>> steps_;
   std::vector<Tensor> tensors_;
   std::vector<TensorId> victims_;                           // flush()'s list, reused
-  mutable std::vector<std::pair<double, TensorId>> order_;  // heap_victims()'s heap, reused
+  mutable VictimOrder order_;
+  mutable std::vector<std::size_t> slots_;  // victims()'s protected positions, reused
+  TensorId evicting_ = kNoTensor;  // the victim make_room is evicting (its order follows)
   std::uint64_t peak_bits_ = 0;
   bool overflow_ = false;
   std::vector<std::pair<double, std::uint64_t>> timeline_;
