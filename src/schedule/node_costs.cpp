@@ -8,23 +8,21 @@ using workload::Dim;
 
 const cost::NodeCost& NodeCosts::of(const ComputationNode& n, int core,
                                     const cost::OperandBits& bits, cost::OperandMask must_stream) {
-  const Key key{n.layer,
-                n.tile().size(Dim::T),
-                n.tile().size(Dim::OX),
-                bits[0].value_or(0),
-                bits[1].value_or(0),
-                must_stream};
-  auto cached = local_.find(key);
-  if (cached == local_.end()) {
-    auto c = cache_.get(n.tile(), core, bits, must_stream);
-    const hardware::Core& k = acc_.cores[static_cast<std::size_t>(core)];
-    if (k.zero_skipping && cost::is_sparse(n.tile())) {
-      c = std::make_shared<const cost::NodeCost>(
-          cost::apply_zero_skipping(*c, n.tile(), k.zero_skipping_cycles));
-    }
-    cached = local_.emplace(key, std::move(c)).first;
+  const Key key{n.tile().size(Dim::T), n.tile().size(Dim::OX), bits[0].value_or(0),
+                bits[1].value_or(0), must_stream, core};
+  if (n.layer >= local_.size()) local_.resize(n.layer + 1);
+  auto& costs = local_[n.layer];
+  for (const auto& [k, c] : costs) {
+    if (k == key) return *c;
   }
-  return *cached->second;
+  auto c = cache_.get(n.tile(), core, bits, must_stream);
+  const hardware::Core& k = acc_.cores[static_cast<std::size_t>(core)];
+  if (k.zero_skipping && cost::is_sparse(n.tile())) {
+    c = std::make_shared<const cost::NodeCost>(
+        cost::apply_zero_skipping(*c, n.tile(), k.zero_skipping_cycles));
+  }
+  costs.emplace_back(key, std::move(c));
+  return *costs.back().second;
 }
 
 }  // namespace stems::schedule

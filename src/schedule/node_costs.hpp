@@ -1,13 +1,13 @@
 #pragma once
 // The costs of one evaluation's nodes. Nodes of a layer mostly share their shape and input bits,
-// so a cost is looked up in a small local map first and in the shared NodeCostCache (a string
+// so a cost is looked up in a small local list first and in the shared NodeCostCache (a string
 // key, a lock) once per (layer, shape, input bits). On a zero-skipping core the dense cost is
 // scaled by the layer's spike densities (cost/sparsity.hpp).
 
 #include <cstdint>
-#include <map>
 #include <memory>
-#include <tuple>
+#include <utility>
+#include <vector>
 
 #include "stems/cost/node_cache.hpp"
 #include "stems/schedule/cn_graph.hpp"
@@ -26,11 +26,17 @@ class NodeCosts {
                            cost::OperandMask must_stream = 0);
 
  private:
-  using Key = std::tuple<workload::Vertex, std::uint64_t, std::uint64_t, std::uint64_t,
-                         std::uint64_t, cost::OperandMask>;
+  // What tells apart the costs of one layer's nodes (the layer is the index of local_).
+  struct Key {
+    std::uint64_t t = 0, ox = 0, bits_w = 0, bits_i = 0;
+    cost::OperandMask must_stream = 0;
+    int core = 0;
+    bool operator==(const Key&) const = default;
+  };
   const hardware::Accelerator& acc_;
   cost::NodeCostCache& cache_;
-  std::map<Key, std::shared_ptr<const cost::NodeCost>> local_;
+  // Per layer, a few (key, cost) pairs, searched linearly: a layer's nodes share one or two.
+  std::vector<std::vector<std::pair<Key, std::shared_ptr<const cost::NodeCost>>>> local_;
 };
 
 }  // namespace stems::schedule
