@@ -156,7 +156,7 @@ MemoryManager::Rank MemoryManager::rank(TensorId t) const {
 // ties to the lowest id (evicting one changes no other's importance). A heap, not a sort: usually
 // only a few victims are taken out of tens or hundreds of resident tensors. Kept while valid: the
 // core's generation is unchanged and the protect sets differ only by tensors not on the core.
-MemoryManager::VictimOrder& MemoryManager::victims(int c, const Protect& protect) const {
+MemoryManager::VictimOrder& MemoryManager::victim_order(int c, const Protect& protect) const {
   const CoreMemory& m = mem(c);
   VictimOrder& o = order_;
   auto off_core = [&](const Protect& a, const Protect& b) {  // a's extras are not on core c
@@ -244,7 +244,7 @@ double MemoryManager::eviction_cost_pJ(int c, std::uint64_t bits, const Protect&
   std::uint64_t used = m.used;
   double pJ = 0;
   if (used + bits <= m.capacity) return 0;
-  VictimOrder& order = victims(c, protect);
+  VictimOrder& order = victim_order(c, protect);
   for (std::size_t i = 0;; ++i) {
     const TensorId t = victim(order, i);
     if (t == kNoTensor) break;
@@ -260,7 +260,7 @@ double MemoryManager::eviction_cost_pJ(int c, std::uint64_t bits, const Protect&
 void MemoryManager::make_room(int c, std::uint64_t bits, const Protect& protect, double now) {
   CoreMemory& m = mem(c);
   if (m.used + bits <= m.capacity) return;
-  VictimOrder& order = victims(c, protect);
+  VictimOrder& order = victim_order(c, protect);
   for (TensorId t = victim(order, 0); t != kNoTensor; t = victim(order, 0)) {
     ++order.next;
     evicting_ = t;  // its vacate keeps the order valid

@@ -8,8 +8,9 @@ using workload::Dim;
 
 const cost::NodeCost& NodeCosts::of(const ComputationNode& n, int core,
                                     const cost::OperandBits& bits, cost::OperandMask must_stream) {
-  const Key key{n.tile().size(Dim::T), n.tile().size(Dim::OX), bits[0].value_or(0),
-                bits[1].value_or(0), must_stream, core};
+  const Key key{n.tile().size(Dim::T), n.tile().size(Dim::OX),
+                bits[0].value_or(0),   bits[1].value_or(0),
+                must_stream,           core};
   if (n.layer >= local_.size()) local_.resize(n.layer + 1);
   auto& costs = local_[n.layer];
   for (const auto& [k, c] : costs) {

@@ -2,10 +2,10 @@
 // Computation nodes (CNs) of a scheduled network and their dependencies.
 //
 // Each layer is cut into nodes of `time_tile` timesteps x `ox_tile` output columns (all other
-// loops whole; one shared tile per layer), generated with the spatial index varying fastest. Nodes of one layer are chained
-// in that order (this serialises the timesteps of a layer: state causality). A node depends on
-// every producer node whose output columns and timesteps overlap the input it reads, including
-// the window's halo, stride and padding.
+// loops whole; one shared tile per layer), generated with the spatial index varying fastest. Nodes
+// of one layer are chained in that order (this serialises the timesteps of a layer: state
+// causality). A node depends on every producer node whose output columns and timesteps overlap the
+// input it reads, including the window's halo, stride and padding.
 
 #include <cstdint>
 #include <span>

@@ -144,8 +144,8 @@ class MemoryManager {
     // The rank of each resident tensor, at the same positions (kept as importances change):
     // the victim order is built from this contiguous copy without touching the tensor table.
     std::vector<Rank> ranked;
-    double last_free = 0;            // the latest cycle at which room was freed
-    std::uint64_t generation = 0;    // bumped by every change the victim order cannot follow
+    double last_free = 0;          // the latest cycle at which room was freed
+    std::uint64_t generation = 0;  // bumped by every change the victim order cannot follow
   };
   // The eviction order of one core's unprotected tensors (lowest importance first, ties to the
   // lowest id), kept between calls: a node's dry run (eviction_cost_pJ) and its make_room calls
@@ -165,14 +165,16 @@ class MemoryManager {
   static bool is_protected(const Protect& p, TensorId t);
   static bool writes_back_when_evicted(const Tensor& x);
   // The victim order of core c for `protect`: the kept one when still valid, else a new one.
-  VictimOrder& victims(int c, const Protect& protect) const;
+  VictimOrder& victim_order(int c, const Protect& protect) const;
   // The i-th victim (counting from order.next) of the order, drawing from its heap as needed;
   // kNoTensor when there are no more.
   TensorId victim(VictimOrder& order, std::size_t i) const;
 #ifdef STEMS_CHECK_INVARIANTS
   void check_victims(const VictimOrder& order, const Protect& protect) const;
 #endif
-  void changed(int c) { ++mem(c).generation; }
+  void changed(int c) {
+    ++mem(c).generation;
+  }
   void rerank(TensorId t);  // t's importance changed: its core's ranking follows
   void vacate(TensorId t, double when);
   void note_usage(const CoreMemory& m, double when);
@@ -187,10 +189,10 @@ class MemoryManager {
   // Per core: (cycle, +bits / -bits) of every reservation and free (the step function).
   std::vector<std::vector<std::pair<double, std::int64_t>>> steps_;
   std::vector<Tensor> tensors_;
-  std::vector<TensorId> victims_;                           // flush()'s list, reused
+  std::vector<TensorId> victims_;  // flush()'s list, reused
   mutable VictimOrder order_;
-  mutable std::vector<std::size_t> slots_;  // victims()'s protected positions, reused
-  TensorId evicting_ = kNoTensor;  // the victim make_room is evicting (its order follows)
+  mutable std::vector<std::size_t> slots_;  // victim_order()'s protected positions, reused
+  TensorId evicting_ = kNoTensor;           // the victim make_room is evicting (its order follows)
   std::uint64_t peak_bits_ = 0;
   bool overflow_ = false;
   std::vector<std::pair<double, std::uint64_t>> timeline_;
