@@ -4,6 +4,7 @@
 // the tile kept per level is rounded half to even (Python's round).
 #include "allocation.hpp"
 
+#include <algorithm>
 #include <limits>
 
 #include "rounding.hpp"
@@ -109,35 +110,59 @@ bool next_pick(TileChoice* c, std::size_t users) {
   return false;
 }
 
+// Whether a tied joint choice whose streamed tiles sum to `streamed` bits replaces the best so far
+// (`best`) under the cap: within the cap the larger wins, over it the smaller.
+bool better_streamed_tie(double streamed, double best, double cap) {
+  const bool in = streamed <= cap, best_in = best <= cap;
+  if (in != best_in) return in;
+  return in ? streamed >= best : streamed < best;
+}
+
 // Joint choice over the users: the candidates that fit together with the least (loops left above
-// x tile bits), top levels not counted; ties go to the later combination. Result in s.best.
+// x tile bits), top levels not counted; ties go to the later combination (ZigZag), or, with a
+// finite s.streamed_cap_bits and a user streamed from DRAM right above this level, to the largest
+// streamed tile within the cap (then the later). Result in s.best.
 bool choose_tiles(const MemNode& node, Scratch& s) {
   const double cap = static_cast<double>(node.level.size_bits);
   const std::size_t nu = node.users.size();
   TileChoice* c = s.choice.data();
+  bool capped = false;
   for (std::size_t u = 0; u < nu; ++u) {
     const OperandScratch& os = s.operands[node.users[u].operand];
     c[u].bits = os.slice_bits.data() + os.slice_first;
     c[u].suffix = node.users[u].top ? nullptr : s.suffix.data() + os.next + os.slice_first;
     c[u].count = os.slice_count;
     c[u].pick = 0;
+    c[u].streamed = node.users[u].below_dram;
+    capped = capped || c[u].streamed;
   }
+  capped = capped && s.streamed_cap_bits != std::numeric_limits<double>::infinity();
   double best_cost = std::numeric_limits<double>::infinity();
+  double best_streamed = 0;
   bool found = false;
   do {
-    double sum = 0, cost = 0;
+    double sum = 0, cost = 0, streamed = 0;
     for (std::size_t u = 0; u < nu; ++u) {
       const double b = c[u].bits[c[u].pick];
       sum += b;
       if (c[u].suffix) cost += c[u].suffix[c[u].pick] * b;
+      if (c[u].streamed) streamed += b;
     }
-    if (sum <= cap && cost <= best_cost) {
+    if (sum > cap) continue;
+    const bool take = capped
+                          ? cost < best_cost ||
+                                (cost == best_cost &&
+                                 better_streamed_tie(streamed, best_streamed, s.streamed_cap_bits))
+                          : cost <= best_cost;
+    if (take) {
       best_cost = cost;
+      best_streamed = streamed;
       for (std::size_t u = 0; u < nu; ++u)
         s.best[u] = c[u].pick;
       found = true;
     }
   } while (nu > 0 && next_pick(c, nu));
+  s.streamed_chosen_bits = std::max(s.streamed_chosen_bits, best_streamed);
   return found;
 }
 
@@ -164,6 +189,7 @@ void commit_tiles(const NodeProblem& pb, const MemNode& node, const std::vector<
 
 bool allocate_loops(const NodeProblem& pb, const std::vector<Loop>& ordering, Scratch& s) {
   suffix_products(ordering, s.suffix);
+  s.streamed_chosen_bits = 0;
   for (std::size_t o = 0; o < pb.operands.size(); ++o) {
     OperandScratch& os = s.operands[o];
     os.next = 0;  // every cut is written below: each level of an operand is a user of a node

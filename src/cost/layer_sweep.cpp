@@ -42,6 +42,7 @@ LayerSweep sweep_layers(const workload::Network& net, const hardware::Accelerato
                         NodeSearchOptions search, unsigned threads) {
   search.dram_top_for_all = true;
   search.zigzag_dim_order = true;
+  search.policy.largest_streamed_tile_on_ties = true;  // ZigZag's allocator, every operand in DRAM
   LayerSweep out;
   std::map<std::string, std::size_t> distinct;  // shape key -> index into `work`
   std::vector<std::pair<const workload::Layer*, const hardware::Core*>> work;

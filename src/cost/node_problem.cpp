@@ -237,12 +237,12 @@ void attach_path(NodeProblem& pb, std::size_t operand, const hardware::Core& cor
                                 std::string(hardware::mem_operand_name(op.mem)) +
                                 " needed by layer " + std::to_string(pb.layer.id));
   }
-  if (std::find(pb.too_large.begin(), pb.too_large.end(), op.mem) != pb.too_large.end()) {
-    op.nodes.push_back(static_cast<int>(pb.nodes.size()) - 1);  // the DRAM node comes last
-  }
+  const bool streamed =
+      std::find(pb.too_large.begin(), pb.too_large.end(), op.mem) != pb.too_large.end();
+  if (streamed) op.nodes.push_back(static_cast<int>(pb.nodes.size()) - 1);  // DRAM comes last
   for (std::size_t m = 0; m < op.nodes.size(); ++m) {
     pb.nodes[static_cast<std::size_t>(op.nodes[m])].users.push_back(
-        NodeUser{operand, m, m + 1 == op.nodes.size()});
+        NodeUser{operand, m, m + 1 == op.nodes.size(), streamed && m + 2 == op.nodes.size()});
   }
 }
 

@@ -37,6 +37,7 @@ struct NodeUser {
   std::size_t operand = 0;  // index into NodeProblem::operands
   std::size_t level = 0;    // level m within that operand's path
   bool top = false;         // the operand's top level: it holds every loop left
+  bool below_dram = false;  // the operand streams from DRAM, the level right above this one
 };
 
 // One memory level as the node sees it (a core level, or the DRAM added for too-large operands).

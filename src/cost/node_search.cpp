@@ -156,6 +156,7 @@ class NodeSearch {
     if (choice.found) {
       best_ = choice.best;
       best_copies_ = choice.best_state_copies;
+      best_cap_bits_ = choice.best_streamed_cap_bits;
     }
     return choice.found;
   }
@@ -165,8 +166,10 @@ class NodeSearch {
   // The full breakdown of the best ordering of the last successful attempt.
   NodeCost best_cost(bool escalated) {
     NodeCost cost;
+    scratch_.streamed_cap_bits = best_cap_bits_;
     detail::evaluate_ordering(pb_, best_, scratch_, &cost, std::numeric_limits<double>::infinity(),
                               best_copies_);
+    scratch_.streamed_cap_bits = std::numeric_limits<double>::infinity();
     cost.orderings_evaluated = evaluated_;
     cost.too_large_escalated = escalated;
     // The neuron update (leak, threshold, reset) of every stateful neuron at every timestep: the
@@ -188,6 +191,7 @@ class NodeSearch {
   detail::Scratch scratch_;
   std::vector<Loop> best_;
   double best_copies_ = 1;
+  double best_cap_bits_ = std::numeric_limits<double>::infinity();  // Scratch::streamed_cap_bits
   std::uint64_t evaluated_ = 0;
 };
 

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "node_problem.hpp"
@@ -78,6 +79,7 @@ struct TileChoice {
   const double* suffix = nullptr;  // loops left above each candidate; null at a top level
   std::size_t count = 0;
   std::size_t pick = 0;
+  bool streamed = false;  // below_dram: the cap of the tie rule applies to its bits
 };
 
 struct Scratch {
@@ -90,6 +92,11 @@ struct Scratch {
   std::vector<double> union_measure;  // MUW union: covered cycles per activity of a port
   std::vector<bool> union_marks;      // MUW union fallback bitmap (periods without a chain)
   std::vector<std::array<double, 3>> phase_parts;  // loading/offloading: per operand
+  // The tie rule of the joint tile choice for operands streamed from DRAM right above a level
+  // (allocation.cpp, choose_tiles): infinite, ZigZag's rule; finite, among the choices that move
+  // the fewest bits from above, the largest streamed tile within the cap is preferred.
+  double streamed_cap_bits = std::numeric_limits<double>::infinity();
+  double streamed_chosen_bits = 0;  // the last allocation's largest streamed tile at a level
 
   // Sizes every buffer for `pb` and orderings of up to `ordering_length` loops.
   void prepare(const NodeProblem& pb, std::size_t ordering_length);

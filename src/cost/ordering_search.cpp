@@ -1,6 +1,7 @@
 #include "ordering_search.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace stems::cost::detail {
@@ -71,11 +72,51 @@ void for_each_coollex(const std::vector<Loop>& factors, bool add_names,
   }
 }
 
+namespace {
+
+// Whether `r` is no worse than `best` in energy, latency and latency with offloading, and better
+// in one of them.
+bool dominates(const OrderingResult& r, const OrderingResult& best) {
+  const bool no_worse = r.energy_pJ <= best.energy_pJ && r.latency_cycles <= best.latency_cycles &&
+                        r.latency_total2_cycles <= best.latency_total2_cycles;
+  return no_worse && (r.energy_pJ < best.energy_pJ || r.latency_cycles < best.latency_cycles ||
+                      r.latency_total2_cycles < best.latency_total2_cycles);
+}
+
+// Physical (policy.largest_streamed_tile_on_ties off): the winner's operands that stream from
+// DRAM keep, among the tile choices at their top on-chip level that move the same bits from DRAM,
+// the best one. ZigZag's allocator takes the largest, so a state that fits that level whole is
+// loaded before the node computes instead of streamed under compute. Each smaller tied tile is
+// evaluated in turn (largest first) and replaces the kept one when it is no worse in energy, in
+// latency (what the scheduler times) and in latency with offloading (the criterion's tie-break),
+// and better in one: a figure never rises. The tied tiles of a smaller buffer are tied tiles of a
+// larger one too, so a larger buffer no longer lengthens such a node.
+void refine_streamed_tiles(const NodeProblem& pb, Scratch& s, OrderingChoice& choice) {
+  constexpr double kNoCap = std::numeric_limits<double>::infinity();
+  const double copies = choice.best_state_copies;
+  OrderingResult best = evaluate_ordering(pb, choice.best, s, nullptr, kNoCap, copies);
+  double chosen = s.streamed_chosen_bits;
+  while (chosen > 0) {
+    s.streamed_cap_bits = std::nextafter(chosen, 0.0);
+    const OrderingResult r = evaluate_ordering(pb, choice.best, s, nullptr, kNoCap, copies);
+    if (!r.valid || s.streamed_chosen_bits >= chosen) break;  // no smaller tied tile
+    chosen = s.streamed_chosen_bits;
+    if (dominates(r, best)) {
+      best = r;
+      choice.best_streamed_cap_bits = s.streamed_cap_bits;
+    }
+  }
+  s.streamed_cap_bits = kNoCap;
+}
+
+}  // namespace
+
 OrderingChoice search_orderings(const NodeProblem& pb, std::size_t lpf_limit, Scratch& scratch,
                                 Criterion criterion, const std::vector<workload::Dim>& tie_order) {
   std::vector<Loop> sorted = lpf_factors(pb.temporal, lpf_limit, tie_order);
   std::sort(sorted.begin(), sorted.end());
   scratch.prepare(pb, sorted.size());
+  scratch.streamed_cap_bits = std::numeric_limits<double>::infinity();
   const ReductionDims reduction = reduction_dims(pb.relevance);
   const bool repeats = pb.policy.state_loading_repeats && pb.stateful;
   OrderingChoice choice;
@@ -106,11 +147,14 @@ OrderingChoice search_orderings(const NodeProblem& pb, std::size_t lpf_limit, Sc
   };
   if (pb.policy.coollex_orderings) {
     for_each_coollex(sorted, pb.layer.op == workload::OpType::Add, consider);
-    return choice;
+  } else {
+    do {
+      consider(sorted);
+    } while (std::next_permutation(sorted.begin(), sorted.end()));
   }
-  do {
-    consider(sorted);
-  } while (std::next_permutation(sorted.begin(), sorted.end()));
+  if (choice.found && !pb.too_large.empty() && !pb.policy.largest_streamed_tile_on_ties) {
+    refine_streamed_tiles(pb, scratch, choice);
+  }
   return choice;
 }
 

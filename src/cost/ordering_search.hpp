@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <vector>
 
 #include "node_builder.hpp"
@@ -29,6 +30,8 @@ struct OrderingChoice {
   std::vector<Loop> best;        // innermost first
   std::uint64_t evaluated = 0;   // orderings evaluated (after the causality filter)
   double best_state_copies = 1;  // the winner's state_copies (evaluate_ordering)
+  // The winner's Scratch::streamed_cap_bits (infinite: ZigZag's tie rule; refine_streamed_tiles).
+  double best_streamed_cap_bits = std::numeric_limits<double>::infinity();
 };
 
 // Calls visit(ordering) for every distinct ordering of `factors` (innermost first) in ZigZag

@@ -35,7 +35,8 @@ struct LayerSweep {
   std::size_t distinct_layers = 0;  // loop nests searched (repeated shapes are searched once)
 };
 
-// Options: `search.dram_top_for_all` and `search.zigzag_dim_order` are forced on. Layers run on
+// Options: `search.dram_top_for_all`, `search.zigzag_dim_order` and ZigZag's allocation tie rule
+// (`search.policy.largest_streamed_tile_on_ties`) are forced on. Layers run on
 // the first core that runs their operator. `threads`: 0 = one per hardware thread. Throws
 // InputError (no core runs an operator) or Infeasible.
 LayerSweep sweep_layers(const workload::Network& net, const hardware::Accelerator& acc,

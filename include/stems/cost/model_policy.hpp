@@ -57,6 +57,14 @@ struct ModelPolicy {
   // In-node traffic with DRAM is timed at the DRAM's own width (ZigZag treats DRAM as a memory
   // level). physical: at min(DRAM width, the core's DRAM link bandwidth).
   bool dram_stream_at_dram_width = false;
+  // ZigZag's allocator gives a level the later (larger-tile) of two joint tile choices that move
+  // the same bits from above, also for an operand streamed from DRAM right above that level: when
+  // a state fits the top level whole, its node loads all of it before computing instead of
+  // streaming it under compute (a larger buffer then lengthened SEW ST-LBL by 11.8 %). physical:
+  // the winning loop nest is evaluated again with each smaller tied tile of its streamed operands
+  // (the same traffic), and one the criterion strictly prefers replaces it (search_orderings,
+  // refine_streamed_tiles); every tied tile of a smaller buffer is one of a larger buffer too.
+  bool largest_streamed_tile_on_ties = false;
   // Energy per stateful neuron per timestep for the neuron update (leak, threshold, reset), from
   // the core's neuron_update_energy_pJ. STEMS charges nothing for it.
   bool neuron_update_energy = true;
@@ -102,6 +110,7 @@ struct ModelPolicy {
     p.pooling_window_as_weight = true;
     p.no_reduction_keeps_t_outside = true;
     p.dram_stream_at_dram_width = true;
+    p.largest_streamed_tile_on_ties = true;
     p.neuron_update_energy = false;
     p.flush_before_too_large = true;
     p.no_prefetch = true;
