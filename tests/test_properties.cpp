@@ -420,6 +420,10 @@ TEST(PhysicalProperties, DISABLED_PrintStep3Attribution) {
   variants.push_back({"+all_or_nothing", with([](auto& p) { p.all_or_nothing_too_large = true; })});
   variants.push_back({"+no_prefetch", with([](auto& p) { p.no_prefetch = true; })});
   variants.push_back({"+dram_width", with([](auto& p) { p.dram_stream_at_dram_width = true; })});
+  variants.push_back(
+      {"+largest_tile", with([](auto& p) { p.largest_streamed_tile_on_ties = true; })});
+  variants.push_back({"+flush", with([](auto& p) { p.flush_before_too_large = true; })});
+  variants.push_back({"+evicts_live", with([](auto& p) { p.state_fetch_evicts_live = true; })});
   for (const char* corner : {"TB-LBL", "TB-F", "ST-LBL"}) {
     for (const auto& v : variants) {
       const Figures f = evaluate(test::sew(), test::meta(), corner, v.policy);
