@@ -99,12 +99,12 @@ void MemoryManager::occupy(TensorId t, int c, double when, double reserved_from)
   CoreMemory& m = mem(c);
   steps_[static_cast<std::size_t>(c)].emplace_back(reserved_from >= 0 ? reserved_from : when,
                                                    static_cast<std::int64_t>(tensors_[t].bits));
-  if (order_.core != c || !is_protected(order_.protect, t)) changed(c);
   tensors_[t].core = c;
   m.used += tensors_[t].bits;
   tensors_[t].slot = m.resident.size();
   m.resident.push_back(t);
-  m.ranked.push_back(rank(t));
+  const Rank r = rank(t);
+  m.ranked.insert(std::lower_bound(m.ranked.begin(), m.ranked.end(), r, std::greater<>()), r);
   note_usage(m, when);
 }
 
@@ -115,17 +115,15 @@ void MemoryManager::drop(TensorId t, double when) {
 void MemoryManager::vacate(TensorId t, double when) {
   steps_[static_cast<std::size_t>(tensors_[t].core)].emplace_back(
       when, -static_cast<std::int64_t>(tensors_[t].bits));
-  if (t != evicting_) changed(tensors_[t].core);
   CoreMemory& m = mem(tensors_[t].core);
   m.last_free = std::max(m.last_free, when);
   tensors_[t].core = -1;
   m.used -= tensors_[t].bits;
   const std::size_t slot = tensors_[t].slot;
   m.resident[slot] = m.resident.back();
-  m.ranked[slot] = m.ranked.back();
   tensors_[m.resident[slot]].slot = slot;
   m.resident.pop_back();
-  m.ranked.pop_back();
+  m.ranked.erase(std::lower_bound(m.ranked.begin(), m.ranked.end(), rank(t), std::greater<>()));
   note_usage(m, when);
 }
 
@@ -152,84 +150,29 @@ MemoryManager::Rank MemoryManager::rank(TensorId t) const {
   return (Rank{ordered} << 64) | Rank{t};
 }
 
-// The unprotected tensors of core c as a heap whose top is the next to evict: lowest importance,
-// ties to the lowest id (evicting one changes no other's importance). A heap, not a sort: usually
-// only a few victims are taken out of tens or hundreds of resident tensors. Kept while valid: the
-// core's generation is unchanged and the protect sets differ only by tensors not on the core.
-MemoryManager::VictimOrder& MemoryManager::victim_order(int c, const Protect& protect) const {
+TensorId MemoryManager::first_victim(int c, const Protect& protect) const {
+#ifdef STEMS_CHECK_INVARIANTS
+  check_order(c);
+#endif
+  const auto& ranked = mem(c).ranked;
+  for (auto r = ranked.rbegin(); r != ranked.rend(); ++r) {
+    if (!is_protected(protect, ranked_tensor(*r))) return ranked_tensor(*r);
+  }
+  return kNoTensor;
+}
+
+#ifdef STEMS_CHECK_INVARIANTS
+// The order holds exactly the ranks the resident tensors have now, ascending (STEMS_CHECK_
+// INVARIANTS: the ASan suite).
+void MemoryManager::check_order(int c) const {
   const CoreMemory& m = mem(c);
-  VictimOrder& o = order_;
-  auto off_core = [&](const Protect& a, const Protect& b) {  // a's extras are not on core c
-    for (TensorId t : a) {
-      if (!is_protected(b, t) && tensors_[t].core == c) return false;
-    }
-    return true;
-  };
-  if (o.core == c && o.generation == m.generation && off_core(protect, o.protect) &&
-      off_core(o.protect, protect)) {
-#ifdef STEMS_CHECK_INVARIANTS
-    check_victims(o, protect);
-#endif
-    return o;
-  }
-  o.core = c;
-  o.generation = m.generation;
-  o.protect.assign(protect.begin(), protect.end());
-  o.drawn.clear();
-  o.next = 0;
-  // Every resident tensor, then the protected ones removed (highest position first, so that the
-  // entry moved into a freed position is never one still to remove).
-  o.heap.assign(m.ranked.begin(), m.ranked.end());
-  slots_.clear();
-  for (TensorId t : protect) {
-    if (tensors_[t].core == c) slots_.push_back(tensors_[t].slot);
-  }
-  std::sort(slots_.begin(), slots_.end(), std::greater<>());
-  slots_.erase(std::unique(slots_.begin(), slots_.end()), slots_.end());  // protected twice
-  for (std::size_t s : slots_) {
-    o.heap[s] = o.heap.back();
-    o.heap.pop_back();
-  }
-  std::make_heap(o.heap.begin(), o.heap.end(), std::greater<Rank>());
-#ifdef STEMS_CHECK_INVARIANTS
-  check_victims(o, protect);
-#endif
-  return o;
-}
-
-#ifdef STEMS_CHECK_INVARIANTS
-// Every resident tensor is ranked by its importance now, and the order (kept or new) is the one
-// a build from the tensor table would give (STEMS_CHECK_INVARIANTS: the ASan suite).
-void MemoryManager::check_victims(const VictimOrder& o, const Protect& protect) const {
-  const CoreMemory& m = mem(o.core);
-  for (std::size_t i = 0; i < m.resident.size(); ++i) {
-    if (m.ranked[i] != rank(m.resident[i])) {
-      throw std::logic_error("MemoryManager: a resident tensor's ranking is stale");
-    }
-  }
-  std::vector<Rank> fresh, kept(o.heap);
-  for (TensorId t : mem(o.core).resident) {
-    if (!is_protected(protect, t)) fresh.push_back(rank(t));
-  }
-  std::sort(fresh.begin(), fresh.end());
-  std::sort(kept.begin(), kept.end());
-  std::vector<Rank> all;
-  for (std::size_t i = o.next; i < o.drawn.size(); ++i)
-    all.push_back(rank(o.drawn[i]));
-  all.insert(all.end(), kept.begin(), kept.end());
-  if (all != fresh) throw std::logic_error("MemoryManager: a kept victim order went stale");
+  std::vector<Rank> fresh;
+  for (TensorId t : m.resident)
+    fresh.push_back(rank(t));
+  std::sort(fresh.begin(), fresh.end(), std::greater<>());
+  if (fresh != m.ranked) throw std::logic_error("MemoryManager: the eviction order is stale");
 }
 #endif
-
-TensorId MemoryManager::victim(VictimOrder& o, std::size_t i) const {
-  while (o.next + i >= o.drawn.size()) {
-    if (o.heap.empty()) return kNoTensor;
-    std::pop_heap(o.heap.begin(), o.heap.end(), std::greater<Rank>());
-    o.drawn.push_back(ranked_tensor(o.heap.back()));
-    o.heap.pop_back();
-  }
-  return o.drawn[o.next + i];
-}
 
 double MemoryManager::fetch_pJ(int c, std::uint64_t bits) const {
   return acc_.dram.read_energy_pJ_for(bits) + top_write_pJ(c, bits);
@@ -244,10 +187,12 @@ double MemoryManager::eviction_cost_pJ(int c, std::uint64_t bits, const Protect&
   std::uint64_t used = m.used;
   double pJ = 0;
   if (used + bits <= m.capacity) return 0;
-  VictimOrder& order = victim_order(c, protect);
-  for (std::size_t i = 0;; ++i) {
-    const TensorId t = victim(order, i);
-    if (t == kNoTensor) break;
+#ifdef STEMS_CHECK_INVARIANTS
+  check_order(c);
+#endif
+  for (auto r = m.ranked.rbegin(); r != m.ranked.rend(); ++r) {  // make_room's victims, in order
+    const TensorId t = ranked_tensor(*r);
+    if (is_protected(protect, t)) continue;
     const Tensor& x = tensors_[t];
     if (writes_back_when_evicted(x)) pJ += write_back_pJ(c, x.bits);
     if (x.remaining > 0) pJ += fetch_pJ(c, x.bits);
@@ -259,16 +204,14 @@ double MemoryManager::eviction_cost_pJ(int c, std::uint64_t bits, const Protect&
 
 void MemoryManager::make_room(int c, std::uint64_t bits, const Protect& protect, double now) {
   CoreMemory& m = mem(c);
-  if (m.used + bits <= m.capacity) return;
-  VictimOrder& order = victim_order(c, protect);
-  for (TensorId t = victim(order, 0); t != kNoTensor; t = victim(order, 0)) {
-    ++order.next;
-    evicting_ = t;  // its vacate keeps the order valid
+  while (m.used + bits > m.capacity) {
+    const TensorId t = first_victim(c, protect);  // evicting it changes no other rank
+    if (t == kNoTensor) {
+      overflow_ = true;
+      return;
+    }
     evict(t, now);
-    evicting_ = kNoTensor;
-    if (m.used + bits <= m.capacity) return;
   }
-  overflow_ = true;
 }
 
 // A state still needed, or an activation still needed that DRAM lacks; weights and inputs have a
@@ -287,21 +230,35 @@ void MemoryManager::evict(TensorId t, double now) {
 }
 
 void MemoryManager::spend_uses(TensorId t, std::int64_t uses) {
+  const Rank before = rank(t);
   tensors_[t].remaining -= uses;
-  rerank(t);
+  rerank(t, before);
 }
 
-void MemoryManager::rerank(TensorId t) {
+// Moves t's entry from its old place to the new one, shifting the entries between by one (fewer
+// uses move a tensor towards the back, the victims' end, usually by a few places).
+void MemoryManager::rerank(TensorId t, Rank before) {
   const Tensor& x = tensors_[t];
   if (!x.on_chip()) return;
-  mem(x.core).ranked[x.slot] = rank(t);
-  changed(x.core);
+  auto& ranked = mem(x.core).ranked;
+  const Rank now = rank(t);
+  const auto from = std::lower_bound(ranked.begin(), ranked.end(), before, std::greater<>());
+  if (now < before) {
+    const auto to = std::lower_bound(from + 1, ranked.end(), now, std::greater<>());
+    std::move(from + 1, to, from);
+    *(to - 1) = now;
+  } else {
+    const auto to = std::lower_bound(ranked.begin(), from, now, std::greater<>());
+    std::move_backward(to, from, from + 1);
+    *to = now;
+  }
 }
 
 double MemoryManager::release(TensorId t, double when) {
   Tensor& x = tensors_[t];
+  const Rank before = rank(t);
   --x.remaining;
-  rerank(t);
+  rerank(t, before);
   if (x.remaining > 0) return -1;
   // Retroactive: an activation leaves when its earlier consumers were done, before this last one
   // (STEMS's check_for_removal; the record is a step function, so the past can change).

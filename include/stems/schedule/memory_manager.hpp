@@ -141,41 +141,25 @@ class MemoryManager {
     std::uint64_t capacity = 0;
     std::uint64_t used = 0;
     std::vector<TensorId> resident;  // unordered; Tensor::slot is the position
-    // The rank of each resident tensor, at the same positions (kept as importances change):
-    // the victim order is built from this contiguous copy without touching the tensor table.
+    // The ranks of the resident tensors in descending order: the eviction order itself read from
+    // the back (the unprotected ones, last first), kept sorted as tensors arrive, leave and change
+    // importance, so that choosing victims only reads its end. Descending, because the tensors
+    // that come and go most (activations with a use or two, victims) rank lowest: inserting and
+    // erasing them at the end shifts few entries.
     std::vector<Rank> ranked;
-    double last_free = 0;          // the latest cycle at which room was freed
-    std::uint64_t generation = 0;  // bumped by every change the victim order cannot follow
-  };
-  // The eviction order of one core's unprotected tensors (lowest importance first, ties to the
-  // lowest id), kept between calls: a node's dry run (eviction_cost_pJ) and its make_room calls
-  // share it as long as the core changed only by the evictions it chose and the arrival of
-  // tensors it protects (its generation is then unchanged). `heap` holds what was not yet drawn,
-  // `drawn[next..]` what was drawn in order and is still on the core.
-  struct VictimOrder {
-    int core = -1;  // -1: none
-    std::uint64_t generation = 0;
-    Protect protect;
-    std::vector<Rank> heap;  // a min-heap
-    std::vector<TensorId> drawn;
-    std::size_t next = 0;
+    double last_free = 0;  // the latest cycle at which room was freed
   };
   CoreMemory& mem(int c) { return mems_[static_cast<std::size_t>(c)]; }
   const CoreMemory& mem(int c) const { return mems_[static_cast<std::size_t>(c)]; }
   static bool is_protected(const Protect& p, TensorId t);
   static bool writes_back_when_evicted(const Tensor& x);
-  // The victim order of core c for `protect`: the kept one when still valid, else a new one.
-  VictimOrder& victim_order(int c, const Protect& protect) const;
-  // The i-th victim (counting from order.next) of the order, drawing from its heap as needed;
-  // kNoTensor when there are no more.
-  TensorId victim(VictimOrder& order, std::size_t i) const;
+  // The first tensor of core c's eviction order that `protect` does not hold, or kNoTensor.
+  TensorId first_victim(int c, const Protect& protect) const;
+  // t's importance changed from `before` (its rank then): its core's order follows.
+  void rerank(TensorId t, Rank before);
 #ifdef STEMS_CHECK_INVARIANTS
-  void check_victims(const VictimOrder& order, const Protect& protect) const;
+  void check_order(int c) const;
 #endif
-  void changed(int c) {
-    ++mem(c).generation;
-  }
-  void rerank(TensorId t);  // t's importance changed: its core's ranking follows
   void vacate(TensorId t, double when);
   void note_usage(const CoreMemory& m, double when);
 
@@ -190,9 +174,6 @@ class MemoryManager {
   std::vector<std::vector<std::pair<double, std::int64_t>>> steps_;
   std::vector<Tensor> tensors_;
   std::vector<TensorId> victims_;  // flush()'s list, reused
-  mutable VictimOrder order_;
-  mutable std::vector<std::size_t> slots_;  // victim_order()'s protected positions, reused
-  TensorId evicting_ = kNoTensor;           // the victim make_room is evicting (its order follows)
   std::uint64_t peak_bits_ = 0;
   bool overflow_ = false;
   std::vector<std::pair<double, std::uint64_t>> timeline_;
