@@ -123,7 +123,8 @@ void MemoryManager::vacate(TensorId t, double when) {
   m.resident[slot] = m.resident.back();
   tensors_[m.resident[slot]].slot = slot;
   m.resident.pop_back();
-  m.ranked.erase(std::lower_bound(m.ranked.begin(), m.ranked.end(), rank(t), std::greater<>()));
+  const Rank r = t == leaving_ ? leaving_rank_ : rank(t);
+  m.ranked.erase(std::lower_bound(m.ranked.begin(), m.ranked.end(), r, std::greater<>()));
   note_usage(m, when);
 }
 
@@ -258,19 +259,27 @@ double MemoryManager::release(TensorId t, double when) {
   Tensor& x = tensors_[t];
   const Rank before = rank(t);
   --x.remaining;
-  rerank(t, before);
-  if (x.remaining > 0) return -1;
+  if (x.remaining > 0) {
+    rerank(t, before);
+    return -1;
+  }
   // Retroactive: an activation leaves when its earlier consumers were done, before this last one
   // (STEMS's check_for_removal; the record is a step function, so the past can change).
   if (retroactive_free_ && x.kind == TensorKind::Activation && x.consumers_end >= 0) {
     when = std::min(when, x.consumers_end);
   }
   if (!x.on_chip()) return when;
+  // Its last use: it leaves now, so its entry is not moved first but erased by vacate() under the
+  // rank it still has.
+  leaving_ = t;
+  leaving_rank_ = before;
   if (x.kind == TensorKind::State && lifecycle_ == StateLifecycle::CarryOver) {
     write_back(t, TransferKind::StateWriteBack, when);
+    leaving_ = kNoTensor;
     return x.ready;  // the write-back's end
   }
   drop(t, when);
+  leaving_ = kNoTensor;
   return when;
 }
 

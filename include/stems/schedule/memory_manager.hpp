@@ -174,6 +174,10 @@ class MemoryManager {
   std::vector<std::vector<std::pair<double, std::int64_t>>> steps_;
   std::vector<Tensor> tensors_;
   std::vector<TensorId> victims_;  // flush()'s list, reused
+  // release(): the tensor leaving at its last use, whose entry in the order still has the rank
+  // before that use (vacate() erases it under that rank).
+  TensorId leaving_ = kNoTensor;
+  Rank leaving_rank_ = 0;
   std::uint64_t peak_bits_ = 0;
   bool overflow_ = false;
   std::vector<std::pair<double, std::uint64_t>> timeline_;
