@@ -101,8 +101,6 @@ void MemoryManager::occupy(TensorId t, int c, double when, double reserved_from)
                                                    static_cast<std::int64_t>(tensors_[t].bits));
   tensors_[t].core = c;
   m.used += tensors_[t].bits;
-  tensors_[t].slot = m.resident.size();
-  m.resident.push_back(t);
   const Rank r = rank(t);
   m.ranked.insert(std::lower_bound(m.ranked.begin(), m.ranked.end(), r, std::greater<>()), r);
   note_usage(m, when);
@@ -119,10 +117,6 @@ void MemoryManager::vacate(TensorId t, double when) {
   m.last_free = std::max(m.last_free, when);
   tensors_[t].core = -1;
   m.used -= tensors_[t].bits;
-  const std::size_t slot = tensors_[t].slot;
-  m.resident[slot] = m.resident.back();
-  tensors_[m.resident[slot]].slot = slot;
-  m.resident.pop_back();
   const Rank r = t == leaving_ ? leaving_rank_ : rank(t);
   m.ranked.erase(std::lower_bound(m.ranked.begin(), m.ranked.end(), r, std::greater<>()));
   note_usage(m, when);
@@ -151,6 +145,14 @@ MemoryManager::Rank MemoryManager::rank(TensorId t) const {
   return (Rank{ordered} << 64) | Rank{t};
 }
 
+std::vector<TensorId> MemoryManager::resident(int c) const {
+  std::vector<TensorId> ids;
+  ids.reserve(mem(c).ranked.size());
+  for (Rank r : mem(c).ranked)
+    ids.push_back(ranked_tensor(r));
+  return ids;
+}
+
 TensorId MemoryManager::first_victim(int c, const Protect& protect) const {
 #ifdef STEMS_CHECK_INVARIANTS
   check_order(c);
@@ -163,15 +165,20 @@ TensorId MemoryManager::first_victim(int c, const Protect& protect) const {
 }
 
 #ifdef STEMS_CHECK_INVARIANTS
-// The order holds exactly the ranks the resident tensors have now, ascending (STEMS_CHECK_
-// INVARIANTS: the ASan suite).
+// The order is strictly descending, every entry is a tensor on core c with the rank it has now,
+// and the entries' bits add up to what the core holds (STEMS_CHECK_INVARIANTS: the ASan suite).
 void MemoryManager::check_order(int c) const {
   const CoreMemory& m = mem(c);
-  std::vector<Rank> fresh;
-  for (TensorId t : m.resident)
-    fresh.push_back(rank(t));
-  std::sort(fresh.begin(), fresh.end(), std::greater<>());
-  if (fresh != m.ranked) throw std::logic_error("MemoryManager: the eviction order is stale");
+  std::uint64_t bits = 0;
+  for (std::size_t i = 0; i < m.ranked.size(); ++i) {
+    const TensorId t = ranked_tensor(m.ranked[i]);
+    if (tensors_[t].core != c || m.ranked[i] != rank(t) ||
+        (i > 0 && !(m.ranked[i] < m.ranked[i - 1]))) {
+      throw std::logic_error("MemoryManager: the eviction order is stale");
+    }
+    bits += tensors_[t].bits;
+  }
+  if (bits != m.used) throw std::logic_error("MemoryManager: the eviction order misses a tensor");
 }
 #endif
 
@@ -315,8 +322,9 @@ std::uint64_t MemoryManager::peak_bits() const {
 void MemoryManager::flush(int c, const Protect& protect, std::span<const TensorId> dram_inputs,
                           double when, bool whole_memory) {
   if (whole_memory) {
-    const auto& resident = mem(c).resident;
-    victims_.assign(resident.begin(), resident.end());
+    victims_.clear();
+    for (Rank r : mem(c).ranked)
+      victims_.push_back(ranked_tensor(r));
     std::sort(victims_.begin(), victims_.end());  // oldest first
     for (TensorId t : victims_) {
       if (!is_protected(protect, t)) evict(t, when);

@@ -62,8 +62,9 @@ struct ModelPolicy {
   // a state fits the top level whole, its node loads all of it before computing instead of
   // streaming it under compute (a larger buffer then lengthened SEW ST-LBL by 11.8 %). physical:
   // the winning loop nest is evaluated again with each smaller tied tile of its streamed operands
-  // (the same traffic), and one the criterion strictly prefers replaces it (search_orderings,
-  // refine_streamed_tiles); every tied tile of a smaller buffer is one of a larger buffer too.
+  // (the same traffic), and one no worse in energy, latency and latency with offloading, and
+  // better in one, replaces it (search_orderings, refine_streamed_tiles); every tied tile of a
+  // smaller buffer is one of a larger buffer too.
   bool largest_streamed_tile_on_ties = false;
   // Energy per stateful neuron per timestep for the neuron update (leak, threshold, reset), from
   // the core's neuron_update_energy_pJ. STEMS charges nothing for it.

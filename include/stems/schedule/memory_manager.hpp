@@ -62,7 +62,8 @@ class MemoryManager {
   const hardware::Link& dram_link(int c) const { return *mem(c).dram_link; }
   std::uint64_t capacity_bits(int c) const { return mem(c).capacity; }
   std::uint64_t used_bits(int c) const { return mem(c).used; }
-  std::span<const TensorId> resident(int c) const { return mem(c).resident; }  // in no order
+  // The tensors core c holds, in eviction order read from the back (the next victim last).
+  std::vector<TensorId> resident(int c) const;
   // The earliest cycle, no later than `fallback`, from which `bits` more are known to fit core c
   // without evicting anything: the last time room was freed there when they fit now (every
   // recorded free is then behind, so the occupancy never exceeds what is held now), else
@@ -140,7 +141,6 @@ class MemoryManager {
     const hardware::Link* dram_link = nullptr;
     std::uint64_t capacity = 0;
     std::uint64_t used = 0;
-    std::vector<TensorId> resident;  // unordered; Tensor::slot is the position
     // The ranks of the resident tensors in descending order: the eviction order itself read from
     // the back (the unprotected ones, last first), kept sorted as tensors arrive, leave and change
     // importance, so that choosing victims only reads its end. Descending, because the tensors

@@ -23,7 +23,6 @@ struct Tensor {
   bool started = false;        // a state that was already created or loaded once
   double ready = 0;            // when the current copy (on chip or in DRAM) is complete
   const char* operand = "O";   // label of its transfers and write-backs (a static name)
-  std::size_t slot = 0;        // position in its core's resident list
   double consumers_end = -1;   // latest end of the consumers that ran so far (-1: none yet)
   bool on_chip() const { return core >= 0; }
 };
