@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -187,11 +188,11 @@ struct MemoryRig {
   explicit MemoryRig(std::uint64_t capacity_bits,
                      schedule::StateLifecycle lifecycle = schedule::StateLifecycle::CarryOver,
                      schedule::Records records = schedule::Records::Full,
-                     const std::string& hardware = "meta_proto_1mb")
+                     const std::string& hardware = "meta_proto_1mb", bool next_use = false)
       : acc(with_top_capacity(test::hardware(hardware), capacity_bits)),
         ledger(acc, records),
         links(acc, ledger, records),
-        memory(acc, lifecycle, ledger, links, records) {}
+        memory(acc, lifecycle, ledger, links, records, false, next_use) {}
 
   static hardware::Accelerator with_top_capacity(hardware::Accelerator acc, std::uint64_t bits) {
     auto& core = acc.cores[0];
@@ -287,6 +288,41 @@ TEST(MemoryManager, EvictsLowestImportanceFirstWithTiesToTheOldest) {
   EXPECT_EQ(rig.ledger.buckets().total_pJ(), 0.0);
   EXPECT_TRUE(rig.transfers().empty());
   EXPECT_EQ(rig.memory.timeline().back(), (std::pair<double, std::uint64_t>{20.0, 2048}));
+}
+
+// Next-use eviction (physical): the tensor whose next use comes last in the priority order leaves
+// first, whatever its uses left; each release moves a tensor's next use to its following one.
+TEST(MemoryManager, NextUseEvictionTakesTheTensorUsedLast) {
+  MemoryRig rig(4096, schedule::StateLifecycle::CarryOver, schedule::Records::Full,
+                "meta_proto_1mb", /*next_use=*/true);
+  const auto with_uses = [&](TensorId t, std::vector<std::uint32_t> positions) {
+    rig.memory.set_uses(t, positions);  // any order: kept sorted
+    rig.memory.occupy(t, 0, 0.0);
+    return t;
+  };
+  const TensorId a = with_uses(rig.add(TensorKind::Weight, 0, 1024, 3), {30, 5, 12});
+  const TensorId b = with_uses(rig.add(TensorKind::Weight, 1, 1024, 1), {9});
+  const TensorId c = with_uses(rig.add(TensorKind::Weight, 2, 1024, 2), {8, 40});
+  const TensorId d = with_uses(rig.add(TensorKind::Weight, 3, 1024, 1), {7});
+  EXPECT_EQ(rig.memory.next_use(a), 5u);
+  EXPECT_EQ(rig.memory.next_use(c), 8u);
+  // Next uses: a 5, d 7, c 8, b 9: b goes, though a has the most uses left and b the fewest.
+  rig.memory.make_room(0, 1024, {}, 1.0);
+  EXPECT_EQ(rig.on_core(0), (std::vector<TensorId>{a, c, d}));
+  // a's use at 5 and c's at 8 are done: a next at 12, c at 40, d at 7; c goes, then a.
+  EXPECT_EQ(rig.memory.release(a, 2.0), -1.0);
+  EXPECT_EQ(rig.memory.release(c, 3.0), -1.0);
+  EXPECT_EQ(rig.memory.next_use(a), 12u);
+  EXPECT_EQ(rig.memory.next_use(c), 40u);
+  EXPECT_EQ(rig.memory.resident(0), (std::vector<TensorId>{d, a, c}));  // the next victim last
+  rig.memory.make_room(0, 2048, {}, 4.0);
+  EXPECT_EQ(rig.on_core(0), (std::vector<TensorId>{a, d}));
+  rig.memory.make_room(0, 3072, Protect{d}, 5.0);
+  EXPECT_EQ(rig.on_core(0), (std::vector<TensorId>{d}));
+  // A tensor without uses has no next use: it leaves first.
+  const TensorId e = rig.add(TensorKind::Weight, 4, 1024, 1);
+  EXPECT_EQ(rig.memory.next_use(e), std::numeric_limits<std::uint32_t>::max());
+  EXPECT_EQ(rig.ledger.buckets().total_pJ(), 0.0);  // weights: nothing written back
 }
 
 TEST(MemoryManager, ProtectedTensorsStayAndTheOverflowIsFlagged) {

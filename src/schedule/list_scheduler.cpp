@@ -74,17 +74,31 @@ ListScheduler::ListScheduler(const workload::Network& net, const hardware::Accel
       ledger_(acc, records),
       links_(acc, ledger_, records),
       memory_(acc, schedule.lifecycle, ledger_, links_, records,
-              cache.policy().retroactive_activation_free),
+              cache.policy().retroactive_activation_free, !cache.policy().evict_by_remaining_uses),
       tensors_(create_tensors(net, schedule, graph, memory_)),
-      replicas_(net, graph, core_of_, acc, memory_, links_, ledger_),
+      replicas_(net, graph, core_of_, acc, memory_, links_, ledger_, position_),
       costs_(acc, cache),
       ready_(net, schedule.order, graph.nodes.size()),
       missing_(graph.nodes.size()),
       end_of_(graph.nodes.size(), 0),
       core_free_at_(acc.cores.size(), 0),
-      layers_(empty_layer_results(net, schedule)) {}
+      layers_(empty_layer_results(net, schedule)) {
+  const bool next_use = !policy_.evict_by_remaining_uses;
+  if (ready_.is_static() || next_use) sequence_ = ready_.sequence(graph);
+  if (next_use) {
+    position_.resize(sequence_.size());
+    for (std::size_t i = 0; i < sequence_.size(); ++i)
+      position_[sequence_[i]] = static_cast<std::uint32_t>(i);
+    set_tensor_uses(graph, tensors_, position_, memory_);
+  }
+}
 
 ScheduleResult ListScheduler::run() {
+  if (ready_.is_static()) {  // the order is known: no ready set to keep
+    for (std::size_t i : sequence_)
+      schedule_node(g_.nodes[i]);
+    return finish();
+  }
   for (const auto& n : g_.nodes) {
     missing_[n.index] = n.preds.size();
     if (n.preds.empty()) ready_.push(n, 0);
@@ -340,6 +354,7 @@ void ListScheduler::complete(const ComputationNode& n, int core, double end) {
   core_free_at_[static_cast<std::size_t>(core)] = end;
   makespan_ = std::max(makespan_, end);
   end_of_[n.index] = end;
+  if (ready_.is_static()) return;
   for (std::size_t s : n.succs) {
     if (--missing_[s] == 0) {
       double ready_cycle = 0;

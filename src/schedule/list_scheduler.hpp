@@ -63,6 +63,10 @@ class ListScheduler {
 
   // Components, in construction order (the memory manager and replicas use the ledger and links).
   std::vector<int> core_of_;  // by vertex
+  // The nodes in the ready set's order (ReadySet::sequence) when it is static or under next-use
+  // eviction, else empty; and by node, its position there under next-use eviction, else empty.
+  std::vector<std::size_t> sequence_;
+  std::vector<std::uint32_t> position_;
   EnergyLedger ledger_;
   LinkModel links_;
   MemoryManager memory_;

@@ -16,13 +16,14 @@ using hardware::MemOperand;
 
 MemoryManager::MemoryManager(const hardware::Accelerator& acc, StateLifecycle lifecycle,
                              EnergyLedger& ledger, LinkModel& links, Records records,
-                             bool retroactive_activation_free)
+                             bool retroactive_activation_free, bool next_use_eviction)
     : acc_(acc),
       lifecycle_(lifecycle),
       ledger_(ledger),
       links_(links),
       full_(records == Records::Full),
       retroactive_free_(retroactive_activation_free),
+      next_use_(next_use_eviction),
       mems_(acc.cores.size()),
       steps_(acc.cores.size()) {
   for (std::size_t k = 0; k < acc.cores.size(); ++k) {
@@ -136,12 +137,35 @@ bool MemoryManager::is_protected(const Protect& p, TensorId t) {
   return std::find(p.begin(), p.end(), t) != p.end();
 }
 
+void MemoryManager::set_uses(TensorId t, std::span<const std::uint32_t> positions) {
+  Tensor& x = tensors_[t];
+  if (x.on_chip()) throw std::logic_error("MemoryManager::set_uses: the tensor is on chip");
+  x.uses_begin = static_cast<std::uint32_t>(use_positions_.size());
+  x.use_count = static_cast<std::uint32_t>(positions.size());
+  use_positions_.insert(use_positions_.end(), positions.begin(), positions.end());
+  const auto first = use_positions_.begin() + x.uses_begin;
+  if (!std::is_sorted(first, use_positions_.end())) std::sort(first, use_positions_.end());
+}
+
+std::uint32_t MemoryManager::next_use(TensorId t) const {
+  const Tensor& x = tensors_[t];
+  if (x.remaining <= 0 || x.use_count == 0) return std::numeric_limits<std::uint32_t>::max();
+  const auto left = std::min<std::uint64_t>(static_cast<std::uint64_t>(x.remaining), x.use_count);
+  return use_positions_[x.uses_begin + x.use_count - left];
+}
+
 // Lowest importance first; ties to the oldest tensor (deterministic in any container). The
-// importance, remaining uses x 100 - layer id, is an integer; offset by 2^63 it orders as an
-// unsigned one.
+// importance is an integer: remaining uses x 100 - layer id (offset by 2^63 it orders as an
+// unsigned one), or under next-use eviction the distance of the next use from the end of the
+// priority order (the latest next use is the least important).
 MemoryManager::Rank MemoryManager::rank(TensorId t) const {
-  const std::int64_t importance = tensors_[t].remaining * 100 - tensors_[t].layer_id;
-  const std::uint64_t ordered = static_cast<std::uint64_t>(importance) ^ (std::uint64_t{1} << 63);
+  std::uint64_t ordered;
+  if (next_use_) {
+    ordered = std::numeric_limits<std::uint32_t>::max() - next_use(t);
+  } else {
+    const std::int64_t importance = tensors_[t].remaining * 100 - tensors_[t].layer_id;
+    ordered = static_cast<std::uint64_t>(importance) ^ (std::uint64_t{1} << 63);
+  }
   return (Rank{ordered} << 64) | Rank{t};
 }
 

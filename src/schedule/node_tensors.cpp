@@ -83,4 +83,42 @@ NodeTensors create_tensors(const workload::Network& net, const Schedule& schedul
   return nt;
 }
 
+void set_tensor_uses(const CnGraph& g, const NodeTensors& nt,
+                     const std::vector<std::uint32_t>& position, MemoryManager& memory) {
+  std::vector<std::uint32_t> uses;
+  for (std::size_t v = 0; v < g.nodes_of_layer.size(); ++v) {
+    const auto& nodes = g.nodes_of_layer[v];
+    if (nt.weight_of[v] != kNoTensor) {
+      uses.clear();
+      for (std::size_t ni : nodes)
+        uses.push_back(position[ni]);
+      memory.set_uses(nt.weight_of[v], uses);
+    }
+    // Spatial tile x's nodes: x, x + tiles, ... (the layer's nodes vary x fastest).
+    const std::size_t tiles = nt.state_of[v].size();
+    for (std::size_t x = 0; x < tiles; ++x) {
+      if (nt.state_of[v][x] == kNoTensor) continue;
+      uses.clear();
+      for (std::size_t k = x; k < nodes.size(); k += tiles)
+        uses.push_back(position[nodes[k]]);
+      memory.set_uses(nt.state_of[v][x], uses);
+    }
+  }
+  // Outputs: the readers of every node, gathered by producer (compressed rows).
+  const std::size_t N = g.nodes.size();
+  std::vector<std::size_t> begin(N + 1, 0);
+  for (std::size_t p = 0; p < N; ++p)
+    begin[p + 1] = begin[p] + g.nodes[p].consumers;
+  std::vector<std::size_t> fill(begin.begin(), begin.end() - 1);
+  uses.assign(begin[N], 0);
+  for (const auto& n : g.nodes) {
+    for (std::size_t p : n.input_preds)
+      uses[fill[p]++] = position[n.index];
+  }
+  for (std::size_t p = 0; p < N; ++p) {
+    memory.set_uses(nt.output_of[p], std::span(uses).subspan(begin[p], begin[p + 1] - begin[p]));
+    if (nt.input_of[p] != kNoTensor) memory.set_uses(nt.input_of[p], std::span(&position[p], 1));
+  }
+}
+
 }  // namespace stems::schedule

@@ -3,6 +3,7 @@
 // of every layer that has some, the state of every (layer, spatial tile) of a stateful layer, the
 // output of every node and the network-input tile of every node that reads the network input.
 
+#include <cstdint>
 #include <vector>
 
 #include "stems/schedule/cn_graph.hpp"
@@ -22,5 +23,11 @@ struct NodeTensors {
 // eviction ties go to the lowest id: the order is part of the results.
 NodeTensors create_tensors(const workload::Network& net, const Schedule& schedule, const CnGraph& g,
                            MemoryManager& memory);
+
+// Next-use eviction: gives every tensor its uses as positions in the priority order (`position`,
+// by node): a layer's weights, its nodes; a state, the nodes of its spatial tile; an output, the
+// nodes that read it (once per read); a network-input tile, its node.
+void set_tensor_uses(const CnGraph& g, const NodeTensors& nt,
+                     const std::vector<std::uint32_t>& position, MemoryManager& memory);
 
 }  // namespace stems::schedule

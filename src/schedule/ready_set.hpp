@@ -6,7 +6,9 @@
 //   latency:   earliest predecessor end.
 // The node index is the last field of every key, so keys are unique and ties deterministic.
 
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <queue>
 #include <tuple>
@@ -35,6 +37,38 @@ class ReadySet {
     const std::size_t node = std::get<4>(heap_.top());
     heap_.pop();
     return node;
+  }
+
+  // True when the keys do not depend on time (LYT_gated, memory): the order nodes are taken in is
+  // then known before scheduling (sequence()).
+  bool is_static() const { return order_ != Order::Latency; }
+
+  // The nodes in the order this set hands them out when each node is pushed once its predecessors
+  // are taken: the list scheduler's own order when is_static(); for latency, whose key is the
+  // predecessors' end, the node's depth (longest chain of predecessors) stands in for it.
+  std::vector<std::size_t> sequence(const CnGraph& g) const {
+    const std::size_t N = g.nodes.size();
+    std::vector<std::size_t> missing(N);
+    std::vector<double> depth(order_ == Order::Latency ? N : 0, 0);
+    std::vector<Key> storage;
+    storage.reserve(N);
+    Heap heap(std::greater<Key>{}, std::move(storage));
+    for (const auto& n : g.nodes) {
+      missing[n.index] = n.preds.size();
+      if (n.preds.empty()) heap.push(key_of(n, 0));
+    }
+    std::vector<std::size_t> seq;
+    seq.reserve(N);
+    while (!heap.empty()) {
+      const std::size_t node = std::get<4>(heap.top());
+      heap.pop();
+      seq.push_back(node);
+      for (std::size_t s : g.nodes[node].succs) {
+        if (!depth.empty()) depth[s] = std::max(depth[s], depth[node] + 1);
+        if (--missing[s] == 0) heap.push(key_of(g.nodes[s], depth.empty() ? 0 : depth[s]));
+      }
+    }
+    return seq;
   }
 
  private:

@@ -4,14 +4,15 @@ namespace stems::schedule {
 
 Replicas::Replicas(const workload::Network& net, const CnGraph& g, const std::vector<int>& core_of,
                    const hardware::Accelerator& acc, MemoryManager& memory, LinkModel& links,
-                   EnergyLedger& ledger)
+                   EnergyLedger& ledger, const std::vector<std::uint32_t>& position)
     : net_(net),
       g_(g),
       core_of_(core_of),
       acc_(acc),
       memory_(memory),
       links_(links),
-      ledger_(ledger) {
+      ledger_(ledger),
+      position_(position) {
   // Only reads across cores are counted: on one core (the usual case) nothing is allocated.
   for (const auto& n : g.nodes) {
     const int core = core_of[n.layer];
@@ -31,7 +32,18 @@ TensorId Replicas::input_tensor(std::size_t producer, TensorId output, int core)
   r.started = false;
   const std::int64_t reads = remote_reads_[{producer, core}];
   r.remaining = reads;
+  r.use_count = 0;
   const TensorId ri = memory_.add(r);
+  if (!position_.empty()) {
+    uses_.clear();
+    for (std::size_t s : g_.nodes[producer].succs) {
+      if (core_of_[g_.nodes[s].layer] != core) continue;
+      for (std::size_t p : g_.nodes[s].input_preds) {
+        if (p == producer) uses_.push_back(position_[s]);
+      }
+    }
+    memory_.set_uses(ri, uses_);
+  }
   replica_of_[{output, core}] = ri;
   origin_of_[ri] = {output, reads};
   return ri;

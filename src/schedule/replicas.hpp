@@ -19,9 +19,11 @@ namespace stems::schedule {
 class Replicas {
  public:
   // `core_of`: the core of every layer (by vertex).
+  // `position`: the nodes' priority positions under next-use eviction (a replica's uses are its
+  // readers on its core), else empty.
   Replicas(const workload::Network& net, const CnGraph& g, const std::vector<int>& core_of,
            const hardware::Accelerator& acc, MemoryManager& memory, LinkModel& links,
-           EnergyLedger& ledger);
+           EnergyLedger& ledger, const std::vector<std::uint32_t>& position);
 
   // The tensor a node on `core` reads producer node `producer`'s output (`output`) from: the
   // output itself on the producer's core, else the replica on `core` (created at the first ask).
@@ -48,6 +50,8 @@ class Replicas {
   MemoryManager& memory_;
   LinkModel& links_;
   EnergyLedger& ledger_;
+  const std::vector<std::uint32_t>& position_;
+  std::vector<std::uint32_t> uses_;  // a new replica's uses, reused
   // Reads of (producer node, consumer core) for consumers on another core than the producer.
   std::map<std::pair<std::size_t, int>, std::int64_t> remote_reads_;
   std::map<std::pair<TensorId, int>, TensorId> replica_of_;  // (output, core) -> replica

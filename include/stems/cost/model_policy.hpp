@@ -95,6 +95,14 @@ struct ModelPolicy {
   // enough for one big state thrashed every other layer's state (SEW ST-LBL 2 MB: evictions
   // 8,240 instead of 188 uJ, energy 20,887 instead of 17,032 uJ).
   bool state_fetch_evicts_live = false;
+  // Room is made by evicting the tensor of lowest importance = remaining uses x 100 - layer id
+  // (scheduler.py / memory_manager.py, find_best_tensor_combination_to_evict): a tensor with many
+  // uses left stays, however far away its next use is. physical: the tensor whose next use comes
+  // last in the schedule's priority order leaves first (Belady's rule with the static priority
+  // order as the reference string; MemoryManager::set_uses). Under the stems rule a larger
+  // buffer let RED-LIF ST-F keep all 12.4 Mbit of weights resident and evict the fused
+  // pipeline's activations instead (+28.5 % energy from 1.5 to 2 MB).
+  bool evict_by_remaining_uses = false;
   // Tile dependencies without the padding offset (STEMS does not model padding): column x of a
   // 3x3 conv reads x..x+2 instead of x-1..x+1. This is the default alignment of a schedule built
   // under the model (`--alignment stems` implied); an explicit `--alignment` / `alignment = ...`
@@ -118,6 +126,7 @@ struct ModelPolicy {
     p.state_writeback_extends_node = true;
     p.retroactive_activation_free = true;
     p.state_fetch_evicts_live = true;
+    p.evict_by_remaining_uses = true;
     p.unpadded_alignment = true;
     return p;
   }

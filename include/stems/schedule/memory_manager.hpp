@@ -6,9 +6,11 @@
 //    StateLifecycle::Reset, created zero on chip at its first use) and written back when it
 //    leaves, evicted while still needed or after its last use (carry-over). An activation is
 //    written back only when evicted while still needed and not already in DRAM.
-//  - Room is made by evicting the tensor of lowest importance = remaining uses x 100 - layer id,
-//    ties to the lowest tensor id (the oldest: deterministic whatever the containers), never one
-//    the node needs (`Protect`). When nothing can go, the memory overflows (flagged, not fatal).
+//  - Room is made by evicting, never a tensor the node needs (`Protect`), either (stems policy
+//    evict_by_remaining_uses) the tensor of lowest importance = remaining uses x 100 - layer id,
+//    or (physical, `next_use_eviction`) the tensor whose next use comes last in the schedule's
+//    priority order (set_uses); ties to the lowest tensor id (the oldest: deterministic whatever
+//    the containers). When nothing can go, the memory overflows (flagged, not fatal).
 //  - A node with too-large operands flushes its core's memory first (flush()).
 //  - Occupancy: the peak of the fullest core; with Records::Full, the bits held by all cores after
 //    every change (a step function over cycles; a fetch holds its room from the transfer's end).
@@ -38,9 +40,11 @@ using Protect = std::vector<TensorId>;
 class MemoryManager {
  public:
   // Throws InputError when a core's W, I and V do not share the top level of O.
-  // `retroactive_activation_free`: the stems policy of that name (ModelPolicy).
+  // `retroactive_activation_free`: the stems policy of that name (ModelPolicy);
+  // `next_use_eviction`: the physical rule instead of evict_by_remaining_uses.
   MemoryManager(const hardware::Accelerator& acc, StateLifecycle lifecycle, EnergyLedger& ledger,
-                LinkModel& links, Records records, bool retroactive_activation_free = false);
+                LinkModel& links, Records records, bool retroactive_activation_free = false,
+                bool next_use_eviction = false);
   MemoryManager(const MemoryManager&) = delete;
   MemoryManager& operator=(const MemoryManager&) = delete;
 
@@ -52,6 +56,14 @@ class MemoryManager {
     return tensors_.size() - 1;
   }
   void reserve(std::size_t tensors) { tensors_.reserve(tensors); }
+  // Under next-use eviction: t's uses, as positions in the schedule's priority order (any order;
+  // kept sorted), one per use it will be released or spent for, before t is first on chip. The
+  // k-th use from the end is taken as the next while k uses remain: exact when a tensor's uses run
+  // in priority order (a layer's chain of nodes; one core), an estimate otherwise. A tensor
+  // without uses leaves first.
+  void set_uses(TensorId t, std::span<const std::uint32_t> positions);
+  // The priority position of t's next use (next-use eviction), or UINT32_MAX when none is known.
+  std::uint32_t next_use(TensorId t) const;
   Tensor& tensor(TensorId t) { return tensors_[t]; }
   const Tensor& tensor(TensorId t) const { return tensors_[t]; }
   std::size_t tensor_count() const { return tensors_.size(); }
@@ -131,7 +143,8 @@ class MemoryManager {
 
  private:
   // A tensor's place in the eviction order as one integer: its importance (remaining uses x 100
-  // - layer id, an integer), then its id, so that one comparison orders two tensors.
+  // - layer id, or how soon its next use comes), then its id, so that one comparison orders two
+  // tensors.
   __extension__ using Rank = unsigned __int128;
   Rank rank(TensorId t) const;
   static TensorId ranked_tensor(Rank r) { return static_cast<TensorId>(r); }
@@ -169,7 +182,9 @@ class MemoryManager {
   LinkModel& links_;
   const bool full_;
   const bool retroactive_free_;
-  std::vector<CoreMemory> mems_;  // indexed by core id
+  const bool next_use_;
+  std::vector<std::uint32_t> use_positions_;  // the tensors' use slices (set_uses)
+  std::vector<CoreMemory> mems_;              // indexed by core id
   // Per core: (cycle, +bits / -bits) of every reservation and free (the step function).
   std::vector<std::vector<std::pair<double, std::int64_t>>> steps_;
   std::vector<Tensor> tensors_;
