@@ -14,6 +14,8 @@
 #include <tuple>
 
 #include "fixtures.hpp"
+#include "node_tensors.hpp"  // src/schedule (private): next-use eviction
+#include "ready_set.hpp"
 #include "stems/common/error.hpp"
 #include "stems/config/document.hpp"
 #include "stems/schedule/cn_graph.hpp"
@@ -740,6 +742,74 @@ time_tile = 2
   EXPECT_DOUBLE_EQ((dram_of[{0, "I"}]), 22'937'600.0);
   EXPECT_DOUBLE_EQ((dram_of[{29, "O"}]), 8 * 4 * 750.0);
   EXPECT_GE(r.offchip_energy_pJ, 1'125'338'400.0);  // never below TB-F's floor
+}
+
+// Next-use eviction ranks tensors by positions in ReadySet::sequence: for LYT_gated and memory,
+// whose keys do not depend on time, it is exactly the order the scheduler takes the nodes in
+// (the scheduler now runs from it); a hybrid of time-sequential and fused blocks mixes layers.
+TEST(Scheduler, TheReadySequenceIsTheOrderNodesAreScheduledIn) {
+  for (const auto order : {schedule::Order::LytGated, schedule::Order::Memory}) {
+    auto s = schedule::schedule_from_bits(sew(), "0011111", "1100111", true);
+    s.order = order;
+    const auto graph = schedule::build_cn_graph(sew(), s);
+    const auto seq = schedule::ReadySet(sew(), order, graph.nodes.size()).sequence(graph);
+    const auto r = schedule::evaluate_schedule(sew(), meta(), s, cache_for("meta_proto_1mb"));
+    ASSERT_EQ(seq.size(), r.nodes.size());
+    ASSERT_GT(seq.size(), 100u);
+    for (std::size_t i = 0; i < seq.size(); ++i) {
+      const auto& n = graph.nodes[seq[i]];
+      ASSERT_EQ(sew().layer(n.layer).id, r.nodes[i].layer_id) << i;
+      ASSERT_EQ(n.t_index, r.nodes[i].t_index) << i;
+      ASSERT_EQ(n.x_index, r.nodes[i].x_index) << i;
+    }
+  }
+}
+
+// An output's uses are its readers on its own core: readers on another core read a replica, and
+// their reads are spent from the output all at once when it is copied (counting them would make
+// the next use of the output skip ahead by as many reads).
+TEST(Scheduler, AnOutputsUsesAreItsReadersOnItsOwnCore) {
+  const auto& acc = test::hardware("meta_proto_1mb_3core");
+  const auto s = parse_schedule(R"([schedule]
+time_schedule = "1111111"
+depth_schedule = "1111111"
+[[layer]]
+id = 3
+core = "simd"
+)",
+                                acc);
+  const auto graph = schedule::build_cn_graph(sew(), s);
+  std::vector<int> core_of(sew().layer_count(), 0);
+  core_of[sew().vertex(3)] = 2;
+  schedule::EnergyLedger ledger(acc, schedule::Records::Totals);
+  schedule::LinkModel links(acc, ledger, schedule::Records::Totals);
+  schedule::MemoryManager memory(acc, s.lifecycle, ledger, links, schedule::Records::Totals, false,
+                                 true);
+  const auto tensors = schedule::create_tensors(sew(), s, graph, memory);
+  const auto seq = schedule::ReadySet(sew(), s.order, graph.nodes.size()).sequence(graph);
+  std::vector<std::uint32_t> position(graph.nodes.size());
+  for (std::size_t i = 0; i < seq.size(); ++i)
+    position[seq[i]] = static_cast<std::uint32_t>(i);
+  schedule::set_tensor_uses(graph, tensors, core_of, position, memory);
+  std::size_t crossing = 0;
+  for (const auto& n : graph.nodes) {
+    std::vector<std::uint32_t> own;  // the readers on n's core, once per read, ascending
+    for (const auto& reader : graph.nodes) {
+      for (std::size_t p : reader.input_preds) {
+        if (p == n.index && core_of[reader.layer] == core_of[n.layer])
+          own.push_back(position[reader.index]);
+      }
+    }
+    std::sort(own.begin(), own.end());
+    const auto& out = memory.tensor(tensors.output_of[n.index]);
+    ASSERT_EQ(out.use_count, own.size()) << "node " << n.index;
+    EXPECT_EQ(out.remaining, static_cast<std::int64_t>(n.consumers));
+    if (own.size() < n.consumers) ++crossing;
+    // All uses remain: the next is the first read on its own core (none: leaves first).
+    EXPECT_EQ(memory.next_use(tensors.output_of[n.index]),
+              own.empty() ? std::numeric_limits<std::uint32_t>::max() : own.front());
+  }
+  EXPECT_GT(crossing, 0u);  // the add's producers and the add are on different cores
 }
 
 TEST(Scheduler, MultiCoreRunsPoolsAndAddsOnTheirOwnCores) {

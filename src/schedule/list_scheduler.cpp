@@ -1,6 +1,7 @@
 #include "list_scheduler.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "stems/common/error.hpp"
 
@@ -79,17 +80,19 @@ ListScheduler::ListScheduler(const workload::Network& net, const hardware::Accel
       replicas_(net, graph, core_of_, acc, memory_, links_, ledger_, position_),
       costs_(acc, cache),
       ready_(net, schedule.order, graph.nodes.size()),
-      missing_(graph.nodes.size()),
       end_of_(graph.nodes.size(), 0),
       core_free_at_(acc.cores.size(), 0),
       layers_(empty_layer_results(net, schedule)) {
   const bool next_use = !policy_.evict_by_remaining_uses;
   if (ready_.is_static() || next_use) sequence_ = ready_.sequence(graph);
+  if (sequence_.size() != (sequence_.empty() ? 0 : graph.nodes.size())) {
+    throw std::logic_error("ListScheduler: the node graph has a dependency cycle");
+  }
   if (next_use) {
-    position_.resize(sequence_.size());
+    position_.resize(graph.nodes.size());
     for (std::size_t i = 0; i < sequence_.size(); ++i)
       position_[sequence_[i]] = static_cast<std::uint32_t>(i);
-    set_tensor_uses(graph, tensors_, position_, memory_);
+    set_tensor_uses(graph, tensors_, core_of_, position_, memory_);
   }
 }
 
@@ -99,6 +102,7 @@ ScheduleResult ListScheduler::run() {
       schedule_node(g_.nodes[i]);
     return finish();
   }
+  missing_.resize(g_.nodes.size());
   for (const auto& n : g_.nodes) {
     missing_[n.index] = n.preds.size();
     if (n.preds.empty()) ready_.push(n, 0);
@@ -349,7 +353,8 @@ double ListScheduler::release_uses(const ComputationNode& n, const cost::NodeCos
   return done;
 }
 
-// The node is done: its core is free and its successors may become ready.
+// The node is done: its core is free and (latency order: the ready set is kept while scheduling)
+// its successors may become ready.
 void ListScheduler::complete(const ComputationNode& n, int core, double end) {
   core_free_at_[static_cast<std::size_t>(core)] = end;
   makespan_ = std::max(makespan_, end);

@@ -76,7 +76,7 @@ class ListScheduler {
   ReadySet ready_;
 
   // Scheduling state.
-  std::vector<std::size_t> missing_;  // by node: predecessors not finished yet
+  std::vector<std::size_t> missing_;  // by node: predecessors not finished yet (latency order)
   std::vector<double> end_of_;        // by node: end cycle once scheduled
   std::vector<double> core_free_at_;  // by core: end of its last node
   double makespan_ = 0;

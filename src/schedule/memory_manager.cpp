@@ -140,6 +140,9 @@ bool MemoryManager::is_protected(const Protect& p, TensorId t) {
 void MemoryManager::set_uses(TensorId t, std::span<const std::uint32_t> positions) {
   Tensor& x = tensors_[t];
   if (x.on_chip()) throw std::logic_error("MemoryManager::set_uses: the tensor is on chip");
+  if (use_positions_.size() + positions.size() > std::numeric_limits<std::uint32_t>::max()) {
+    throw std::length_error("MemoryManager::set_uses: more than 2^32 - 1 uses in all");
+  }
   x.uses_begin = static_cast<std::uint32_t>(use_positions_.size());
   x.use_count = static_cast<std::uint32_t>(positions.size());
   use_positions_.insert(use_positions_.end(), positions.begin(), positions.end());

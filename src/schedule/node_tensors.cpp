@@ -1,5 +1,7 @@
 #include "node_tensors.hpp"
 
+#include <algorithm>
+
 namespace stems::schedule {
 
 using workload::Dim;
@@ -24,7 +26,8 @@ Tensor state_tensor(const workload::Layer& l, const ComputationNode& n, std::uin
   s.kind = TensorKind::State;
   s.layer_id = l.id;
   s.bits = n.tile().state_bits();
-  s.remaining = static_cast<std::int64_t>(l.size(Dim::T) / time_tile);
+  // One use per time tile (a tile longer than T is T, as in the node graph).
+  s.remaining = static_cast<std::int64_t>(l.size(Dim::T) / std::min(time_tile, l.size(Dim::T)));
   s.in_dram = lifecycle == StateLifecycle::CarryOver;
   s.operand = "V";
   return s;
@@ -83,7 +86,7 @@ NodeTensors create_tensors(const workload::Network& net, const Schedule& schedul
   return nt;
 }
 
-void set_tensor_uses(const CnGraph& g, const NodeTensors& nt,
+void set_tensor_uses(const CnGraph& g, const NodeTensors& nt, const std::vector<int>& core_of,
                      const std::vector<std::uint32_t>& position, MemoryManager& memory) {
   std::vector<std::uint32_t> uses;
   for (std::size_t v = 0; v < g.nodes_of_layer.size(); ++v) {
@@ -104,7 +107,8 @@ void set_tensor_uses(const CnGraph& g, const NodeTensors& nt,
       memory.set_uses(nt.state_of[v][x], uses);
     }
   }
-  // Outputs: the readers of every node, gathered by producer (compressed rows).
+  // Outputs: the readers of every node on its own core, gathered by producer (compressed rows,
+  // sized for every reader).
   const std::size_t N = g.nodes.size();
   std::vector<std::size_t> begin(N + 1, 0);
   for (std::size_t p = 0; p < N; ++p)
@@ -112,11 +116,12 @@ void set_tensor_uses(const CnGraph& g, const NodeTensors& nt,
   std::vector<std::size_t> fill(begin.begin(), begin.end() - 1);
   uses.assign(begin[N], 0);
   for (const auto& n : g.nodes) {
-    for (std::size_t p : n.input_preds)
-      uses[fill[p]++] = position[n.index];
+    for (std::size_t p : n.input_preds) {
+      if (core_of[g.nodes[p].layer] == core_of[n.layer]) uses[fill[p]++] = position[n.index];
+    }
   }
   for (std::size_t p = 0; p < N; ++p) {
-    memory.set_uses(nt.output_of[p], std::span(uses).subspan(begin[p], begin[p + 1] - begin[p]));
+    memory.set_uses(nt.output_of[p], std::span(uses).subspan(begin[p], fill[p] - begin[p]));
     if (nt.input_of[p] != kNoTensor) memory.set_uses(nt.input_of[p], std::span(&position[p], 1));
   }
 }

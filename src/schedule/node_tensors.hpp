@@ -26,8 +26,11 @@ NodeTensors create_tensors(const workload::Network& net, const Schedule& schedul
 
 // Next-use eviction: gives every tensor its uses as positions in the priority order (`position`,
 // by node): a layer's weights, its nodes; a state, the nodes of its spatial tile; an output, the
-// nodes that read it (once per read); a network-input tile, its node.
-void set_tensor_uses(const CnGraph& g, const NodeTensors& nt,
+// nodes on its own core that read it (once per read: readers on other cores read a replica,
+// whose uses Replicas gives; their reads are spent from the output all at once when it is copied,
+// so while they remain, its next use is its first own read); a network-input tile, its node.
+// `core_of`: every layer's core (by vertex).
+void set_tensor_uses(const CnGraph& g, const NodeTensors& nt, const std::vector<int>& core_of,
                      const std::vector<std::uint32_t>& position, MemoryManager& memory);
 
 }  // namespace stems::schedule
