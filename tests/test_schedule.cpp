@@ -787,9 +787,7 @@ core = "simd"
                                  true);
   const auto tensors = schedule::create_tensors(sew(), s, graph, memory);
   const auto seq = schedule::ReadySet(sew(), s.order, graph.nodes.size()).sequence(graph);
-  std::vector<std::uint32_t> position(graph.nodes.size());
-  for (std::size_t i = 0; i < seq.size(); ++i)
-    position[seq[i]] = static_cast<std::uint32_t>(i);
+  const auto position = schedule::ReadySet::positions(seq);
   schedule::set_tensor_uses(graph, tensors, core_of, position, memory);
   std::size_t crossing = 0;
   for (const auto& n : graph.nodes) {

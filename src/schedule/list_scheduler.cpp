@@ -84,14 +84,13 @@ ListScheduler::ListScheduler(const workload::Network& net, const hardware::Accel
       core_free_at_(acc.cores.size(), 0),
       layers_(empty_layer_results(net, schedule)) {
   const bool next_use = !policy_.evict_by_remaining_uses;
-  if (ready_.is_static() || next_use) sequence_ = ready_.sequence(graph);
-  if (sequence_.size() != (sequence_.empty() ? 0 : graph.nodes.size())) {
+  if (!ready_.is_static() && !next_use) return;  // latency order by remaining uses: heap only
+  sequence_ = ready_.sequence(graph);
+  if (sequence_.size() != graph.nodes.size()) {
     throw std::logic_error("ListScheduler: the node graph has a dependency cycle");
   }
   if (next_use) {
-    position_.resize(graph.nodes.size());
-    for (std::size_t i = 0; i < sequence_.size(); ++i)
-      position_[sequence_[i]] = static_cast<std::uint32_t>(i);
+    position_ = ReadySet::positions(sequence_);
     set_tensor_uses(graph, tensors_, core_of_, position_, memory_);
   }
 }

@@ -71,6 +71,14 @@ class ReadySet {
     return seq;
   }
 
+  // By node: its place in `seq` (a sequence()), the positions next-use eviction ranks by.
+  static std::vector<std::uint32_t> positions(const std::vector<std::size_t>& seq) {
+    std::vector<std::uint32_t> pos(seq.size());
+    for (std::size_t i = 0; i < seq.size(); ++i)
+      pos[seq[i]] = static_cast<std::uint32_t>(i);
+    return pos;
+  }
+
  private:
   using Key = std::tuple<double, double, double, double, std::size_t>;
   using Heap = std::priority_queue<Key, std::vector<Key>, std::greater<Key>>;
