@@ -1,11 +1,14 @@
-// Tests of stems/common: the std::thread fork-join loop, external commands, CSV files.
+// Tests of stems/common: the std::thread fork-join loop, external commands, CSV files, the
+// two-ended sorted array.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <mutex>
+#include <random>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -18,6 +21,7 @@
 #include "stems/common/error.hpp"
 #include "stems/common/parallel_for.hpp"
 #include "stems/common/subprocess.hpp"
+#include "stems/common/two_ended_sorted.hpp"
 
 using namespace stems;
 
@@ -149,4 +153,36 @@ TEST(Csv, QuotedFieldsRoundTrip) {
   EXPECT_EQ(t.column("b,c"), 1);
   EXPECT_EQ(t.rows[0][0], "[\"x\", \"{state}\"]");
   std::filesystem::remove(p);
+}
+
+// Random insertions and erasures at the front, the back and in between (the recentring and the
+// growth included) keep exactly the elements of a std::set, in its order.
+TEST(TwoEndedSorted, KeepsTheSetsElementsInOrderUnderInsertionsAndErasuresAnywhere) {
+  std::mt19937_64 rng(7);
+  for (int pattern = 0; pattern < 3; ++pattern) {
+    TwoEndedSorted<std::uint64_t, std::greater<>> a;
+    std::set<std::uint64_t, std::greater<>> expected;
+    std::uint64_t low = 1'000'000, high = 1'000'000;
+    for (int step = 0; step < 4000; ++step) {
+      const bool erase = !expected.empty() && rng() % 3 == 0;
+      if (erase) {
+        auto it = expected.begin();
+        std::advance(it, static_cast<long>(rng() % expected.size()));
+        a.erase(a.lower_bound(*it));
+        expected.erase(it);
+      } else {
+        // pattern 0: new elements first in the order (descending: ever larger), 1: last, 2:
+        // anywhere
+        std::uint64_t v = pattern == 0 ? ++high : pattern == 1 ? --low : rng() % 2'000'000;
+        if (!expected.insert(v).second) continue;
+        a.insert(v);
+      }
+      ASSERT_EQ(a.size(), expected.size()) << "step " << step;
+      ASSERT_TRUE(std::equal(a.begin(), a.end(), expected.begin(), expected.end()))
+          << "pattern " << pattern << " step " << step;
+    }
+    ASSERT_TRUE(std::equal(a.rbegin(), a.rend(), expected.rbegin(), expected.rend()));
+    a.clear();
+    EXPECT_TRUE(a.empty());
+  }
 }

@@ -307,6 +307,7 @@ TEST(MemoryManager, NextUseEvictionTakesTheTensorUsedLast) {
   const TensorId c = with_uses(rig.add(TensorKind::Weight, 2, 1024, 2), {8, 40});
   const TensorId d = with_uses(rig.add(TensorKind::Weight, 3, 1024, 1), {7});
   EXPECT_EQ(rig.memory.next_use(a), 5u);
+  EXPECT_EQ(rig.memory.next_use(b), 9u);
   EXPECT_EQ(rig.memory.next_use(c), 8u);
   // Next uses: a 5, d 7, c 8, b 9: b goes, though a has the most uses left and b the fewest.
   rig.memory.make_room(0, 1024, {}, 1.0);

@@ -33,7 +33,9 @@ Bucket link_bucket(TransferKind k) {
 }
 
 EnergyLedger::EnergyLedger(const hardware::Accelerator& acc, Records records)
-    : acc_(acc), full_(records == Records::Full) {}
+    : acc_(acc),
+      full_(records == Records::Full),
+      dram_component_(intern_text(component_names_, acc.dram.name)) {}
 
 // By address first (every name the run passes lives as long as the evaluation); the text is
 // compared only on a miss.
@@ -74,7 +76,9 @@ double& EnergyLedger::slot(Bucket b) {
 void EnergyLedger::charge(Bucket bucket, int layer, std::string_view operand,
                           std::string_view component, double pJ) {
   slot(bucket) += pJ;
-  sums_[key_of(layer, intern(operand_names_, operand), intern(component_names_, component))] += pJ;
+  const std::uint32_t comp = intern(component_names_, component);
+  if (!keeps_sum(comp)) return;
+  sums_[key_of(layer, intern(operand_names_, operand), comp)] += pJ;
 }
 
 void EnergyLedger::count_offchip_read(std::uint64_t bits) {
@@ -151,7 +155,7 @@ void EnergyLedger::add_prepared_nodes() {
     const double n = static_cast<double>(p.uses);
     for (const auto& ch : p.charges) {
       slot(ch.offchip ? Bucket::CnOffchipMemory : Bucket::CnOnchip) += n * ch.pJ;
-      sums_[ch.key] += n * ch.pJ;
+      if (keeps_sum(static_cast<std::uint32_t>(ch.key & 0xffff))) sums_[ch.key] += n * ch.pJ;
     }
     mac_pJ_ += n * p.mac_pJ;
     add_bits(read_bits_, p.read_bits, "the off-chip read traffic", p.uses);

@@ -103,7 +103,7 @@ void MemoryManager::occupy(TensorId t, int c, double when, double reserved_from)
   tensors_[t].core = c;
   m.used += tensors_[t].bits;
   const Rank r = rank(t);
-  m.ranked.insert(std::lower_bound(m.ranked.begin(), m.ranked.end(), r, std::greater<>()), r);
+  m.ranked.insert(r);
   note_usage(m, when);
 }
 
@@ -119,7 +119,7 @@ void MemoryManager::vacate(TensorId t, double when) {
   tensors_[t].core = -1;
   m.used -= tensors_[t].bits;
   const Rank r = t == leaving_ ? leaving_rank_ : rank(t);
-  m.ranked.erase(std::lower_bound(m.ranked.begin(), m.ranked.end(), r, std::greater<>()));
+  m.ranked.erase(m.ranked.lower_bound(r));
   note_usage(m, when);
 }
 
@@ -277,7 +277,7 @@ void MemoryManager::rerank(TensorId t, Rank before) {
   if (!x.on_chip()) return;
   auto& ranked = mem(x.core).ranked;
   const Rank now = rank(t);
-  const auto from = std::lower_bound(ranked.begin(), ranked.end(), before, std::greater<>());
+  const auto from = ranked.lower_bound(before);
   if (now < before) {
     const auto to = std::lower_bound(from + 1, ranked.end(), now, std::greater<>());
     std::move(from + 1, to, from);

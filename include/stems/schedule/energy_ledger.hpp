@@ -99,10 +99,14 @@ class EnergyLedger {
 
   const hardware::Accelerator& acc_;
   const bool full_;  // Records::Full: the breakdown map is built
+  Names operand_names_, component_names_;
+  // The DRAM's component id. Without the breakdown (Records::Totals, fitness) only its sums are
+  // kept: the off-chip energy is all that is read from them.
+  const std::uint32_t dram_component_;
+  bool keeps_sum(std::uint32_t component) const { return full_ || component == dram_component_; }
   EnergyBuckets buckets_;
   double mac_pJ_ = 0;
   std::uint64_t read_bits_ = 0, write_bits_ = 0;
-  Names operand_names_, component_names_;
   std::unordered_map<std::uint64_t, double> sums_;
   std::map<std::pair<int, const cost::NodeCost*>, PreparedNode> prepared_;
   // prepared_ in first-use order: its own order follows heap addresses, and summing in that order

@@ -23,10 +23,13 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "stems/common/two_ended_sorted.hpp"
 
 #include "stems/hardware/accelerator.hpp"
 #include "stems/schedule/energy_ledger.hpp"
@@ -158,12 +161,11 @@ class MemoryManager {
     std::uint64_t used = 0;
     // The ranks of the resident tensors in descending order: the eviction order itself read from
     // the back (the unprotected ones, last first), kept sorted as tensors arrive, leave and change
-    // importance, so that choosing victims only reads its end. Descending, because by remaining
-    // uses the tensors that come and go most (activations with a use or two, victims) rank
-    // lowest: inserting and erasing them at the end shifts few entries. (By next use a new output,
-    // read soon, ranks near the front instead: its insertion shifts the array, a few dozen
-    // entries per core; measured no slower overall.)
-    std::vector<Rank> ranked;
+    // importance, so that choosing victims only reads its end. Tensors come and go at both ends
+    // (by remaining uses activations with a use or two rank lowest; by next use a tensor just
+    // brought in, read next, ranks first), so the array has room at both ends and an insertion
+    // or erasure shifts the shorter side.
+    TwoEndedSorted<Rank, std::greater<>> ranked;
     double last_free = 0;  // the latest cycle at which room was freed
   };
   CoreMemory& mem(int c) { return mems_[static_cast<std::size_t>(c)]; }
