@@ -9,9 +9,9 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <queue>
-#include <tuple>
 #include <vector>
 
 #include "stems/schedule/cn_graph.hpp"
@@ -34,7 +34,7 @@ class ReadySet {
   bool empty() const { return heap_.empty(); }
   // Takes the node of highest priority (its index).
   std::size_t pop() {
-    const std::size_t node = std::get<4>(heap_.top());
+    const std::size_t node = node_of(heap_.top());
     heap_.pop();
     return node;
   }
@@ -60,7 +60,7 @@ class ReadySet {
     std::vector<std::size_t> seq;
     seq.reserve(N);
     while (!heap.empty()) {
-      const std::size_t node = std::get<4>(heap.top());
+      const std::size_t node = node_of(heap.top());
       heap.pop();
       seq.push_back(node);
       for (std::size_t s : g.nodes[node].succs) {
@@ -80,20 +80,45 @@ class ReadySet {
   }
 
  private:
-  using Key = std::tuple<double, double, double, double, std::size_t>;
+  // A key packed into one integer, most significant field first, so that a heap compares one
+  // number instead of a tuple of five. Field widths: a node, a tile index and a layer position
+  // are below 2^24 (build_cn_graph refuses more than 10^7 nodes, and a layer has at least one);
+  // the fuse group is an int, offset by 2^31.
+  __extension__ using Key = unsigned __int128;
   using Heap = std::priority_queue<Key, std::vector<Key>, std::greater<Key>>;
 
+  static constexpr unsigned kField = 24;
+  static Key field(std::uint64_t v) { return Key{v & ((std::uint64_t{1} << kField) - 1)}; }
+  // A double's bits as an unsigned integer of the same order (negative values below positive;
+  // -0 taken as 0, equal as the comparison of doubles has it).
+  static std::uint64_t ordered_bits(double d) {
+    if (d == 0) d = 0.0;
+    std::uint64_t b;
+    std::memcpy(&b, &d, sizeof b);
+    return (b >> 63) ? ~b : b | (std::uint64_t{1} << 63);
+  }
+
   Key key_of(const ComputationNode& n, double ready_cycle) const {
-    const double depth = -static_cast<double>(topo_pos_[n.layer]);
+    // Deepest layer first: the position in topological order, reversed.
+    const std::uint64_t shallowness = ((std::uint64_t{1} << kField) - 1) - topo_pos_[n.layer];
+    const Key index = field(n.index);
     switch (order_) {
-      case Order::LytGated:
-        return {double(n.fuse_group), double(n.t_index), double(n.x_index), depth, n.index};
+      case Order::LytGated: {
+        const std::uint64_t group =
+            static_cast<std::uint64_t>(static_cast<std::int64_t>(n.fuse_group) + (1ll << 31));
+        return (Key{group} << (4 * kField)) | (field(n.t_index) << (3 * kField)) |
+               (field(n.x_index) << (2 * kField)) | (Key{shallowness} << kField) | index;
+      }
       case Order::Memory:
-        return {depth, double(n.t_index), double(n.x_index), 0, n.index};
+        return (Key{shallowness} << (3 * kField)) | (field(n.t_index) << (2 * kField)) |
+               (field(n.x_index) << kField) | index;
       case Order::Latency:
-        return {ready_cycle, 0, 0, 0, n.index};
+        return (Key{ordered_bits(ready_cycle)} << 64) | index;
     }
-    return {};
+    return 0;
+  }
+  static std::size_t node_of(Key k) {
+    return static_cast<std::size_t>(field(static_cast<std::uint64_t>(k)));
   }
 
   Order order_;
