@@ -1,5 +1,6 @@
 #include "stems/cost/node_cache.hpp"
 
+#include <cstring>
 #include <mutex>
 #include <stdexcept>
 
@@ -10,11 +11,14 @@ NodeCostCache::NodeCostCache(hardware::Accelerator acc, NodeSearchOptions option
 
 std::string NodeCostCache::key(const workload::Layer& n, int core_id, const OperandBits& bits,
                                OperandMask must_stream) const {
+  // Fixed-width binary fields (8 bytes each): unambiguous, and no number formatting on the
+  // warm path (the key is looked up once per layer shape per evaluation; it never leaves memory).
   std::string k;
-  k.reserve(160);
+  k.reserve(8 * 40);
   auto add = [&](std::uint64_t v) {
-    k += std::to_string(v);
-    k += ',';
+    char b[sizeof v];
+    std::memcpy(b, &v, sizeof v);
+    k.append(b, sizeof v);
   };
   add(static_cast<std::uint64_t>(options_.policy.model));
   add(options_.lpf_limit);
