@@ -182,6 +182,18 @@ TEST(TwoEndedSorted, KeepsTheSetsElementsInOrderUnderInsertionsAndErasuresAnywhe
           << "pattern " << pattern << " step " << step;
     }
     ASSERT_TRUE(std::equal(a.rbegin(), a.rend(), expected.rbegin(), expected.rend()));
+    // Shrunk to a few elements in a large buffer, then grown at one end: the elements move to
+    // the buffer's middle in place (no reallocation) when that end fills.
+    while (expected.size() > 5) {
+      a.erase(a.lower_bound(*expected.begin()));
+      expected.erase(expected.begin());
+    }
+    for (int k = 0; k < 3000; ++k) {
+      const std::uint64_t v = 3'000'000 + static_cast<std::uint64_t>(k);  // first in the order
+      expected.insert(v);
+      a.insert(v);
+      ASSERT_TRUE(std::equal(a.begin(), a.end(), expected.begin(), expected.end())) << k;
+    }
     a.clear();
     EXPECT_TRUE(a.empty());
   }

@@ -1154,6 +1154,24 @@ TEST(NodeCost, CacheReturnsTheSameResultOncePerShapeAcrossThreads) {
   EXPECT_GE(cache.misses(), 23u);
 }
 
+// Two layers of one tile shape whose unpadded inputs differ (an ONNX import gives input_size)
+// are two costs: the search clips the input extents to that size.
+TEST(NodeCost, TheCacheTellsApartLayersThatReadInputsOfDifferentSizes) {
+  workload::Layer padded = sew().layer_by_id(1);
+  ASSERT_GT(padded.input_extent_x(), 2u);
+  workload::Layer clipped = padded;
+  clipped.input_size = {static_cast<std::uint32_t>(padded.input_extent_y() - 2),
+                        static_cast<std::uint32_t>(padded.input_extent_x() - 2)};
+  cost::NodeCostCache cache(meta(), stems_options());
+  const auto a = cache.get(padded, 0);
+  const auto b = cache.get(clipped, 0);
+  EXPECT_EQ(cache.size(), 2u);
+  const auto direct = cost::search_node(clipped, meta().cores[0], meta().dram, {}, stems_options(),
+                                        cost::dram_link_bandwidth(meta(), meta().cores[0]));
+  EXPECT_EQ(b->energy_pJ, direct.energy_pJ);
+  EXPECT_LT(b->energy_pJ, a->energy_pJ);  // fewer input elements to move
+}
+
 // ---- zero skipping (cost/sparsity) ---------------------------------------------------------
 
 namespace {

@@ -29,6 +29,10 @@ std::string NodeCostCache::key(const workload::Layer& n, int core_id, const Oper
   add(n.stride.x);
   add(n.dilation.y);
   add(n.dilation.x);
+  // The unpadded input the search clips every input extent to (ONNX layers give it: two layers
+  // of one tile shape can read inputs of different sizes).
+  add(n.input_bound_y());
+  add(n.input_bound_x());
   add(n.precision.W);
   add(n.precision.I);
   add(n.precision.O);

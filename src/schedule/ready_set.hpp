@@ -12,6 +12,7 @@
 #include <cstring>
 #include <functional>
 #include <queue>
+#include <stdexcept>
 #include <vector>
 
 #include "stems/schedule/cn_graph.hpp"
@@ -21,6 +22,9 @@ namespace stems::schedule {
 class ReadySet {
  public:
   ReadySet(const workload::Network& net, Order order, std::size_t nodes) : order_(order) {
+    if (nodes >= (std::size_t{1} << kField) || net.layer_count() >= (std::size_t{1} << kField)) {
+      throw std::length_error("ReadySet: 2^24 nodes or layers or more do not fit its keys");
+    }
     topo_pos_.resize(net.layer_count());
     for (std::size_t i = 0; i < net.topological_order().size(); ++i)
       topo_pos_[net.topological_order()[i]] = i;

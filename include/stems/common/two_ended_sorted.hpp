@@ -14,7 +14,7 @@ namespace stems {
 
 // Elements of type T kept in the order of Compare (std::less: ascending); equal elements are
 // not expected (inserting one puts it before its equals). Pointers stay valid until the next
-// insertion.
+// insertion or erasure (either may shift the elements on either side).
 template <class T, class Compare>
 class TwoEndedSorted {
  public:
@@ -34,7 +34,7 @@ class TwoEndedSorted {
   T* lower_bound(const T& v) { return std::lower_bound(begin(), end(), v, Compare{}); }
   const T* lower_bound(const T& v) const { return std::lower_bound(begin(), end(), v, Compare{}); }
 
-  void insert(const T& v) {
+  void insert(T v) {  // by value: v may be an element of this sequence (recentre moves them)
     std::size_t i = static_cast<std::size_t>(lower_bound(v) - begin());
     const bool left = 2 * i < size();
     if (left ? head_ == 0 : tail_ == buf_.size()) recentre();

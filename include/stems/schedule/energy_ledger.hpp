@@ -2,7 +2,8 @@
 // Energy bookkeeping of one schedule evaluation: the reference's buckets (stems_model.md 7.3),
 // the breakdown per (layer, operand, component) and the off-chip traffic counters.
 //
-// Every charge adds to its bucket at once and to an interned (layer, operand, component) sum. A
+// Every charge adds to its bucket at once and to an interned (layer, operand, component) sum
+// (with Records::Full; otherwise only the DRAM's sums, all the totals read from them). A
 // node's own charges (MAC, every memory level, its DRAM level) are prepared once per (layer,
 // cost) and added up as uses x charge at the end, in first-use order. Floating-point sums depend
 // on their order, and the golden outputs on every bit: keep these orders when changing anything.
@@ -45,7 +46,8 @@ class EnergyLedger {
   EnergyLedger(const EnergyLedger&) = delete;
   EnergyLedger& operator=(const EnergyLedger&) = delete;
 
-  // Adds `pJ` to `bucket` and to the breakdown entry (layer, operand, component). The names must
+  // Adds `pJ` to `bucket` and to the breakdown entry (layer, operand, component; with
+  // Records::Full, else only when the component is the DRAM). The names must
   // outlive the ledger (string literals, operand_name(), the accelerator's level names): they are
   // interned by address first.
   void charge(Bucket bucket, int layer, std::string_view operand, std::string_view component,
