@@ -155,7 +155,7 @@ void EnergyLedger::add_prepared_nodes() {
     const double n = static_cast<double>(p.uses);
     for (const auto& ch : p.charges) {
       slot(ch.offchip ? Bucket::CnOffchipMemory : Bucket::CnOnchip) += n * ch.pJ;
-      if (keeps_sum(static_cast<std::uint32_t>(ch.key & 0xffff))) sums_[ch.key] += n * ch.pJ;
+      if (keeps_sum(component_of(ch.key))) sums_[ch.key] += n * ch.pJ;
     }
     mac_pJ_ += n * p.mac_pJ;
     add_bits(read_bits_, p.read_bits, "the off-chip read traffic", p.uses);
@@ -165,9 +165,8 @@ void EnergyLedger::add_prepared_nodes() {
 
 void EnergyLedger::build_breakdown(ScheduleResult& out) const {
   for (const auto& [key, pJ] : sums_) {
-    const int layer = static_cast<int>(static_cast<std::uint32_t>(key >> 32));
-    out.breakdown[{layer, operand_names_.text[(key >> 16) & 0xffff],
-                   component_names_.text[key & 0xffff]}] += pJ;
+    out.breakdown[{layer_of(key), operand_names_.text[operand_of(key)],
+                   component_names_.text[component_of(key)]}] += pJ;
   }
 }
 
@@ -176,9 +175,8 @@ void EnergyLedger::build_breakdown(ScheduleResult& out) const {
 void EnergyLedger::add_offchip_energy(ScheduleResult& out) const {
   std::vector<std::tuple<int, std::string_view, double>> dram;
   for (const auto& [key, pJ] : sums_) {
-    if (component_names_.text[key & 0xffff] != acc_.dram.name) continue;
-    dram.emplace_back(static_cast<int>(static_cast<std::uint32_t>(key >> 32)),
-                      operand_names_.text[(key >> 16) & 0xffff], pJ);
+    if (component_of(key) != dram_component_) continue;  // interned by text: one id per name
+    dram.emplace_back(layer_of(key), operand_names_.text[operand_of(key)], pJ);
   }
   std::sort(dram.begin(), dram.end());
   for (const auto& [layer, operand, pJ] : dram) {

@@ -91,6 +91,12 @@ class EnergyLedger {
   static std::uint32_t intern(Names& names, std::string_view name);
   static std::uint32_t intern_text(Names& names, std::string_view name);
   std::uint64_t key_of(int layer, std::uint32_t operand, std::uint32_t component) const;
+  // The parts key_of() packs.
+  static int layer_of(std::uint64_t key) {
+    return static_cast<int>(static_cast<std::uint32_t>(key >> 32));
+  }
+  static std::uint32_t operand_of(std::uint64_t key) { return (key >> 16) & 0xffff; }
+  static std::uint32_t component_of(std::uint64_t key) { return key & 0xffff; }
   double& slot(Bucket b);
   PreparedNode prepare(int layer, const cost::NodeCost& c);
   void add_dram_level(PreparedNode& p, int layer, const cost::OperandCost& oc,

@@ -30,7 +30,6 @@
 #include <vector>
 
 #include "stems/common/two_ended_sorted.hpp"
-
 #include "stems/hardware/accelerator.hpp"
 #include "stems/schedule/energy_ledger.hpp"
 #include "stems/schedule/link_model.hpp"
