@@ -190,11 +190,12 @@ struct MemoryRig {
   explicit MemoryRig(std::uint64_t capacity_bits,
                      schedule::StateLifecycle lifecycle = schedule::StateLifecycle::CarryOver,
                      schedule::Records records = schedule::Records::Full,
-                     const std::string& hardware = "meta_proto_1mb", bool next_use = false)
+                     const std::string& hardware = "meta_proto_1mb", bool next_use = false,
+                     bool wait_for_freed_room = false)
       : acc(with_top_capacity(test::hardware(hardware), capacity_bits)),
         ledger(acc, records),
         links(acc, ledger, records),
-        memory(acc, lifecycle, ledger, links, records, false, next_use) {}
+        memory(acc, lifecycle, ledger, links, records, false, next_use, wait_for_freed_room) {}
 
   static hardware::Accelerator with_top_capacity(hardware::Accelerator acc, std::uint64_t bits) {
     auto& core = acc.cores[0];
@@ -360,6 +361,43 @@ TEST(MemoryManager, EvictionWritesBackOnlyWhatWouldBeLost) {
   EXPECT_FALSE(rig.memory.tensor(dead).in_dram);
   EXPECT_TRUE(rig.memory.tensor(live).in_dram);
   EXPECT_EQ(rig.memory.tensor(state).ready, 98.0);
+}
+
+// Physical (ModelPolicy::room_before_write_backs_end off): the room an eviction makes is free
+// when the victim's write-back ends, so a tensor placed into it waits until then; the occupancy
+// never exceeds the capacity. Under stems the room counts from the eviction's issue.
+TEST(MemoryManager, RoomMadeByAWriteBackIsFreeWhenTheWriteBackEnds) {
+  for (const bool wait : {false, true}) {
+    SCOPED_TRACE(wait ? "physical" : "stems");
+    MemoryRig rig(4096, schedule::StateLifecycle::CarryOver, schedule::Records::Full,
+                  "meta_proto_1mb", /*next_use=*/false, wait);
+    rig.resident(TensorKind::Activation, 8, 1024, 1, false);  // written back 50 -> 66
+    rig.resident(TensorKind::State, 7, 2048, 3);              // written back 66 -> 98
+    rig.resident(TensorKind::Weight, 6, 1024, 5);             // stays
+    rig.memory.make_room(0, 3072, Protect{2}, 50.0);
+    // 1,024 bits fit once the activation has left (66); 3,072 once the state has too (98).
+    EXPECT_EQ(rig.memory.room_at(0, 1024, 50.0), wait ? 66.0 : 50.0);
+    EXPECT_EQ(rig.memory.room_at(0, 3072, 50.0), wait ? 98.0 : 50.0);
+    EXPECT_EQ(rig.memory.room_at(0, 3072, 120.0), 120.0);
+    // A fetch into that room starts when the state's write-back ends (the link is free from 98
+    // anyway) and its room is reserved from its start: no overlap with the leaving state.
+    const TensorId w = rig.add(TensorKind::Weight, 9, 3072, 1);
+    EXPECT_EQ(rig.memory.fetch(w, 0, 9, "W", 50.0, Protect{2}), 146.0);  // 98 + 3,072 / 64
+    EXPECT_EQ(rig.memory.peak_bits(), 4096u);
+  }
+  // An output placed at its node's start, as the scheduler does: the stems record overlaps the
+  // write-back that made its room, the physical one does not (the node starts at its end).
+  for (const bool wait : {false, true}) {
+    MemoryRig rig(2048, schedule::StateLifecycle::CarryOver, schedule::Records::Full,
+                  "meta_proto_1mb", /*next_use=*/false, wait);
+    rig.resident(TensorKind::State, 7, 2048, 3);
+    const TensorId out = rig.add(TensorKind::Activation, 8, 2048, 1, false);
+    rig.memory.make_room(0, 2048, {}, 10.0);  // the state is written back 10 -> 42
+    const double start = rig.memory.room_at(0, 2048, 10.0);
+    rig.memory.occupy(out, 0, start);
+    EXPECT_EQ(start, wait ? 42.0 : 10.0);
+    EXPECT_EQ(rig.memory.peak_bits(), wait ? 2048u : 4096u);
+  }
 }
 
 TEST(MemoryManager, CarriedStatesMoveInAndOutResetStatesStayOnChip) {

@@ -75,7 +75,8 @@ ListScheduler::ListScheduler(const workload::Network& net, const hardware::Accel
       ledger_(acc, records),
       links_(acc, ledger_, records),
       memory_(acc, schedule.lifecycle, ledger_, links_, records,
-              cache.policy().retroactive_activation_free, !cache.policy().evict_by_remaining_uses),
+              cache.policy().retroactive_activation_free, !cache.policy().evict_by_remaining_uses,
+              !cache.policy().room_before_write_backs_end),
       tensors_(create_tensors(net, schedule, graph, memory_)),
       replicas_(net, graph, core_of_, acc, memory_, links_, ledger_, position_),
       costs_(acc, cache),
@@ -114,6 +115,8 @@ ScheduleResult ListScheduler::run() {
 void ListScheduler::schedule_node(const ComputationNode& n) {
   const int core = core_of_[n.layer];
   const int layer_id = net_.layer(n.layer).id;
+  // Every room query of this node is at or after the core's free time (it only grows).
+  memory_.settle_frees(core, core_free_at_[static_cast<std::size_t>(core)]);
   double start = earliest_start(n, core);
   const cost::NodeCost& c = node_cost(n, core);
   // A node with too-large operands works from DRAM: what it reads from there must be there; under
@@ -123,6 +126,7 @@ void ListScheduler::schedule_node(const ComputationNode& n) {
     memory_.flush(core, protect_, input_ts_, start, policy_.flush_before_too_large);
   }
   start = std::max(start, bring_inputs(core, layer_id, start));
+  start = make_output_room(n, core, c, start);
   const double end = start + c.latency.latency_cycles;
   place_output(n, core, c, start, end);
   // The core's DRAM link is busy while a node works from DRAM.
@@ -264,6 +268,20 @@ double ListScheduler::bring_inputs(int core, int layer_id, double start) {
   return inputs_ready;
 }
 
+// Makes room for the node's output (unless it is born in DRAM); returns the node's start: `start`,
+// or (physical, ModelPolicy::room_before_write_backs_end off) the later cycle at which that room
+// is free, when a victim's write-back or an earlier state write-back is still under way.
+double ListScheduler::make_output_room(const ComputationNode& n, int core, const cost::NodeCost& c,
+                                       double start) {
+  if (too_large(c, MemOperand::O)) return start;
+  const TensorId out = tensors_.output_of[n.index];
+  keep_.assign(protect_.begin(), protect_.end());
+  keep_.push_back(out);
+  const std::uint64_t bits = memory_.tensor(out).bits;
+  memory_.make_room(core, bits, keep_, start);
+  return memory_.room_at(core, bits, start);
+}
+
 // The output is on chip from the node's start, or born in DRAM when too large.
 void ListScheduler::place_output(const ComputationNode& n, int core, const cost::NodeCost& c,
                                  double start, double end) {
@@ -275,9 +293,6 @@ void ListScheduler::place_output(const ComputationNode& n, int core, const cost:
     o.started = true;
     return;
   }
-  keep_.assign(protect_.begin(), protect_.end());
-  keep_.push_back(out);
-  memory_.make_room(core, o.bits, keep_, start);
   memory_.occupy(out, core, start);
 }
 

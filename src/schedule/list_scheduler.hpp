@@ -44,6 +44,8 @@ class ListScheduler {
   double state_fetch_pJ(const ComputationNode& n, int core, const cost::NodeCost& c) const;
   void gather_tensors(const ComputationNode& n, int core, const cost::NodeCost& c);
   double bring_inputs(int core, int layer_id, double start);
+  double make_output_room(const ComputationNode& n, int core, const cost::NodeCost& c,
+                          double start);
   void place_output(const ComputationNode& n, int core, const cost::NodeCost& c, double start,
                     double end);
   void account(const ComputationNode& n, int core, const cost::NodeCost& c, double start,

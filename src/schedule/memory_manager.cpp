@@ -16,7 +16,8 @@ using hardware::MemOperand;
 
 MemoryManager::MemoryManager(const hardware::Accelerator& acc, StateLifecycle lifecycle,
                              EnergyLedger& ledger, LinkModel& links, Records records,
-                             bool retroactive_activation_free, bool next_use_eviction)
+                             bool retroactive_activation_free, bool next_use_eviction,
+                             bool wait_for_freed_room)
     : acc_(acc),
       lifecycle_(lifecycle),
       ledger_(ledger),
@@ -24,6 +25,7 @@ MemoryManager::MemoryManager(const hardware::Accelerator& acc, StateLifecycle li
       full_(records == Records::Full),
       retroactive_free_(retroactive_activation_free),
       next_use_(next_use_eviction),
+      wait_for_room_(wait_for_freed_room),
       mems_(acc.cores.size()),
       steps_(acc.cores.size()) {
   for (std::size_t k = 0; k < acc.cores.size(); ++k) {
@@ -61,6 +63,7 @@ double MemoryManager::fetch(TensorId t, int c, int layer_id, std::string_view op
                             double earliest, const Protect& protect) {
   Tensor& x = tensors_[t];
   make_room(c, x.bits, protect, earliest);
+  earliest = room_at(c, x.bits, earliest);
   if (x.kind == TensorKind::State && lifecycle_ == StateLifecycle::Reset && !x.started) {
     x.started = true;  // a fresh state: zero-initialised on chip, nothing to load
     x.ready = earliest;
@@ -116,6 +119,13 @@ void MemoryManager::vacate(TensorId t, double when) {
       when, -static_cast<std::int64_t>(tensors_[t].bits));
   CoreMemory& m = mem(tensors_[t].core);
   m.last_free = std::max(m.last_free, when);
+  if (wait_for_room_) {
+    // Insertion from the back: frees arrive nearly in time order.
+    auto at = m.frees.end();
+    while (at != m.frees.begin() && (at - 1)->first > when)
+      --at;
+    m.frees.emplace(at, when, tensors_[t].bits);
+  }
   tensors_[t].core = -1;
   m.used -= tensors_[t].bits;
   const Rank r = t == leaving_ ? leaving_rank_ : rank(t);
@@ -131,6 +141,36 @@ void MemoryManager::note_usage(const CoreMemory& m, double when) {
   for (const auto& c : mems_)
     add_bits(total, c.used, "the on-chip memory in use");
   timeline_.emplace_back(when, total);
+}
+
+double MemoryManager::room_at(int c, std::uint64_t bits, double earliest) const {
+  const CoreMemory& m = mem(c);
+  if (!wait_for_room_ || m.used + bits > m.capacity) return earliest;
+  const std::uint64_t slack = m.capacity - m.used - bits;
+  // Bits still to be freed after `earliest` (held then, no longer counted in m.used).
+  auto first_later = std::upper_bound(m.frees.begin(), m.frees.end(), earliest,
+                                      [](double t, const auto& f) { return t < f.first; });
+  std::uint64_t pending = 0;
+  for (auto f = first_later; f != m.frees.end(); ++f)
+    pending += f->second;
+  // Wait for the frees, in time order, until what is left to free fits the slack; frees at the
+  // same cycle count together (the occupancy is read after every change at a cycle).
+  for (auto f = first_later; pending > slack; ++f) {
+    earliest = f->first;
+    pending -= f->second;
+    while (f + 1 != m.frees.end() && (f + 1)->first == earliest) {
+      ++f;
+      pending -= f->second;
+    }
+  }
+  return earliest;
+}
+
+void MemoryManager::settle_frees(int c, double cycle) {
+  auto& frees = mem(c).frees;
+  const auto last_settled = std::upper_bound(frees.begin(), frees.end(), cycle,
+                                             [](double t, const auto& f) { return t < f.first; });
+  frees.erase(frees.begin(), last_settled);
 }
 
 bool MemoryManager::is_protected(const Protect& p, TensorId t) {

@@ -89,6 +89,7 @@ double Replicas::copy_over_link(TensorId origin, TensorId replica, int core, int
   }
   const std::uint64_t bits = memory_.tensor(replica).bits;
   memory_.make_room(core, bits, protect, earliest);
+  earliest = memory_.room_at(core, bits, earliest);
   ledger_.charge(Bucket::CoreToCoreMemory, layer_id, operand, memory_.top(from).name,
                  memory_.top_read_pJ(from, bits));
   ledger_.charge(Bucket::CoreToCoreMemory, layer_id, operand, memory_.top(core).name,

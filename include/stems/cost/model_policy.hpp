@@ -77,6 +77,12 @@ struct ModelPolicy {
   // Transfers for a node start only after the core's previous node ends (no prefetching into a
   // buffer still in use); physical: as soon as the link is free and the buffer has room.
   bool no_prefetch = false;
+  // A tensor's room counts as free as soon as the evictions that make it are issued: a node's
+  // output is placed at the node's start and a fetch reserves from its transfer's start even
+  // while a victim's write-back (or a state's final write-back) is still under way, so the
+  // occupancy record can exceed the capacity for the length of that write-back. physical: the
+  // node (or the transfer) waits until the room is actually free (MemoryManager::room_at).
+  bool room_before_write_backs_end = false;
   // A node ends when the write-back of its state ends if the state is the last tensor (in the
   // node's size-sorted list) whose uses run out (scheduler.py: end = max(end, endo)).
   bool state_writeback_extends_node = false;
@@ -123,6 +129,7 @@ struct ModelPolicy {
     p.neuron_update_energy = false;
     p.flush_before_too_large = true;
     p.no_prefetch = true;
+    p.room_before_write_backs_end = true;
     p.state_writeback_extends_node = true;
     p.retroactive_activation_free = true;
     p.state_fetch_evicts_live = true;

@@ -46,9 +46,10 @@ class MemoryManager {
   // Throws InputError when a core's W, I and V do not share the top level of O.
   // `retroactive_activation_free`: the stems policy of that name (ModelPolicy);
   // `next_use_eviction`: the physical rule instead of evict_by_remaining_uses.
+  // `wait_for_freed_room`: ModelPolicy::room_before_write_backs_end off (room_at).
   MemoryManager(const hardware::Accelerator& acc, StateLifecycle lifecycle, EnergyLedger& ledger,
                 LinkModel& links, Records records, bool retroactive_activation_free = false,
-                bool next_use_eviction = false);
+                bool next_use_eviction = false, bool wait_for_freed_room = false);
   MemoryManager(const MemoryManager&) = delete;
   MemoryManager& operator=(const MemoryManager&) = delete;
 
@@ -88,6 +89,15 @@ class MemoryManager {
     const CoreMemory& m = mem(c);
     return m.used + bits <= m.capacity ? std::min(fallback, m.last_free) : fallback;
   }
+  // The earliest cycle, no earlier than `earliest`, at which `bits` more fit core c beside what it
+  // holds and what it still frees later: a tensor evicted or written back leaves the count of bits
+  // held when its eviction is issued but its room only when its write-back ends. Call after
+  // make_room. `earliest` itself when the manager does not wait for freed room (stems policy) or
+  // when the bits cannot fit at all (an overflow, flagged by make_room).
+  double room_at(int c, std::uint64_t bits, double earliest) const;
+  // Frees recorded on core c up to `cycle` are behind every later room_at query (the list
+  // scheduler calls it with the core's free time, which only grows): they are forgotten.
+  void settle_frees(int c, double cycle);
   // Energy of reading / writing `bits` from / into core c's top memory (whole accesses).
   double top_read_pJ(int c, std::uint64_t bits) const;
   double top_write_pJ(int c, std::uint64_t bits) const;
@@ -166,6 +176,9 @@ class MemoryManager {
     // or erasure shifts the shorter side.
     TwoEndedSorted<Rank, std::greater<>> ranked;
     double last_free = 0;  // the latest cycle at which room was freed
+    // (cycle, bits) of the frees not yet settled (settle_frees), ascending by cycle; kept only
+    // when the manager waits for freed room.
+    std::vector<std::pair<double, std::uint64_t>> frees;
   };
   CoreMemory& mem(int c) { return mems_[static_cast<std::size_t>(c)]; }
   const CoreMemory& mem(int c) const { return mems_[static_cast<std::size_t>(c)]; }
@@ -188,6 +201,7 @@ class MemoryManager {
   const bool full_;
   const bool retroactive_free_;
   const bool next_use_;
+  const bool wait_for_room_;
   std::vector<std::uint32_t> use_positions_;  // the tensors' use slices (set_uses)
   std::vector<CoreMemory> mems_;              // indexed by core id
   // Per core: (cycle, +bits / -bits) of every reservation and free (the step function).
