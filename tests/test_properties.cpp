@@ -472,6 +472,7 @@ TEST(PhysicalProperties, DISABLED_PrintStep3Attribution) {
   };
   variants.push_back({"+all_or_nothing", with([](auto& p) { p.all_or_nothing_too_large = true; })});
   variants.push_back({"+no_prefetch", with([](auto& p) { p.no_prefetch = true; })});
+  variants.push_back({"+room_early", with([](auto& p) { p.room_before_write_backs_end = true; })});
   variants.push_back({"+dram_width", with([](auto& p) { p.dram_stream_at_dram_width = true; })});
   variants.push_back(
       {"+largest_tile", with([](auto& p) { p.largest_streamed_tile_on_ties = true; })});

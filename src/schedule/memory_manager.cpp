@@ -119,7 +119,7 @@ void MemoryManager::vacate(TensorId t, double when) {
       when, -static_cast<std::int64_t>(tensors_[t].bits));
   CoreMemory& m = mem(tensors_[t].core);
   m.last_free = std::max(m.last_free, when);
-  if (wait_for_room_) {
+  if (wait_for_room_ && when > m.settled_until) {
     // Insertion from the back: frees arrive nearly in time order.
     auto at = m.frees.end();
     while (at != m.frees.begin() && (at - 1)->first > when)
@@ -146,6 +146,7 @@ void MemoryManager::note_usage(const CoreMemory& m, double when) {
 double MemoryManager::room_at(int c, std::uint64_t bits, double earliest) const {
   const CoreMemory& m = mem(c);
   if (!wait_for_room_ || m.used + bits > m.capacity) return earliest;
+  if (m.frees.empty() || m.frees.back().first <= earliest) return earliest;  // nothing to come
   const std::uint64_t slack = m.capacity - m.used - bits;
   // Bits still to be freed after `earliest` (held then, no longer counted in m.used).
   auto first_later = std::upper_bound(m.frees.begin(), m.frees.end(), earliest,
@@ -167,7 +168,14 @@ double MemoryManager::room_at(int c, std::uint64_t bits, double earliest) const 
 }
 
 void MemoryManager::settle_frees(int c, double cycle) {
-  auto& frees = mem(c).frees;
+  CoreMemory& m = mem(c);
+  m.settled_until = std::max(m.settled_until, cycle);
+  auto& frees = m.frees;
+  if (frees.empty() || frees.front().first > cycle) return;
+  if (frees.back().first <= cycle) {
+    frees.clear();
+    return;
+  }
   const auto last_settled = std::upper_bound(frees.begin(), frees.end(), cycle,
                                              [](double t, const auto& f) { return t < f.first; });
   frees.erase(frees.begin(), last_settled);

@@ -179,6 +179,7 @@ class MemoryManager {
     // (cycle, bits) of the frees not yet settled (settle_frees), ascending by cycle; kept only
     // when the manager waits for freed room.
     std::vector<std::pair<double, std::uint64_t>> frees;
+    double settled_until = -1;  // the latest settle_frees cycle: frees up to it are not kept
   };
   CoreMemory& mem(int c) { return mems_[static_cast<std::size_t>(c)]; }
   const CoreMemory& mem(int c) const { return mems_[static_cast<std::size_t>(c)]; }
