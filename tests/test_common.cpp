@@ -182,6 +182,17 @@ TEST(TwoEndedSorted, KeepsTheSetsElementsInOrderUnderInsertionsAndErasuresAnywhe
           << "pattern " << pattern << " step " << step;
     }
     ASSERT_TRUE(std::equal(a.rbegin(), a.rend(), expected.rbegin(), expected.rend()));
+    // The ranged lower bound (MemoryManager::rerank's search on one side of an entry) agrees
+    // with the set's on either half.
+    if (expected.size() > 2) {
+      const std::uint64_t probe = rng() % 2'000'000;
+      auto* mid = a.begin() + a.size() / 2;
+      auto* in_back = decltype(a)::lower_bound(mid, a.end(), probe);
+      auto* in_front = decltype(a)::lower_bound(a.begin(), mid, probe);
+      const auto* whole = a.lower_bound(probe);
+      EXPECT_EQ(whole < mid ? in_front : in_back, whole);
+      EXPECT_EQ(whole < mid ? in_back : in_front, mid);  // the other half: its end or start
+    }
     // Shrunk to a few elements in a large buffer, then grown at one end: the elements move to
     // the buffer's middle in place (no reallocation) when that end fills.
     while (expected.size() > 5) {

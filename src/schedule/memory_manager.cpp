@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <functional>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -327,11 +326,11 @@ void MemoryManager::rerank(TensorId t, Rank before) {
   const Rank now = rank(t);
   const auto from = ranked.lower_bound(before);
   if (now < before) {
-    const auto to = std::lower_bound(from + 1, ranked.end(), now, std::greater<>());
+    const auto to = ranked.lower_bound(from + 1, ranked.end(), now);
     std::move(from + 1, to, from);
     *(to - 1) = now;
   } else {
-    const auto to = std::lower_bound(ranked.begin(), from, now, std::greater<>());
+    const auto to = ranked.lower_bound(ranked.begin(), from, now);
     std::move_backward(to, from, from + 1);
     *to = now;
   }

@@ -33,6 +33,10 @@ class TwoEndedSorted {
   // The first element not ordered before v.
   T* lower_bound(const T& v) { return std::lower_bound(begin(), end(), v, Compare{}); }
   const T* lower_bound(const T& v) const { return std::lower_bound(begin(), end(), v, Compare{}); }
+  // The same within [first, last), a range of this sequence.
+  static T* lower_bound(T* first, T* last, const T& v) {
+    return std::lower_bound(first, last, v, Compare{});
+  }
 
   void insert(T v) {  // by value: v may be an element of this sequence (recentre moves them)
     std::size_t i = static_cast<std::size_t>(lower_bound(v) - begin());
