@@ -183,15 +183,28 @@ TEST(TwoEndedSorted, KeepsTheSetsElementsInOrderUnderInsertionsAndErasuresAnywhe
     }
     ASSERT_TRUE(std::equal(a.rbegin(), a.rend(), expected.rbegin(), expected.rend()));
     // The ranged lower bound (MemoryManager::rerank's search on one side of an entry) agrees
-    // with the set's on either half.
-    if (expected.size() > 2) {
-      const std::uint64_t probe = rng() % 2'000'000;
-      auto* mid = a.begin() + a.size() / 2;
-      auto* in_back = decltype(a)::lower_bound(mid, a.end(), probe);
-      auto* in_front = decltype(a)::lower_bound(a.begin(), mid, probe);
-      const auto* whole = a.lower_bound(probe);
-      EXPECT_EQ(whole < mid ? in_front : in_back, whole);
-      EXPECT_EQ(whole < mid ? in_back : in_front, mid);  // the other half: its end or start
+    // with the set's lower bound, for probes at, next to and between the elements, and split
+    // points across the sequence: within [first, last) it is the set's answer clamped to it.
+    if (!expected.empty()) {
+      std::vector<std::uint64_t> probes;
+      for (int k = 0; k < 40; ++k) {
+        auto it = expected.begin();
+        std::advance(it, static_cast<long>(rng() % expected.size()));
+        probes.insert(probes.end(), {*it - 1, *it, *it + 1});
+      }
+      probes.push_back(0);
+      probes.push_back(~std::uint64_t{0});
+      for (const std::size_t split : {std::size_t{0}, a.size() / 3, a.size() / 2, a.size()}) {
+        auto* mid = a.begin() + split;
+        for (const std::uint64_t probe : probes) {
+          const auto in_set = static_cast<std::size_t>(
+              std::distance(expected.begin(), expected.lower_bound(probe)));
+          auto* front = decltype(a)::lower_bound(a.begin(), mid, probe);
+          auto* back = decltype(a)::lower_bound(mid, a.end(), probe);
+          ASSERT_EQ(static_cast<std::size_t>(front - a.begin()), std::min(in_set, split)) << probe;
+          ASSERT_EQ(static_cast<std::size_t>(back - a.begin()), std::max(in_set, split)) << probe;
+        }
+      }
     }
     // Shrunk to a few elements in a large buffer, then grown at one end: the elements move to
     // the buffer's middle in place (no reallocation) when that end fills.

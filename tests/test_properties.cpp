@@ -3,16 +3,18 @@
 //     (1e-9 relative: rounding only) nor latency by more than 2 %;
 //   * a faster core-DRAM link never raises latency by more than 0.5 %;
 //   * energy >= MAC energy + the closed-form off-chip floor (cost/bounds.hpp), and the off-chip
-//     bits >= the floor's bits.
+//     bits >= the floor's bits;
+//   * the reported peak never exceeds the top buffer unless the run flags memory_overflow (the
+//     runs skipped that way are counted and printed).
 // Swept over SEW-ResNet, RED-LIF and the imported NIR model (fashion_snn.nir at T = 8, 4-bit
 // weights, 12-bit states), the four schedule corners and one hybrid, 8 buffer sizes (0.25..4 MB)
 // and 5 link bandwidths (16..256 bits/cycle). Every violation is printed; the count must be 0.
 // The three violations the issue measured are reproduced first, with the step-3 policies and the
 // streamed-tile tie rule set as STEMS has them, and shown gone in physical.
 #include <gtest/gtest.h>
-#include <cmath>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <functional>
 #include <sstream>
@@ -180,7 +182,8 @@ void check_floor(const std::string& where, const Figures& f, const cost::Bounds&
 // room its evictions make is free, ModelPolicy::room_before_write_backs_end), unless the run
 // says it overflowed (nothing could be evicted).
 void check_peak(const std::string& where, const Figures& f, double capacity_bits,
-                std::vector<std::string>& out) {
+                std::vector<std::string>& out, std::size_t& overflowed) {
+  if (f.overflow) ++overflowed;
   if (!f.overflow && static_cast<double>(f.peak_bits) > capacity_bits) {
     out.push_back(where + ": peak " + std::to_string(f.peak_bits) + " bits > capacity " +
                   std::to_string(static_cast<std::uint64_t>(capacity_bits)));
@@ -203,11 +206,11 @@ std::string report(const std::vector<std::string>& v) {
 //    of the core's previous node (only the running node knows what it still reads) or for a
 //    streaming node that holds the DRAM link. SEW TB-LBL 1.5 -> 2 MB (+2.14 % until the waiting
 //    for freed room below made 1.5 MB slower too; 0.75 -> 2 MB +2.11 % now): layers 1 and 2
-//    keep their 1.5 MB state resident (on-chip energy 1,008.79 -> 1,004.98 uJ each) and layer 2's
-//    state is fetched after layer 1 ends, 12,582,912 bits at 32 bits/cycle = 393,216 cycles on the
-//    critical path (1.96 % before the physical tie rule for streamed tiles made 1.5 MB faster).
-//    RED-LIF ST-LBL 0.25 -> 1 MB (+5.2 %): nodes busy 132.2 -> 128.3 M cycles, gaps between them
-//    0.8 -> 11.6 M cycles, energy -12 %.
+//    keep their 1.5 MB state resident (on-chip energy 1,008.79 -> 1,004.98 uJ each); after layer 1
+//    ends its state is written back and layer 2's fetched, 2 x 12,582,912 bits at 64 bits/cycle =
+//    393,216 cycles on the critical path (1.96 % before the physical tie rule for streamed tiles
+//    made 1.5 MB faster). RED-LIF ST-LBL 0.25 -> 1 MB (+5.2 %): nodes busy 132.2 -> 128.3 M cycles,
+//    gaps between them 0.8 -> 11.6 M cycles, energy -12 %.
 //  - SEW ST-LBL 0.25 -> 0.5 MB (+2.97 %), the same trade: at 0.5 MB its nodes move more between
 //    nodes instead of streaming it in-node (fetches 103.5 -> 133.8 Mbit, evictions 15.5 -> 50.9
 //    Mbit, energy 21,749 -> 20,757 uJ), and the gaps between nodes grow 1.89 -> 3.01 M cycles
@@ -224,6 +227,9 @@ std::string report(const std::vector<std::string>& v) {
 // of weights resident at 2 MB and evicted the fused pipeline's activations instead, energy
 // +28.5 % from 1.5 to 2 MB; 11 since.)
 const std::vector<std::string> kKnownAnomalies = {"SEW TB-LBL", "SEW ST-LBL", "RED-LIF ST-LBL"};
+// Their violations, all latency: the count is checked, so that a change which adds or removes one
+// (or adds an energy one) must update this list, its reasons and the README's property table.
+constexpr std::size_t kKnownAnomalyViolations = 12;
 
 bool known(const std::string& where) {
   return std::find(kKnownAnomalies.begin(), kKnownAnomalies.end(), where) != kKnownAnomalies.end();
@@ -399,7 +405,7 @@ TEST(PhysicalPolicies, InNodeStreamingIsTimedAtTheLink) {
 
 TEST(PhysicalProperties, MoreBufferNeverCostsEnergyOrTime) {
   std::vector<std::string> violations, anomalies;
-  std::size_t evaluations = 0;
+  std::size_t evaluations = 0, overflowed = 0;
   const auto policy = cost::ModelPolicy::physical();
   for (const Workload& w : workloads()) {
     const workload::Network& net = w.net();
@@ -422,17 +428,23 @@ TEST(PhysicalProperties, MoreBufferNeverCostsEnergyOrTime) {
       for (std::size_t i = 0; i < f.size(); ++i) {
         const std::string at = where + " " + std::to_string(kBufferMB[i]).substr(0, 4) + " MB";
         check_floor(at, f[i], bounds, violations);
-        check_peak(at, f[i], std::floor(kBufferMB[i] * kMB_bits), violations);
+        check_peak(at, f[i], std::floor(kBufferMB[i] * kMB_bits), violations, overflowed);
       }
     }
   }
-  std::printf("%zu evaluations; %zu violations in the known-anomaly cases:\n%s", evaluations,
-              anomalies.size(), report(anomalies).c_str());
+  std::printf(
+      "%zu evaluations (%zu flag memory_overflow: peak not checked); %zu violations in "
+      "the known-anomaly cases:\n%s",
+      evaluations, overflowed, anomalies.size(), report(anomalies).c_str());
   EXPECT_EQ(violations.size(), 0u) << report(violations);
+  EXPECT_EQ(anomalies.size(), kKnownAnomalyViolations) << report(anomalies);
+  for (const std::string& a : anomalies)
+    EXPECT_NE(a.find(": latency "), std::string::npos) << "not a latency violation: " << a;
 }
 
 TEST(PhysicalProperties, AFasterLinkNeverCostsTime) {
   std::vector<std::string> violations;
+  std::size_t overflowed = 0;
   const auto policy = cost::ModelPolicy::physical();
   for (const Workload& w : workloads()) {
     const workload::Network& net = w.net();
@@ -449,10 +461,11 @@ TEST(PhysicalProperties, AFasterLinkNeverCostsTime) {
       for (std::size_t i = 0; i < f.size(); ++i) {
         const std::string at = where + " link " + std::to_string(int(kLinkBits[i]));
         check_floor(at, f[i], bounds, violations);
-        check_peak(at, f[i], capacity, violations);
+        check_peak(at, f[i], capacity, violations, overflowed);
       }
     }
   }
+  std::printf("%zu runs flag memory_overflow (peak not checked)\n", overflowed);
   EXPECT_EQ(violations.size(), 0u) << report(violations);
 }
 
@@ -495,6 +508,8 @@ TEST(PhysicalProperties, DISABLED_PrintStep3Attribution) {
 // core, 4.7992 -> 4.8447 mJ.)
 TEST(PhysicalProperties, DroppingStateNeverCostsEnergy) {
   std::vector<std::string> violations;
+  const auto top = test::meta().cores[0].top_level(hardware::MemOperand::O);
+  const double capacity = double(test::meta().cores[0].memories[*top].size_bits);
   for (const Workload& w : workloads()) {
     if (std::string(w.name) == "NIR") continue;  // its blocks are not SEW's nPLIF family
     const workload::Network& net = w.net();
@@ -510,8 +525,14 @@ TEST(PhysicalProperties, DroppingStateNeverCostsEnergy) {
           schedule::Schedule s = corner_schedule(net, corner);
           schedule::set_state_schedule(s, net, bits, "test");
           s.lifecycle = lifecycle;
-          const double e =
-              run_schedule(net, test::meta(), s, cost::ModelPolicy::physical()).energy_pJ;
+          const auto r = run_schedule(net, test::meta(), s, cost::ModelPolicy::physical());
+          const double e = r.energy_pJ;
+          // The peak check of check_peak, here with reset states too (created on chip without a
+          // transfer, MemoryManager::fetch).
+          const Figures f{e, 0, 0, 0, 0, r.peak_onchip_bits, r.memory_overflow};
+          std::size_t overflowed = 0;
+          check_peak(std::string(w.name) + " " + corner + " " + bits, f, capacity, violations,
+                     overflowed);
           if (e > previous * (1 + 1e-9)) {
             violations.push_back(std::string(w.name) + " " + corner + " " + bits + ": " +
                                  std::to_string(previous) + " -> " + std::to_string(e) + " pJ");

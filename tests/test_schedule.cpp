@@ -369,25 +369,32 @@ TEST(MemoryManager, EvictionWritesBackOnlyWhatWouldBeLost) {
 TEST(MemoryManager, RoomMadeByAWriteBackIsFreeWhenTheWriteBackEnds) {
   for (const bool wait : {false, true}) {
     SCOPED_TRACE(wait ? "physical" : "stems");
-    MemoryRig rig(4096, schedule::StateLifecycle::CarryOver, schedule::Records::Full,
-                  "meta_proto_1mb", /*next_use=*/false, wait);
+    MemoryRig rig(4096, schedule::StateLifecycle::Reset, schedule::Records::Full, "meta_proto_1mb",
+                  /*next_use=*/false, wait);
     rig.resident(TensorKind::Activation, 8, 1024, 1, false);  // written back 50 -> 66
     rig.resident(TensorKind::State, 7, 2048, 3);              // written back 66 -> 98
     rig.resident(TensorKind::Weight, 6, 1024, 5);             // stays
     rig.memory.make_room(0, 3072, Protect{2}, 50.0);
-    // 1,024 bits fit once the activation has left (66); 3,072 once the state has too (98).
+    // 1,024 bits fit once the activation has left (66); 3,072 once the state has too (98). A
+    // free at the queried cycle counts as done (the occupancy is read after every change at a
+    // cycle).
     EXPECT_EQ(rig.memory.room_at(0, 1024, 50.0), wait ? 66.0 : 50.0);
     EXPECT_EQ(rig.memory.room_at(0, 3072, 50.0), wait ? 98.0 : 50.0);
+    EXPECT_EQ(rig.memory.room_at(0, 1024, 66.0), 66.0);
+    EXPECT_EQ(rig.memory.room_at(0, 3072, 66.0), wait ? 98.0 : 66.0);
+    EXPECT_EQ(rig.memory.room_at(0, 3072, 98.0), 98.0);
     EXPECT_EQ(rig.memory.room_at(0, 3072, 120.0), 120.0);
-    // A fetch into that room starts when the state's write-back ends (the link is free from 98
-    // anyway) and its room is reserved from its start: no overlap with the leaving state.
-    const TensorId w = rig.add(TensorKind::Weight, 9, 3072, 1);
-    EXPECT_EQ(rig.memory.fetch(w, 0, 9, "W", 50.0, Protect{2}), 146.0);  // 98 + 3,072 / 64
-    EXPECT_EQ(rig.memory.peak_bits(), 4096u);
+    // A fresh (reset) state of 3,072 bits is created on chip without a transfer: physically when
+    // its room is free (98), so the record never holds more than 4,096 bits; under stems at once
+    // (50), beside both tensors still being written back: 1,024 + 2,048 + 1,024 + 3,072.
+    const TensorId v = rig.add(TensorKind::State, 9, 3072, 1);
+    EXPECT_EQ(rig.memory.fetch(v, 0, 9, "V", 50.0, Protect{2}), wait ? 98.0 : 50.0);
+    EXPECT_EQ(rig.memory.peak_bits(), wait ? 4096u : 7168u);
   }
   // An output placed at its node's start, as the scheduler does: the stems record overlaps the
   // write-back that made its room, the physical one does not (the node starts at its end).
   for (const bool wait : {false, true}) {
+    SCOPED_TRACE(wait ? "physical" : "stems");
     MemoryRig rig(2048, schedule::StateLifecycle::CarryOver, schedule::Records::Full,
                   "meta_proto_1mb", /*next_use=*/false, wait);
     rig.resident(TensorKind::State, 7, 2048, 3);
@@ -398,6 +405,18 @@ TEST(MemoryManager, RoomMadeByAWriteBackIsFreeWhenTheWriteBackEnds) {
     EXPECT_EQ(start, wait ? 42.0 : 10.0);
     EXPECT_EQ(rig.memory.peak_bits(), wait ? 2048u : 4096u);
   }
+  // Settling forgets only the frees at or before the settled cycle (the core's free time: no
+  // later query is earlier).
+  MemoryRig rig(4096, schedule::StateLifecycle::CarryOver, schedule::Records::Full,
+                "meta_proto_1mb", /*next_use=*/false, /*wait_for_freed_room=*/true);
+  rig.resident(TensorKind::Activation, 8, 1024, 1, false);  // written back 10 -> 26
+  rig.resident(TensorKind::State, 7, 2048, 3);              // written back 26 -> 58
+  rig.memory.make_room(0, 4096, {}, 10.0);
+  rig.memory.settle_frees(0, 30.0);
+  EXPECT_EQ(rig.memory.room_at(0, 4096, 30.0), 58.0);
+  EXPECT_EQ(rig.memory.room_at(0, 2048, 30.0), 30.0);
+  rig.memory.settle_frees(0, 58.0);
+  EXPECT_EQ(rig.memory.room_at(0, 4096, 58.0), 58.0);
 }
 
 TEST(MemoryManager, CarriedStatesMoveInAndOutResetStatesStayOnChip) {

@@ -115,7 +115,8 @@ ScheduleResult ListScheduler::run() {
 void ListScheduler::schedule_node(const ComputationNode& n) {
   const int core = core_of_[n.layer];
   const int layer_id = net_.layer(n.layer).id;
-  // Every room query of this node is at or after the core's free time (it only grows).
+  // Every room query of this node is at or after the core's free time (it only grows), except a
+  // prefetch from the core's last free (MemoryManager::room_from), after which no free lies.
   memory_.settle_frees(core, core_free_at_[static_cast<std::size_t>(core)]);
   double start = earliest_start(n, core);
   const cost::NodeCost& c = node_cost(n, core);
@@ -282,7 +283,8 @@ double ListScheduler::make_output_room(const ComputationNode& n, int core, const
   return memory_.room_at(core, bits, start);
 }
 
-// The output is on chip from the node's start, or born in DRAM when too large.
+// The output is on chip from the node's start, or born in DRAM when too large. Its room was made
+// by make_output_room, which gave the start.
 void ListScheduler::place_output(const ComputationNode& n, int core, const cost::NodeCost& c,
                                  double start, double end) {
   const TensorId out = tensors_.output_of[n.index];

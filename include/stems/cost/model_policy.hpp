@@ -78,10 +78,11 @@ struct ModelPolicy {
   // buffer still in use); physical: as soon as the link is free and the buffer has room.
   bool no_prefetch = false;
   // A tensor's room counts as free as soon as the evictions that make it are issued: a node's
-  // output is placed at the node's start and a fetch reserves from its transfer's start even
-  // while a victim's write-back (or a state's final write-back) is still under way, so the
-  // occupancy record can exceed the capacity for the length of that write-back. physical: the
-  // node (or the transfer) waits until the room is actually free (MemoryManager::room_at).
+  // output is placed at the node's start (and a reset state created, a core-to-core copy made)
+  // even while a victim's write-back (or a state's final write-back) is still under way, so the
+  // occupancy record can exceed the capacity for the length of that write-back (a fetch cannot:
+  // it queues behind the write-backs on the core's DRAM link). physical: the node (or the
+  // transfer) waits until the room is actually free (MemoryManager::room_at).
   bool room_before_write_backs_end = false;
   // A node ends when the write-back of its state ends if the state is the last tensor (in the
   // node's size-sorted list) whose uses run out (scheduler.py: end = max(end, endo)).

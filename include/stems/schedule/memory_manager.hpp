@@ -96,7 +96,8 @@ class MemoryManager {
   // when the bits cannot fit at all (an overflow, flagged by make_room).
   double room_at(int c, std::uint64_t bits, double earliest) const;
   // Frees recorded on core c up to `cycle` are behind every later room_at query (the list
-  // scheduler calls it with the core's free time, which only grows): they are forgotten.
+  // scheduler calls it with the core's free time, which only grows; a query before it can only
+  // be a prefetch from the core's last free, after which no free lies): they are forgotten.
   void settle_frees(int c, double cycle);
   // Energy of reading / writing `bits` from / into core c's top memory (whole accesses).
   double top_read_pJ(int c, std::uint64_t bits) const;
