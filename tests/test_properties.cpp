@@ -54,6 +54,12 @@ hardware::Accelerator with_buffer(const hardware::Accelerator& base, double mb) 
   return acc;
 }
 
+// The capacity of the first core's top shared buffer, in bits.
+double top_capacity_bits(const hardware::Accelerator& acc) {
+  const auto& core = acc.cores[0];
+  return static_cast<double>(core.memories[*core.top_level(hardware::MemOperand::O)].size_bits);
+}
+
 // Every core-DRAM link at `bits` per cycle.
 hardware::Accelerator with_link(const hardware::Accelerator& base, double bits) {
   hardware::Accelerator acc = base;
@@ -456,8 +462,7 @@ TEST(PhysicalProperties, AFasterLinkNeverCostsTime) {
       });
       const std::string where = std::string(w.name) + " " + corner;
       check_link(where, f, violations);
-      const auto top = test::meta().cores[0].top_level(hardware::MemOperand::O);
-      const double capacity = double(test::meta().cores[0].memories[*top].size_bits);
+      const double capacity = top_capacity_bits(test::meta());
       for (std::size_t i = 0; i < f.size(); ++i) {
         const std::string at = where + " link " + std::to_string(int(kLinkBits[i]));
         check_floor(at, f[i], bounds, violations);
@@ -508,8 +513,7 @@ TEST(PhysicalProperties, DISABLED_PrintStep3Attribution) {
 // core, 4.7992 -> 4.8447 mJ.)
 TEST(PhysicalProperties, DroppingStateNeverCostsEnergy) {
   std::vector<std::string> violations;
-  const auto top = test::meta().cores[0].top_level(hardware::MemOperand::O);
-  const double capacity = double(test::meta().cores[0].memories[*top].size_bits);
+  const double capacity = top_capacity_bits(test::meta());
   for (const Workload& w : workloads()) {
     if (std::string(w.name) == "NIR") continue;  // its blocks are not SEW's nPLIF family
     const workload::Network& net = w.net();

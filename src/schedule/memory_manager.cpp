@@ -13,6 +13,17 @@ namespace stems::schedule {
 
 using hardware::MemOperand;
 
+namespace {
+
+// The first of the (cycle-ascending) frees recorded after `cycle`.
+template <class Frees>
+auto first_free_after(Frees& frees, double cycle) {
+  return std::upper_bound(frees.begin(), frees.end(), cycle,
+                          [](double t, const auto& f) { return t < f.first; });
+}
+
+}  // namespace
+
 MemoryManager::MemoryManager(const hardware::Accelerator& acc, StateLifecycle lifecycle,
                              EnergyLedger& ledger, LinkModel& links, Records records,
                              bool retroactive_activation_free, bool next_use_eviction,
@@ -121,11 +132,7 @@ void MemoryManager::vacate(TensorId t, double when) {
   CoreMemory& m = mem(tensors_[t].core);
   m.last_free = std::max(m.last_free, when);
   if (wait_for_room_ && when > m.settled_until) {
-    // Insertion from the back: frees arrive nearly in time order.
-    auto at = m.frees.end();
-    while (at != m.frees.begin() && (at - 1)->first > when)
-      --at;
-    m.frees.emplace(at, when, tensors_[t].bits);
+    m.frees.emplace(first_free_after(m.frees, when), when, tensors_[t].bits);
   }
   tensors_[t].core = -1;
   m.used -= tensors_[t].bits;
@@ -150,8 +157,7 @@ double MemoryManager::room_at(int c, std::uint64_t bits, double earliest) const 
   if (m.frees.empty() || m.frees.back().first <= earliest) return earliest;  // nothing to come
   const std::uint64_t slack = m.capacity - m.used - bits;
   // Bits still to be freed after `earliest` (held then, no longer counted in m.used).
-  auto first_later = std::upper_bound(m.frees.begin(), m.frees.end(), earliest,
-                                      [](double t, const auto& f) { return t < f.first; });
+  const auto first_later = first_free_after(m.frees, earliest);
   std::uint64_t pending = 0;
   for (auto f = first_later; f != m.frees.end(); ++f)
     pending += f->second;
@@ -177,9 +183,7 @@ void MemoryManager::settle_frees(int c, double cycle) {
     frees.clear();
     return;
   }
-  const auto last_settled = std::upper_bound(frees.begin(), frees.end(), cycle,
-                                             [](double t, const auto& f) { return t < f.first; });
-  frees.erase(frees.begin(), last_settled);
+  frees.erase(frees.begin(), first_free_after(frees, cycle));
 }
 
 bool MemoryManager::is_protected(const Protect& p, TensorId t) {
