@@ -116,6 +116,25 @@ std::size_t ScheduleProblem::hardware_configs_cached() const {
   return hw_cache_.size();
 }
 
+std::size_t ScheduleProblem::lossless_state_prefix(const std::vector<double>& x) const {
+  if (!accuracy_.configured()) return 0;
+  std::vector<double> y = schedule_genes(x);
+  const auto accuracy_of = [&](const std::vector<double>& genes) {
+    return accuracy_.model->estimate(schedule::state_schedule(network_, space_.decode(genes)));
+  };
+  const auto declared = accuracy_of(y);
+  if (!declared.error.empty()) return 0;
+  std::size_t prefix = 0, k = 0;
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    if (space_.genes()[i].kind != search::GeneKind::StateKeep) continue;
+    y[i] = 0;  // drop this unit's state too
+    ++k;
+    const auto e = accuracy_of(y);
+    if (e.error.empty() && e.accuracy >= declared.accuracy) prefix = k;
+  }
+  return prefix;
+}
+
 std::vector<std::vector<double>> ScheduleProblem::seeds() const {
   const int blocks = network_.block_count();
   std::vector<std::vector<double>> out;
@@ -134,6 +153,21 @@ std::vector<std::vector<double>> ScheduleProblem::seeds() const {
     } catch (const std::invalid_argument&) {
       // not expressible in this space (e.g. per-layer genes lacking an option): skip
     }
+  }
+  if (out.empty()) return out;
+  // The same schedules with the longest prefix of state genes (earliest units first) dropped at no
+  // estimated accuracy cost, when there is one: the states STEMS drops.
+  const std::size_t prefix = lossless_state_prefix(out.front());
+  const std::size_t declared = out.size();
+  for (std::size_t s = 0; s < declared && prefix > 0; ++s) {
+    std::vector<double> x = out[s];
+    std::size_t k = 0;
+    for (std::size_t i = 0; i < space_.dimension() && k < prefix; ++i) {
+      if (space_.genes()[i].kind != search::GeneKind::StateKeep) continue;
+      x[i] = 0;
+      ++k;
+    }
+    if (x != out[s]) out.push_back(std::move(x));
   }
   return out;
 }

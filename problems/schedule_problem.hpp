@@ -74,8 +74,15 @@ class ScheduleProblem final : public search::Problem {
   }
   std::vector<std::uint64_t> option_counts() const override;
   search::Fitness evaluate(const std::vector<double>& x) const override;
-  // STEMS's hand-picked schedules (TB-LBL, TB-F, ST-LBL, ST-F, the hybrids) the space expresses.
+  // STEMS's hand-picked schedules (TB-LBL, TB-F, ST-LBL, ST-F, the hybrids) the space expresses,
+  // on the template hardware (co-design), first with the declared states, then (with an accuracy
+  // model) with the longest lossless prefix of state genes dropped (lossless_state_prefix).
   std::vector<std::vector<double>> seeds() const override;
+  // How many of the genome's state genes, earliest units first, can all be dropped without the
+  // accuracy model estimating less than for the genome's own states (STEMS's finding: the early
+  // layers' states cost no accuracy): the longest such prefix, 0 without an accuracy model. One
+  // estimate per state gene (cached by the model).
+  std::size_t lossless_state_prefix(const std::vector<double>& x) const;
   std::uint64_t evaluations() const override;
   // Every genome evaluated so far (the memo's keys, in key order): e.g. to replay a search warm.
   std::vector<std::vector<double>> evaluated_genomes() const;

@@ -304,6 +304,56 @@ TEST(Optimizer, ReachesTheExhaustiveFrontOfASmallSpace) {
   EXPECT_GE(search::hypervolume(fr, exact.reference_point), 0.99 * hv_exact);
 }
 
+// STEMS's canonical schedules seed the search twice with an accuracy model: with the declared
+// states, then with the longest prefix of state genes (earliest blocks first) whose drop the model
+// scores no lower; never when every drop costs accuracy.
+TEST(Optimizer, SeedsAddTheCanonicalSchedulesWithTheLosslessStateDrops) {
+  auto net = sew();
+  for (workload::Vertex v : net.topological_order()) {
+    auto& l = net.mutable_layer(v);
+    if (l.has_neurons()) l.state_policy = workload::StatePolicy::Free;
+  }
+  const auto seeded_states = [&](std::map<std::string, double> table) {
+    search::AccuracyObjective acc;
+    acc.model = std::make_shared<const search::TableAccuracy>(std::move(table));
+    const auto ctx = problem(net, search::SpaceKind::Stems, acc);
+    std::vector<std::string> states;
+    for (const auto& x : ctx->seeds())
+      states.push_back(schedule::state_schedule(ctx->network(), ctx->decode(x)));
+    return std::make_pair(ctx->lossless_state_prefix(ctx->seeds().front()), states);
+  };
+  const std::size_t canonical = problem(sew())->seeds().size();
+  ASSERT_EQ(canonical, 10u);  // TB-LBL, TB-F, ST-LBL, ST-F, HY-1 .. HY-6
+  // Dropping blocks 0 and 1 is free; block 0 alone is not (the longest free prefix counts).
+  const auto [prefix, states] =
+      seeded_states({{"1111111", 0.93}, {"0111111", 0.92}, {"0011111", 0.93}, {"0001111", 0.91}});
+  EXPECT_EQ(prefix, 2u);
+  ASSERT_EQ(states.size(), 2 * canonical);
+  for (std::size_t i = 0; i < canonical; ++i) {
+    EXPECT_EQ(states[i], "1111111");
+    EXPECT_EQ(states[canonical + i], "0011111");
+  }
+  // The schedule genes of each pair are the same.
+  search::AccuracyObjective acc;
+  acc.model = std::make_shared<const search::TableAccuracy>(
+      std::map<std::string, double>{{"1111111", 0.93}, {"0011111", 0.93}});
+  const auto ctx = problem(net, search::SpaceKind::Stems, acc);
+  const auto seeds = ctx->seeds();
+  ASSERT_EQ(seeds.size(), 2 * canonical);
+  for (std::size_t k = 0; k < canonical; ++k) {
+    for (std::size_t i = 0; i < ctx->space().dimension(); ++i) {
+      if (ctx->space().genes()[i].kind == search::GeneKind::StateKeep) continue;
+      EXPECT_EQ(seeds[k][i], seeds[canonical + k][i]) << "seed " << k << ", gene " << i;
+    }
+  }
+  // Every drop costs accuracy: the declared states only.
+  const auto [none, declared] = seeded_states({{"1111111", 0.93}, {"0111111", 0.92}});
+  EXPECT_EQ(none, 0u);
+  EXPECT_EQ(declared.size(), canonical);
+  // No accuracy model: no state genes to drop (the workload's declared states are fixed).
+  EXPECT_EQ(problem(sew())->lossless_state_prefix(problem(sew())->seeds().front()), 0u);
+}
+
 TEST(Optimizer, ExhaustiveIsRefusedAboveTheLimit) {
   EXPECT_THROW(search::exhaustive(problem(sew()), 1000, 1), InputError);
 }
