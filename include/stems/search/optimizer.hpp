@@ -2,7 +2,8 @@
 // Multi-objective search over a search::Problem with Pagmo2: nsga2 (default), maco, ihs, and the
 // continuous moead / nspso (genes are rounded when decoded). The first population starts from the
 // problem's seeds (for a schedule search: STEMS's hand-picked schedules, all TB-LBL, TB-F, ST-LBL,
-// ST-F and the hybrids), so the front is never worse than them. Budget: generations, evaluations or
+// ST-F and the hybrids, also in the lossless state configuration when an accuracy model gives
+// one), so the front is never worse than them. Budget: generations, evaluations or
 // wall time, whichever comes first; a stop flag (Ctrl-C) ends the run after the current generation
 // with the front found so far. One seed drives every random choice: the same seed gives the same
 // front whatever the thread count (batch fitness evaluation does not change results).
