@@ -1,5 +1,6 @@
 #include "schedule_problem.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -116,59 +117,94 @@ std::size_t ScheduleProblem::hardware_configs_cached() const {
   return hw_cache_.size();
 }
 
-std::size_t ScheduleProblem::lossless_state_prefix(const std::vector<double>& x) const {
-  if (!accuracy_.configured()) return 0;
-  std::vector<double> y = schedule_genes(x);
-  const auto accuracy_of = [&](const std::vector<double>& genes) {
-    return accuracy_.model->estimate(schedule::state_schedule(network_, space_.decode(genes)));
-  };
-  const auto declared = accuracy_of(y);
-  if (!declared.error.empty()) return 0;
-  std::size_t prefix = 0, k = 0;
-  for (std::size_t i = 0; i < y.size(); ++i) {
-    if (space_.genes()[i].kind != search::GeneKind::StateKeep) continue;
-    y[i] = 0;  // drop this unit's state too
-    ++k;
-    const auto e = accuracy_of(y);
-    if (e.error.empty() && e.accuracy >= declared.accuracy) prefix = k;
+namespace {
+// Option 0 of a state gene drops the unit's state (SearchSpace: options {0 drop, 1 keep}).
+constexpr double kDropState = 0;
+}  // namespace
+
+std::vector<std::size_t> ScheduleProblem::state_gene_indices() const {
+  std::vector<std::size_t> genes;
+  for (std::size_t i = 0; i < space_.dimension(); ++i) {
+    if (space_.genes()[i].kind == search::GeneKind::StateKeep) genes.push_back(i);
   }
-  return prefix;
+  return genes;
+}
+
+void ScheduleProblem::drop_first_states(std::vector<double>& x, std::size_t count) const {
+  const auto genes = state_gene_indices();
+  for (std::size_t k = 0; k < count && k < genes.size(); ++k)
+    x[genes[k]] = kDropState;
+}
+
+std::size_t ScheduleProblem::lossless_state_genes(const std::vector<double>& x) const {
+  if (!accuracy_.configured() || !accuracy_.model->closed_form()) return 0;
+  const auto genes = state_gene_indices();
+  if (genes.empty()) return 0;
+  const auto accuracy_of = [&](const std::vector<double>& g) {
+    return accuracy_.model->estimate(schedule::state_schedule(network_, space_.decode(g)));
+  };
+  std::vector<double> y = schedule_genes(x);
+  const auto declared = accuracy_of(y);
+  // Nothing to preserve when the genome's own states are unusable (an error, no accuracy, or
+  // below the constraint): every drop would count as lossless.
+  if (!declared.error.empty() || declared.accuracy <= 0 ||
+      (accuracy_.min_accuracy && declared.accuracy < *accuracy_.min_accuracy)) {
+    return 0;
+  }
+  std::size_t lossless = 0;
+  for (std::size_t k = 1; k <= genes.size(); ++k) {
+    y[genes[k - 1]] = kDropState;
+    // Per-layer genes: the model sees blocks (state_schedule), so a prefix ending inside a block
+    // would look free whatever that block's remaining layers cost; only whole blocks count.
+    if (k < genes.size() && gene_block(genes[k - 1]) == gene_block(genes[k])) continue;
+    const auto e = accuracy_of(y);
+    if (e.error.empty() && e.accuracy >= declared.accuracy) lossless = k;
+  }
+  return lossless;
+}
+
+int ScheduleProblem::gene_block(std::size_t i) const {
+  const search::Gene& g = space_.genes()[i];
+  const bool per_block = space_.granularity() == search::Granularity::Block ||
+                         space_.kind() == search::SpaceKind::Stems;
+  return per_block ? g.unit : network_.layer_by_id(g.unit).block;
+}
+
+std::vector<double> ScheduleProblem::canonical_seed(const std::string& name) const {
+  const auto [t, d] = schedule::canonical_bits(name, network_.block_count());
+  std::vector<double> x = space_.encode_bits(t, d);
+  for (const auto& g : hardware_.space.genes()) {  // the template's value, else the middle option
+    const std::uint64_t v = hardware::knob_value(accelerator_, g.knob);
+    std::size_t i = g.options.size() / 2;
+    for (std::size_t j = 0; j < g.options.size(); ++j)
+      if (g.options[j] == v) i = j;
+    x.push_back(static_cast<double>(i));
+  }
+  return x;
 }
 
 std::vector<std::vector<double>> ScheduleProblem::seeds() const {
-  const int blocks = network_.block_count();
-  std::vector<std::vector<double>> out;
-  for (const auto& name : schedule::canonical_names(blocks)) {
-    const auto [t, d] = schedule::canonical_bits(name, blocks);
+  std::vector<std::vector<double>> declared;
+  for (const auto& name : schedule::canonical_names(network_.block_count())) {
     try {
-      std::vector<double> x = space_.encode_bits(t, d);
-      for (const auto& g : hardware_.space.genes()) {  // the template's value, else the middle
-        const std::uint64_t v = hardware::knob_value(accelerator_, g.knob);
-        std::size_t i = g.options.size() / 2;
-        for (std::size_t j = 0; j < g.options.size(); ++j)
-          if (g.options[j] == v) i = j;
-        x.push_back(static_cast<double>(i));
-      }
-      out.push_back(std::move(x));
+      std::vector<double> x = canonical_seed(name);
+      if (std::find(declared.begin(), declared.end(), x) == declared.end())
+        declared.push_back(std::move(x));
     } catch (const std::invalid_argument&) {
       // not expressible in this space (e.g. per-layer genes lacking an option): skip
     }
   }
-  if (out.empty()) return out;
-  // The same schedules with the longest prefix of state genes (earliest units first) dropped at no
-  // estimated accuracy cost, when there is one: the states STEMS drops.
-  const std::size_t prefix = lossless_state_prefix(out.front());
-  const std::size_t declared = out.size();
-  for (std::size_t s = 0; s < declared && prefix > 0; ++s) {
-    std::vector<double> x = out[s];
-    std::size_t k = 0;
-    for (std::size_t i = 0; i < space_.dimension() && k < prefix; ++i) {
-      if (space_.genes()[i].kind != search::GeneKind::StateKeep) continue;
-      x[i] = 0;
-      ++k;
-    }
-    if (x != out[s]) out.push_back(std::move(x));
+  if (declared.empty()) return declared;
+  // First the schedules with the lossless prefix of states dropped (when there is one): they score
+  // no lower in accuracy with fewer state bits, so they go first when the population cuts seeds.
+  const std::size_t lossless = lossless_state_genes(declared.front());
+  std::vector<std::vector<double>> out;
+  for (const auto& d : declared) {
+    std::vector<double> x = d;
+    drop_first_states(x, lossless);
+    if (x != d && std::find(out.begin(), out.end(), x) == out.end()) out.push_back(std::move(x));
   }
+  out.insert(out.end(), declared.begin(), declared.end());
   return out;
 }
 

@@ -75,14 +75,19 @@ class ScheduleProblem final : public search::Problem {
   std::vector<std::uint64_t> option_counts() const override;
   search::Fitness evaluate(const std::vector<double>& x) const override;
   // STEMS's hand-picked schedules (TB-LBL, TB-F, ST-LBL, ST-F, the hybrids) the space expresses,
-  // on the template hardware (co-design), first with the declared states, then (with an accuracy
-  // model) with the longest lossless prefix of state genes dropped (lossless_state_prefix).
+  // each once, on the template hardware (co-design: each hardware gene at the template's value,
+  // else its middle option). With a closed-form accuracy model and a lossless prefix
+  // (lossless_state_genes), the same schedules with that prefix of states dropped come first, then
+  // the schedules with the declared states: a population smaller than the seeds keeps the former.
   std::vector<std::vector<double>> seeds() const override;
-  // How many of the genome's state genes, earliest units first, can all be dropped without the
-  // accuracy model estimating less than for the genome's own states (STEMS's finding: the early
-  // layers' states cost no accuracy): the longest such prefix, 0 without an accuracy model. One
-  // estimate per state gene (cached by the model).
-  std::size_t lossless_state_prefix(const std::vector<double>& x) const;
+  // How many of the state genes, earliest first (block order; per-layer genes by whole blocks),
+  // can be dropped together with the accuracy model estimating no less than for the genome's own
+  // states (STEMS's finding on SEW-ResNet: the first blocks' states cost no accuracy): the longest
+  // such prefix, counted in state genes. 0 without state genes, when the model is not closed-form
+  // (AccuracyModel::closed_form: no simulation or command is run for seeds), or when the genome's
+  // own states have an error, no accuracy or one below min_accuracy. Costs one estimate for the
+  // genome and one per block boundary of the state genes.
+  std::size_t lossless_state_genes(const std::vector<double>& x) const;
   std::uint64_t evaluations() const override;
   // Every genome evaluated so far (the memo's keys, in key order): e.g. to replay a search warm.
   std::vector<std::vector<double>> evaluated_genomes() const;
@@ -112,6 +117,10 @@ class ScheduleProblem final : public search::Problem {
   std::shared_ptr<const HardwareInstance> build_hardware(
       const std::vector<std::uint64_t>& values) const;
   std::vector<double> schedule_genes(const std::vector<double>& x) const;
+  std::vector<double> canonical_seed(const std::string& name) const;  // std::invalid_argument
+  std::vector<std::size_t> state_gene_indices() const;                // in gene order
+  void drop_first_states(std::vector<double>& x, std::size_t count) const;
+  int gene_block(std::size_t i) const;  // the block of gene i's unit
 
   const workload::Network network_;
   const hardware::Accelerator accelerator_;

@@ -304,54 +304,165 @@ TEST(Optimizer, ReachesTheExhaustiveFrontOfASmallSpace) {
   EXPECT_GE(search::hypervolume(fr, exact.reference_point), 0.99 * hv_exact);
 }
 
-// STEMS's canonical schedules seed the search twice with an accuracy model: with the declared
-// states, then with the longest prefix of state genes (earliest blocks first) whose drop the model
-// scores no lower; never when every drop costs accuracy.
-TEST(Optimizer, SeedsAddTheCanonicalSchedulesWithTheLosslessStateDrops) {
+namespace {
+
+// SEW with every neuron layer's state free.
+workload::Network sew_free_states() {
   auto net = sew();
   for (workload::Vertex v : net.topological_order()) {
     auto& l = net.mutable_layer(v);
     if (l.has_neurons()) l.state_policy = workload::StatePolicy::Free;
   }
-  const auto seeded_states = [&](std::map<std::string, double> table) {
-    search::AccuracyObjective acc;
-    acc.model = std::make_shared<const search::TableAccuracy>(std::move(table));
-    const auto ctx = problem(net, search::SpaceKind::Stems, acc);
-    std::vector<std::string> states;
-    for (const auto& x : ctx->seeds())
-      states.push_back(schedule::state_schedule(ctx->network(), ctx->decode(x)));
-    return std::make_pair(ctx->lossless_state_prefix(ctx->seeds().front()), states);
-  };
-  const std::size_t canonical = problem(sew())->seeds().size();
-  ASSERT_EQ(canonical, 10u);  // TB-LBL, TB-F, ST-LBL, ST-F, HY-1 .. HY-6
-  // Dropping blocks 0 and 1 is free; block 0 alone is not (the longest free prefix counts).
-  const auto [prefix, states] =
-      seeded_states({{"1111111", 0.93}, {"0111111", 0.92}, {"0011111", 0.93}, {"0001111", 0.91}});
-  EXPECT_EQ(prefix, 2u);
-  ASSERT_EQ(states.size(), 2 * canonical);
-  for (std::size_t i = 0; i < canonical; ++i) {
-    EXPECT_EQ(states[i], "1111111");
-    EXPECT_EQ(states[canonical + i], "0011111");
-  }
-  // The schedule genes of each pair are the same.
+  return net;
+}
+
+search::AccuracyObjective table_accuracy(std::map<std::string, double> table,
+                                         std::optional<double> min_accuracy = std::nullopt) {
   search::AccuracyObjective acc;
-  acc.model = std::make_shared<const search::TableAccuracy>(
-      std::map<std::string, double>{{"1111111", 0.93}, {"0011111", 0.93}});
-  const auto ctx = problem(net, search::SpaceKind::Stems, acc);
+  acc.model = std::make_shared<const search::TableAccuracy>(std::move(table));
+  acc.min_accuracy = min_accuracy;
+  return acc;
+}
+
+// 0.93 for every configuration, an error for the listed ones; counts its estimates.
+class StubAccuracy final : public search::AccuracyModel {
+ public:
+  StubAccuracy(bool closed_form, std::set<std::string> errors)
+      : closed_form_(closed_form), errors_(std::move(errors)) {}
+  Estimate estimate(const std::string& bits) const override {
+    ++estimates;
+    if (errors_.count(bits)) return {0, {}, "failed"};
+    return {0.93, {}, {}};
+  }
+  std::string_view kind() const override { return "stub"; }
+  bool closed_form() const override { return closed_form_; }
+  mutable std::atomic<int> estimates{0};
+
+ private:
+  bool closed_form_;
+  std::set<std::string> errors_;
+};
+
+// The state strings of a problem's seeds, in order.
+std::vector<std::string> seed_states(const problems::ScheduleProblem& p) {
+  std::vector<std::string> states;
+  for (const auto& x : p.seeds())
+    states.push_back(schedule::state_schedule(p.network(), p.decode(x)));
+  return states;
+}
+
+}  // namespace
+
+// STEMS's canonical schedules seed the search twice with a closed-form accuracy model: first with
+// the longest prefix of state genes (earliest blocks first) whose drop the model scores no lower,
+// then with the declared states; never when no such prefix exists.
+TEST(ScheduleSeeds, LosslessStateDropsComeFirstThenTheDeclaredStates) {
+  const std::size_t canonical = problem(sew())->seeds().size();
+  ASSERT_EQ(canonical, 10u);  // TB-LBL, TB-F, ST-LBL, ST-F, HY-1 .. HY-6, all distinct
+  // Dropping blocks 0 and 1 is free; block 0 alone is not (the longest free prefix counts).
+  const auto ctx = problem(
+      sew_free_states(), search::SpaceKind::Stems,
+      table_accuracy({{"1111111", 0.93}, {"0111111", 0.92}, {"0011111", 0.93}, {"0001111", 0.91}}));
   const auto seeds = ctx->seeds();
-  ASSERT_EQ(seeds.size(), 2 * canonical);
+  EXPECT_EQ(ctx->lossless_state_genes(seeds.back()), 2u);
+  const auto states = seed_states(*ctx);
+  ASSERT_EQ(states.size(), 2 * canonical);
   for (std::size_t k = 0; k < canonical; ++k) {
-    for (std::size_t i = 0; i < ctx->space().dimension(); ++i) {
+    EXPECT_EQ(states[k], "0011111");
+    EXPECT_EQ(states[canonical + k], "1111111");
+    for (std::size_t i = 0; i < ctx->space().dimension(); ++i) {  // same schedule in each pair
       if (ctx->space().genes()[i].kind == search::GeneKind::StateKeep) continue;
       EXPECT_EQ(seeds[k][i], seeds[canonical + k][i]) << "seed " << k << ", gene " << i;
     }
   }
-  // Every drop costs accuracy: the declared states only.
-  const auto [none, declared] = seeded_states({{"1111111", 0.93}, {"0111111", 0.92}});
-  EXPECT_EQ(none, 0u);
-  EXPECT_EQ(declared.size(), canonical);
-  // No accuracy model: no state genes to drop (the workload's declared states are fixed).
-  EXPECT_EQ(problem(sew())->lossless_state_prefix(problem(sew())->seeds().front()), 0u);
+}
+
+TEST(ScheduleSeeds, NoLosslessPrefixWhenTheDeclaredStatesAreUnusableOrEveryDropCosts) {
+  const std::size_t canonical = 10;
+  const auto prefix_and_seeds = [](const search::AccuracyObjective& acc) {
+    const auto ctx = problem(sew_free_states(), search::SpaceKind::Stems, acc);
+    return std::make_pair(ctx->lossless_state_genes(ctx->seeds().front()), ctx->seeds().size());
+  };
+  // Every drop costs accuracy.
+  EXPECT_EQ(prefix_and_seeds(table_accuracy({{"1111111", 0.93}, {"0111111", 0.92}})),
+            std::make_pair(std::size_t{0}, canonical));
+  // The declared configuration is not in the table (accuracy 0): no drop is "lossless".
+  EXPECT_EQ(prefix_and_seeds(table_accuracy({{"0011111", 0.93}})),
+            std::make_pair(std::size_t{0}, canonical));
+  // The declared configuration is below min_accuracy.
+  EXPECT_EQ(prefix_and_seeds(table_accuracy({{"1111111", 0.93}, {"0011111", 0.93}}, 0.95)),
+            std::make_pair(std::size_t{0}, canonical));
+  // The declared configuration's estimate fails.
+  search::AccuracyObjective failing;
+  failing.model = std::make_shared<const StubAccuracy>(true, std::set<std::string>{"1111111"});
+  EXPECT_EQ(prefix_and_seeds(failing), std::make_pair(std::size_t{0}, canonical));
+  // A failing prefix is skipped, a longer one counts: all seven blocks (0.93 throughout).
+  search::AccuracyObjective gap;
+  gap.model = std::make_shared<const StubAccuracy>(true, std::set<std::string>{"0011111"});
+  EXPECT_EQ(prefix_and_seeds(gap), std::make_pair(std::size_t{7}, 2 * canonical));
+}
+
+TEST(ScheduleSeeds, ModelsThatRunSomethingAreNotAskedAndFixedStatesHaveNoPrefix) {
+  // A simulation or command model is never run for seeds.
+  auto stub = std::make_shared<const StubAccuracy>(false, std::set<std::string>{});
+  search::AccuracyObjective acc;
+  acc.model = stub;
+  const auto ctx = problem(sew_free_states(), search::SpaceKind::Stems, acc);
+  EXPECT_EQ(ctx->seeds().size(), 10u);
+  EXPECT_EQ(stub->estimates.load(), 0);
+  // A model, but no free state genes (SEW declares its states): nothing to drop, nothing asked.
+  auto closed = std::make_shared<const StubAccuracy>(true, std::set<std::string>{});
+  acc.model = closed;
+  const auto fixed = std::make_shared<const problems::ScheduleProblem>(
+      sew(), meta(), search::SpaceKind::Stems, search::Granularity::Block, acc);
+  EXPECT_EQ(fixed->lossless_state_genes(fixed->seeds().front()), 0u);
+  EXPECT_EQ(fixed->seeds().size(), 10u);
+  EXPECT_EQ(closed->estimates.load(), 0);
+}
+
+TEST(ScheduleSeeds, PerLayerStateGenesDropWholeBlocks) {
+  // Per-layer genes: the model sees blocks, so the prefix stops at a block boundary: here every
+  // neuron layer of blocks 0 and 1, not the first layer of block 2 (whose drop alone would not
+  // change the block's string and so would look free).
+  const auto net = sew_free_states();
+  const auto ctx = std::make_shared<const problems::ScheduleProblem>(
+      net, meta(), search::SpaceKind::Full, search::Granularity::Layer,
+      table_accuracy({{"1111111", 0.93}, {"0011111", 0.93}}));
+  std::size_t in_blocks_0_1 = 0, in_block_2 = 0;
+  for (const auto& g : ctx->space().genes()) {
+    if (g.kind != search::GeneKind::StateKeep) continue;
+    const int block = net.layer_by_id(g.unit).block;
+    in_blocks_0_1 += block <= 1;
+    in_block_2 += block == 2;
+  }
+  ASSERT_GT(in_block_2, 1u);  // a block of several neuron layers follows the free ones
+  const auto seeds = ctx->seeds();
+  ASSERT_FALSE(seeds.empty());
+  EXPECT_EQ(ctx->lossless_state_genes(seeds.back()), in_blocks_0_1);
+  const auto states = seed_states(*ctx);
+  EXPECT_EQ(states.front(), "0011111");
+  EXPECT_EQ(states.back(), "1111111");
+}
+
+TEST(ScheduleSeeds, CoDesignSeedsKeepTheTemplateHardware) {
+  problems::HardwareSearch hw;
+  hw.space =
+      search::HardwareSpace(meta(), sew(),
+                            {{"sram_1MB.size_bits", {4194304, 8388608, 16777216}, "run.toml:1:1"},
+                             {"pe.D1.size", {16, 32, 64}, "run.toml:2:1"}});
+  const auto ctx = std::make_shared<const problems::ScheduleProblem>(
+      sew_free_states(), meta(), search::SpaceKind::Stems, search::Granularity::Block,
+      table_accuracy({{"1111111", 0.93}, {"0011111", 0.93}}), cost::ModelPolicy::physical(),
+      std::nullopt, std::move(hw));
+  const auto seeds = ctx->seeds();
+  ASSERT_EQ(seeds.size(), 20u);
+  const std::size_t schedule_genes = ctx->space().dimension();
+  for (const auto& x : seeds) {
+    ASSERT_EQ(x.size(), schedule_genes + 2);
+    EXPECT_EQ(x[schedule_genes], 1);      // 8388608: the template's 1 MB buffer
+    EXPECT_EQ(x[schedule_genes + 1], 1);  // D1 = 32, the template's
+  }
+  EXPECT_EQ(seed_states(*ctx).front(), "0011111");
 }
 
 TEST(Optimizer, ExhaustiveIsRefusedAboveTheLimit) {

@@ -35,6 +35,10 @@ class AccuracyModel {
   // Thread-safe; each configuration may be computed once and cached.
   virtual Estimate estimate(const std::string& state_bits) const = 0;
   virtual std::string_view kind() const = 0;
+  // True when an estimate is a lookup or a sum (table, drop): cheap enough to be asked for
+  // configurations the search may never visit (ScheduleProblem::seeds). False for models that run
+  // a simulation or a command per configuration.
+  virtual bool closed_form() const { return false; }
   // Where a run writes its output (called once before the search when it has a folder): models
   // with a persistent cache keep it there. The default keeps nothing.
   virtual void bind_output(const std::string& /*dir*/) const {}
@@ -47,6 +51,7 @@ class TableAccuracy final : public AccuracyModel {
   explicit TableAccuracy(std::map<std::string, double> table) : table_(std::move(table)) {}
   Estimate estimate(const std::string& state_bits) const override;
   std::string_view kind() const override { return "table"; }
+  bool closed_form() const override { return true; }
 
  private:
   std::map<std::string, double> table_;
@@ -58,6 +63,7 @@ class DropAccuracy final : public AccuracyModel {
       : base_(base), block_drop_(std::move(block_drop)) {}
   Estimate estimate(const std::string& state_bits) const override;
   std::string_view kind() const override { return "drop"; }
+  bool closed_form() const override { return true; }
 
  private:
   double base_;

@@ -47,6 +47,7 @@ class SearchSpace {
   double size() const;
   bool has_state_genes() const;
   SpaceKind kind() const { return kind_; }
+  Granularity granularity() const { return granularity_; }
 
   // Decodes a genome (values are rounded and clamped to the option range, so continuous
   // algorithms can be used) into a schedule with every layer's state decision (the state genes',
