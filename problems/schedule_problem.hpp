@@ -86,7 +86,7 @@ class ScheduleProblem final : public search::Problem {
   // such prefix, counted in state genes. 0 without state genes, when the model is not closed-form
   // (AccuracyModel::closed_form: no simulation or command is run for seeds), or when the genome's
   // own states have an error, no accuracy or one below min_accuracy. Costs one estimate for the
-  // genome and one per block boundary of the state genes.
+  // genome and one per block with state genes.
   std::size_t lossless_state_genes(const std::vector<double>& x) const;
   std::uint64_t evaluations() const override;
   // Every genome evaluated so far (the memo's keys, in key order): e.g. to replay a search warm.
