@@ -1,5 +1,7 @@
 #include "run_context.hpp"
 
+#include "initial_population.hpp"
+
 #include "stems/common/error.hpp"
 #include "stems/hardware/hardware_loader.hpp"
 #include "stems/nir/nir_loader.hpp"
@@ -32,9 +34,13 @@ std::shared_ptr<const ScheduleProblem> make_context(const search::RunConfig& rc)
                      "the hardware file '" +
                          rc.hardware + "'");
   }
-  return std::make_shared<const ScheduleProblem>(
+  auto problem = std::make_shared<ScheduleProblem>(
       std::move(net), std::move(acc), rc.space, rc.granularity, rc.accuracy,
       cost::policy_named(rc.model, rc.path), alignment, std::move(hw));
+  if (!rc.initial_population.empty()) {
+    problem->set_initial_population(read_initial_population(rc.initial_population, *problem));
+  }
+  return problem;
 }
 
 std::vector<search::FrontRecord> front_records(const ScheduleProblem& problem,

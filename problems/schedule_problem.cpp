@@ -1,8 +1,12 @@
 #include "schedule_problem.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <optional>
+#include <sstream>
 #include <stdexcept>
+#include <string_view>
 
 #include "stems/common/error.hpp"
 #include "stems/hardware/technology.hpp"
@@ -183,6 +187,92 @@ std::vector<double> ScheduleProblem::canonical_seed(const std::string& name) con
   return x;
 }
 
+void ScheduleProblem::set_initial_population(std::vector<std::vector<double>> genomes) {
+  const std::size_t genes = space_.dimension() + hardware_.space.dimension();
+  for (const auto& x : genomes) {
+    if (x.size() != genes) {
+      throw std::invalid_argument("set_initial_population: a genome of " +
+                                  std::to_string(x.size()) + " genes, expected " +
+                                  std::to_string(genes));
+    }
+  }
+  initial_population_ = std::move(genomes);
+}
+
+namespace {
+
+// "16" -> 16, "map" -> 0 (a spatial gene's whole map, SearchSpace::describe); nullopt otherwise.
+std::optional<std::uint64_t> gene_value(std::string_view text, bool spatial) {
+  if (spatial && text == "map") return 0;
+  std::uint64_t v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  return v;
+}
+
+std::string options_text(const std::vector<std::uint64_t>& options) {
+  std::string out;
+  for (std::uint64_t o : options)
+    out += (out.empty() ? "" : ", ") + std::to_string(o);
+  return out;
+}
+
+}  // namespace
+
+std::vector<double> ScheduleProblem::encode_genes(const std::string& genes) const {
+  // Every gene of this problem: label, options, whether 0 prints as "map".
+  struct Slot {
+    const std::string* label;
+    const std::vector<std::uint64_t>* options;
+    bool spatial;
+  };
+  std::vector<Slot> slots;
+  for (const auto& g : space_.genes())
+    slots.push_back({&g.label, &g.options, g.kind == search::GeneKind::SpatialTile});
+  for (const auto& g : hardware_.space.genes())
+    slots.push_back({&g.label, &g.options, false});
+  std::vector<double> x(slots.size(), 0);
+  std::vector<bool> named(slots.size(), false);
+  std::istringstream in(genes);
+  std::string token;
+  while (in >> token) {
+    const auto eq = token.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw std::invalid_argument("'" + token + "' is not label=value");
+    }
+    const std::string label = token.substr(0, eq);
+    const std::string_view text = std::string_view(token).substr(eq + 1);
+    const auto slot =
+        std::find_if(slots.begin(), slots.end(), [&](const Slot& s) { return *s.label == label; });
+    if (slot == slots.end()) {
+      const bool fixed_knob =
+          std::any_of(hardware_.space.knobs().begin(), hardware_.space.knobs().end(),
+                      [&](const hardware::Knob& k) { return "hw." + k.name == label; });
+      if (fixed_knob) continue;  // a parameter this run does not search
+      throw std::invalid_argument("gene '" + label + "' is not in this run's search space");
+    }
+    const std::size_t i = static_cast<std::size_t>(slot - slots.begin());
+    if (named[i]) throw std::invalid_argument("gene '" + label + "' is named twice");
+    const auto v = gene_value(text, slot->spatial);
+    const auto& options = *slot->options;
+    const auto it = v ? std::find(options.begin(), options.end(), *v) : options.end();
+    if (it == options.end()) {
+      throw std::invalid_argument(
+          token + ": not an option of this run's gene (options: " + options_text(options) +
+          (slot->spatial ? "; 0 is 'map'" : "") + ")");
+    }
+    x[i] = static_cast<double>(it - options.begin());
+    named[i] = true;
+  }
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    if (!named[i]) {
+      throw std::invalid_argument("no value for gene '" + *slots[i].label +
+                                  "' (a front of another search space?)");
+    }
+  }
+  return x;
+}
+
 std::vector<std::vector<double>> ScheduleProblem::seeds() const {
   std::vector<std::vector<double>> declared;
   for (const auto& name : schedule::canonical_names(network_.block_count())) {
@@ -194,7 +284,7 @@ std::vector<std::vector<double>> ScheduleProblem::seeds() const {
       // not expressible in this space (e.g. per-layer genes lacking an option): skip
     }
   }
-  if (declared.empty()) return declared;
+  if (declared.empty()) return initial_population_;
   // First the schedules with the lossless prefix of states dropped (when there is one): they score
   // no lower in accuracy with fewer state bits, so they go first when the population cuts seeds.
   const std::size_t lossless = lossless_state_genes(declared.front());
@@ -205,7 +295,12 @@ std::vector<std::vector<double>> ScheduleProblem::seeds() const {
     if (x != d && std::find(out.begin(), out.end(), x) == out.end()) out.push_back(std::move(x));
   }
   out.insert(out.end(), declared.begin(), declared.end());
-  return out;
+  // An initial population goes first; the canonical seeds it already holds are not repeated.
+  std::vector<std::vector<double>> all = initial_population_;
+  for (auto& x : out) {
+    if (std::find(all.begin(), all.end(), x) == all.end()) all.push_back(std::move(x));
+  }
+  return all;
 }
 
 schedule::Schedule ScheduleProblem::decode(const std::vector<double>& x) const {

@@ -80,6 +80,15 @@ class ScheduleProblem final : public search::Problem {
   // (lossless_state_genes), the same schedules with that prefix of states dropped come first, then
   // the schedules with the declared states: a population smaller than the seeds keeps the former.
   std::vector<std::vector<double>> seeds() const override;
+  // Genomes that go first into the seeds (an initial population: initial_population.hpp), before
+  // the canonical schedules. Set once, before the problem is shared. Throws std::invalid_argument
+  // for a genome of the wrong length.
+  void set_initial_population(std::vector<std::vector<double>> genomes);
+  // The genome of a front point's genes string ("b0.time=16 b0.space=map ... hw.<parameter>=v",
+  // FrontRecord::genes): every gene of this problem named once with one of its options (a hardware
+  // parameter this run fixes may appear and is ignored). Throws std::invalid_argument naming the
+  // gene otherwise.
+  std::vector<double> encode_genes(const std::string& genes) const;
   // How many of the state genes, earliest first (block order; per-layer genes by whole blocks),
   // can be dropped together with the accuracy model estimating no less than for the genome's own
   // states (STEMS's finding on SEW-ResNet: the first blocks' states cost no accuracy): the longest
@@ -135,6 +144,7 @@ class ScheduleProblem final : public search::Problem {
   mutable std::map<std::vector<std::uint64_t>,
                    std::pair<std::shared_ptr<const HardwareInstance>, std::uint64_t>>
       hw_cache_;
+  std::vector<std::vector<double>> initial_population_;
   mutable std::mutex memo_mutex_;
   mutable std::map<std::vector<std::int64_t>, search::Fitness> memo_;
   mutable std::uint64_t infeasible_ = 0;

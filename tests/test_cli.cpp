@@ -198,10 +198,11 @@ struct BadFile {
   fs::path path;
   std::string test_name;  // [A-Za-z0-9_] only, unique
   bool is_hardware = false;
-  bool is_schedule = false;  // schedule_*: run through `evaluate --schedule` on sew_resnet_7b
-  bool is_run = false;       // run_*: run configs for `optimize`
-  bool is_campaign = false;  // campaign_*: campaign files for `campaign`
-  bool is_events = false;    // events_*: event inputs (.npy) for `simulate` of the gesture model
+  bool is_schedule = false;    // schedule_*: run through `evaluate --schedule` on sew_resnet_7b
+  bool is_run = false;         // run_*: run configs for `optimize`
+  bool is_campaign = false;    // campaign_*: campaign files for `campaign`
+  bool is_events = false;      // events_*: event inputs (.npy) for `simulate` of the gesture model
+  bool is_population = false;  // population_*: --initial-population files for sew_resnet_7b_1mb
 };
 
 void PrintTo(const BadFile& f, std::ostream* os) {
@@ -219,7 +220,8 @@ std::string sanitize(const std::string& s) {
 
 // Every regular file in tests/data/bad/, sorted by name. Files named hardware_* are accelerator
 // descriptions, schedule_* schedule files (for sew_resnet_7b), events_* event inputs for
-// `simulate` (of ../shared/nir/conv_gesture_synthetic.nir); everything else is a workload.
+// `simulate` (of ../shared/nir/conv_gesture_synthetic.nir), population_* initial populations for
+// `optimize` (of configs/runs/sew_resnet_7b_1mb.toml); everything else is a workload.
 std::vector<BadFile> list_bad_files(bool hardware_only = false) {
   std::vector<fs::path> paths;
   std::error_code ec;
@@ -237,6 +239,7 @@ std::vector<BadFile> list_bad_files(bool hardware_only = false) {
     f.is_run = p.filename().string().rfind("run_", 0) == 0;
     f.is_campaign = p.filename().string().rfind("campaign_", 0) == 0;
     f.is_events = p.filename().string().rfind("events_", 0) == 0;
+    f.is_population = p.filename().string().rfind("population_", 0) == 0;
     if (hardware_only && !f.is_hardware) continue;
     std::string name = sanitize(p.stem().string());
     for (int i = 2; names.count(name) != 0; ++i)
@@ -284,6 +287,9 @@ TEST_P(CliBadInputFile, IsRejectedWithOneErrorNamingTheFileAndExitCode2) {
     r = run_stems({"optimize", f.path.string(), "--out", dir_out, "--no-report"});
   } else if (f.is_campaign) {
     r = run_stems({"campaign", f.path.string(), "--out", dir_out, "--no-report"});
+  } else if (f.is_population) {
+    r = run_stems({"optimize", (kConfigs / "runs" / "sew_resnet_7b_1mb.toml").string(), "--out",
+                   dir_out, "--no-report", "--initial-population", f.path.string()});
   } else if (f.is_events) {
     r = run_stems({"simulate", std::string(STEMS_SHARED_NIR) + "/conv_gesture_synthetic.nir",
                    "--inputs", f.path.string(), "--json", json_out});

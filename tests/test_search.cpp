@@ -11,14 +11,17 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <pagmo/bfe.hpp>
 #include <pagmo/problem.hpp>
 #include <random>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "fixtures.hpp"
+#include "initial_population.hpp"
 #include "run_context.hpp"
 #include "schedule_problem.hpp"
 #include "stems/common/error.hpp"
@@ -41,6 +44,7 @@
 #include "stems/workload/workload_loader.hpp"
 
 using namespace stems;
+namespace fs = std::filesystem;
 using test::meta;
 using test::sew;
 using test::sew_tail;
@@ -996,6 +1000,125 @@ TEST(CoDesign, TooSmallABufferOrTooLargeAnAreaIsInfeasibleWithAReason) {
   EXPECT_NE(g.infeasible_reason.find("max_area_mm2"), std::string::npos) << g.infeasible_reason;
   x[15] = 0;  // a 16 KB weight SRAM: under the limit
   EXPECT_TRUE(ctx->evaluate(x).feasible()) << ctx->evaluate(x).infeasible_reason;
+}
+
+// ---- Initial population from a previous front ----
+
+namespace {
+
+// A co-design problem (SEW, the stems space, the top buffer's size and D1 as genes, the DRAM
+// bandwidth fixed), with every state declared.
+std::shared_ptr<problems::ScheduleProblem> population_problem() {
+  problems::HardwareSearch hw;
+  hw.space = search::HardwareSpace(meta(), sew(),
+                                   {{"sram_1MB.size_bits", {4194304, 8388608}, "run.toml:1:1"},
+                                    {"pe.D1.size", {16, 32, 64}, "run.toml:2:1"},
+                                    {"dram.bw_bits", {64}, "run.toml:3:1"}});
+  return std::make_shared<problems::ScheduleProblem>(
+      sew(), meta(), search::SpaceKind::Stems, search::Granularity::Block,
+      search::AccuracyObjective{}, cost::ModelPolicy::physical(), std::nullopt, std::move(hw));
+}
+
+// The genes string stems optimize writes for genome x (FrontRecord::genes).
+std::string genes_of(const problems::ScheduleProblem& p, const std::vector<double>& x) {
+  std::string genes = p.space().describe(x);
+  for (const auto& [name, value] : p.hardware_of(x)->parameters)
+    genes += " " + name + "=" + std::to_string(value);
+  return genes;
+}
+
+}  // namespace
+
+TEST(InitialPopulation, FrontPointsAreReadByValueAndSeedFirst) {
+  const auto p = population_problem();
+  std::vector<double> x = p->space().encode_bits("0011111", "1100000");
+  x.push_back(0);  // 512 KB
+  x.push_back(2);  // D1 = 64
+  const std::string genes = genes_of(*p, x);
+  EXPECT_NE(genes.find("b2.space=map"), std::string::npos) << genes;
+  EXPECT_NE(genes.find("hw.dram.bw_bits=64"), std::string::npos) << genes;  // fixed: ignored
+  EXPECT_EQ(p->encode_genes(genes), x);
+  // In any order.
+  std::istringstream in(genes);
+  std::vector<std::string> tokens{std::istream_iterator<std::string>(in), {}};
+  std::reverse(tokens.begin(), tokens.end());
+  std::string reversed;
+  for (const auto& t : tokens)
+    reversed += t + " ";
+  EXPECT_EQ(p->encode_genes(reversed), x);
+  // A pareto.json front: two points, one twice; its other keys are ignored.
+  const std::vector<double> canonical = p->seeds().front();
+  const std::string json = R"({"run": "r", "front": [{"genes": ")" + genes +
+                           R"(", "objectives": {}}, {"genes": ")" + genes_of(*p, canonical) +
+                           R"("}, {"genes": ")" + genes + R"("}]})";
+  const auto genomes = problems::parse_initial_population(json, "front.json", *p);
+  ASSERT_EQ(genomes.size(), 2u);
+  EXPECT_EQ(genomes[0], x);
+  EXPECT_EQ(genomes[1], canonical);
+  const std::size_t canonical_seeds = p->seeds().size();
+  p->set_initial_population(genomes);
+  const auto seeds = p->seeds();
+  ASSERT_EQ(seeds.size(), canonical_seeds + 1);  // the canonical one is not repeated
+  EXPECT_EQ(seeds[0], x);
+  EXPECT_EQ(seeds[1], canonical);
+  EXPECT_THROW(p->set_initial_population({{1, 2, 3}}), std::invalid_argument);
+}
+
+TEST(InitialPopulation, BadFilesAreInputErrorsNamingTheFileAndThePoint) {
+  const auto p = population_problem();
+  std::vector<double> x = p->space().encode_bits("1111111", "0000000");
+  x.push_back(1);
+  x.push_back(1);
+  const std::string good = genes_of(*p, x);
+  const auto error_of = [&](const std::string& json) -> std::string {
+    try {
+      problems::parse_initial_population(json, "f.json", *p);
+    } catch (const InputError& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  const auto point = [](const std::string& genes) {
+    return R"({"front": [{"genes": ")" + genes + R"("}]})";
+  };
+  EXPECT_NE(error_of("{\"front\": [").find("f.json"), std::string::npos);
+  EXPECT_NE(error_of("{\"front\": [").find("not JSON"), std::string::npos);
+  EXPECT_NE(error_of("{\"front\": []}").find("f.json: front"), std::string::npos);
+  EXPECT_NE(error_of("[1, 2]").find("non-empty 'front'"), std::string::npos);
+  EXPECT_NE(error_of(R"({"front": [{"genes": 1}]})").find("front[0].genes"), std::string::npos);
+  EXPECT_NE(error_of(point(good + " zz.time=1")).find("'zz.time' is not in this run"),
+            std::string::npos);
+  EXPECT_NE(error_of(point(good + " b0.time=1")).find("named twice"), std::string::npos);
+  std::string not_option = good;
+  not_option.replace(not_option.find("hw.pe.D1.size=32"), 16, "hw.pe.D1.size=48");
+  EXPECT_NE(error_of(point(not_option)).find("hw.pe.D1.size=48: not an option"), std::string::npos);
+  std::string missing = good;
+  missing.erase(missing.find("b3.time="), 11);
+  EXPECT_NE(error_of(point(missing)).find("no value for gene 'b3.time'"), std::string::npos);
+  EXPECT_NE(error_of(point("b0.time")).find("not label=value"), std::string::npos);
+  std::string negative = good;
+  negative.replace(negative.find("b2.time=16"), 10, "b2.time=-16");
+  EXPECT_NE(error_of(point(negative)).find("b2.time=-16: not an option"), std::string::npos);
+  EXPECT_EQ(error_of(point(good)), "no error");
+  EXPECT_THROW(problems::read_initial_population("/nonexistent/front.json", *p), InputError);
+}
+
+TEST(InitialPopulation, RunConfigKeyResolvesBesideTheRunFile) {
+  test::ScratchDir dir("initpop");
+  const auto run = dir.path() / "run.toml";
+  std::ofstream(run) << "[run]\nworkload = \"" << test::configs_dir()
+                     << "/workloads/sew_resnet_7b.toml\"\nhardware = \"" << test::configs_dir()
+                     << "/hardware/meta_proto_1mb.toml\"\n[algorithm]\ngenerations = 1\n"
+                     << "initial_population = \"prev/pareto.json\"\n";
+  const search::RunConfig rc = search::load_run_config(run.string());
+  EXPECT_EQ(fs::path(rc.initial_population), dir.path() / "prev" / "pareto.json");
+  // make_context reads it: a missing file is an InputError naming it.
+  try {
+    problems::make_context(rc);
+    ADD_FAILURE() << "no error for a missing initial population";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("prev/pareto.json"), std::string::npos) << e.what();
+  }
 }
 
 TEST(CoDesign, BadGenesAreInputErrorsAtTheirEntry) {

@@ -175,6 +175,9 @@ void add_optimize(CLI::App& app, Commands& c) {
   cmd->add_option("--out", o.out, "output directory (default out/<run name>)");
   cmd->add_option("--seed", o.seed, "override the run's seed");
   cmd->add_option("--threads", o.threads, "fitness threads (0: all cores)");
+  cmd->add_option("--initial-population", o.initial_population,
+                  "a pareto.json of stems optimize whose front starts the search (overrides the "
+                  "run's [algorithm] initial_population)");
   cmd->add_flag("--exhaustive", o.exhaustive,
                 "evaluate every genome (refused above the run's exhaustive_limit)");
   cmd->add_flag("--no-report", o.no_report, "do not write report.html");

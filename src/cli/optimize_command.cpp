@@ -122,6 +122,7 @@ std::optional<OptimizeOutput> optimize_output(const OptimizeOptions& o,
   try {
     if (o.seed) rc.optimizer.seed = *o.seed;
     if (o.threads) rc.optimizer.threads = *o.threads;
+    if (!o.initial_population.empty()) rc.initial_population = o.initial_population;
     const auto problem = problems::make_context(rc);
     const std::string dir = o.out.empty() ? "out/" + rc.name : o.out;
     if (o.write_files && rc.accuracy.configured()) rc.accuracy.model->bind_output(dir);

@@ -193,8 +193,10 @@ void read_search_table(const TableReader& s, RunConfig& rc) {
   s.finish();
 }
 
-// [algorithm]: name, population, islands and the budget.
-void read_algorithm_table(const TableReader& a, RunConfig& rc) {
+// [algorithm]: name, population, islands, the budget and an initial population.
+template <typename Resolve>
+void read_algorithm_table(const TableReader& a, Resolve resolve, RunConfig& rc) {
+  if (a.has("initial_population")) rc.initial_population = resolve(a.string("initial_population"));
   rc.optimizer.algorithm = a.string_or("name", "nsga2");
   rc.optimizer.population = a.positive_or("population", 32);
   if (rc.optimizer.population > 1'000'000) {
@@ -306,7 +308,7 @@ RunConfig load_run_config(const std::string& path) {
   auto resolve = [&](const std::string& p) { return config::resolve_relative(path, p); };
   read_run_table(root, resolve, rc);
   if (auto s = root.optional_table("search")) read_search_table(*s, rc);
-  read_algorithm_table(root.table("algorithm"), rc);
+  read_algorithm_table(root.table("algorithm"), resolve, rc);
   std::optional<SimulatedAccuracyConfig> simulated;
   if (auto acc = root.optional_table("accuracy"))
     simulated = read_accuracy_table(*acc, resolve, rc);

@@ -49,6 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                      : std::string(STEMS_CONFIGS) + "/workloads/sew_resnet_7b.toml";
   rc->hardware = std::string(STEMS_CONFIGS) + "/hardware/meta_proto_1mb.toml";
   rc->nir.read_timeout_s = 2;
+  rc->initial_population.clear();  // a path to read: fuzz_initial_population covers the format
   // `stems optimize` prefixes these errors with the run file (src/cli/app.cpp).
   fuzz::accepted("", [&] {
     const auto ctx = problems::make_context(*rc);

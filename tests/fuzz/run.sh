@@ -29,7 +29,8 @@ if ! [[ $seconds =~ ^[0-9]+$ ]] || [[ $seconds -lt 1 ]]; then
   echo "usage: tests/fuzz/run.sh [SECONDS|--smoke] [HARNESS...]" >&2
   exit 2
 fi
-all=(fuzz_workload fuzz_hardware fuzz_schedule fuzz_run_config fuzz_nir fuzz_nir_graph fuzz_onnx)
+all=(fuzz_workload fuzz_hardware fuzz_schedule fuzz_run_config fuzz_nir fuzz_nir_graph fuzz_onnx
+  fuzz_initial_population)
 harnesses=("$@")
 [[ ${#harnesses[@]} -eq 0 ]] && harnesses=("${all[@]}")
 build=${STEMS_FUZZ_BUILD:-$root/build-fuzz}
@@ -58,12 +59,14 @@ seed_sources() {
     fuzz_nir) ls "$root"/tests/data/bad/workload_nir_* ;;
     fuzz_nir_graph) ;;
     fuzz_onnx) ls "$root"/tests/data/bad/workload_onnx_* "$root"/tests/data/onnx/*.onnx ;;
+    fuzz_initial_population) ls "$root"/tests/data/bad/population_* ;;
   esac 2> /dev/null || true
 }
 dict_of() {
   case $1 in
     fuzz_nir) echo "$here/nir.dict" ;;
     fuzz_nir_graph) echo "$here/nir_graph.dict" ;;
+    fuzz_initial_population) echo "$here/initial_population.dict" ;;
     *) echo "$here/toml.dict" ;;
   esac
 }
@@ -74,7 +77,7 @@ run_one() {
   mkdir -p "$work" "$artifacts"
   rm -rf "$seeds"
   mkdir -p "$seeds"
-  cp "$here/corpus/$h"/* "$seeds"/ 2> /dev/null || true
+  cp "$here/corpus/${h#fuzz_}"/* "$seeds"/ 2> /dev/null || true  # corpus/<harness without fuzz_>/
   for f in $(seed_sources "$h"); do
     # Files above 64 KiB (SEW-ResNet-152) slow every mutation down; the smaller ones cover the format.
     [[ $(stat -c %s "$f") -le 65536 ]] && cp "$f" "$seeds"/

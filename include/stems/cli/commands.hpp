@@ -95,6 +95,7 @@ struct OptimizeOptions {
   std::string out;
   std::optional<std::uint64_t> seed;
   std::optional<unsigned> threads;
+  std::string initial_population;  // overrides the run's [algorithm] initial_population
   bool exhaustive = false;
   bool no_report = false;
   bool mpi = false;

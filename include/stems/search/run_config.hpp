@@ -36,6 +36,9 @@ struct RunConfig {
   std::vector<HardwareGeneSpec> hardware_genes;
   std::optional<bool> area_objective;
   std::optional<double> max_area_mm2;
+  // [algorithm] initial_population: a pareto.json of stems optimize whose front starts the search
+  // (resolved path; empty: none). problems::make_context reads it.
+  std::string initial_population;
 };
 
 RunConfig load_run_config(const std::string& path);
