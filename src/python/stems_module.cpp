@@ -220,7 +220,8 @@ void def_optimize(py::module_& m) {
   m.def(
       "optimize",
       [](const std::string& run, const std::string& out, std::optional<std::uint64_t> seed,
-         std::optional<unsigned> threads, bool exhaustive, bool full) {
+         std::optional<unsigned> threads, bool exhaustive, bool full,
+         const std::string& initial_population) {
         stems::cli::OptimizeOptions o;
         o.run = run;
         o.out = out;
@@ -228,10 +229,12 @@ void def_optimize(py::module_& m) {
         o.seed = seed;
         o.threads = threads;
         o.exhaustive = exhaustive;
+        o.initial_population = initial_population;
         return optimize(o, full);
       },
       py::arg("run"), py::arg("out") = "", py::arg("seed") = py::none(),
       py::arg("threads") = py::none(), py::arg("exhaustive") = false, py::arg("full") = false,
+      py::arg("initial_population") = "",
       "Search a run file: the front (pareto.json's records); files only when out is given.");
 }
 

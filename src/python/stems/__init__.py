@@ -67,6 +67,9 @@ def _absolute_paths(run):
     for key in ("workload", "hardware"):
         if key in run.get("run", {}):
             run["run"][key] = os.path.abspath(run["run"][key])
+    if "initial_population" in run.get("algorithm", {}):
+        run["algorithm"]["initial_population"] = os.path.abspath(
+            os.fspath(run["algorithm"]["initial_population"]))
     sim = run.get("accuracy", {}).get("simulate")
     if isinstance(sim, dict):
         sim = dict(sim)
@@ -77,18 +80,21 @@ def _absolute_paths(run):
     return run
 
 
-def optimize(run, out=None, seed=None, threads=None, exhaustive=False, full=False):
+def optimize(run, out=None, seed=None, threads=None, exhaustive=False, full=False,
+             initial_population=None):
     """Searches a run (a run file's path, or the same content as a dict) and returns the front:
     a list of dicts (objectives, genome, genes, schedule, evaluation), as in pareto.json; with
-    full=True the whole pareto.json dict. With out=DIR the CLI's files are written there too."""
+    full=True the whole pareto.json dict. With out=DIR the CLI's files are written there too.
+    initial_population: a pareto.json whose front starts the search (--initial-population)."""
     out = os.fspath(out) if out is not None else ""
+    initial = os.fspath(initial_population) if initial_population is not None else ""
     if isinstance(run, dict):
         with tempfile.TemporaryDirectory(prefix="stems_run_") as tmp:
             path = os.path.join(tmp, "run.toml")
             with open(path, "w", encoding="utf-8") as f:
                 f.write(_run_toml(_absolute_paths(run)))
-            return _stems.optimize(path, out, seed, threads, exhaustive, full)
-    return _stems.optimize(os.fspath(run), out, seed, threads, exhaustive, full)
+            return _stems.optimize(path, out, seed, threads, exhaustive, full, initial)
+    return _stems.optimize(os.fspath(run), out, seed, threads, exhaustive, full, initial)
 
 
 def simulate(model, inputs="", labels="", poisson=None, samples=0, seed=42, state_schedules=(),
