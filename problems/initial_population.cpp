@@ -1,6 +1,7 @@
 #include "initial_population.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -42,6 +43,10 @@ std::vector<std::vector<double>> parse_initial_population(const std::string& tex
 
 std::vector<std::vector<double>> read_initial_population(const std::string& path,
                                                          const ScheduleProblem& problem) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    throw InputError(path, "not a readable file (expected a pareto.json of stems optimize)");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path, "cannot read the initial population file");
   std::ostringstream text;

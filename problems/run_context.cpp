@@ -38,7 +38,11 @@ std::shared_ptr<const ScheduleProblem> make_context(const search::RunConfig& rc)
       std::move(net), std::move(acc), rc.space, rc.granularity, rc.accuracy,
       cost::policy_named(rc.model, rc.path), alignment, std::move(hw));
   if (!rc.initial_population.empty()) {
-    problem->set_initial_population(read_initial_population(rc.initial_population, *problem));
+    try {
+      problem->set_initial_population(read_initial_population(rc.initial_population, *problem));
+    } catch (const InputError& e) {
+      throw InputError(rc.path, std::string("initial population: ") + e.what());
+    }
   }
   return problem;
 }

@@ -219,6 +219,29 @@ std::string options_text(const std::vector<std::uint64_t>& options) {
 
 }  // namespace
 
+void ScheduleProblem::check_fixed_parameter(const std::string& label, std::string_view text,
+                                            std::vector<std::string>& named) const {
+  const auto& knobs = hardware_.space.knobs();
+  const auto k = std::find_if(knobs.begin(), knobs.end(),
+                              [&](const hardware::Knob& kn) { return "hw." + kn.name == label; });
+  if (k == knobs.end()) {
+    throw std::invalid_argument("gene '" + label + "' is not in this run's search space");
+  }
+  if (std::find(named.begin(), named.end(), label) != named.end()) {
+    throw std::invalid_argument("gene '" + label + "' is named twice");
+  }
+  named.push_back(label);
+  // A parameter with one value in [search.hardware]: the front's value must be that one.
+  const std::vector<double> none(hardware_.space.dimension(), 0);
+  const std::uint64_t fixed =
+      hardware_.space.values(none, 0)[static_cast<std::size_t>(k - knobs.begin())];
+  const auto v = gene_value(text, false);
+  if (!v || *v != fixed) {
+    throw std::invalid_argument(label + "=" + std::string(text) + ": this run fixes it at " +
+                                std::to_string(fixed));
+  }
+}
+
 std::vector<double> ScheduleProblem::encode_genes(const std::string& genes) const {
   // Every gene of this problem: label, options, whether 0 prints as "map".
   struct Slot {
@@ -233,6 +256,7 @@ std::vector<double> ScheduleProblem::encode_genes(const std::string& genes) cons
     slots.push_back({&g.label, &g.options, false});
   std::vector<double> x(slots.size(), 0);
   std::vector<bool> named(slots.size(), false);
+  std::vector<std::string> fixed_named;
   std::istringstream in(genes);
   std::string token;
   while (in >> token) {
@@ -245,11 +269,8 @@ std::vector<double> ScheduleProblem::encode_genes(const std::string& genes) cons
     const auto slot =
         std::find_if(slots.begin(), slots.end(), [&](const Slot& s) { return *s.label == label; });
     if (slot == slots.end()) {
-      const bool fixed_knob =
-          std::any_of(hardware_.space.knobs().begin(), hardware_.space.knobs().end(),
-                      [&](const hardware::Knob& k) { return "hw." + k.name == label; });
-      if (fixed_knob) continue;  // a parameter this run does not search
-      throw std::invalid_argument("gene '" + label + "' is not in this run's search space");
+      check_fixed_parameter(label, text, fixed_named);
+      continue;
     }
     const std::size_t i = static_cast<std::size_t>(slot - slots.begin());
     if (named[i]) throw std::invalid_argument("gene '" + label + "' is named twice");

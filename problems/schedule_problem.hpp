@@ -22,6 +22,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "stems/cost/node_cache.hpp"
@@ -79,15 +80,17 @@ class ScheduleProblem final : public search::Problem {
   // else its middle option). With a closed-form accuracy model and a lossless prefix
   // (lossless_state_genes), the same schedules with that prefix of states dropped come first, then
   // the schedules with the declared states: a population smaller than the seeds keeps the former.
+  // An initial population (set_initial_population) goes before all of them.
   std::vector<std::vector<double>> seeds() const override;
   // Genomes that go first into the seeds (an initial population: initial_population.hpp), before
   // the canonical schedules. Set once, before the problem is shared. Throws std::invalid_argument
   // for a genome of the wrong length.
   void set_initial_population(std::vector<std::vector<double>> genomes);
   // The genome of a front point's genes string ("b0.time=16 b0.space=map ... hw.<parameter>=v",
-  // FrontRecord::genes): every gene of this problem named once with one of its options (a hardware
-  // parameter this run fixes may appear and is ignored). Throws std::invalid_argument naming the
-  // gene otherwise.
+  // FrontRecord::genes): every gene of this problem named once with one of its options, and no
+  // other label but a hardware parameter this run fixes (one value in [search.hardware]), at that
+  // value. Throws std::invalid_argument naming the gene otherwise (a front of a run with other
+  // genes: a schedule-only run does not take a co-design front, nor one with state genes it lacks).
   std::vector<double> encode_genes(const std::string& genes) const;
   // How many of the state genes, earliest first (block order; per-layer genes by whole blocks),
   // can be dropped together with the accuracy model estimating no less than for the genome's own
@@ -130,6 +133,10 @@ class ScheduleProblem final : public search::Problem {
   std::vector<std::size_t> state_gene_indices() const;                // in gene order
   void drop_first_states(std::vector<double>& x, std::size_t count) const;
   int gene_block(std::size_t i) const;  // the block of gene i's unit
+  // encode_genes: `label` is no gene; accepted once when it names a hardware parameter this run
+  // fixes at the same value (std::invalid_argument otherwise). `named`: those seen so far.
+  void check_fixed_parameter(const std::string& label, std::string_view text,
+                             std::vector<std::string>& named) const;
 
   const workload::Network network_;
   const hardware::Accelerator accelerator_;

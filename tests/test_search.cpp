@@ -1100,7 +1100,45 @@ TEST(InitialPopulation, BadFilesAreInputErrorsNamingTheFileAndThePoint) {
   negative.replace(negative.find("b2.time=16"), 10, "b2.time=-16");
   EXPECT_NE(error_of(point(negative)).find("b2.time=-16: not an option"), std::string::npos);
   EXPECT_EQ(error_of(point(good)), "no error");
+  // Whitespace of any kind separates genes.
+  std::string tabbed = good;
+  std::replace(tabbed.begin(), tabbed.end(), ' ', '\t');
+  EXPECT_NE(error_of(R"({"front": [{"genes": "\n\t "}]})").find("no value for gene"),
+            std::string::npos);
+  EXPECT_EQ(p->encode_genes(tabbed), x);
+  // 'map' only names a spatial gene's whole map.
+  std::string map_time = good;
+  map_time.replace(map_time.find("b2.time=16"), 10, "b2.time=map");
+  EXPECT_NE(error_of(point(map_time)).find("b2.time=map: not an option"), std::string::npos);
+  // A hardware parameter this run fixes: accepted at its value, once.
+  std::string other_bw = good;
+  other_bw.replace(other_bw.find("hw.dram.bw_bits=64"), 18, "hw.dram.bw_bits=128");
+  EXPECT_NE(error_of(point(other_bw)).find("hw.dram.bw_bits=128: this run fixes it at 64"),
+            std::string::npos);
+  EXPECT_NE(error_of(point(good + " hw.dram.bw_bits=64")).find("named twice"), std::string::npos);
+  // A hardware parameter the run does not have (a co-design front in a schedule-only run).
+  EXPECT_NE(error_of(point(good + " hw.sram_32KB.size_bits=262144")).find("not in this run"),
+            std::string::npos);
   EXPECT_THROW(problems::read_initial_population("/nonexistent/front.json", *p), InputError);
+}
+
+TEST(InitialPopulation, TheSearchEvaluatesTheFilesGenomesFirst) {
+  // A schedule no canonical seed has (blocks 0-2 time-sequential and fused, the rest batched),
+  // with a population smaller than the canonical seeds: only the initial population puts it in.
+  auto p = std::make_shared<problems::ScheduleProblem>(sew(), meta(), search::SpaceKind::Stems,
+                                                       search::Granularity::Block,
+                                                       search::AccuracyObjective{});
+  const std::vector<double> x = p->space().encode_bits("0001111", "1110000");
+  for (const auto& seed : p->seeds())
+    ASSERT_NE(seed, x);
+  p->set_initial_population({x});
+  EXPECT_EQ(p->seeds().front(), x);
+  search::OptimizerConfig c;
+  c.population = 8;
+  c.generations = 1;
+  search::optimize(p, c);
+  const auto evaluated = p->evaluated_genomes();
+  EXPECT_NE(std::find(evaluated.begin(), evaluated.end(), x), evaluated.end());
 }
 
 TEST(InitialPopulation, RunConfigKeyResolvesBesideTheRunFile) {
@@ -1112,12 +1150,32 @@ TEST(InitialPopulation, RunConfigKeyResolvesBesideTheRunFile) {
                      << "initial_population = \"prev/pareto.json\"\n";
   const search::RunConfig rc = search::load_run_config(run.string());
   EXPECT_EQ(fs::path(rc.initial_population), dir.path() / "prev" / "pareto.json");
+  // An empty path is refused at its key (it would resolve to the run file's folder).
+  const auto empty = dir.path() / "empty.toml";
+  std::ofstream(empty) << "[run]\nworkload = \"w.toml\"\nhardware = \"h.toml\"\n[algorithm]\n"
+                       << "generations = 1\ninitial_population = \"\"\n";
+  try {
+    search::load_run_config(empty.string());
+    ADD_FAILURE() << "an empty initial_population was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("algorithm.initial_population"), std::string::npos)
+        << e.what();
+  }
   // make_context reads it: a missing file is an InputError naming it.
   try {
     problems::make_context(rc);
     ADD_FAILURE() << "no error for a missing initial population";
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("prev/pareto.json"), std::string::npos) << e.what();
+    EXPECT_EQ(e.where(), run.string());  // named from the run file
+  }
+  // A folder is not a readable file.
+  fs::create_directories(dir.path() / "prev" / "pareto.json");
+  try {
+    problems::make_context(rc);
+    ADD_FAILURE() << "no error for a folder";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("not a readable file"), std::string::npos) << e.what();
   }
 }
 

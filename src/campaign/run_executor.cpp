@@ -194,6 +194,8 @@ void RunExecutor::validate(const std::vector<RunSpec>& runs) {
         workload::Network net = *base;  // validates the run's fixed state schedule
         if (!rc.state_schedule.empty()) workload::apply_state_schedule(net, rc.state_schedule);
         accelerator(rc.hardware);
+        // An initial population is read against the run's own search space (genes and options).
+        if (!rc.initial_population.empty()) problems::make_context(rc);
       } catch (const InputError& e) {
         rethrow_for(campaign_, run, "run", e);
       }

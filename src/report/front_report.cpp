@@ -115,6 +115,11 @@ Json pareto_json_with(const FrontOutput& f, Json points) {
   j["model"] = f.run.model.empty() ? std::string("physical") : f.run.model;
   j["method"] = f.exhaustive ? "exhaustive" : f.run.optimizer.algorithm;
   j["seed"] = f.run.optimizer.seed;
+  // The front the first population started from (absolute; the flag or the key), else null.
+  j["initial_population"] =
+      f.run.initial_population.empty()
+          ? Json(nullptr)
+          : Json(std::filesystem::absolute(f.run.initial_population).lexically_normal().string());
   double size = f.space.size();
   if (f.hardware_space != nullptr) {  // the genome ends with the hardware genes
     for (const auto& g : f.hardware_space->genes())

@@ -196,7 +196,11 @@ void read_search_table(const TableReader& s, RunConfig& rc) {
 // [algorithm]: name, population, islands, the budget and an initial population.
 template <typename Resolve>
 void read_algorithm_table(const TableReader& a, Resolve resolve, RunConfig& rc) {
-  if (a.has("initial_population")) rc.initial_population = resolve(a.string("initial_population"));
+  if (a.has("initial_population")) {
+    const std::string file = a.string("initial_population");
+    if (file.empty()) a.fail("initial_population", "expected the path of a pareto.json, got \"\"");
+    rc.initial_population = resolve(file);
+  }
   rc.optimizer.algorithm = a.string_or("name", "nsga2");
   rc.optimizer.population = a.positive_or("population", 32);
   if (rc.optimizer.population > 1'000'000) {

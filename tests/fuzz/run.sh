@@ -7,8 +7,9 @@
 # Environment: STEMS_FUZZ_BUILD (build directory, default <repo>/build-fuzz), STEMS_FUZZ_PARALLEL
 # (harnesses run at the same time, default 1; each uses one core).
 #
-# Each harness starts from its seeds (tests/fuzz/corpus/<harness>/, the shipped configs and the
-# matching tests/data/bad/ files) plus the corpus it grew in earlier runs (build-fuzz/corpus/).
+# Each harness starts from its seeds (tests/fuzz/corpus/<harness without fuzz_>/, the shipped
+# configs and the matching tests/data/bad/ files) plus the corpus it grew in earlier runs
+# (build-fuzz/corpus/).
 # Prints the executions run and the crashes found per harness; a crash, hang, out-of-memory or
 # sanitizer report leaves its input in build-fuzz/artifacts/<harness>/ and makes the script exit 1.
 # Reproduce one with: build-fuzz/tests/fuzz/<harness> <artifact>
