@@ -160,18 +160,14 @@ std::size_t ScheduleProblem::lossless_state_genes(const std::vector<double>& x) 
     y[genes[k - 1]] = kDropState;
     // Per-layer genes: the model sees blocks (state_schedule), so a prefix ending inside a block
     // would look free whatever that block's remaining layers cost; only whole blocks count.
-    if (k < genes.size() && gene_block(genes[k - 1]) == gene_block(genes[k])) continue;
+    if (k < genes.size() && space_.block_of(space_.genes()[genes[k - 1]]) ==
+                                space_.block_of(space_.genes()[genes[k]])) {
+      continue;
+    }
     const auto e = accuracy_of(y);
     if (e.error.empty() && e.accuracy >= declared.accuracy) lossless = k;
   }
   return lossless;
-}
-
-int ScheduleProblem::gene_block(std::size_t i) const {
-  const search::Gene& g = space_.genes()[i];
-  const bool per_block = space_.granularity() == search::Granularity::Block ||
-                         space_.kind() == search::SpaceKind::Stems;
-  return per_block ? g.unit : network_.layer_by_id(g.unit).block;
 }
 
 std::vector<double> ScheduleProblem::canonical_seed(const std::string& name) const {

@@ -132,7 +132,6 @@ class ScheduleProblem final : public search::Problem {
   std::vector<double> canonical_seed(const std::string& name) const;  // std::invalid_argument
   std::vector<std::size_t> state_gene_indices() const;                // in gene order
   void drop_first_states(std::vector<double>& x, std::size_t count) const;
-  int gene_block(std::size_t i) const;  // the block of gene i's unit
   // encode_genes: `label` is no gene; accepted once when it names a hardware parameter this run
   // fixes at the same value (std::invalid_argument otherwise). `named`: those seen so far.
   void check_fixed_parameter(const std::string& label, std::string_view text,

@@ -234,7 +234,7 @@ schedule::Schedule SearchSpace::decode(const std::vector<double>& x) const {
                                 std::to_string(x.size()) + ", expected " +
                                 std::to_string(genes_.size()));
   }
-  const bool per_block = granularity_ == Granularity::Block || kind_ == SpaceKind::Stems;
+  const bool per_block = this->per_block();
   Decoding d = defaults(net);
   for (std::size_t i = 0; i < genes_.size(); ++i)
     apply_gene(net, genes_[i], genes_[i].options[pick(genes_[i], x[i])], per_block, d);
@@ -263,12 +263,7 @@ std::vector<double> SearchSpace::encode_bits(const std::string& time_bits,
   std::vector<double> x(genes_.size(), 0);
   for (std::size_t i = 0; i < genes_.size(); ++i) {
     const Gene& g = genes_[i];
-    auto block_of = [&]() -> std::size_t {
-      if (granularity_ == Granularity::Block || kind_ == SpaceKind::Stems) {
-        return static_cast<std::size_t>(g.unit);
-      }
-      return static_cast<std::size_t>(net_->layer_by_id(g.unit).block);
-    };
+    const auto block = [&] { return static_cast<std::size_t>(block_of(g)); };
     auto index_of = [&](std::uint64_t value) {
       auto it = std::find(g.options.begin(), g.options.end(), value);
       if (it == g.options.end()) {
@@ -278,11 +273,10 @@ std::vector<double> SearchSpace::encode_bits(const std::string& time_bits,
     };
     switch (g.kind) {
       case GeneKind::TimeTile:
-        x[i] =
-            time_bits[block_of()] == '1' ? static_cast<double>(g.options.size() - 1) : index_of(1);
+        x[i] = time_bits[block()] == '1' ? static_cast<double>(g.options.size() - 1) : index_of(1);
         break;
       case GeneKind::SpatialTile:
-        x[i] = depth_bits[block_of()] == '1' ? index_of(1) : 0;
+        x[i] = depth_bits[block()] == '1' ? index_of(1) : 0;
         break;
       case GeneKind::Barrier: {
         const auto groups = schedule::fuse_groups(time_bits, depth_bits, true);
@@ -297,9 +291,7 @@ std::vector<double> SearchSpace::encode_bits(const std::string& time_bits,
         bool kept = false;  // as declared: a unit keeps state if any of its free layers does
         for (workload::Vertex v : net_->topological_order()) {
           const auto& l = net_->layer(v);
-          const bool in_unit = (granularity_ == Granularity::Block || kind_ == SpaceKind::Stems)
-                                   ? l.block == g.unit
-                                   : l.id == g.unit;
+          const bool in_unit = per_block() ? l.block == g.unit : l.id == g.unit;
           if (in_unit && l.state_policy == workload::StatePolicy::Free)
             kept = kept || l.keeps_state;
         }
@@ -309,6 +301,10 @@ std::vector<double> SearchSpace::encode_bits(const std::string& time_bits,
     }
   }
   return x;
+}
+
+int SearchSpace::block_of(const Gene& g) const {
+  return per_block() ? g.unit : net_->layer_by_id(g.unit).block;
 }
 
 std::string SearchSpace::describe(const std::vector<double>& x) const {

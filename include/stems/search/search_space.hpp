@@ -47,7 +47,11 @@ class SearchSpace {
   double size() const;
   bool has_state_genes() const;
   SpaceKind kind() const { return kind_; }
-  Granularity granularity() const { return granularity_; }
+  // True when gene units are blocks (block granularity, or the stems space whatever the
+  // granularity); else they are layer ids.
+  bool per_block() const { return granularity_ == Granularity::Block || kind_ == SpaceKind::Stems; }
+  // The block of a gene's unit.
+  int block_of(const Gene& g) const;
 
   // Decodes a genome (values are rounded and clamped to the option range, so continuous
   // algorithms can be used) into a schedule with every layer's state decision (the state genes',
