@@ -1028,6 +1028,30 @@ TEST(NodeCost, TooLargeOperandsFollowTheReference) {
     EXPECT_TRUE(set_of(id).empty()) << id;
 }
 
+// The room a streaming node's tiles take in the top memory: the tiles of its too-large operands
+// at the level right below the DRAM (SEW layer 3, an Add with X, Y and O streamed: 2,097,152
+// bits each in sram_1MB), nothing for the resident ones, 0 when nothing streams.
+TEST(NodeCost, StreamedTopBitsAreTheStreamedOperandsTopTiles) {
+  const cost::NodeCost add = cost_of(sew(), 3, meta());
+  double top_tiles = 0;
+  for (const auto& o : add.operands) {
+    ASSERT_EQ(o.levels.back().memory, "dram") << o.layer_operand;
+    const auto& top = o.levels[o.levels.size() - 2];
+    EXPECT_EQ(top.memory, "sram_1MB");
+    top_tiles += top.tile_bits * top.copies;
+  }
+  EXPECT_EQ(add.streamed_top_bits, top_tiles);
+  EXPECT_EQ(add.streamed_top_bits, 3 * 2'097'152.0);
+  const cost::NodeCost state_only = cost_of(sew(), 0, meta());  // V and O streamed, W resident
+  double streamed = 0;
+  for (const auto& o : state_only.operands) {
+    if (o.levels.back().memory == "dram") streamed += o.levels[o.levels.size() - 2].tile_bits;
+  }
+  EXPECT_GT(streamed, 0);
+  EXPECT_EQ(state_only.streamed_top_bits, streamed);
+  EXPECT_EQ(cost_of(sew(), 9, meta()).streamed_top_bits, 0.0);  // everything fits
+}
+
 TEST(NodeCost, StatelessLayerAccumulatesPartialSumsAndWritesFinalSpikes) {
   auto net = sew();
   workload::apply_state_schedule(net, "0011111");

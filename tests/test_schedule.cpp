@@ -1089,6 +1089,9 @@ TEST(Scheduler, TotalsOnlyEvaluationGivesTheSameBitsAsAFullOne) {
     EXPECT_EQ(totals.state_bits, full.state_bits);
     EXPECT_EQ(totals.peak_onchip_bits, full.peak_onchip_bits);
     EXPECT_EQ(totals.memory_overflow, full.memory_overflow);
+    EXPECT_EQ(totals.streamed_tiles.streaming_nodes, full.streamed_tiles.streaming_nodes);
+    EXPECT_EQ(totals.streamed_tiles.over_capacity_nodes, full.streamed_tiles.over_capacity_nodes);
+    EXPECT_EQ(totals.streamed_tiles.peak_bits, full.streamed_tiles.peak_bits);
     EXPECT_EQ(totals.buckets.total_pJ(), full.buckets.total_pJ());
     EXPECT_EQ(totals.buckets.eviction_memory_pJ, full.buckets.eviction_memory_pJ);
     ASSERT_EQ(totals.layers.size(), full.layers.size());
@@ -1104,6 +1107,43 @@ TEST(Scheduler, TotalsOnlyEvaluationGivesTheSameBitsAsAFullOne) {
     EXPECT_TRUE(totals.breakdown.empty());
     EXPECT_TRUE(totals.memory_timeline.empty());
   }
+}
+
+// Streaming nodes and the room they count on (README "Streamed tiles are not reserved"): every
+// node with a too-large operand is counted, the peak covers each one's tiles, and SEW ST-LBL on
+// 1 MB (physical) has nodes whose tiles do not fit beside what the core holds; on 64 MB nothing
+// streams and every figure is 0.
+TEST(Scheduler, StreamingNodesReportTheRoomTheirTilesCountOn) {
+  const auto s = schedule::schedule_from_bits(sew(), "0000000", "0000000", true);
+  auto run_on = [&](const std::string& hw) {
+    cost::NodeCostCache cache(test::hardware(hw), cost::NodeSearchOptions{});
+    return schedule::evaluate_schedule(sew(), test::hardware(hw), s, cache);
+  };
+  const auto r = run_on("meta_proto_1mb");
+  std::uint64_t streaming = 0;
+  double largest_tiles = 0;
+  for (const auto& n : r.nodes) {
+    EXPECT_EQ(n.too_large.empty(), n.streamed_top_bits == 0) << n.layer_id;
+    if (n.too_large.empty()) continue;
+    ++streaming;
+    largest_tiles = std::max(largest_tiles, n.streamed_top_bits);
+  }
+  const std::uint64_t capacity = 8'388'608;
+  std::printf("  1 MB ST-LBL: %llu of %llu streaming nodes over capacity, peak %llu bits\n",
+              static_cast<unsigned long long>(r.streamed_tiles.over_capacity_nodes),
+              static_cast<unsigned long long>(r.streamed_tiles.streaming_nodes),
+              static_cast<unsigned long long>(r.streamed_tiles.peak_bits));
+  EXPECT_EQ(r.streamed_tiles.streaming_nodes, streaming);
+  EXPECT_GT(streaming, 0u);
+  EXPECT_GE(static_cast<double>(r.streamed_tiles.peak_bits), largest_tiles);
+  EXPECT_GT(r.streamed_tiles.over_capacity_nodes, 0u);
+  EXPECT_LT(r.streamed_tiles.over_capacity_nodes, streaming);
+  EXPECT_GT(r.streamed_tiles.peak_bits, capacity);
+  EXPECT_LE(r.peak_onchip_bits, capacity);  // the reported peak does not include the tiles
+  const auto big = run_on("meta_proto_64mb");
+  EXPECT_EQ(big.streamed_tiles.streaming_nodes, 0u);
+  EXPECT_EQ(big.streamed_tiles.over_capacity_nodes, 0u);
+  EXPECT_EQ(big.streamed_tiles.peak_bits, 0u);
 }
 
 // A recurrent input (layer 1's output feeds layer 0 one timestep later, as in the braille RNN):

@@ -1,5 +1,7 @@
 #include "node_breakdown.hpp"
 
+#include <algorithm>
+
 #include "access_counts.hpp"
 
 namespace stems::cost::detail {
@@ -77,6 +79,14 @@ void fill_totals(const NodeProblem& pb, const std::vector<Loop>& ordering,
   out.ordering = ordering;
   out.too_large = pb.too_large;
   out.too_large_escalated = false;
+  out.streamed_top_bits = 0;
+  for (const OperandCost& oc : out.operands) {
+    const bool streamed =
+        std::find(out.too_large.begin(), out.too_large.end(), oc.operand) != out.too_large.end();
+    if (!streamed || oc.levels.size() < 2) continue;
+    const LevelCost& top = oc.levels[oc.levels.size() - 2];  // below the DRAM added for it
+    out.streamed_top_bits += top.tile_bits * top.copies;
+  }
 }
 
 }  // namespace stems::cost::detail

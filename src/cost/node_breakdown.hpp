@@ -24,7 +24,8 @@ struct OrderingTotals {
 void fill_operands(const NodeProblem& pb, const std::vector<Loop>& ordering, const Scratch& s,
                    NodeCost& out);
 
-// Energies, latency, spatial unrolling, ordering and too-large operands.
+// Energies, latency, spatial unrolling, ordering, too-large operands and the room their tiles
+// take in the top on-chip memory (from the operands fill_operands gave `out`).
 void fill_totals(const NodeProblem& pb, const std::vector<Loop>& ordering,
                  const OrderingTotals& totals, NodeCost& out);
 

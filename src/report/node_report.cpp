@@ -74,6 +74,7 @@ Json node_cost_json(const workload::Layer& node, const cost::NodeCost& c) {
     tl.push_back(std::string(hardware::mem_operand_name(o)));
   j["too_large"] = tl;
   j["too_large_escalated"] = c.too_large_escalated;
+  j["streamed_top_bits"] = c.streamed_top_bits;
   Json ops = Json::array();
   for (const auto& o : c.operands) {
     Json oj;

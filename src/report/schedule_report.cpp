@@ -52,6 +52,9 @@ Json schedule_json(const workload::Network& net, const hardware::Accelerator& ac
   j["state_bits"] = r.state_bits;
   j["peak_onchip_bits"] = r.peak_onchip_bits;
   j["memory_overflow"] = r.memory_overflow;
+  j["streamed_tiles"] = {{"streaming_nodes", r.streamed_tiles.streaming_nodes},
+                         {"over_capacity_nodes", r.streamed_tiles.over_capacity_nodes},
+                         {"peak_bits", r.streamed_tiles.peak_bits}};
   j["nodes_count"] = r.nodes.size();
   j["unique_nodes"] = r.unique_nodes;
   const auto& b = r.buckets;
@@ -96,7 +99,8 @@ Json schedule_json(const workload::Network& net, const hardware::Accelerator& ac
                      {"start_cycle", n.start_cycle},
                      {"end_cycle", n.end_cycle},
                      {"energy_pJ", n.energy_pJ},
-                     {"too_large", n.too_large}});
+                     {"too_large", n.too_large},
+                     {"streamed_top_bits", n.streamed_top_bits}});
   }
   j["nodes"] = nodes;
   Json transfers = Json::array();
@@ -149,7 +153,14 @@ std::string schedule_text(const workload::Network& net, const hardware::Accelera
      << "MAC energy      " << uJ(r.mac_energy_pJ) << " uJ\n"
      << "state bits      " << with_commas(r.state_bits) << "\n"
      << "peak on-chip    " << with_commas(r.peak_onchip_bits) << " bits"
-     << (r.memory_overflow ? " (overflow: a node needed more than the buffer)" : "") << "\n\n";
+     << (r.memory_overflow ? " (overflow: a node needed more than the buffer)" : "") << "\n";
+  if (r.streamed_tiles.streaming_nodes > 0) {
+    os << "streamed tiles  " << with_commas(r.streamed_tiles.over_capacity_nodes) << " of "
+       << with_commas(r.streamed_tiles.streaming_nodes)
+       << " nodes streaming from DRAM count on more than the buffer with their tiles (at most "
+       << with_commas(r.streamed_tiles.peak_bits) << " bits; not reserved, README)\n";
+  }
+  os << "\n";
   const auto& b = r.buckets;
   os << "energy buckets (uJ): node on-chip " << uJ(b.cn_onchip_pJ) << ", node off-chip "
      << uJ(b.cn_offchip_memory_pJ) << ", evictions " << uJ(b.eviction_memory_pJ)

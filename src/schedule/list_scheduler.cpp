@@ -1,6 +1,7 @@
 #include "list_scheduler.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 #include "stems/common/error.hpp"
@@ -128,6 +129,7 @@ void ListScheduler::schedule_node(const ComputationNode& n) {
   }
   start = std::max(start, bring_inputs(core, layer_id, start));
   start = make_output_room(n, core, c, start);
+  note_streamed_tiles(core, c);
   const double end = start + c.latency.latency_cycles;
   place_output(n, core, c, start, end);
   // The core's DRAM link is busy while a node works from DRAM.
@@ -333,7 +335,20 @@ void ListScheduler::record_node(const ComputationNode& n, int core, const cost::
   rec.energy_pJ = c.energy_pJ;
   for (auto m : c.too_large)
     rec.too_large.emplace_back(hardware::mem_operand_name(m));
+  rec.streamed_top_bits = c.streamed_top_bits;
   nodes_.push_back(std::move(rec));
+}
+
+// A node streaming operands from DRAM counts on room for their tiles in the top memory beside
+// everything the core holds at its start (its own inputs and output included), which the memory
+// manager does not reserve (a simplification: README "Streamed tiles are not reserved"). Recorded,
+// not acted on, so that a run shows how far its figures rely on that room.
+void ListScheduler::note_streamed_tiles(int core, const cost::NodeCost& c) {
+  if (c.streamed_top_bits <= 0) return;
+  const double held = static_cast<double>(memory_.used_bits(core)) + c.streamed_top_bits;
+  ++streamed_.streaming_nodes;
+  if (held > static_cast<double>(memory_.capacity_bits(core))) ++streamed_.over_capacity_nodes;
+  streamed_.peak_bits = std::max(streamed_.peak_bits, static_cast<std::uint64_t>(std::ceil(held)));
 }
 
 // Uses are done: weights, states and inputs may leave; sink outputs go to DRAM. Returns the
@@ -395,6 +410,7 @@ ScheduleResult ListScheduler::finish() {
   ledger_.finish(out);
   out.peak_onchip_bits = memory_.peak_bits();
   out.memory_overflow = memory_.overflowed();
+  out.streamed_tiles = streamed_;
   out.nodes = std::move(nodes_);
   out.transfers = links_.take_records();
   out.memory_timeline = memory_.take_timeline();

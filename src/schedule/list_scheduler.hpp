@@ -54,6 +54,7 @@ class ListScheduler {
                    double end);
   double release_uses(const ComputationNode& n, const cost::NodeCost& c, double end);
   void complete(const ComputationNode& n, int core, double end);
+  void note_streamed_tiles(int core, const cost::NodeCost& c);
   ScheduleResult finish();
 
   const workload::Network& net_;
@@ -82,6 +83,7 @@ class ListScheduler {
   std::vector<double> end_of_;        // by node: end cycle once scheduled
   std::vector<double> core_free_at_;  // by core: end of its last node
   double makespan_ = 0;
+  StreamedTiles streamed_;           // what streaming nodes count on (note_streamed_tiles)
   std::vector<LayerResult> layers_;  // by vertex
   std::vector<NodeRecord> nodes_;    // Records::Full, in scheduling order
 

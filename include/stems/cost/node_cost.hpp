@@ -96,6 +96,12 @@ struct NodeCost {
   std::vector<Loop> ordering;         // the chosen LOMA ordering, innermost first
   std::vector<OperandCost> operands;  // O, W, I, V (those the node has)
   std::vector<MemOperand> too_large;  // operands given DRAM as an extra top level
+  // Bits the tiles of the too-large (streamed) operands take in the core's top on-chip memory,
+  // the level right below the DRAM (tile x copies); 0 when nothing streams. The loop nest counts
+  // on this room beside the resident operands (its capacity check; a double-buffered level's
+  // second sub-tile is not included); the scheduler's memory manager does not reserve it
+  // (README "Streamed tiles are not reserved").
+  double streamed_top_bits = 0;
   // True when the reference's capacity check left no feasible loop nest and more operands were
   // moved off-chip (see search_node).
   bool too_large_escalated = false;

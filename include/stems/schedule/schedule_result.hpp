@@ -53,6 +53,7 @@ struct NodeRecord {
   double start_cycle = 0, end_cycle = 0;
   double energy_pJ = 0;
   std::vector<std::string> too_large;
+  double streamed_top_bits = 0;  // its streamed tiles in the top memory (NodeCost)
 };
 
 enum class TransferKind : std::uint8_t { Fetch, StateWriteBack, Eviction, Sink, CoreToCore };
@@ -75,6 +76,17 @@ struct TransferRecord {
   std::size_t link = 0;                   // index in Accelerator::links
 };
 
+// Nodes that stream operands from DRAM and the room their tiles take in the top on-chip memory,
+// which the memory manager does not reserve (README "Streamed tiles are not reserved"): a node
+// counts on the bits its core holds at its start plus its streamed tiles (NodeCost::
+// streamed_top_bits). When that exceeds the capacity, the node's energy and latency are
+// optimistic by the evictions the missing room would take.
+struct StreamedTiles {
+  std::uint64_t streaming_nodes = 0;      // nodes with an operand streamed from DRAM
+  std::uint64_t over_capacity_nodes = 0;  // those counting on more than their core's capacity
+  std::uint64_t peak_bits = 0;  // the most any of them counts on (held + tiles, rounded up)
+};
+
 struct ScheduleResult {
   double energy_pJ = 0;
   double latency_cycles = 0;  // makespan over node ends and link events
@@ -85,6 +97,7 @@ struct ScheduleResult {
   std::uint64_t state_bits = 0;
   std::uint64_t peak_onchip_bits = 0;
   bool memory_overflow = false;  // a node needed more than the top memory even after eviction
+  StreamedTiles streamed_tiles;
   EnergyBuckets buckets;
   std::vector<LayerResult> layers;  // topological order
   // Breakdown per (layer, operand, component) in pJ; component = "MAC", a memory level name, or
