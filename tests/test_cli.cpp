@@ -868,6 +868,40 @@ TEST(CliSimulate, BadUsesExitWithCode2AndOneMessage) {
   }
 }
 
+// Whole-number flags refuse a negative number (CLI11 read "-1" into an unsigned as its
+// wrap-around) and one beyond their range (it saturated), naming the flag and the range.
+TEST(CliFlags, WholeNumbersOutsideTheirRangeAreExit2NamingTheFlagAndTheRange) {
+  const std::string run = std::string(STEMS_CONFIGS) + "/runs/fashion_snn.toml";
+  const std::vector<std::string> explain = {"explain", kSewResnet, "--hardware", kMetaProto1mb};
+  auto with = [&](std::vector<std::string> base, std::vector<std::string> extra) {
+    base.insert(base.end(), extra.begin(), extra.end());
+    return base;
+  };
+  const std::vector<std::tuple<std::vector<std::string>, std::string, std::string>> cases = {
+      {{"optimize", run, "--seed", "-1"}, "--seed", "0 to 9223372036854775807"},
+      {{"optimize", run, "--seed", "99999999999999999999"}, "--seed", "0 to 9223372036854775807"},
+      {{"optimize", run, "--threads", "100000"}, "--threads", "0 to 1024"},
+      {with(explain, {"--layer", "1", "--ox-tile", "-5"}), "--ox-tile", "got '-5'"},
+      {with(explain, {"--layer", "1", "--time-tile", "-1"}), "--time-tile", "got '-1'"},
+      {with(explain, {"--layer", "-3"}), "--layer", "0 to 2147483647"},
+  };
+  for (const auto& [args, flag, range] : cases) {
+    const RunResult r = run_stems(args);
+    EXPECT_EQ(r.exit_code, 2) << r;
+    EXPECT_TRUE(contains(r.err, flag)) << r;
+    EXPECT_TRUE(contains(r.err, range)) << r;
+  }
+}
+
+// A report that cannot be written prints nothing on stdout (it printed "wrote " first).
+TEST(CliReport, AFailedReportLeavesNoHalfLineOnStdout) {
+  TempDir dir;
+  const RunResult r = run_stems({"report", (dir.path() / "missing").string()});
+  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_EQ(r.out, "") << r;
+  EXPECT_TRUE(contains(r.err, "missing")) << r;
+}
+
 // `--model` takes physical or stems; anything else is exit 2 naming the flag and the names.
 TEST(CliModel, UnknownModelNameIsExit2NamingTheFlagAndTheAllowedNames) {
   for (const std::vector<std::string>& args :

@@ -6,6 +6,7 @@
 #include "stems/config/document.hpp"
 #include "stems/cost/model_policy.hpp"
 #include "stems/schedule/schedule.hpp"
+#include "stems/search/optimizer.hpp"
 
 namespace stems::campaign {
 
@@ -198,8 +199,27 @@ void read_evaluate_table(const TableReader& e, Campaign& c) {
 // [optimize]: algorithm and budget overrides of every optimize run.
 void read_optimize_table(const TableReader& o, Campaign& c) {
   if (c.mode == Mode::Evaluate) o.fail_here("[optimize] only applies to mode = \"optimize\"");
-  if (o.has("algorithm")) c.optimize.algorithm = o.string("algorithm");
-  if (o.has("population")) c.optimize.population = o.positive("population");
+  if (o.has("algorithm")) {
+    c.optimize.algorithm = o.string("algorithm");
+    if (!search::is_algorithm(*c.optimize.algorithm)) {
+      o.fail("algorithm", "unknown algorithm '" + *c.optimize.algorithm + "'; expected " +
+                              search::allowed_algorithms());
+    }
+  }
+  if (o.has("population")) {
+    c.optimize.population = o.positive("population");
+    if (*c.optimize.population > 1'000'000) {
+      o.fail("population", "expected at most 1000000 individuals");
+    }
+  }
+  // A population that does not suit the algorithm both keys name; when only one is given, the
+  // run config's other half is checked with every run before the first (RunExecutor::validate).
+  if (c.optimize.algorithm && c.optimize.population) {
+    const std::string why =
+        search::population_problem(*c.optimize.algorithm, *c.optimize.population);
+    if (!why.empty()) o.fail("population", why);
+  }
+  c.optimize.where = o.document().path + " [optimize]";
   if (o.has("generations"))
     c.optimize.generations = static_cast<unsigned>(o.positive("generations"));
   if (o.has("evaluations")) c.optimize.evaluations = o.positive("evaluations");

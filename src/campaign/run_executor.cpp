@@ -12,6 +12,7 @@
 #include "stems/report/schedule_report.hpp"
 #include "stems/schedule/schedule_loader.hpp"
 #include "stems/schedule/scheduler.hpp"
+#include "stems/search/optimizer.hpp"
 #include "stems/search/run_config.hpp"
 #include "stems/workload/state_schedule.hpp"
 
@@ -189,6 +190,13 @@ void RunExecutor::validate(const std::vector<RunSpec>& runs) {
         const search::RunConfig rc = run_config_for(run, campaign_, 1);
         if (!rc.optimizer.generations && !rc.optimizer.evaluations && !rc.optimizer.wall_time_s) {
           throw InputError(rc.path, "no budget: give generations, evaluations or wall_time_s");
+        }
+        const std::string why =
+            search::population_problem(rc.optimizer.algorithm, rc.optimizer.population);
+        if (!why.empty()) {  // the run config's own pair is checked by its loader
+          throw InputError(campaign_.optimize.where,
+                           "algorithm " + rc.optimizer.algorithm + ", population " +
+                               std::to_string(rc.optimizer.population) + ": " + why);
         }
         std::shared_ptr<const workload::Network> base = network(rc.workload);
         workload::Network net = *base;  // validates the run's fixed state schedule

@@ -3,7 +3,11 @@
 #include "stems/cli/app.hpp"
 
 #include <CLI/CLI.hpp>
+#include <charconv>
+#include <cstdint>
 #include <functional>
+#include <limits>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -24,6 +28,23 @@ namespace {
 constexpr const char* kModelHelp =
     "cost model: physical (default; monotone in buffer size and bandwidth) or stems (every "
     "behaviour of the original STEMS tool, to reproduce its numbers)";
+
+// A whole number from 0 to `max`. CLI11 reads "-1" into an unsigned option as its wrap-around
+// (18446744073709551615) and saturates a number too large; both are refused here, with the range.
+CLI::Validator whole_number(std::uint64_t max = std::numeric_limits<std::uint64_t>::max()) {
+  return CLI::Validator(
+      [max](std::string& s) -> std::string {
+        std::uint64_t v = 0;
+        const char* end = s.data() + s.size();
+        const auto [p, ec] = std::from_chars(s.data(), end, v);
+        if (ec == std::errc{} && p == end && v <= max) return "";
+        return "expected a whole number from 0 to " + std::to_string(max) + ", got '" + s + "'";
+      },
+      "UINT");
+}
+
+// Threads per command: 0 (all cores) to 1024, as in run configs.
+constexpr std::uint64_t kMaxThreads = 1024;
 
 // What a .nir workload does not carry (ignored for TOML workloads).
 void add_nir_options(CLI::App* cmd, nir::NirOptions& nir) {
@@ -92,7 +113,8 @@ void add_explain(CLI::App& app, Commands& c) {
       "operand x level x direction, latency parts");
   cmd->add_option("workload", o.workload, "workload file (.toml, .nir or .onnx)")->required();
   cmd->add_option("--hardware", o.hardware, "hardware file (.toml)")->required();
-  auto* layer = cmd->add_option("--layer", o.layer, "layer id");
+  auto* layer = cmd->add_option("--layer", o.layer, "layer id")
+                    ->check(whole_number(std::numeric_limits<int>::max()));
   cmd->add_flag("--all-layers", o.all_layers,
                 "every conv2d/linear layer on its own, starting and ending in DRAM, energy and "
                 "latency (incl. on- and off-loading) summed: ZigZag's network evaluation")
@@ -101,15 +123,18 @@ void add_explain(CLI::App& app, Commands& c) {
                   "best loop nest by energy, latency (incl. on/off-loading; ties: energy) or edp "
                   "(default: energy for one layer, latency with --all-layers, as ZigZag)")
       ->check(CLI::IsMember({"energy", "latency", "edp"}));
-  cmd->add_option("--threads", o.threads, "--all-layers: threads (0: one per hardware thread)");
+  cmd->add_option("--threads", o.threads, "--all-layers: threads (0: one per hardware thread)")
+      ->check(whole_number(kMaxThreads));
   cmd->add_flag("--detail", o.detail,
                 "--all-layers: each layer's JSON row also has the full breakdown of --layer");
   cmd->add_option("--state-schedule", o.state_schedule,
                   "one character per block: 1 keep neuron state, 0 drop it");
   cmd->add_option("--time-tile", o.time_tile,
-                  "timesteps per computation node (a divisor of T; default all)");
+                  "timesteps per computation node (a divisor of T; default all)")
+      ->check(whole_number());
   cmd->add_option("--ox-tile", o.ox_tile,
-                  "output columns per computation node (a divisor of OX; default all)");
+                  "output columns per computation node (a divisor of OX; default all)")
+      ->check(whole_number());
   cmd->add_option("--lpf-limit", o.lpf_limit, "LOMA loop-factor limit (default 6)")
       ->check(CLI::Range(1, 12));
   cmd->add_option("--model", o.model, kModelHelp);
@@ -173,8 +198,10 @@ void add_optimize(CLI::App& app, Commands& c) {
       "latency and state bits with Pagmo2");
   cmd->add_option("run", o.run, "run config (.toml)")->required();
   cmd->add_option("--out", o.out, "output directory (default out/<run name>)");
-  cmd->add_option("--seed", o.seed, "override the run's seed");
-  cmd->add_option("--threads", o.threads, "fitness threads (0: all cores)");
+  cmd->add_option("--seed", o.seed, "override the run's seed")
+      ->check(whole_number(std::numeric_limits<std::int64_t>::max()));
+  cmd->add_option("--threads", o.threads, "fitness threads (0: all cores)")
+      ->check(whole_number(kMaxThreads));
   cmd->add_option("--initial-population", o.initial_population,
                   "a pareto.json of stems optimize whose front starts the search (overrides the "
                   "run's [algorithm] initial_population)");
@@ -242,8 +269,10 @@ void add_simulate(CLI::App& app, Commands& c) {
                   "element and timestep (T from --timesteps)");
   cmd->add_option("--samples", sq.samples,
                   "samples: the first N of --inputs (default all), or N Poisson samples "
-                  "(default 10)");
-  cmd->add_option("--seed", sq.seed, "seed of the Poisson generator (default 42)");
+                  "(default 10)")
+      ->check(whole_number());
+  cmd->add_option("--seed", sq.seed, "seed of the Poisson generator (default 42)")
+      ->check(whole_number());
   cmd->add_option("--state-schedule", sq.state_schedules,
                   "per-block state schedule (1 keep, 0 drop) to compare with the fully stateful "
                   "network; repeat or separate with commas")
@@ -255,7 +284,8 @@ void add_simulate(CLI::App& app, Commands& c) {
   cmd->add_option("--reset", o.reset,
                   "after a spike: value (to v_reset, NIR's rule) or subtract (default: the "
                   "file's /node/metadata/reset, else value)");
-  cmd->add_option("--threads", sq.sim.threads, "threads over samples (0: all cores)");
+  cmd->add_option("--threads", sq.sim.threads, "threads over samples (0: all cores)")
+      ->check(whole_number(kMaxThreads));
   cmd->add_option("--json", sq.json, "also write JSON to FILE ('-': stdout only)");
   cmd->add_option("--write-inputs", sq.write_inputs, "save the events used as .npy");
   cmd->add_option("--workload-out", sq.workload_out,

@@ -15,14 +15,17 @@ std::string write_report(const std::string& dir, const std::string& plotly) {
 
 }  // namespace
 
+// The report is written before anything is printed: a failure leaves no half line on stdout.
 int run_report(const ReportOptions& o, std::ostream& out) {
-  out << "wrote " << write_report(o.dir, o.plotly) << "\n";
+  const std::string written = write_report(o.dir, o.plotly);
+  out << "wrote " << written << "\n";
   return kExitOk;
 }
 
 void try_report(const std::string& dir, std::ostream& out, std::ostream& err) {
   try {
-    out << "report: " << write_report(dir, "") << "\n";
+    const std::string written = write_report(dir, "");
+    out << "report: " << written << "\n";
   } catch (const InputError& e) {
     err << "stems: warning: report not written: " << e.what() << "\n";
   }

@@ -47,6 +47,17 @@ std::string allowed_algorithms() {
   return out;
 }
 
+std::string population_problem(const std::string& algorithm, std::uint64_t population) {
+  if (algorithm == "nsga2" && (population < 8 || population % 4 != 0)) {
+    return "nsga2 needs a population that is a multiple of 4 and at least 8, got " +
+           std::to_string(population);
+  }
+  if (algorithm == "moead" && population < 3) {
+    return "moead needs a population of at least 3, got " + std::to_string(population);
+  }
+  return "";
+}
+
 unsigned pagmo_seed(std::uint64_t seed) {
   return static_cast<unsigned>(seed ^ (seed >> 32));
 }
@@ -109,12 +120,10 @@ Objectives best_per_objective(const std::vector<Migrant>& pts, const ObjectiveSe
 
 pagmo::algorithm make_algorithm(const OptimizerConfig& c, std::size_t pop, unsigned threads) {
   const unsigned seed = pagmo_seed(c.seed);
+  if (const std::string why = population_problem(c.algorithm, pop); !why.empty()) {
+    throw InputError("algorithm.population", why);
+  }
   if (c.algorithm == "nsga2") {
-    if (pop < 8 || pop % 4 != 0) {
-      throw InputError("algorithm.population",
-                       "nsga2 needs a population that is a multiple of 4 and at least 8, got " +
-                           std::to_string(pop));
-    }
     pagmo::nsga2 a(1u, 0.95, 10., 0.2, 20., seed);
     a.set_bfe(pagmo::bfe{ThreadBfe{threads}});
     return pagmo::algorithm{a};
@@ -129,7 +138,6 @@ pagmo::algorithm make_algorithm(const OptimizerConfig& c, std::size_t pop, unsig
     return pagmo::algorithm{
         pagmo::ihs(static_cast<unsigned>(pop), 0.85, 0.35, 0.99, 1e-5, 1., seed)};
   if (c.algorithm == "moead") {
-    if (pop < 3) throw InputError("algorithm.population", "moead needs a population of at least 3");
     const auto neighbours =
         static_cast<pagmo::population::size_type>(std::min<std::size_t>(20, pop - 1));
     return pagmo::algorithm{pagmo::moead(1u, "low discrepancy", "tchebycheff", neighbours, 1.0, 0.5,

@@ -213,12 +213,9 @@ void read_algorithm_table(const TableReader& a, Resolve resolve, RunConfig& rc) 
   if (!is_algorithm(name)) {
     a.fail("name", "unknown algorithm '" + name + "'; expected " + allowed_algorithms());
   }
-  const auto pop = rc.optimizer.population;
-  if (name == "nsga2" && (pop < 8 || pop % 4 != 0)) {
-    a.fail("population", "nsga2 needs a population that is a multiple of 4 and at least 8, got " +
-                             std::to_string(pop));
+  if (const std::string why = population_problem(name, rc.optimizer.population); !why.empty()) {
+    a.fail("population", why);
   }
-  if (name == "moead" && pop < 3) a.fail("population", "moead needs a population of at least 3");
   if (a.has("generations")) {
     const std::uint64_t g = a.positive("generations");
     if (g > 4'294'967'295u) a.fail("generations", "expected at most 4294967295 generations");

@@ -60,6 +60,7 @@ struct EvaluateSettings {
 };
 
 struct OptimizeOverrides {
+  std::string where;  // "<campaign file> [optimize]" when the table is given, for messages
   std::optional<std::string> algorithm;
   std::optional<std::size_t> population;
   std::optional<unsigned> generations;

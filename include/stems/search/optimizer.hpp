@@ -26,6 +26,9 @@ namespace stems::search {
 const std::vector<std::string>& algorithm_names();  // nsga2, maco, ihs, moead, nspso
 bool is_algorithm(const std::string& name);
 std::string allowed_algorithms();  // "nsga2, maco, ihs, moead or nspso"
+// Why `population` does not suit `algorithm` (nsga2: a multiple of 4 and at least 8; moead: at
+// least 3), or "" when it does.
+std::string population_problem(const std::string& algorithm, std::uint64_t population);
 // Pagmo takes 32-bit seeds: a 64-bit seed is folded (high half xor low half), so every seed below
 // 2^32 is passed unchanged and seeds that differ only above bit 31 still differ.
 unsigned pagmo_seed(std::uint64_t seed);
