@@ -21,6 +21,11 @@ std::shared_ptr<const ScheduleProblem> make_context(const search::RunConfig& rc)
       if (l.block == b && l.has_neurons()) l.state_policy = workload::StatePolicy::Free;
     }
   }
+  if (rc.accuracy.model) {
+    const std::string why =
+        rc.accuracy.model->blocks_problem(static_cast<std::size_t>(net.block_count()));
+    if (!why.empty()) throw InputError(rc.path, "[accuracy] " + why);
+  }
   hardware::Accelerator acc = hardware::load_hardware_file(rc.hardware);
   std::optional<schedule::InputAlignment> alignment;
   if (!rc.alignment.empty()) alignment = schedule::parse_alignment(rc.alignment);

@@ -12,6 +12,18 @@ namespace {
 
 using config::TableReader;
 
+// An energy: finite, >= 0 and at most 1e9 pJ (1 mJ per access or bit, six orders above any
+// memory's): larger values overflow the totals to infinity (a 1e308 pJ read gave `energy inf`).
+constexpr double kMaxEnergy_pJ = 1e9;
+double energy_pJ(const TableReader& r, const std::string& key) {
+  const double e = r.non_negative_number(key);
+  if (e > kMaxEnergy_pJ) r.fail(key, "expected at most 1e9 pJ (larger energies overflow totals)");
+  return e;
+}
+double energy_pJ_or(const TableReader& r, const std::string& key, double fallback) {
+  return r.has(key) ? energy_pJ(r, key) : fallback;
+}
+
 Ports read_ports(const TableReader& r) {
   Ports p;
   if (auto t = r.optional_table("ports")) {
@@ -141,8 +153,8 @@ MemoryLevel read_memory(const TableReader& r, const PeArray& array, const Techno
   const bool energies_from_table =
       tech && !tech->is_register(m) && !r.has("read_energy_pJ") && !r.has("write_energy_pJ");
   if (!energies_from_table) {
-    m.read_energy_pJ = r.non_negative_number("read_energy_pJ");
-    m.write_energy_pJ = r.non_negative_number("write_energy_pJ");
+    m.read_energy_pJ = energy_pJ(r, "read_energy_pJ");
+    m.write_energy_pJ = energy_pJ(r, "write_energy_pJ");
   }
   m.min_read_bits = r.positive_or("min_read_bits", m.read_bw_bits);
   m.min_write_bits = r.positive_or("min_write_bits", m.write_bw_bits);
@@ -234,10 +246,10 @@ Core read_core(const TableReader& r, int id, const Technology* tech) {
     }
     c.operators.push_back(*parsed);
   }
-  c.array.accumulate_energy_pJ = r.non_negative_number("accumulate_energy_pJ");
-  c.array.mac_energy_pJ = r.non_negative_number("mac_energy_pJ");
+  c.array.accumulate_energy_pJ = energy_pJ(r, "accumulate_energy_pJ");
+  c.array.mac_energy_pJ = energy_pJ(r, "mac_energy_pJ");
   c.zero_skipping = r.boolean_or("zero_skipping", false);
-  c.neuron_update_energy_pJ = r.non_negative_number_or("neuron_update_energy_pJ", 0.0);
+  c.neuron_update_energy_pJ = energy_pJ_or(r, "neuron_update_energy_pJ", 0.0);
   c.zero_skipping_cycles = r.boolean_or("zero_skipping_cycles", false);
   if (c.zero_skipping_cycles && !c.zero_skipping) {
     r.fail("zero_skipping_cycles", "needs zero_skipping = true (it says what zero skipping saves)");
@@ -300,8 +312,8 @@ Technology read_technology_table(const TableReader& t) {
     pt.size_bits = p.positive("size_bits");
     pt.width_bits = p.positive_or("width_bits", 0);
     if (p.has("ports")) pt.ports = read_ports(p);
-    pt.read_energy_pJ_per_bit = p.non_negative_number("read_energy_pJ_per_bit");
-    pt.write_energy_pJ_per_bit = p.non_negative_number("write_energy_pJ_per_bit");
+    pt.read_energy_pJ_per_bit = energy_pJ(p, "read_energy_pJ_per_bit");
+    pt.write_energy_pJ_per_bit = energy_pJ(p, "write_energy_pJ_per_bit");
     pt.area_mm2 = p.non_negative_number("area_mm2");
     if (pt.read_energy_pJ_per_bit <= 0 || pt.write_energy_pJ_per_bit <= 0 || pt.area_mm2 <= 0)
       p.fail_here("energies and area must be > 0 (they are interpolated in log-log)");
@@ -363,8 +375,8 @@ Accelerator load_hardware(const config::Document& doc) {
     acc.dram.size_bits = d.positive("size_bits");
     acc.dram.read_bw_bits = d.positive("read_bw_bits");
     acc.dram.write_bw_bits = d.positive("write_bw_bits");
-    acc.dram.read_energy_pJ = d.non_negative_number("read_energy_pJ");
-    acc.dram.write_energy_pJ = d.non_negative_number("write_energy_pJ");
+    acc.dram.read_energy_pJ = energy_pJ(d, "read_energy_pJ");
+    acc.dram.write_energy_pJ = energy_pJ(d, "write_energy_pJ");
     acc.dram.ports = read_ports(d);
     d.finish();
   }
@@ -378,7 +390,7 @@ Accelerator load_hardware(const config::Document& doc) {
     if (link.bandwidth_bits_per_cycle <= 0) {
       l.fail("bandwidth_bits_per_cycle", "expected a bandwidth > 0");
     }
-    link.energy_pJ_per_bit = l.non_negative_number("energy_pJ_per_bit");
+    link.energy_pJ_per_bit = energy_pJ(l, "energy_pJ_per_bit");
     link.bidirectional = l.boolean_or("bidirectional", true);
     l.finish();
     acc.links.push_back(link);

@@ -1,5 +1,7 @@
 #include "stems/schedule/schedule_loader.hpp"
 
+#include <set>
+
 #include "stems/common/error.hpp"
 #include "stems/common/names.hpp"
 
@@ -65,7 +67,10 @@ int read_core(const TableReader& r, const hardware::Accelerator& acc, const work
     }
   }
   if (id < 0 || static_cast<std::size_t>(id) >= acc.cores.size()) {
-    r.fail("core", "expected a core id or name of hardware '" + acc.name + "'");
+    std::string names;
+    for (std::size_t k = 0; k < acc.cores.size(); ++k)
+      names += (k == 0 ? "" : ", ") + std::to_string(k) + " '" + acc.cores[k].name + "'";
+    r.fail("core", "expected a core id or name of hardware '" + acc.name + "': " + names);
   }
   const hardware::Core& core = acc.cores[static_cast<std::size_t>(id)];
   if (!core.runs(l.op)) {
@@ -111,11 +116,15 @@ void read_blocks(const TableReader& root, const workload::Network& net,
     root.accept("block");
     return;
   }
+  std::set<std::int64_t> seen;
   for (const TableReader& b : root.table_array("block")) {
     const std::int64_t id = b.integer("id");
     if (id < 0 || id >= net.block_count()) {
       b.fail("id", "no block " + std::to_string(id) + " (the workload has " +
                        std::to_string(net.block_count()) + ")");
+    }
+    if (!seen.insert(id).second) {
+      b.fail("id", "block " + std::to_string(id) + " already has a [[block]] table");
     }
     for (workload::Vertex v : net.topological_order()) {
       if (net.layer(v).block == id) apply_layer_keys(b, net, acc, v, out);
@@ -131,10 +140,14 @@ void read_layers(const TableReader& root, const workload::Network& net,
     root.accept("layer");
     return;
   }
+  std::set<std::int64_t> seen;
   for (const TableReader& l : root.table_array("layer")) {
     const std::int64_t id = l.integer("id");
     if (id < 0 || !net.has_layer(static_cast<int>(id))) {
       l.fail("id", "no layer " + std::to_string(id) + " in workload '" + net.name() + "'");
+    }
+    if (!seen.insert(id).second) {
+      l.fail("id", "layer " + std::to_string(id) + " already has a [[layer]] table");
     }
     apply_layer_keys(l, net, acc, net.vertex(static_cast<int>(id)), out);
     finish_layer_table(l);

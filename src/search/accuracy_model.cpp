@@ -20,4 +20,21 @@ AccuracyModel::Estimate DropAccuracy::estimate(const std::string& state_bits) co
   return {acc, {}, {}};
 }
 
+std::string TableAccuracy::blocks_problem(std::size_t blocks) const {
+  for (const auto& [bits, accuracy] : table_) {
+    if (bits.size() != blocks) {
+      return "[[accuracy.table]] state_schedule '" + bits + "' has " + std::to_string(bits.size()) +
+             " characters; the workload has " + std::to_string(blocks) +
+             " blocks (one character per block)";
+    }
+  }
+  return "";
+}
+
+std::string DropAccuracy::blocks_problem(std::size_t blocks) const {
+  if (block_drop_.size() <= blocks) return "";
+  return "block_drop has " + std::to_string(block_drop_.size()) + " entries; the workload has " +
+         std::to_string(blocks) + " blocks (one drop per block, block 0 first)";
+}
+
 }  // namespace stems::search

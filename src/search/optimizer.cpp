@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <pagmo/algorithm.hpp>
 #include <pagmo/algorithms/ihs.hpp>
 #include <pagmo/algorithms/maco.hpp>
@@ -431,9 +432,16 @@ OptimizeResult optimize(std::shared_ptr<const Problem> problem, const OptimizerC
 OptimizeResult exhaustive(std::shared_ptr<const Problem> problem, double limit, unsigned threads) {
   const double size = space_size(*problem);
   if (size > limit) {
-    throw InputError("--exhaustive", "the space has " + std::to_string(size) +
-                                         " genomes, more than the limit of " +
-                                         std::to_string(limit) + "; use the optimiser");
+    // %.17g: whole counts print as integers (std::to_string gave "420000.000000"), huge ones
+    // in exponent form without losing a digit.
+    auto count = [](double x) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.17g", x);
+      return std::string(buf);
+    };
+    throw InputError("--exhaustive", "the space has " + count(size) +
+                                         " genomes, more than the limit of " + count(limit) +
+                                         " (exhaustive_limit); use the optimiser");
   }
   const auto start = std::chrono::steady_clock::now();
   const std::vector<std::uint64_t> counts = problem->option_counts();

@@ -176,7 +176,12 @@ void read_search_table(const TableReader& s, RunConfig& rc) {
           e.integer_value > 100'000) {
         s.fail("free_state_blocks", "expected block ids from 0 to 100000");
       }
-      rc.free_state_blocks.push_back(static_cast<int>(e.integer_value));
+      const int b = static_cast<int>(e.integer_value);
+      if (std::find(rc.free_state_blocks.begin(), rc.free_state_blocks.end(), b) !=
+          rc.free_state_blocks.end()) {
+        s.fail("free_state_blocks", "block " + std::to_string(b) + " is listed twice");
+      }
+      rc.free_state_blocks.push_back(b);
     }
   }
   rc.exhaustive_limit = s.non_negative_number_or("exhaustive_limit", rc.exhaustive_limit);
@@ -233,6 +238,13 @@ void read_algorithm_table(const TableReader& a, Resolve resolve, RunConfig& rc) 
   a.finish();
 }
 
+// An accuracy (a fraction from 0 to 1, as a command's JSON must give).
+double fraction(const TableReader& t, const std::string& key) {
+  const double x = t.number(key);
+  if (!(x >= 0 && x <= 1)) t.fail(key, "expected an accuracy from 0 to 1");
+  return x;
+}
+
 // [accuracy]: exactly one model (a table, a base accuracy with per-block drops, or a simulation;
 // the simulated model is built once the workload is known) and an optional min_accuracy.
 template <typename Resolve>
@@ -262,13 +274,15 @@ std::optional<SimulatedAccuracyConfig> read_accuracy_table(const TableReader& t,
         } else {
           acc->fail("block_drop", "expected finite numbers");
         }
+        if (block_drop.back() < 0 || block_drop.back() > 1) {
+          acc->fail("block_drop", "expected drops from 0 to 1 (fractions of accuracy)");
+        }
       }
     }
-    const double base = acc->number("base");
-    if (!std::isfinite(base)) acc->fail("base", "expected a finite accuracy");
-    rc.accuracy.model = std::make_shared<const DropAccuracy>(base, std::move(block_drop));
+    rc.accuracy.model =
+        std::make_shared<const DropAccuracy>(fraction(*acc, "base"), std::move(block_drop));
   }
-  if (acc->has("min_accuracy")) rc.accuracy.min_accuracy = acc->number("min_accuracy");
+  if (acc->has("min_accuracy")) rc.accuracy.min_accuracy = fraction(*acc, "min_accuracy");
   if (table) {
     std::map<std::string, double> rows;
     for (const TableReader& row : acc->table_array("table")) {
@@ -276,7 +290,13 @@ std::optional<SimulatedAccuracyConfig> read_accuracy_table(const TableReader& t,
       for (char ch : bits) {
         if (ch != '0' && ch != '1') row.fail("state_schedule", "expected only '0' and '1'");
       }
-      rows[bits] = row.number("accuracy");
+      if (bits.empty()) row.fail("state_schedule", "expected one character per block");
+      if (!rows.empty() && bits.size() != rows.begin()->first.size()) {
+        row.fail("state_schedule", "expected " + std::to_string(rows.begin()->first.size()) +
+                                       " characters, as the table's other rows");
+      }
+      if (rows.count(bits)) row.fail("state_schedule", "'" + bits + "' is already in the table");
+      rows[bits] = fraction(row, "accuracy");
       row.finish();
     }
     rc.accuracy.model = std::make_shared<const TableAccuracy>(std::move(rows));

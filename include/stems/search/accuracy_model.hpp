@@ -42,6 +42,9 @@ class AccuracyModel {
   // Where a run writes its output (called once before the search when it has a folder): models
   // with a persistent cache keep it there. The default keeps nothing.
   virtual void bind_output(const std::string& /*dir*/) const {}
+  // Why the model cannot describe a network of `blocks` blocks (a table row of another length, a
+  // drop per block beyond the last), or "" when it can.
+  virtual std::string blocks_problem(std::size_t /*blocks*/) const { return ""; }
 };
 
 const std::vector<std::string>& accuracy_kinds();  // table, drop, simulate, command
@@ -52,6 +55,7 @@ class TableAccuracy final : public AccuracyModel {
   Estimate estimate(const std::string& state_bits) const override;
   std::string_view kind() const override { return "table"; }
   bool closed_form() const override { return true; }
+  std::string blocks_problem(std::size_t blocks) const override;
 
  private:
   std::map<std::string, double> table_;
@@ -64,6 +68,7 @@ class DropAccuracy final : public AccuracyModel {
   Estimate estimate(const std::string& state_bits) const override;
   std::string_view kind() const override { return "drop"; }
   bool closed_form() const override { return true; }
+  std::string blocks_problem(std::size_t blocks) const override;
 
  private:
   double base_;
