@@ -1,7 +1,9 @@
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
 #include "stems/campaign/campaign.hpp"
+#include "stems/campaign/run_executor.hpp"
 #include "stems/common/error.hpp"
 #include "stems/config/document.hpp"
 #include "stems/cost/model_policy.hpp"
@@ -242,12 +244,25 @@ void read_tables_and_plots(const TableReader& root, Campaign& c) {
     if (name.empty()) return;
     if (!c.axis(name)) r.fail(key, "'" + name + "' is not an axis of this campaign");
   };
+  // A metric is a results.csv column of the campaign's mode (a misspelt one filled the table
+  // with '-' and the plot with nothing, exit 0).
+  auto check_metric = [&](const TableReader& r, const std::string& key, const std::string& name) {
+    const auto& names = metric_names(c.mode);
+    if (std::find(names.begin(), names.end(), name) != names.end()) return;
+    std::string allowed;
+    for (const auto& n : names)
+      allowed += (allowed.empty() ? "" : ", ") + n;
+    r.fail(key, "'" + name + "' is not a metric of " + std::string(mode_name(c.mode)) +
+                    " campaigns; expected one of " + allowed);
+  };
   if (root.has("table")) {
     for (const TableReader& t : root.table_array("table")) {
       RatioTable rt;
       rt.title = t.string("title");
       rt.metrics = t.string_list("metrics");
       if (rt.metrics.empty()) t.fail("metrics", "expected at least one metric");
+      for (const auto& m : rt.metrics)
+        check_metric(t, "metrics", m);
       const TableReader b = t.table("baseline");
       for (const auto& [axis_name, value] : t.raw("baseline")->table) {
         const Axis* a = c.axis(axis_name);
@@ -269,6 +284,7 @@ void read_tables_and_plots(const TableReader& root, Campaign& c) {
     for (const TableReader& p : root.table_array("plot")) {
       SweepPlot sp;
       sp.metric = p.string("metric");
+      check_metric(p, "metric", sp.metric);
       sp.x = p.string("x");
       sp.series = p.string_or("series", "");
       sp.title = p.string_or("title", sp.metric + " vs " + sp.x);
