@@ -893,6 +893,23 @@ TEST(CliFlags, WholeNumbersOutsideTheirRangeAreExit2NamingTheFlagAndTheRange) {
   }
 }
 
+// NIR and ONNX flags are refused for a workload of another kind, which would ignore them (a TOML
+// workload's T and precisions are in its file).
+TEST(CliFlags, ModelFlagsForAnotherKindOfWorkloadAreExit2) {
+  const std::string nir = std::string(STEMS_SHARED_NIR) + "/conv_gesture_synthetic.nir";
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"inspect", kSewResnet, "--timesteps", "8"}, "--timesteps"},
+      {{"evaluate", "--workload", kSewResnet, "--hardware", kMetaProto1mb, "--weight-bits", "4"},
+       "--weight-bits"},
+      {{"inspect", nir, "--onnx-weight-bits", "4"}, "--onnx-weight-bits"},
+  };
+  for (const auto& [args, flag] : cases) {
+    const RunResult r = run_stems(args);
+    EXPECT_EQ(r.exit_code, 2) << r;
+    EXPECT_TRUE(contains(r.err, flag + ": applies to")) << r;
+  }
+}
+
 // A report that cannot be written prints nothing on stdout (it printed "wrote " first).
 TEST(CliReport, AFailedReportLeavesNoHalfLineOnStdout) {
   TempDir dir;

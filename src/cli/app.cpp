@@ -48,25 +48,32 @@ constexpr std::uint64_t kMaxThreads = 1024;
 
 // What a .nir workload does not carry (ignored for TOML workloads).
 void add_nir_options(CLI::App* cmd, nir::NirOptions& nir) {
+  // Each flag given is noted: a workload of another kind refuses it (load_any_workload).
+  auto noted = [](std::vector<std::string>& given, std::string flag) {
+    return [&given, flag](const std::string&) { given.push_back(flag); };
+  };
+  auto bits = [&](const std::string& flag, std::uint32_t& target, const std::string& help,
+                  std::vector<std::string>& given) {
+    cmd->add_option(flag, target, help)->check(CLI::Range(1, 64))->each(noted(given, flag));
+  };
   cmd->add_option("--timesteps", nir.timesteps, "NIR models: timesteps T (default 16)")
-      ->check(CLI::Range(1, 1000000));
-  cmd->add_option("--weight-bits", nir.weight_bits, "NIR models: weight bits (default 8)")
-      ->check(CLI::Range(1, 64));
-  cmd->add_option("--state-bits", nir.state_bits,
-                  "NIR models: state/current/partial-sum bits (default 16)")
-      ->check(CLI::Range(1, 64));
-  cmd->add_option("--input-bits", nir.input_bits, "NIR models: network input bits (default 1)")
-      ->check(CLI::Range(1, 64));
+      ->check(CLI::Range(1, 1000000))
+      ->each(noted(nir.nir_flags_given, "--timesteps"));
+  bits("--weight-bits", nir.weight_bits, "NIR models: weight bits (default 8)",
+       nir.nir_flags_given);
+  bits("--state-bits", nir.state_bits, "NIR models: state/current/partial-sum bits (default 16)",
+       nir.nir_flags_given);
+  bits("--input-bits", nir.input_bits, "NIR models: network input bits (default 1)",
+       nir.nir_flags_given);
   auto& x = nir.onnx;
-  cmd->add_option("--onnx-weight-bits", x.weight_bits, "ONNX models: weight bits (default 8)")
-      ->check(CLI::Range(1, 64));
-  cmd->add_option("--onnx-act-bits", x.input_bits,
-                  "ONNX models: activation (layer input) bits (default 8)")
-      ->check(CLI::Range(1, 64));
-  cmd->add_option("--onnx-psum-bits", x.psum_bits, "ONNX models: partial-sum bits (default 16)")
-      ->check(CLI::Range(1, 64));
-  cmd->add_option("--onnx-out-bits", x.output_bits, "ONNX models: final output bits (default 8)")
-      ->check(CLI::Range(1, 64));
+  bits("--onnx-weight-bits", x.weight_bits, "ONNX models: weight bits (default 8)",
+       nir.onnx_flags_given);
+  bits("--onnx-act-bits", x.input_bits, "ONNX models: activation (layer input) bits (default 8)",
+       nir.onnx_flags_given);
+  bits("--onnx-psum-bits", x.psum_bits, "ONNX models: partial-sum bits (default 16)",
+       nir.onnx_flags_given);
+  bits("--onnx-out-bits", x.output_bits, "ONNX models: final output bits (default 8)",
+       nir.onnx_flags_given);
 }
 
 // Every command's options and, once parsed, what runs it.

@@ -100,8 +100,19 @@ workload::Network load_nir_file(const std::string& path, const NirOptions& optio
 }
 
 workload::Network load_any_workload(const std::string& path, const NirOptions& options) {
-  if (onnx::is_onnx_path(path)) return onnx::load_onnx_file(path, options.onnx);
-  const bool nir = path.size() >= 4 && path.compare(path.size() - 4, 4, ".nir") == 0;
+  const bool onnx = onnx::is_onnx_path(path);
+  const bool nir = !onnx && path.size() >= 4 && path.compare(path.size() - 4, 4, ".nir") == 0;
+  const char* kind = onnx ? "an ONNX model (its precisions: --onnx-*)"
+                          : (nir ? "a NIR model" : "a TOML workload (T and precisions are in it)");
+  if (!nir && !options.nir_flags_given.empty()) {
+    throw InputError(options.nir_flags_given.front(),
+                     "applies to NIR models only; '" + path + "' is " + kind);
+  }
+  if (!onnx && !options.onnx_flags_given.empty()) {
+    throw InputError(options.onnx_flags_given.front(),
+                     "applies to ONNX models only; '" + path + "' is " + kind);
+  }
+  if (onnx) return onnx::load_onnx_file(path, options.onnx);
   return nir ? load_nir_file(path, options) : workload::load_workload_file(path);
 }
 

@@ -82,8 +82,18 @@ bool run_interruptible(Work&& work, std::atomic<bool>* stop) {
   return !interrupted;
 }
 
+// The CLI's ranges (--timesteps 1..1000000, bits 1..64), as ValueError naming the keyword.
 stems::nir::NirOptions nir_options(std::uint64_t timesteps, std::uint32_t weight_bits,
                                    std::uint32_t state_bits, std::uint32_t input_bits) {
+  if (timesteps < 1 || timesteps > 1'000'000) {
+    throw stems::InputError("timesteps", "expected 1 to 1000000, got " + std::to_string(timesteps));
+  }
+  const std::pair<const char*, std::uint32_t> bits[] = {
+      {"weight_bits", weight_bits}, {"state_bits", state_bits}, {"input_bits", input_bits}};
+  for (const auto& [name, b] : bits) {
+    if (b < 1 || b > 64)
+      throw stems::InputError(name, "expected 1 to 64, got " + std::to_string(b));
+  }
   stems::nir::NirOptions o;
   o.timesteps = timesteps;
   o.weight_bits = weight_bits;

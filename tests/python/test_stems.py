@@ -63,6 +63,11 @@ def test_bad_input_raises_value_error_with_the_cli_message():
         stems.inspect(os.path.join(CONFIGS, "no_such.toml"))
     with pytest.raises(ValueError, match="--layer"):
         stems.explain(SEW, META, layer=99)
+    # The CLI's ranges for NIR options (1..64 bits, 1..1000000 timesteps).
+    with pytest.raises(ValueError, match="weight_bits: expected 1 to 64, got 100"):
+        stems.inspect(SEW, weight_bits=100)
+    with pytest.raises(ValueError, match="timesteps: expected 1 to 1000000"):
+        stems.evaluate(workload=SEW, hardware=META, timesteps=0)
 
 
 def run_dict(tmp_path):

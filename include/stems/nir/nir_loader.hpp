@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "stems/onnx/onnx_loader.hpp"
 #include "stems/workload/network.hpp"
@@ -30,6 +31,11 @@ struct NirOptions {
   double read_timeout_s = 30;
   // For an .onnx workload (stems/onnx): its precisions (ZigZag's defaults).
   onnx::OnnxOptions onnx;
+  // The command-line flags the user gave for NIR models (--timesteps, --weight-bits, ...) and for
+  // ONNX models (--onnx-*): load_any_workload refuses them for a workload of another kind, which
+  // would ignore them.
+  std::vector<std::string> nir_flags_given;
+  std::vector<std::string> onnx_flags_given;
 };
 
 // Throws InputError naming the file, the node and its type. The HDF5 library (Debian's 1.10.8)
