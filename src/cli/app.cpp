@@ -46,34 +46,40 @@ CLI::Validator whole_number(std::uint64_t max = std::numeric_limits<std::uint64_
 // Threads per command: 0 (all cores) to 1024, as in run configs.
 constexpr std::uint64_t kMaxThreads = 1024;
 
-// What a .nir workload does not carry (ignored for TOML workloads).
+// What a .nir workload does not carry, and an .onnx model's precisions. Each flag given is noted:
+// a workload of another kind refuses it (load_any_workload).
 void add_nir_options(CLI::App* cmd, nir::NirOptions& nir) {
-  // Each flag given is noted: a workload of another kind refuses it (load_any_workload).
   auto noted = [](std::vector<std::string>& given, std::string flag) {
     return [&given, flag](const std::string&) { given.push_back(flag); };
-  };
-  auto bits = [&](const std::string& flag, std::uint32_t& target, const std::string& help,
-                  std::vector<std::string>& given) {
-    cmd->add_option(flag, target, help)->check(CLI::Range(1, 64))->each(noted(given, flag));
   };
   cmd->add_option("--timesteps", nir.timesteps, "NIR models: timesteps T (default 16)")
       ->check(CLI::Range(1, 1000000))
       ->each(noted(nir.nir_flags_given, "--timesteps"));
-  bits("--weight-bits", nir.weight_bits, "NIR models: weight bits (default 8)",
-       nir.nir_flags_given);
-  bits("--state-bits", nir.state_bits, "NIR models: state/current/partial-sum bits (default 16)",
-       nir.nir_flags_given);
-  bits("--input-bits", nir.input_bits, "NIR models: network input bits (default 1)",
-       nir.nir_flags_given);
+  struct BitsFlag {
+    const char* flag;
+    std::uint32_t& target;
+    const char* help;
+    std::vector<std::string>& given;
+  };
   auto& x = nir.onnx;
-  bits("--onnx-weight-bits", x.weight_bits, "ONNX models: weight bits (default 8)",
-       nir.onnx_flags_given);
-  bits("--onnx-act-bits", x.input_bits, "ONNX models: activation (layer input) bits (default 8)",
-       nir.onnx_flags_given);
-  bits("--onnx-psum-bits", x.psum_bits, "ONNX models: partial-sum bits (default 16)",
-       nir.onnx_flags_given);
-  bits("--onnx-out-bits", x.output_bits, "ONNX models: final output bits (default 8)",
-       nir.onnx_flags_given);
+  auto& n = nir.nir_flags_given;
+  auto& o = nir.onnx_flags_given;
+  const BitsFlag bits[] = {
+      {"--weight-bits", nir.weight_bits, "NIR models: weight bits (default 8)", n},
+      {"--state-bits", nir.state_bits, "NIR models: state/current/partial-sum bits (default 16)",
+       n},
+      {"--input-bits", nir.input_bits, "NIR models: network input bits (default 1)", n},
+      {"--onnx-weight-bits", x.weight_bits, "ONNX models: weight bits (default 8)", o},
+      {"--onnx-act-bits", x.input_bits, "ONNX models: activation (layer input) bits (default 8)",
+       o},
+      {"--onnx-psum-bits", x.psum_bits, "ONNX models: partial-sum bits (default 16)", o},
+      {"--onnx-out-bits", x.output_bits, "ONNX models: final output bits (default 8)", o},
+  };
+  for (const BitsFlag& f : bits) {
+    cmd->add_option(f.flag, f.target, f.help)
+        ->check(CLI::Range(1, 64))
+        ->each(noted(f.given, f.flag));
+  }
 }
 
 // Every command's options and, once parsed, what runs it.
