@@ -1,6 +1,7 @@
 // Tests of the reports (stems/report): the JSON contract of `stems inspect` and the text tables.
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -41,6 +42,19 @@ TEST(Report, TextTableAlignsNumbersRight) {
   const std::string s = t.render();
   EXPECT_NE(s.find("a         1\n"), std::string::npos) << s;
   EXPECT_NE(s.find("bb    1,000\n"), std::string::npos) << s;
+}
+
+TEST(Report, EnergyUnitKeepsTheSmallestValueAtLeastOne) {
+  // The main job's front: 1.4 .. 5.1 uJ printed in mJ read 0.0014 .. 0.0051 (two points 0.0031).
+  EXPECT_STREQ(report::energy_unit(1.4315e6).name, "uJ");
+  EXPECT_EQ(report::energy_in(3.1049e6, report::energy_unit(1.4315e6)), "3.1049");
+  EXPECT_STREQ(report::energy_unit(2.8766e9).name, "mJ");  // SEW: unchanged
+  EXPECT_STREQ(report::energy_unit(4.8e13).name, "mJ");    // never J
+  EXPECT_STREQ(report::energy_unit(999.0).name, "pJ");
+  EXPECT_STREQ(report::energy_unit(1000.0).name, "nJ");
+  EXPECT_STREQ(report::energy_unit(0.5).name, "pJ");
+  EXPECT_STREQ(report::energy_unit(0).name, "mJ");
+  EXPECT_STREQ(report::energy_unit(std::nan("")).name, "mJ");
 }
 
 TEST(Report, InspectJsonContract) {

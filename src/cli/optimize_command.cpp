@@ -59,8 +59,10 @@ search::ProgressFn progress_line(const search::OptimizerConfig& oc, bool tty, st
     const double eta = fraction > 0 ? row.seconds * (1 - fraction) / fraction : 0;
     err << (tty ? "\r" : "") << "gen " << row.generation << " | evals " << row.evaluations << " ("
         << report::fixed(row.seconds > 0 ? row.evaluations / row.seconds : 0, 0) << "/s) | HV "
-        << row.hypervolume << " | best energy " << report::fixed(row.best.energy_pJ / 1e9, 4)
-        << " mJ | ETA " << report::fixed(eta, 0) << " s" << (tty ? "   " : "\n");
+        << row.hypervolume << " | best energy "
+        << report::energy_in(row.best.energy_pJ, report::energy_unit(row.best.energy_pJ)) << ' '
+        << report::energy_unit(row.best.energy_pJ).name << " | ETA " << report::fixed(eta, 0)
+        << " s" << (tty ? "   " : "\n");
     err.flush();
   };
 }
@@ -81,10 +83,17 @@ std::optional<search::OptimizeResult> search_front(
   return search::optimize(problem, rc.optimizer, progress, stop);
 }
 
-// The front as a table on stdout.
+// The front as a table on stdout, energies in the unit its smallest point reads at least 1 in.
 void print_front(const std::vector<search::FrontRecord>& records, bool with_accuracy,
                  std::ostream& out) {
-  std::vector<std::string> header = {"energy mJ", "latency cycles", "state bits"};
+  double smallest_pJ = 0;
+  for (const search::FrontRecord& rec : records) {
+    const double e = rec.point.objectives.energy_pJ;
+    if (e > 0 && (smallest_pJ == 0 || e < smallest_pJ)) smallest_pJ = e;
+  }
+  const report::EnergyUnit unit = report::energy_unit(smallest_pJ);
+  std::vector<std::string> header = {std::string("energy ") + unit.name, "latency cycles",
+                                     "state bits"};
   if (with_accuracy) header.emplace_back("accuracy");
   const bool area =
       !records.empty() && records.front().area_mm2 && !records.front().hardware.empty();
@@ -98,7 +107,7 @@ void print_front(const std::vector<search::FrontRecord>& records, bool with_accu
   report::TextTable t(header);
   for (const search::FrontRecord& rec : records) {
     const search::Objectives& f = rec.point.objectives;
-    std::vector<std::string> row = {report::fixed(f.energy_pJ / 1e9, 4),
+    std::vector<std::string> row = {report::energy_in(f.energy_pJ, unit),
                                     report::whole_with_commas(f.latency_cycles),
                                     report::whole_with_commas(f.state_bits)};
     if (with_accuracy) row.push_back(report::fixed(*f.accuracy, 4));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <sstream>
 
@@ -29,6 +30,19 @@ std::string fixed(double v, int decimals) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
   return buf;
+}
+
+EnergyUnit energy_unit(double smallest_pJ) {
+  static constexpr EnergyUnit units[] = {{"mJ", 1e9}, {"uJ", 1e6}, {"nJ", 1e3}, {"pJ", 1}};
+  if (!(smallest_pJ > 0) || !std::isfinite(smallest_pJ)) return units[0];
+  for (const EnergyUnit& u : units) {
+    if (smallest_pJ >= u.pJ) return u;
+  }
+  return units[3];
+}
+
+std::string energy_in(double energy_pJ, EnergyUnit unit) {
+  return fixed(energy_pJ / unit.pJ, 4);
 }
 
 namespace {

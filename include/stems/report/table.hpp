@@ -15,6 +15,18 @@ std::string with_commas(std::uint64_t v);
 std::string whole_with_commas(double v);
 std::string fixed(double v, int decimals);
 
+// A unit to print energies in: the largest of pJ, nJ, uJ and mJ in which `smallest_pJ` (the
+// smallest value of what is printed together) is at least 1, so that a table of microjoule
+// points does not read 0.0031 / 0.0031 mJ; mJ from 1 mJ up (never J: the shipped SNN runs are
+// mJ-scale and their figures keep their unit). 0, negative or non-finite values give mJ.
+struct EnergyUnit {
+  const char* name;  // "pJ", "nJ", "uJ", "mJ"
+  double pJ;         // picojoules per unit
+};
+EnergyUnit energy_unit(double smallest_pJ);
+// `energy_pJ` in `unit`, 4 decimals.
+std::string energy_in(double energy_pJ, EnergyUnit unit);
+
 class TextTable {
  public:
   explicit TextTable(std::vector<std::string> header) : header_(std::move(header)) {}
