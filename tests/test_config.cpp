@@ -2,7 +2,9 @@
 // messages, unknown-key detection.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <functional>
+#include <limits>
 #include <sstream>
 #include <toml.hpp>
 
@@ -88,6 +90,29 @@ TEST(Config, SyntaxErrorNamesFileAndLine) {
   const std::string msg = error_of([] { parse_toml_string("a = 1\nb = 42x\n", "bad.toml"); });
   EXPECT_EQ(msg.rfind("bad.toml: TOML syntax error", 0), 0u) << msg;
   EXPECT_NE(msg.find(" 2 |"), std::string::npos) << msg;
+}
+
+TEST(Config, IntegersBeyond64BitsAreRefusedNotSaturated) {
+  // toml11 3.7 reads these as INT64_MAX / INT64_MIN without an error.
+  for (const char* literal :
+       {"99999999999999999999", "9_223_372_036_854_775_808", "-9223372036854775809",
+        "0xFFFFFFFFFFFFFFFF", "0o1000000000000000000000",
+        "0b1000000000000000000000000000000000000000000000000000000000000000"}) {
+    const std::string msg = error_of(
+        [&] { parse_toml_string(std::string("a = 1\nb = ") + literal + "\n", "big.toml"); });
+    EXPECT_EQ(msg.rfind("big.toml:2:5: integer ", 0), 0u) << literal << ": " << msg;
+    EXPECT_NE(msg.find("out of range"), std::string::npos) << msg;
+  }
+  // The extremes themselves, and the largest in each base, are integers.
+  const auto doc = parse_toml_string(
+      "a = 9223372036854775807\nb = -9223372036854775808\nc = 0x7FFF_FFFF_FFFF_FFFF\n"
+      "d = +9_223_372_036_854_775_807\n",
+      "edge.toml");
+  TableReader r(doc, doc.root, "");
+  EXPECT_EQ(r.integer("a"), std::numeric_limits<std::int64_t>::max());
+  EXPECT_EQ(r.integer("b"), std::numeric_limits<std::int64_t>::min());
+  EXPECT_EQ(r.integer("c"), std::numeric_limits<std::int64_t>::max());
+  EXPECT_EQ(r.integer("d"), std::numeric_limits<std::int64_t>::max());
 }
 
 TEST(Config, MissingFileIsAnInputError) {

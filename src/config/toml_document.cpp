@@ -1,7 +1,9 @@
 // The only translation unit that includes toml11 (v3): it converts toml::value into config::Value.
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <toml.hpp>
 
@@ -46,19 +48,70 @@ class LineIndex {
   std::vector<std::size_t> newlines_;  // byte offsets of '\n'
 };
 
-Value convert(const toml::value& v, LineIndex& lines) {
+// toml11 3.7 saturates an integer literal beyond 64 bits to INT64_MAX / INT64_MIN without a word
+// (`size_bits = 99999999999999999999` was read as 9223372036854775807 and passed the loaders'
+// range checks). Only those two values can come from an overflow; for them the literal's own text
+// (sign, 0x / 0o / 0b prefix, '_' separators, as TOML 1.0 spells integers) is read again.
+bool literal_overflows(const std::string& token) {
+  std::size_t i = 0;
+  bool negative = false;
+  if (i < token.size() && (token[i] == '+' || token[i] == '-')) negative = token[i++] == '-';
+  unsigned base = 10;
+  if (token.size() >= i + 2 && token[i] == '0') {
+    const char p = token[i + 1];
+    base = p == 'x' ? 16 : p == 'o' ? 8 : p == 'b' ? 2 : 10;
+    if (base != 10) i += 2;
+  }
+  // The magnitude a 64-bit signed integer holds: 2^63 - 1, or 2^63 for a negative value.
+  const unsigned __int128 limit = (static_cast<unsigned __int128>(1) << 63) - (negative ? 0 : 1);
+  unsigned __int128 magnitude = 0;
+  for (; i < token.size(); ++i) {
+    const char c = token[i];
+    if (c == '_') continue;
+    unsigned digit = 0;
+    if (c >= '0' && c <= '9') {
+      digit = static_cast<unsigned>(c - '0');
+    } else if (c >= 'a' && c <= 'f') {
+      digit = static_cast<unsigned>(c - 'a' + 10);
+    } else if (c >= 'A' && c <= 'F') {
+      digit = static_cast<unsigned>(c - 'A' + 10);
+    } else {
+      break;  // the end of the literal
+    }
+    magnitude = magnitude * base + digit;
+    if (magnitude > limit) return true;
+  }
+  return false;
+}
+
+void check_integer_range(const toml::value& v, const Value& out, const std::string& path) {
+  const std::int64_t x = out.integer_value;
+  if (x != std::numeric_limits<std::int64_t>::max() &&
+      x != std::numeric_limits<std::int64_t>::min()) {
+    return;
+  }
+  const auto* reg = dynamic_cast<const toml::detail::region*>(toml::detail::get_region(v));
+  if (reg == nullptr || !reg->is_ok()) return;
+  if (!literal_overflows(std::string(reg->first(), reg->last()))) return;
+  throw InputError(path + ":" + std::to_string(out.line) + ":" + std::to_string(out.column),
+                   "integer " + std::string(reg->first(), reg->last()) +
+                       " is out of range: TOML integers are 64-bit signed "
+                       "(-9223372036854775808 .. 9223372036854775807)");
+}
+
+Value convert(const toml::value& v, LineIndex& lines, const std::string& path) {
   Value out;
   lines.locate(v, out);
   switch (v.type()) {
     case toml::value_t::table:
       out.kind = Value::Kind::Table;
       for (const auto& [key, child] : v.as_table())
-        out.table.emplace(key, convert(child, lines));
+        out.table.emplace(key, convert(child, lines, path));
       break;
     case toml::value_t::array:
       out.kind = Value::Kind::Array;
       for (const auto& child : v.as_array())
-        out.array.push_back(convert(child, lines));
+        out.array.push_back(convert(child, lines, path));
       break;
     case toml::value_t::string:
       out.kind = Value::Kind::String;
@@ -67,6 +120,7 @@ Value convert(const toml::value& v, LineIndex& lines) {
     case toml::value_t::integer:
       out.kind = Value::Kind::Integer;
       out.integer_value = v.as_integer();
+      check_integer_range(v, out, path);
       break;
     case toml::value_t::floating:
       out.kind = Value::Kind::Float;
@@ -124,8 +178,10 @@ Document parse_text(const std::string& text, const std::string& path) {
   try {
     const toml::value root = toml::parse(in, path);
     LineIndex lines;
-    doc.root = convert(root, lines);
+    doc.root = convert(root, lines, path);
     doc.root.line = 0;
+  } catch (const InputError&) {
+    throw;  // a literal out of range (check_integer_range), located already
   } catch (const toml::syntax_error& e) {
     throw InputError(path, "TOML syntax error: " + clean(e.what()));
   } catch (const std::exception& e) {
