@@ -12,9 +12,14 @@ namespace stems::problems {
 std::shared_ptr<const ScheduleProblem> make_context(const search::RunConfig& rc) {
   workload::Network net = nir::load_any_workload(rc.workload, rc.nir);
   if (!rc.state_schedule.empty()) workload::apply_state_schedule(net, rc.state_schedule);
-  for (int b : rc.free_state_blocks) {
+  for (std::size_t i = 0; i < rc.free_state_blocks.size(); ++i) {
+    const int b = rc.free_state_blocks[i];
     if (b >= net.block_count()) {
-      throw InputError(rc.path, "free_state_blocks: no block " + std::to_string(b));
+      const bool located = i < rc.free_state_blocks_at.size();
+      throw InputError(located ? rc.free_state_blocks_at[i] : rc.path,
+                       "'search.free_state_blocks': no block " + std::to_string(b) +
+                           " (the workload '" + net.name() + "' has blocks 0 to " +
+                           std::to_string(net.block_count() - 1) + ")");
     }
     for (workload::Vertex v : net.topological_order()) {
       auto& l = net.mutable_layer(v);

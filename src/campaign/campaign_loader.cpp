@@ -141,8 +141,8 @@ void read_axes(const TableReader& root, Resolve resolve, Campaign& c) {
   for (const std::string other : {"workload", "run", "schedule"}) {
     if (root.has(other) && std::find(known.begin(), known.end(), other) == known.end()) {
       root.fail(other, "not an axis of mode \"" + std::string(mode_name(c.mode)) +
-                           "\" (evaluate: workload, hardware, schedule, state; optimize: run, "
-                           "hardware, state, campaign.seeds)");
+                           "\" (evaluate: workload, hardware, schedule, state, model; optimize: "
+                           "run, hardware, state, model, campaign.seeds)");
     }
   }
   std::set<std::string> first_names;
@@ -203,10 +203,8 @@ void read_optimize_table(const TableReader& o, Campaign& c) {
   if (c.mode == Mode::Evaluate) o.fail_here("[optimize] only applies to mode = \"optimize\"");
   if (o.has("algorithm")) {
     c.optimize.algorithm = o.string("algorithm");
-    if (!search::is_algorithm(*c.optimize.algorithm)) {
-      o.fail("algorithm", "unknown algorithm '" + *c.optimize.algorithm + "'; expected " +
-                              search::allowed_algorithms());
-    }
+    const std::string why = search::algorithm_problem(*c.optimize.algorithm);
+    if (!why.empty()) o.fail("algorithm", why);
   }
   if (o.has("population")) {
     c.optimize.population = o.positive("population");

@@ -140,6 +140,7 @@ search::RunConfig run_config_for(const RunSpec& run, const Campaign& c, unsigned
   if (const AxisValue* s = run.value("state")) {
     rc.state_schedule = s->state_bits;
     rc.free_state_blocks.clear();  // the campaign fixes the state: the search is over schedules
+    rc.free_state_blocks_at.clear();
   }
   if (const AxisValue* s = run.value("seed")) rc.optimizer.seed = s->seed;
   if (run.value("model") || !c.model.empty()) rc.model = std::string(model_of(run, c).name());

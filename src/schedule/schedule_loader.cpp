@@ -1,5 +1,6 @@
 #include "stems/schedule/schedule_loader.hpp"
 
+#include <limits>
 #include <set>
 
 #include "stems/common/error.hpp"
@@ -109,49 +110,59 @@ void finish_layer_table(const TableReader& r) {
   r.finish();
 }
 
-// [[block]] tables: their keys apply to every layer of the block.
-void read_blocks(const TableReader& root, const workload::Network& net,
-                 const hardware::Accelerator& acc, Schedule& out) {
-  if (!root.has("block")) {
-    root.accept("block");
+// Every [[name]] table in order: its `id` must be one `unknown_id` has no objection to ("" when the
+// workload has it) and no earlier table of the array may have used it; `apply` then reads the
+// table's other keys.
+template <class UnknownId, class Apply>
+void read_id_tables(const TableReader& root, const std::string& name, UnknownId unknown_id,
+                    Apply apply) {
+  if (!root.has(name)) {
+    root.accept(name);
     return;
   }
   std::set<std::int64_t> seen;
-  for (const TableReader& b : root.table_array("block")) {
-    const std::int64_t id = b.integer("id");
-    if (id < 0 || id >= net.block_count()) {
-      b.fail("id", "no block " + std::to_string(id) + " (the workload has " +
-                       std::to_string(net.block_count()) + ")");
-    }
+  for (const TableReader& t : root.table_array(name)) {
+    const std::int64_t id = t.integer("id");
+    if (const std::string why = unknown_id(id); !why.empty()) t.fail("id", why);
     if (!seen.insert(id).second) {
-      b.fail("id", "block " + std::to_string(id) + " already has a [[block]] table");
+      t.fail("id", name + " " + std::to_string(id) + " already has a [[" + name + "]] table");
     }
-    for (workload::Vertex v : net.topological_order()) {
-      if (net.layer(v).block == id) apply_layer_keys(b, net, acc, v, out);
-    }
-    finish_layer_table(b);
+    apply(t, id);
+    finish_layer_table(t);
   }
+}
+
+// [[block]] tables: their keys apply to every layer of the block.
+void read_blocks(const TableReader& root, const workload::Network& net,
+                 const hardware::Accelerator& acc, Schedule& out) {
+  read_id_tables(
+      root, "block",
+      [&](std::int64_t id) {
+        if (id >= 0 && id < net.block_count()) return std::string();
+        return "no block " + std::to_string(id) + " (the workload has " +
+               std::to_string(net.block_count()) + ")";
+      },
+      [&](const TableReader& b, std::int64_t id) {
+        for (workload::Vertex v : net.topological_order()) {
+          if (net.layer(v).block == id) apply_layer_keys(b, net, acc, v, out);
+        }
+      });
 }
 
 // [[layer]] tables (after the blocks: a layer's own keys win).
 void read_layers(const TableReader& root, const workload::Network& net,
                  const hardware::Accelerator& acc, Schedule& out) {
-  if (!root.has("layer")) {
-    root.accept("layer");
-    return;
-  }
-  std::set<std::int64_t> seen;
-  for (const TableReader& l : root.table_array("layer")) {
-    const std::int64_t id = l.integer("id");
-    if (id < 0 || !net.has_layer(static_cast<int>(id))) {
-      l.fail("id", "no layer " + std::to_string(id) + " in workload '" + net.name() + "'");
-    }
-    if (!seen.insert(id).second) {
-      l.fail("id", "layer " + std::to_string(id) + " already has a [[layer]] table");
-    }
-    apply_layer_keys(l, net, acc, net.vertex(static_cast<int>(id)), out);
-    finish_layer_table(l);
-  }
+  read_id_tables(
+      root, "layer",
+      [&](std::int64_t id) {
+        // (an id beyond int is no layer: the cast would wrap 4294967296 to layer 0)
+        if (id >= 0 && id <= std::numeric_limits<int>::max() && net.has_layer(static_cast<int>(id)))
+          return std::string();
+        return "no layer " + std::to_string(id) + " in workload '" + net.name() + "'";
+      },
+      [&](const TableReader& l, std::int64_t id) {
+        apply_layer_keys(l, net, acc, net.vertex(static_cast<int>(id)), out);
+      });
 }
 
 }  // namespace

@@ -182,6 +182,7 @@ void read_search_table(const TableReader& s, RunConfig& rc) {
         s.fail("free_state_blocks", "block " + std::to_string(b) + " is listed twice");
       }
       rc.free_state_blocks.push_back(b);
+      rc.free_state_blocks_at.push_back(s.location(e));
     }
   }
   rc.exhaustive_limit = s.non_negative_number_or("exhaustive_limit", rc.exhaustive_limit);
@@ -215,9 +216,7 @@ void read_algorithm_table(const TableReader& a, Resolve resolve, RunConfig& rc) 
   if (islands > 1024) a.fail("islands", "expected 1 to 1024 islands (one thread each)");
   rc.optimizer.islands = static_cast<unsigned>(islands);
   const std::string& name = rc.optimizer.algorithm;
-  if (!is_algorithm(name)) {
-    a.fail("name", "unknown algorithm '" + name + "'; expected " + allowed_algorithms());
-  }
+  if (const std::string why = algorithm_problem(name); !why.empty()) a.fail("name", why);
   if (const std::string why = population_problem(name, rc.optimizer.population); !why.empty()) {
     a.fail("population", why);
   }

@@ -262,7 +262,9 @@ Network load_workload(const config::Document& doc) {
       const TableReader& r = *reader_of.at(e.consumer);
       int producer = -1;
       if (e.ref.kind == Value::Kind::Integer) {
-        if (e.ref.integer_value < 0 || !net.has_layer(static_cast<int>(e.ref.integer_value))) {
+        // Layer ids are at most 1000000; a larger integer must not wrap onto one (2^32 -> 0).
+        if (e.ref.integer_value < 0 || e.ref.integer_value > 1'000'000 ||
+            !net.has_layer(static_cast<int>(e.ref.integer_value))) {
           r.fail_at(*e.where, e.key_path, "no layer has id " + std::to_string(e.ref.integer_value));
         }
         producer = static_cast<int>(e.ref.integer_value);

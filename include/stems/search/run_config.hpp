@@ -21,6 +21,9 @@ struct RunConfig {
   std::string hardware;
   std::string state_schedule;          // optional fixed state schedule
   std::vector<int> free_state_blocks;  // blocks whose neuron layers become state = "free"
+  // file:line:column of each free_state_blocks entry (a block the workload lacks is found when
+  // the workload is loaded, after the file; "" when set in code)
+  std::vector<std::string> free_state_blocks_at;
   SpaceKind space = SpaceKind::Stems;
   Granularity granularity = Granularity::Block;
   double exhaustive_limit = 20000;
