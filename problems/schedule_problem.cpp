@@ -227,14 +227,14 @@ void ScheduleProblem::check_fixed_parameter(const std::string& label, std::strin
     throw std::invalid_argument("gene '" + label + "' is named twice");
   }
   named.push_back(label);
-  // A parameter with one value in [search.hardware]: the front's value must be that one.
-  const std::vector<double> none(hardware_.space.dimension(), 0);
-  const std::uint64_t fixed =
-      hardware_.space.values(none, 0)[static_cast<std::size_t>(k - knobs.begin())];
+  // A parameter with one value in [search.hardware]: the front's value must be that one. (A gene
+  // has a slot of its own and does not come here.)
+  const auto fixed = hardware_.space.fixed_value(static_cast<std::size_t>(k - knobs.begin()));
+  if (!fixed) throw std::logic_error("hardware gene '" + label + "' without a slot");
   const auto v = gene_value(text, false);
-  if (!v || *v != fixed) {
+  if (!v || *v != *fixed) {
     throw std::invalid_argument(label + "=" + std::string(text) + ": this run fixes it at " +
-                                std::to_string(fixed));
+                                std::to_string(*fixed));
   }
 }
 

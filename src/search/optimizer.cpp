@@ -48,6 +48,11 @@ std::string allowed_algorithms() {
   return out;
 }
 
+std::string algorithm_problem(const std::string& name) {
+  if (is_algorithm(name)) return "";
+  return "unknown algorithm '" + name + "'; expected " + allowed_algorithms();
+}
+
 std::string population_problem(const std::string& algorithm, std::uint64_t population) {
   if (algorithm == "nsga2" && (population < 8 || population % 4 != 0)) {
     return "nsga2 needs a population that is a multiple of 4 and at least 8, got " +
@@ -149,8 +154,7 @@ pagmo::algorithm make_algorithm(const OptimizerConfig& c, std::size_t pop, unsig
     a.set_bfe(pagmo::bfe{ThreadBfe{threads}});
     return pagmo::algorithm{a};
   }
-  throw InputError("algorithm.name",
-                   "unknown algorithm '" + c.algorithm + "'; expected " + allowed_algorithms());
+  throw InputError("algorithm.name", algorithm_problem(c.algorithm));
 }
 
 std::vector<double> reference_from(const std::vector<Migrant>& pts, std::size_t nobj) {

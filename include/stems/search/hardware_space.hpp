@@ -6,6 +6,7 @@
 // with the reason.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,12 @@ class HardwareSpace {
   // the order of knobs().
   std::vector<std::uint64_t> values(const std::vector<double>& x, std::size_t first) const;
   const std::vector<hardware::Knob>& knobs() const { return knobs_; }
+  // The value of knobs()[i] when it is a fixed parameter (one value in [search.hardware]);
+  // nullopt for a gene.
+  std::optional<std::uint64_t> fixed_value(std::size_t i) const {
+    if (i < genes_.size() || i - genes_.size() >= fixed_.size()) return std::nullopt;
+    return fixed_[i - genes_.size()];
+  }
   // The accelerator of these values; throws Infeasible with the reason when it cannot be built.
   hardware::Accelerator configure(const hardware::Accelerator& tpl,
                                   const std::vector<std::uint64_t>& values) const;

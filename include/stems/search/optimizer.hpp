@@ -26,6 +26,9 @@ namespace stems::search {
 const std::vector<std::string>& algorithm_names();  // nsga2, maco, ihs, moead, nspso
 bool is_algorithm(const std::string& name);
 std::string allowed_algorithms();  // "nsga2, maco, ihs, moead or nspso"
+// "unknown algorithm 'x'; expected nsga2, ..." for a name not in algorithm_names(), or "" (the
+// one wording of run configs, campaigns and the optimiser).
+std::string algorithm_problem(const std::string& name);
 // Why `population` does not suit `algorithm` (nsga2: a multiple of 4 and at least 8; moead: at
 // least 3), or "" when it does.
 std::string population_problem(const std::string& algorithm, std::uint64_t population);
