@@ -145,9 +145,12 @@ std::string schedule_text(const workload::Network& net, const hardware::Accelera
      << schedule::lifecycle_name(s.lifecycle) << ", alignment "
      << schedule::alignment_name(s.alignment) << "\n"
      << r.nodes.size() << " computation nodes (" << r.unique_nodes << " unique shapes)\n\n";
-  os << "energy          " << fixed(r.energy_pJ / 1e9, 4) << " mJ\n"
+  // Both energies in the total's unit: mJ, or uJ/nJ/pJ for a small network (0.0090 mJ read two
+  // digits of the fashion SNN's 8.9812 uJ).
+  const EnergyUnit unit = energy_unit(r.energy_pJ);
+  os << "energy          " << energy_in(r.energy_pJ, unit) << " " << unit.name << "\n"
      << "latency         " << whole_with_commas(r.latency_cycles) << " cycles\n"
-     << "off-chip        " << fixed(r.offchip_energy_pJ / 1e9, 4) << " mJ, read "
+     << "off-chip        " << energy_in(r.offchip_energy_pJ, unit) << " " << unit.name << ", read "
      << with_commas(r.offchip_read_bits) << " bits, written " << with_commas(r.offchip_write_bits)
      << " bits\n"
      << "MAC energy      " << uJ(r.mac_energy_pJ) << " uJ\n"
