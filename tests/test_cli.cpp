@@ -910,6 +910,23 @@ TEST(CliFlags, ModelFlagsForAnotherKindOfWorkloadAreExit2) {
   }
 }
 
+// A configuration that cannot run (8-bit weights on the core's 4-bit weight registers) names the
+// workload and hardware files as well as the layer and core, in evaluate and both explains.
+TEST(CliInfeasible, NamesTheWorkloadAndHardwareFiles) {
+  const std::string nir = (kConfigs / "workloads" / "fashion_snn.nir").string();
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"evaluate", "--workload", nir, "--hardware", kMetaProto1mb},
+        std::vector<std::string>{"explain", nir, "--hardware", kMetaProto1mb, "--layer", "0"},
+        std::vector<std::string>{"explain", nir, "--hardware", kMetaProto1mb, "--all-layers"}}) {
+    const RunResult r = run_stems(args);
+    EXPECT_EQ(r.exit_code, 2) << r;
+    EXPECT_TRUE(contains(r.err, "stems: error: " + nir + " on " + kMetaProto1mb +
+                                    ": layer 0 on core 'compute': no loop ordering fits"))
+        << r;
+    EXPECT_EQ(r.out, "") << r;
+  }
+}
+
 // A report that cannot be written prints nothing on stdout (it printed "wrote " first).
 TEST(CliReport, AFailedReportLeavesNoHalfLineOnStdout) {
   TempDir dir;

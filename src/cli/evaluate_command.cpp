@@ -70,7 +70,8 @@ CommandOutput evaluate_output(const EvaluateOptions& o) {
   options.criterion = cost::criterion_named(o.criterion, options.criterion, "--criterion");
   const schedule::Schedule s = schedule_of(o, net, acc, options.policy);
   cost::NodeCostCache cache(acc, options);
-  const schedule::ScheduleResult r = schedule::evaluate_schedule(net, acc, s, cache);
+  const schedule::ScheduleResult r = naming_files(
+      o.workload, o.hardware, [&] { return schedule::evaluate_schedule(net, acc, s, cache); });
   if (!o.trace.empty()) {
     write_file_atomically(o.trace, report::chrome_trace(net, acc, s, r).dump() + "\n");
   }

@@ -56,9 +56,10 @@ CommandOutput explain_output(const ExplainOptions& o) {
   opts.lpf_limit = o.lpf_limit;
   opts.policy = cost::policy_named(o.model, "--model");
   opts.criterion = cost::criterion_named(o.criterion, opts.criterion, "--criterion");
-  const cost::NodeCost c =
-      cost::search_node(node, core, acc.dram, cost::producer_bits(net, v, fraction), opts,
-                        cost::dram_link_bandwidth(acc, core));
+  const cost::NodeCost c = naming_files(o.workload, o.hardware, [&] {
+    return cost::search_node(node, core, acc.dram, cost::producer_bits(net, v, fraction), opts,
+                             cost::dram_link_bandwidth(acc, core));
+  });
   CommandOutput out{report::node_cost_json(node, c), report::node_cost_text(node, core.name, c)};
   out.json["model"] = std::string(opts.policy.name());
   out.text = "model " + std::string(opts.policy.name()) + "\n" + out.text;

@@ -113,7 +113,8 @@ CommandOutput explain_all_layers_output(const ExplainOptions& o) {
   // ZigZag's API default is latency.
   opts.criterion = cost::criterion_named(o.criterion, cost::Criterion::Latency, "--criterion");
   const auto start = std::chrono::steady_clock::now();
-  const cost::LayerSweep s = cost::sweep_layers(net, acc, opts, o.threads);
+  const cost::LayerSweep s = naming_files(
+      o.workload, o.hardware, [&] { return cost::sweep_layers(net, acc, opts, o.threads); });
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   report::Json j;

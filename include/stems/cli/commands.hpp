@@ -32,6 +32,19 @@ struct CommandOutput {
 // JSON goes to stdout.
 int emit(const CommandOutput& o, const std::string& json_path, std::ostream& out);
 
+// Runs `f` (a cost evaluation); an Infeasible it throws, which names the layer and core ("layer 0
+// on core 'compute': no loop ordering fits ..."), also names the workload and hardware files the
+// configuration came from, so that a script running many pairs knows which one cannot run.
+template <class F>
+auto naming_files(const std::string& workload, const std::string& hardware, F&& f)
+    -> decltype(f()) {
+  try {
+    return f();
+  } catch (const Infeasible& e) {
+    throw Infeasible(workload + " on " + hardware, e.where() + ": " + e.message());
+  }
+}
+
 struct InspectOptions {
   std::string workload;
   std::string state_schedule;
