@@ -93,11 +93,15 @@ TEST(Config, SyntaxErrorNamesFileAndLine) {
 }
 
 TEST(Config, IntegersBeyond64BitsAreRefusedNotSaturated) {
-  // toml11 3.7 reads these as INT64_MAX / INT64_MIN without an error.
+  // toml11 3.7 reads these as INT64_MAX / INT64_MIN without an error, the binary ones wrapped
+  // (2^64 as 0, 2^64 + 5 as 5, 2^64 - 1 as -1).
   for (const char* literal :
        {"99999999999999999999", "9_223_372_036_854_775_808", "-9223372036854775809",
         "0xFFFFFFFFFFFFFFFF", "0o1000000000000000000000",
-        "0b1000000000000000000000000000000000000000000000000000000000000000"}) {
+        "0b1000000000000000000000000000000000000000000000000000000000000000",
+        "0b10000000000000000000000000000000000000000000000000000000000000000",
+        "0b10000000000000000000000000000000000000000000000000000000000000101",
+        "0b1111111111111111111111111111111111111111111111111111111111111111"}) {
     const std::string msg = error_of(
         [&] { parse_toml_string(std::string("a = 1\nb = ") + literal + "\n", "big.toml"); });
     EXPECT_EQ(msg.rfind("big.toml:2:5: integer ", 0), 0u) << literal << ": " << msg;
@@ -106,13 +110,17 @@ TEST(Config, IntegersBeyond64BitsAreRefusedNotSaturated) {
   // The extremes themselves, and the largest in each base, are integers.
   const auto doc = parse_toml_string(
       "a = 9223372036854775807\nb = -9223372036854775808\nc = 0x7FFF_FFFF_FFFF_FFFF\n"
-      "d = +9_223_372_036_854_775_807\n",
+      "d = +9_223_372_036_854_775_807\n"
+      "e = 0b111_1111_1111_1111_1111_1111_1111_1111_1111_1111_1111_1111_1111_1111_1111_1111\n"
+      "f = 0b101\n",
       "edge.toml");
   TableReader r(doc, doc.root, "");
   EXPECT_EQ(r.integer("a"), std::numeric_limits<std::int64_t>::max());
   EXPECT_EQ(r.integer("b"), std::numeric_limits<std::int64_t>::min());
   EXPECT_EQ(r.integer("c"), std::numeric_limits<std::int64_t>::max());
   EXPECT_EQ(r.integer("d"), std::numeric_limits<std::int64_t>::max());
+  EXPECT_EQ(r.integer("e"), std::numeric_limits<std::int64_t>::max());
+  EXPECT_EQ(r.integer("f"), 5);
 }
 
 TEST(Config, MissingFileIsAnInputError) {

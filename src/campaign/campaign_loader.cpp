@@ -9,6 +9,7 @@
 #include "stems/cost/model_policy.hpp"
 #include "stems/schedule/schedule.hpp"
 #include "stems/search/optimizer.hpp"
+#include "stems/search/run_config.hpp"
 
 namespace stems::campaign {
 
@@ -220,20 +221,10 @@ void read_optimize_table(const TableReader& o, Campaign& c) {
     if (!why.empty()) o.fail("population", why);
   }
   c.optimize.where = o.document().path + " [optimize]";
-  if (o.has("generations"))
-    c.optimize.generations = static_cast<unsigned>(o.positive("generations"));
+  if (o.has("generations")) c.optimize.generations = search::read_generations(o);
   if (o.has("evaluations")) c.optimize.evaluations = o.positive("evaluations");
   if (o.has("wall_time_s")) c.optimize.wall_time_s = o.non_negative_number("wall_time_s");
   o.finish();
-}
-
-// [nir]: what NIR workloads do not carry.
-void read_nir_table(const TableReader& n, Campaign& c) {
-  c.nir.timesteps = n.positive_or("timesteps", c.nir.timesteps);
-  c.nir.weight_bits = static_cast<std::uint32_t>(n.positive_or("weight_bits", c.nir.weight_bits));
-  c.nir.state_bits = static_cast<std::uint32_t>(n.positive_or("state_bits", c.nir.state_bits));
-  c.nir.input_bits = static_cast<std::uint32_t>(n.positive_or("input_bits", c.nir.input_bits));
-  n.finish();
 }
 
 // [[table]] ratio tables and [[plot]] sweep plots, naming axes and values of this campaign.
@@ -334,7 +325,8 @@ Campaign load_campaign_file(const std::string& path) {
   if (!seeds.empty()) add_seed_axis(root, seeds, c);
   if (auto e = root.optional_table("evaluate")) read_evaluate_table(*e, c);
   if (auto o = root.optional_table("optimize")) read_optimize_table(*o, c);
-  if (auto n = root.optional_table("nir")) read_nir_table(*n, c);
+  // [nir]: what NIR workloads do not carry (the run configs' keys and ranges).
+  if (auto n = root.optional_table("nir")) search::read_nir_options(*n, c.nir);
   read_tables_and_plots(root, c);
   root.finish();
   return c;

@@ -48,10 +48,11 @@ class LineIndex {
   std::vector<std::size_t> newlines_;  // byte offsets of '\n'
 };
 
-// toml11 3.7 saturates an integer literal beyond 64 bits to INT64_MAX / INT64_MIN without a word
-// (`size_bits = 99999999999999999999` was read as 9223372036854775807 and passed the loaders'
-// range checks). Only those two values can come from an overflow; for them the literal's own text
-// (sign, 0x / 0o / 0b prefix, '_' separators, as TOML 1.0 spells integers) is read again.
+// toml11 3.7 accepts integer literals beyond 64 bits without a word: decimal, hex and octal ones
+// saturate to INT64_MAX / INT64_MIN (`size_bits = 99999999999999999999` was read as
+// 9223372036854775807 and passed the loaders' range checks), binary ones wrap (0b1 followed by 61
+// zeros and 101 was read as 5). So a value at either extreme, and every binary literal, is read
+// again from its own text (sign, 0x / 0o / 0b prefix, '_' separators, as TOML 1.0 spells them).
 bool literal_overflows(const std::string& token) {
   std::size_t i = 0;
   bool negative = false;
@@ -85,13 +86,15 @@ bool literal_overflows(const std::string& token) {
 }
 
 void check_integer_range(const toml::value& v, const Value& out, const std::string& path) {
+  const auto* reg = dynamic_cast<const toml::detail::region*>(toml::detail::get_region(v));
+  if (reg == nullptr || !reg->is_ok()) return;
   const std::int64_t x = out.integer_value;
-  if (x != std::numeric_limits<std::int64_t>::max() &&
+  const bool binary =
+      reg->last() - reg->first() > 2 && reg->first()[0] == '0' && reg->first()[1] == 'b';
+  if (!binary && x != std::numeric_limits<std::int64_t>::max() &&
       x != std::numeric_limits<std::int64_t>::min()) {
     return;
   }
-  const auto* reg = dynamic_cast<const toml::detail::region*>(toml::detail::get_region(v));
-  if (reg == nullptr || !reg->is_ok()) return;
   if (!literal_overflows(std::string(reg->first(), reg->last()))) return;
   throw InputError(path + ":" + std::to_string(out.line) + ":" + std::to_string(out.column),
                    "integer " + std::string(reg->first(), reg->last()) +

@@ -146,7 +146,7 @@ std::string schedule_text(const workload::Network& net, const hardware::Accelera
      << schedule::alignment_name(s.alignment) << "\n"
      << r.nodes.size() << " computation nodes (" << r.unique_nodes << " unique shapes)\n\n";
   // Both energies in the total's unit: mJ, or uJ/nJ/pJ for a small network (0.0090 mJ read two
-  // digits of the fashion SNN's 8.9812 uJ).
+  // digits of the fashion SNN's 8.9621 uJ).
   const EnergyUnit unit = energy_unit(r.energy_pJ);
   os << "energy          " << energy_in(r.energy_pJ, unit) << " " << unit.name << "\n"
      << "latency         " << whole_with_commas(r.latency_cycles) << " cycles\n"

@@ -61,7 +61,9 @@ int read_core(const TableReader& r, const hardware::Accelerator& acc, const work
   const config::Value* c = r.raw("core");
   int id = -1;
   if (c->kind == config::Value::Kind::Integer) {
-    id = static_cast<int>(c->integer_value);
+    // (beyond the cores stays -1: a cast would wrap 4294967296 onto core 0)
+    if (c->integer_value >= 0 && static_cast<std::uint64_t>(c->integer_value) < acc.cores.size())
+      id = static_cast<int>(c->integer_value);
   } else if (c->kind == config::Value::Kind::String) {
     for (std::size_t k = 0; k < acc.cores.size(); ++k) {
       if (acc.cores[k].name == c->string_value) id = static_cast<int>(k);
@@ -96,7 +98,8 @@ void apply_layer_keys(const TableReader& r, const workload::Network& net,
   }
   if (r.has("fuse_group")) {
     const auto g = r.integer("fuse_group");
-    if (g < 0) r.fail("fuse_group", "expected a non-negative integer");
+    // A group per layer at most; a larger integer must not wrap onto group 0 (4294967296).
+    if (g < 0 || g > 1'000'000) r.fail("fuse_group", "expected an integer from 0 to 1000000");
     t.fuse_group = static_cast<int>(g);
   }
 }

@@ -220,11 +220,7 @@ void read_algorithm_table(const TableReader& a, Resolve resolve, RunConfig& rc) 
   if (const std::string why = population_problem(name, rc.optimizer.population); !why.empty()) {
     a.fail("population", why);
   }
-  if (a.has("generations")) {
-    const std::uint64_t g = a.positive("generations");
-    if (g > 4'294'967'295u) a.fail("generations", "expected at most 4294967295 generations");
-    rc.optimizer.generations = static_cast<unsigned>(g);
-  }
+  if (a.has("generations")) rc.optimizer.generations = read_generations(a);
   if (a.has("evaluations")) rc.optimizer.evaluations = a.positive("evaluations");
   if (a.has("wall_time_s")) {
     const double w = a.non_negative_number("wall_time_s");
@@ -304,21 +300,28 @@ std::optional<SimulatedAccuracyConfig> read_accuracy_table(const TableReader& t,
   return simulated;
 }
 
-// [nir]: what a NIR workload does not carry.
-void read_nir_table(const TableReader& n, RunConfig& rc) {
-  rc.nir.timesteps = n.positive_or("timesteps", rc.nir.timesteps);
+}  // namespace
+
+void read_nir_options(const TableReader& n, nir::NirOptions& out) {
+  const std::uint64_t t = n.positive_or("timesteps", out.timesteps);
+  if (t > 1'000'000) n.fail("timesteps", "expected 1..1000000 timesteps");
+  out.timesteps = t;
   auto bits = [&](const char* key, std::uint32_t fallback) {
     const std::uint64_t b = n.positive_or(key, fallback);
     if (b > 64) n.fail(key, "expected 1..64 bits");
     return static_cast<std::uint32_t>(b);
   };
-  rc.nir.weight_bits = bits("weight_bits", rc.nir.weight_bits);
-  rc.nir.state_bits = bits("state_bits", rc.nir.state_bits);
-  rc.nir.input_bits = bits("input_bits", rc.nir.input_bits);
+  out.weight_bits = bits("weight_bits", out.weight_bits);
+  out.state_bits = bits("state_bits", out.state_bits);
+  out.input_bits = bits("input_bits", out.input_bits);
   n.finish();
 }
 
-}  // namespace
+unsigned read_generations(const TableReader& t) {
+  const std::uint64_t g = t.positive("generations");
+  if (g > 4'294'967'295u) t.fail("generations", "expected at most 4294967295 generations");
+  return static_cast<unsigned>(g);
+}
 
 RunConfig load_run_config(const std::string& path) {
   const config::Document doc = config::parse_toml_file(path);
@@ -332,7 +335,7 @@ RunConfig load_run_config(const std::string& path) {
   std::optional<SimulatedAccuracyConfig> simulated;
   if (auto acc = root.optional_table("accuracy"))
     simulated = read_accuracy_table(*acc, resolve, rc);
-  if (auto n = root.optional_table("nir")) read_nir_table(*n, rc);
+  if (auto n = root.optional_table("nir")) read_nir_options(*n, rc.nir);
   root.finish();
   if (simulated) {
     const std::string& w = rc.workload;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "stems/config/document.hpp"
 #include "stems/nir/nir_loader.hpp"
 #include "stems/search/accuracy_model.hpp"
 #include "stems/search/hardware_space.hpp"
@@ -45,5 +46,13 @@ struct RunConfig {
 };
 
 RunConfig load_run_config(const std::string& path);
+
+// Keys that run configs and campaigns share, with the ranges of the matching CLI flags (a 64-bit
+// TOML integer must not wrap into a narrower field: generations = 4294967296 was 0 generations):
+// [nir] timesteps 1..1000000 and weight/state/input bits 1..64, into `out` (its values are the
+// defaults);
+void read_nir_options(const config::TableReader& n, nir::NirOptions& out);
+// and generations 1..4294967295.
+unsigned read_generations(const config::TableReader& t);
 
 }  // namespace stems::search
