@@ -79,6 +79,25 @@ TEST(ParallelFor, TheFirstExceptionIsRethrownAfterEveryThreadJoined) {
   EXPECT_LT(done.load(), 100);  // the hand-out stopped early (each item takes 1 ms)
 }
 
+// Item 0 fails late, item 1 at once: the error is item 0's, the one a serial loop throws (the
+// first in time would be item 1's; `explain --all-layers` reported layer 2 or layer 0 by timing).
+TEST(ParallelFor, TheLowestFailingIndexIsRethrownWhateverTheTiming) {
+  for (int round = 0; round < 5; ++round) {
+    try {
+      parallel_for(4, 2, [&](std::size_t i) {
+        if (i == 0) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+          throw std::runtime_error("item 0");
+        }
+        if (i == 1) throw std::runtime_error("item 1");
+      });
+      FAIL() << "expected an item's exception";
+    } catch (const std::runtime_error& e) {
+      EXPECT_STREQ(e.what(), "item 0");
+    }
+  }
+}
+
 // ---- subprocess ----
 
 TEST(Subprocess, CapturesStdoutExitCodeAndTheTailOfStderr) {

@@ -93,8 +93,9 @@ TEST(Config, SyntaxErrorNamesFileAndLine) {
 }
 
 TEST(Config, IntegersBeyond64BitsAreRefusedNotSaturated) {
-  // toml11 3.7 reads these as INT64_MAX / INT64_MIN without an error, the binary ones wrapped
-  // (2^64 as 0, 2^64 + 5 as 5, 2^64 - 1 as -1).
+  // toml11 3.7 reads these as INT64_MAX / INT64_MIN without an error; the binary ones overflow a
+  // signed integer inside toml11 (undefined behaviour; wrapped in a release build: 2^64 as 0,
+  // 2^64 + 5 as 5, 2^64 - 1 as -1) and are refused before it reads them.
   for (const char* literal :
        {"99999999999999999999", "9_223_372_036_854_775_808", "-9223372036854775809",
         "0xFFFFFFFFFFFFFFFF", "0o1000000000000000000000",
@@ -111,16 +112,26 @@ TEST(Config, IntegersBeyond64BitsAreRefusedNotSaturated) {
   const auto doc = parse_toml_string(
       "a = 9223372036854775807\nb = -9223372036854775808\nc = 0x7FFF_FFFF_FFFF_FFFF\n"
       "d = +9_223_372_036_854_775_807\n"
-      "e = 0b111_1111_1111_1111_1111_1111_1111_1111_1111_1111_1111_1111_1111_1111_1111_1111\n"
-      "f = 0b101\n",
+      "f = 0b101\n"
+      "g = \"0b11111111111111111111111111111111111111111111111111111111111111111\" # 0b1111111111"
+      "1111111111111111111111111111111111111111111111111111111\n",
       "edge.toml");
   TableReader r(doc, doc.root, "");
   EXPECT_EQ(r.integer("a"), std::numeric_limits<std::int64_t>::max());
   EXPECT_EQ(r.integer("b"), std::numeric_limits<std::int64_t>::min());
   EXPECT_EQ(r.integer("c"), std::numeric_limits<std::int64_t>::max());
   EXPECT_EQ(r.integer("d"), std::numeric_limits<std::int64_t>::max());
-  EXPECT_EQ(r.integer("e"), std::numeric_limits<std::int64_t>::max());
   EXPECT_EQ(r.integer("f"), 5);
+  EXPECT_EQ(r.string("g").size(), 67u);  // in a string or a comment, 0b... is no integer
+  // toml11 overflows from the 63rd binary digit on, so even 2^63 - 1 in 63 binary digits (or a
+  // small value padded with zeros) is refused, naming decimal and hex instead.
+  const std::string msg = error_of(
+      [] { parse_toml_string("x = [1, 0b" + std::string(60, '0') + "101]\n", "pad.toml"); });
+  EXPECT_EQ(msg.rfind("pad.toml:1:9: integer 0b", 0), 0u) << msg;
+  EXPECT_NE(msg.find("63 or more binary digits"), std::string::npos) << msg;
+  // A bare key spelt like a binary number is a key.
+  const auto keys = parse_toml_string("0b" + std::string(70, '1') + " = 3\n", "key.toml");
+  EXPECT_EQ(keys.root.table.size(), 1u);
 }
 
 TEST(Config, MissingFileIsAnInputError) {

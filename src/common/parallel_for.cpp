@@ -26,6 +26,7 @@ void parallel_for(std::size_t n, unsigned threads, const std::function<void(std:
   std::atomic<std::size_t> next{0};
   std::atomic<bool> failed{false};
   std::exception_ptr failure;
+  std::size_t failure_index = n;
   std::mutex failure_mutex;
   auto work = [&] {
     while (!failed.load(std::memory_order_relaxed)) {
@@ -34,8 +35,14 @@ void parallel_for(std::size_t n, unsigned threads, const std::function<void(std:
       try {
         fn(i);
       } catch (...) {
+        // The lowest failing index wins, not the first in time: every index below one that
+        // failed was handed out before it and still runs, so this is the error a serial loop
+        // would throw, whatever the threads' timing.
         std::lock_guard lock(failure_mutex);
-        if (!failure) failure = std::current_exception();
+        if (i < failure_index) {
+          failure = std::current_exception();
+          failure_index = i;
+        }
         failed.store(true, std::memory_order_relaxed);
       }
     }

@@ -1,5 +1,6 @@
 // The only translation unit that includes toml11 (v3): it converts toml::value into config::Value.
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -50,9 +51,9 @@ class LineIndex {
 
 // toml11 3.7 accepts integer literals beyond 64 bits without a word: decimal, hex and octal ones
 // saturate to INT64_MAX / INT64_MIN (`size_bits = 99999999999999999999` was read as
-// 9223372036854775807 and passed the loaders' range checks), binary ones wrap (0b1 followed by 61
-// zeros and 101 was read as 5). So a value at either extreme, and every binary literal, is read
-// again from its own text (sign, 0x / 0o / 0b prefix, '_' separators, as TOML 1.0 spells them).
+// 9223372036854775807 and passed the loaders' range checks; binary ones are refused before parsing,
+// overlong_binary_literal). So a value at either extreme is read again from its own text (sign,
+// 0x / 0o / 0b prefix, '_' separators, as TOML 1.0 spells them).
 bool literal_overflows(const std::string& token) {
   std::size_t i = 0;
   bool negative = false;
@@ -89,9 +90,7 @@ void check_integer_range(const toml::value& v, const Value& out, const std::stri
   const auto* reg = dynamic_cast<const toml::detail::region*>(toml::detail::get_region(v));
   if (reg == nullptr || !reg->is_ok()) return;
   const std::int64_t x = out.integer_value;
-  const bool binary =
-      reg->last() - reg->first() > 2 && reg->first()[0] == '0' && reg->first()[1] == 'b';
-  if (!binary && x != std::numeric_limits<std::int64_t>::max() &&
+  if (x != std::numeric_limits<std::int64_t>::max() &&
       x != std::numeric_limits<std::int64_t>::min()) {
     return;
   }
@@ -150,6 +149,61 @@ std::string clean(const std::string& what) {
   return s;
 }
 
+// toml11 3.7 reads a binary integer by doubling a signed 64-bit place value once per digit, leading
+// zeros included, which overflows (undefined behaviour: UBSan aborts, a release build wraps
+// 0b1 + 61 zeros + 101 to 5) from the 63rd digit on. So such literals are found in the text first:
+// outside strings and comments, a value token (not a key: no '=' or '.' follows it) starting with
+// 0b and holding 63 or more binary digits. Its byte offset and what to say, or npos.
+struct BinaryLiteral {
+  std::size_t at = std::string::npos;
+  bool out_of_range = false;  // more than 63 significant bits; else only too many digits
+};
+BinaryLiteral overlong_binary_literal(const std::string& text) {
+  const std::size_t n = text.size();
+  auto ident = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-' || c == '+';
+  };
+  for (std::size_t i = 0; i < n; ++i) {
+    const char c = text[i];
+    if (c == '#') {  // a comment, to the end of the line
+      while (i < n && text[i] != '\n')
+        ++i;
+    } else if (c == '"' || c == '\'') {  // a string: basic, literal or multi-line
+      const bool multi = i + 2 < n && text[i + 1] == c && text[i + 2] == c;
+      i += multi ? 3 : 1;
+      for (; i < n; ++i) {
+        if (c == '"' && text[i] == '\\') {
+          ++i;  // an escaped character
+        } else if (text[i] == c &&
+                   (!multi || (i + 2 < n && text[i + 1] == c && text[i + 2] == c))) {
+          if (multi) i += 2;
+          break;
+        } else if (!multi && text[i] == '\n') {
+          break;  // unterminated: toml11 reports it
+        }
+      }
+    } else if (c == '0' && i + 1 < n && text[i + 1] == 'b' && (i == 0 || !ident(text[i - 1]))) {
+      std::size_t end = i + 2, significant = 0, digits = 0;
+      bool leading = true;
+      for (; end < n && ident(text[end]); ++end) {
+        if (text[end] == '1') leading = false;
+        if (text[end] == '0' || text[end] == '1') ++digits;
+        if (!leading && (text[end] == '0' || text[end] == '1')) ++significant;
+      }
+      std::size_t next = end;
+      while (next < n && (text[next] == ' ' || text[next] == '\t'))
+        ++next;
+      const bool key = next < n && (text[next] == '=' || text[next] == '.');
+      if (!key && digits >= 63) return {i, significant > 63};
+      i = end - 1;
+    } else if (ident(c)) {  // the rest of a bare word (a key, a number, true/false)
+      while (i + 1 < n && ident(text[i + 1]))
+        ++i;
+    }
+  }
+  return {};
+}
+
 // TOML files are UTF-8 (TOML 1.0, "Spec"). Checked before toml11 sees the text: its error path
 // for invalid UTF-8 in a literal string reads out of bounds (toml11 3.7, parse_literal_string),
 // found by tests/fuzz/fuzz_schedule.
@@ -174,6 +228,24 @@ Document parse_text(const std::string& text, const std::string& path) {
     msg += hex[byte >> 4];
     msg += hex[byte & 0xF];
     throw InputError(where, msg);
+  }
+  if (const BinaryLiteral b = overlong_binary_literal(text); b.at != std::string::npos) {
+    const std::size_t at = b.at;
+    const std::size_t newline = at == 0 ? std::string::npos : text.rfind('\n', at - 1);
+    const std::size_t column = newline == std::string::npos ? at + 1 : at - newline;
+    const auto line =
+        1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n');
+    std::size_t end = at;
+    while (end < text.size() &&
+           (std::isalnum(static_cast<unsigned char>(text[end])) != 0 || text[end] == '_'))
+      ++end;
+    throw InputError(
+        path + ":" + std::to_string(line) + ":" + std::to_string(column),
+        "integer " + text.substr(at, end - at) +
+            (b.out_of_range ? " is out of range: TOML integers are 64-bit signed "
+                              "(-9223372036854775808 .. 9223372036854775807)"
+                            : " has 63 or more binary digits, which the TOML reader cannot "
+                              "take without overflowing; write it in decimal or hexadecimal"));
   }
   Document doc;
   doc.path = path;

@@ -5,8 +5,9 @@
 // partition. Every synchronisation is std::thread / std::atomic / std::mutex, which
 // ThreadSanitizer sees (unlike an uninstrumented TBB).
 //
-// The first exception thrown by fn stops the hand-out of further indices and is rethrown in the
-// caller after every thread has joined. Items already running finish.
+// The first exception thrown by fn stops the hand-out of further indices; after every thread has
+// joined, the exception of the lowest failing index is rethrown in the caller (the one a serial
+// loop would throw: deterministic whatever the timing). Items already running finish.
 
 #include <cstddef>
 #include <functional>
