@@ -149,6 +149,16 @@ std::string clean(const std::string& what) {
   return s;
 }
 
+// "path:line:column" of byte `offset` of `text` (1-based line and byte column, as in every other
+// message), for the checks made on the text before toml11 parses it.
+std::string location_of(const std::string& text, std::size_t offset, const std::string& path) {
+  const std::size_t newline = offset == 0 ? std::string::npos : text.rfind('\n', offset - 1);
+  const std::size_t column = newline == std::string::npos ? offset + 1 : offset - newline;
+  const auto line =
+      1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n');
+  return path + ":" + std::to_string(line) + ":" + std::to_string(column);
+}
+
 // toml11 3.7 reads a binary integer by doubling a signed 64-bit place value once per digit, leading
 // zeros included, which overflows (undefined behaviour: UBSan aborts, a release build wraps
 // 0b1 + 61 zeros + 101 to 5) from the 63rd digit on. So such literals are found in the text first:
@@ -212,18 +222,9 @@ Document parse_text(const std::string& text, const std::string& path) {
     throw InputError(path, "not a TOML text file (contains NUL bytes)");
   }
   if (const std::size_t bad = invalid_utf8_at(text); bad != std::string::npos) {
-    // 1-based line and byte column, as in every other message.
-    const std::size_t newline = bad == 0 ? std::string::npos : text.rfind('\n', bad - 1);
-    const std::size_t column = newline == std::string::npos ? bad + 1 : bad - newline;
-    const auto line =
-        1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n');
     static const char* hex = "0123456789ABCDEF";
     const auto byte = static_cast<unsigned char>(text[bad]);
-    std::string where = path;
-    where += ":";
-    where += std::to_string(line);
-    where += ":";
-    where += std::to_string(column);
+    const std::string where = location_of(text, bad, path);
     std::string msg = "not valid UTF-8 (TOML files are UTF-8 text): byte 0x";
     msg += hex[byte >> 4];
     msg += hex[byte & 0xF];
@@ -231,16 +232,12 @@ Document parse_text(const std::string& text, const std::string& path) {
   }
   if (const BinaryLiteral b = overlong_binary_literal(text); b.at != std::string::npos) {
     const std::size_t at = b.at;
-    const std::size_t newline = at == 0 ? std::string::npos : text.rfind('\n', at - 1);
-    const std::size_t column = newline == std::string::npos ? at + 1 : at - newline;
-    const auto line =
-        1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n');
     std::size_t end = at;
     while (end < text.size() &&
            (std::isalnum(static_cast<unsigned char>(text[end])) != 0 || text[end] == '_'))
       ++end;
     throw InputError(
-        path + ":" + std::to_string(line) + ":" + std::to_string(column),
+        location_of(text, at, path),
         "integer " + text.substr(at, end - at) +
             (b.out_of_range ? " is out of range: TOML integers are 64-bit signed "
                               "(-9223372036854775808 .. 9223372036854775807)"
