@@ -936,7 +936,8 @@ TEST(CliReport, AFailedReportLeavesNoHalfLineOnStdout) {
   EXPECT_TRUE(contains(r.err, "missing")) << r;
 }
 
-// `--model` takes physical or stems; anything else is exit 2 naming the flag and the names.
+// `--model` takes physical, stems or physical-reserved; anything else is exit 2 naming the flag
+// and the names.
 TEST(CliModel, UnknownModelNameIsExit2NamingTheFlagAndTheAllowedNames) {
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{"evaluate", "--workload", kSewResnet, "--hardware", kMetaProto1mb,
@@ -947,8 +948,34 @@ TEST(CliModel, UnknownModelNameIsExit2NamingTheFlagAndTheAllowedNames) {
     EXPECT_EQ(r.exit_code, 2) << r;
     EXPECT_EQ(lines_starting_with(r.err, "stems: ").size(), 1u) << r;
     EXPECT_TRUE(contains(r.err, "--model")) << r;
-    EXPECT_TRUE(contains(r.err, "expected physical or stems")) << r;
+    EXPECT_TRUE(contains(r.err, "expected physical, stems or physical-reserved")) << r;
   }
+}
+
+// physical-reserved makes room for every streamed tile: SEW ST-LBL on 1 MB has 30 of its 153
+// streaming nodes over the buffer with their tiles in physical, none with the reservation, and
+// its peak (which now holds the tiles) stays within the 8,388,608-bit buffer.
+TEST(CliModel, PhysicalReservedGivesEveryStreamedTileRoom) {
+  auto run = [](const std::string& model) {
+    return run_stems({"evaluate", "--workload", kSewResnet, "--hardware", kMetaProto1mb,
+                      "--time-schedule", "0000000", "--depth-schedule", "0000000", "--model", model,
+                      "--json", "-"});
+  };
+  const RunResult phys = run("physical"), reserved = run("physical-reserved");
+  ASSERT_EQ(phys.exit_code, 0) << phys;
+  ASSERT_EQ(reserved.exit_code, 0) << reserved;
+  const auto p = nlohmann::json::parse(phys.out), r = nlohmann::json::parse(reserved.out);
+  EXPECT_EQ(r["model"], "physical-reserved");
+  EXPECT_GT(p["streamed_tiles"]["over_capacity_nodes"].get<int>(), 0);
+  EXPECT_GT(r["streamed_tiles"]["streaming_nodes"].get<int>(), 0);
+  EXPECT_EQ(r["streamed_tiles"]["over_capacity_nodes"].get<int>(), 0);
+  EXPECT_FALSE(r["memory_overflow"].get<bool>());
+  EXPECT_LE(r["peak_onchip_bits"].get<std::uint64_t>(), 8388608u);
+  EXPECT_LE(r["streamed_tiles"]["peak_bits"].get<std::uint64_t>(), 8388608u);
+  const RunResult text = run_stems({"evaluate", "--workload", kSewResnet, "--hardware",
+                                    kMetaProto1mb, "--time-schedule", "0000000", "--depth-schedule",
+                                    "0000000", "--model", "physical-reserved"});
+  EXPECT_TRUE(contains(text.out, "their tiles' room reserved")) << text;
 }
 
 // The model is named in the JSON of evaluate and explain; stems is the reference tool.

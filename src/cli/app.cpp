@@ -26,8 +26,9 @@ namespace stems::cli {
 namespace {
 
 constexpr const char* kModelHelp =
-    "cost model: physical (default; monotone in buffer size and bandwidth) or stems (every "
-    "behaviour of the original STEMS tool, to reproduce its numbers)";
+    "cost model: physical (default; monotone in buffer size and bandwidth), stems (every "
+    "behaviour of the original STEMS tool, to reproduce its numbers) or physical-reserved "
+    "(physical with room made for every streamed tile; README)";
 
 // A whole number from 0 to `max`. CLI11 reads "-1" into an unsigned option as its wrap-around
 // (18446744073709551615) and saturates a number too large; both are refused here, with the range.

@@ -1,16 +1,31 @@
 #include "stems/cost/node_cache.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <mutex>
 #include <stdexcept>
 
 namespace stems::cost {
 
+namespace {
+
+// `core` with its top on-chip memory (the level of O) holding at most `cap_bits`.
+hardware::Core capped_top(const hardware::Core& core, std::uint64_t cap_bits) {
+  hardware::Core capped = core;
+  if (const auto top = capped.top_level(hardware::MemOperand::O)) {
+    auto& level = capped.memories[*top];
+    level.size_bits = std::min(level.size_bits, cap_bits);
+  }
+  return capped;
+}
+
+}  // namespace
+
 NodeCostCache::NodeCostCache(hardware::Accelerator acc, NodeSearchOptions options)
     : acc_(std::move(acc)), options_(options) {}
 
 std::string NodeCostCache::key(const workload::Layer& n, int core_id, const OperandBits& bits,
-                               OperandMask must_stream) const {
+                               OperandMask must_stream, std::uint64_t top_cap_bits) const {
   // Fixed-width binary fields (8 bytes each): unambiguous, and no number formatting on the
   // warm path (the key is looked up once per layer shape per evaluation; it never leaves memory).
   std::string k;
@@ -43,17 +58,18 @@ std::string NodeCostCache::key(const workload::Layer& n, int core_id, const Oper
   add(static_cast<std::uint64_t>(core_id));
   for (const auto& b : bits)
     add(b ? *b + 1 : 0);
-  if (must_stream != 0) add(must_stream);  // absent when 0: the keys of every other cost as before
+  if (must_stream != 0 || top_cap_bits != 0) add(must_stream);  // absent when 0 (as before)
+  if (top_cap_bits != 0) add(top_cap_bits);
   return k;
 }
 
 std::shared_ptr<const NodeCost> NodeCostCache::get(const workload::Layer& node, int core_id,
-                                                   const OperandBits& bits,
-                                                   OperandMask must_stream) {
+                                                   const OperandBits& bits, OperandMask must_stream,
+                                                   std::uint64_t top_cap_bits) {
   if (core_id < 0 || static_cast<std::size_t>(core_id) >= acc_.cores.size()) {
     throw std::invalid_argument("NodeCostCache::get: no core " + std::to_string(core_id));
   }
-  const std::string k = key(node, core_id, bits, must_stream);
+  const std::string k = key(node, core_id, bits, must_stream, top_cap_bits);
   {
     std::shared_lock lock(mutex_);
     auto it = map_.find(k);
@@ -63,9 +79,16 @@ std::shared_ptr<const NodeCost> NodeCostCache::get(const workload::Layer& node, 
     }
   }
   ++misses_;
-  auto cost = std::make_shared<const NodeCost>(search_node(
-      node, acc_.cores[static_cast<std::size_t>(core_id)], acc_.dram, bits, options_,
-      dram_link_bandwidth(acc_, acc_.cores[static_cast<std::size_t>(core_id)]), must_stream));
+  const hardware::Core& core = acc_.cores[static_cast<std::size_t>(core_id)];
+  const double link = dram_link_bandwidth(acc_, core);
+  std::shared_ptr<const NodeCost> cost;
+  if (top_cap_bits == 0) {
+    cost = std::make_shared<const NodeCost>(
+        search_node(node, core, acc_.dram, bits, options_, link, must_stream));
+  } else {
+    cost = std::make_shared<const NodeCost>(search_node(
+        node, capped_top(core, top_cap_bits), acc_.dram, bits, options_, link, must_stream));
+  }
   std::unique_lock lock(mutex_);
   return map_.emplace(k, std::move(cost)).first->second;
 }

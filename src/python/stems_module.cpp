@@ -188,7 +188,8 @@ void def_explain(py::module_& m) {
       py::arg("time_tile") = 0, py::arg("ox_tile") = 0, py::arg("lpf_limit") = 6,
       py::arg("timesteps") = 16, py::arg("weight_bits") = 8, py::arg("state_bits") = 16,
       py::arg("input_bits") = 1, py::arg("model") = "",
-      "One layer's best loop nest (`stems explain --json`); model: physical (default) or stems.");
+      "One layer's best loop nest (`stems explain --json`); model: physical (default), stems or "
+      "physical-reserved.");
 }
 
 void def_evaluate(py::module_& m) {
@@ -222,8 +223,8 @@ void def_evaluate(py::module_& m) {
       py::arg("no_fuse_barrier") = false, py::arg("trace") = "", py::arg("timesteps") = 16,
       py::arg("weight_bits") = 8, py::arg("state_bits") = 16, py::arg("input_bits") = 1,
       py::arg("model") = "",
-      "A whole network under a schedule (`stems evaluate --json`); model: physical (default) or "
-      "stems.");
+      "A whole network under a schedule (`stems evaluate --json`); model: physical (default), "
+      "stems or physical-reserved.");
 }
 
 void def_optimize(py::module_& m) {

@@ -157,7 +157,11 @@ std::string schedule_text(const workload::Network& net, const hardware::Accelera
      << "state bits      " << with_commas(r.state_bits) << "\n"
      << "peak on-chip    " << with_commas(r.peak_onchip_bits) << " bits"
      << (r.memory_overflow ? " (overflow: a node needed more than the buffer)" : "") << "\n";
-  if (r.streamed_tiles.streaming_nodes > 0) {
+  if (r.streamed_tiles.streaming_nodes > 0 && r.streamed_tiles.reserved) {
+    os << "streamed tiles  " << with_commas(r.streamed_tiles.streaming_nodes)
+       << " nodes streaming from DRAM, their tiles' room reserved (at most "
+       << with_commas(r.streamed_tiles.peak_bits) << " bits with what the core held)\n";
+  } else if (r.streamed_tiles.streaming_nodes > 0) {
     os << "streamed tiles  " << with_commas(r.streamed_tiles.over_capacity_nodes) << " of "
        << with_commas(r.streamed_tiles.streaming_nodes)
        << " nodes streaming from DRAM count on more than the buffer with their tiles (at most "

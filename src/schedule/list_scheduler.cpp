@@ -1,6 +1,7 @@
 #include "list_scheduler.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <stdexcept>
 
@@ -132,6 +133,7 @@ void ListScheduler::schedule_node(const ComputationNode& n) {
   note_streamed_tiles(core, c);
   const double end = start + c.latency.latency_cycles;
   place_output(n, core, c, start, end);
+  hold_streamed_room(core, c, start, end);
   // The core's DRAM link is busy while a node works from DRAM.
   if (!c.too_large.empty()) links_.block_until(memory_.dram_link(core), end);
   const double done = release_uses(n, c, end);
@@ -160,22 +162,98 @@ cost::OperandBits ListScheduler::input_bits(const ComputationNode& n) const {
 // The node's cost, with the tensors it reads and needs gathered (gather_tensors): its best loop
 // nest, or (physical, ModelPolicy::state_fetch_evicts_live off) the best one that streams its
 // state from DRAM, when the state is not on the core, has no free room there and streaming it
-// costs less energy than fetching it by evictions (state_fetch_pJ).
+// costs less energy than fetching it by evictions (state_fetch_pJ); then (physical-reserved)
+// fitted to the room its streamed tiles find (fit_streamed_room).
 const cost::NodeCost& ListScheduler::node_cost(const ComputationNode& n, int core) {
   const cost::OperandBits bits = input_bits(n);
   const cost::NodeCost& c = costs_.of(n, core, bits);
   gather_tensors(n, core, c);
   const double fetch_pJ = state_fetch_pJ(n, core, c);
-  if (fetch_pJ <= 0) return c;
+  if (fetch_pJ <= 0) return fit_streamed_room(n, core, bits, 0, c);
+  const cost::OperandMask stream_v = cost::operand_bit(MemOperand::V);
   const cost::NodeCost* streamed = nullptr;
   try {
-    streamed = &costs_.of(n, core, bits, cost::operand_bit(MemOperand::V));
+    streamed = &costs_.of(n, core, bits, stream_v);
   } catch (const Infeasible&) {
-    return c;  // no loop nest streams the state: it is fetched, evicting what it must
+    return fit_streamed_room(n, core, bits, 0, c);  // no nest streams the state: it is fetched
   }
-  if (streamed->energy_pJ >= c.energy_pJ + fetch_pJ) return c;
+  if (streamed->energy_pJ >= c.energy_pJ + fetch_pJ) return fit_streamed_room(n, core, bits, 0, c);
   gather_tensors(n, core, *streamed);
-  return *streamed;
+  return fit_streamed_room(n, core, bits, stream_v, *streamed);
+}
+
+// The bits nest c needs in the core's top memory beyond what the core holds: the needed tensors
+// not on it (gather_tensors(c) first), its output unless born in DRAM, and its streamed tiles.
+std::uint64_t ListScheduler::new_room_bits(const ComputationNode& n, int core,
+                                           const cost::NodeCost& c) const {
+  std::uint64_t room = static_cast<std::uint64_t>(std::ceil(c.streamed_top_bits));
+  for (const auto& [t, label] : needed_) {
+    if (memory_.tensor(t).core != core) room += memory_.tensor(t).bits;
+  }
+  if (!too_large(c, MemOperand::O)) room += memory_.tensor(tensors_.output_of[n.index]).bits;
+  return room;
+}
+
+// What placing nest c costs beyond the node (gather_tensors(c) first): the evictions that make
+// room for its needed tensors not on the core, its output and its streamed tiles. Fetching the
+// needed tensors is not counted: a tensor fetched once serves its later uses too (a layer's
+// weights, a state over timesteps), which one node's choice cannot weigh.
+double ListScheduler::placement_pJ(const ComputationNode& n, int core,
+                                   const cost::NodeCost& c) const {
+  return memory_.eviction_cost_pJ(core, new_room_bits(n, core, c), protect_);
+}
+
+// The capacities below `capacity` at which a streaming node's nest is also searched: 2^k and
+// 1.5 x 2^k bits, largest first, down to 1/64 of the capacity. Absolute sizes, so that a larger
+// buffer offers every smaller one's candidates (and its own capacity).
+std::uint64_t ListScheduler::next_cap_below(std::uint64_t cap, std::uint64_t capacity) {
+  std::uint64_t p = std::uint64_t{1} << (63 - std::countl_zero(cap));  // the power of 2 <= cap
+  std::uint64_t next = p == cap ? p / 2 + p / 4 : (p + p / 2 < cap ? p + p / 2 : p);
+  return next >= std::max<std::uint64_t>(capacity / 64, 1) ? next : 0;
+}
+
+// physical-reserved (ModelPolicy::reserve_streamed_tiles): nest c (searched with `must_stream`)
+// streams operands whose tiles need room in the top memory beside the other live tensors
+// (make_output_room makes it, hold_streamed_room holds it). When that room takes evictions, the
+// node's best nests with the top memory capped at smaller sizes (next_cap_below) are candidates
+// too, each with the same operands streamed (only the tiles shrink: which operands a node keeps
+// on chip is a choice whose worth lies in later nodes too, a layer's weights fetched once, which
+// one node's comparison cannot weigh), and the one of least energy with its evictions
+// (placement_pJ) wins, the smaller tiles on ties. Leaves the chosen nest's tensors gathered.
+const cost::NodeCost& ListScheduler::fit_streamed_room(const ComputationNode& n, int core,
+                                                       const cost::OperandBits& bits,
+                                                       cost::OperandMask must_stream,
+                                                       const cost::NodeCost& c) {
+  if (!policy_.reserve_streamed_tiles || c.streamed_top_bits <= 0) return c;
+  const std::uint64_t capacity = memory_.capacity_bits(core);
+  if (memory_.used_bits(core) + new_room_bits(n, core, c) <= capacity) return c;
+  cost::OperandMask streams = must_stream;
+  for (const MemOperand m : c.too_large)
+    streams |= cost::operand_bit(m);
+  const cost::NodeCost* best = &c;
+  double best_pJ = c.energy_pJ + placement_pJ(n, core, c);
+  // What the evictions would cost without the tiles (the same for every candidate: the same
+  // tensors are needed): once the best's tiles add nothing to it, smaller ones cannot gain.
+  const double untiled_pJ =
+      memory_.eviction_cost_pJ(core, new_room_bits(n, core, c) - streamed_room_bits(c), protect_);
+  for (std::uint64_t cap = next_cap_below(capacity, capacity);
+       cap != 0 && best_pJ > best->energy_pJ + untiled_pJ; cap = next_cap_below(cap, capacity)) {
+    const cost::NodeCost* fitted = nullptr;
+    try {
+      fitted = &costs_.of(n, core, bits, streams, cap);
+    } catch (const InputError&) {  // no nest fits this cap, nor will a smaller one
+      break;
+    }
+    if (fitted->too_large.size() != c.too_large.size()) break;  // it streams more
+    gather_tensors(n, core, *fitted);
+    const double pJ = fitted->energy_pJ + placement_pJ(n, core, *fitted);
+    if (pJ <= best_pJ) {
+      best = fitted;
+      best_pJ = pJ;
+    }
+  }
+  gather_tensors(n, core, *best);
+  return *best;
 }
 
 // 0 when the node keeps its state on chip at no extra cost (stems policy, stateless node, state
@@ -271,18 +349,44 @@ double ListScheduler::bring_inputs(int core, int layer_id, double start) {
   return inputs_ready;
 }
 
-// Makes room for the node's output (unless it is born in DRAM); returns the node's start: `start`,
-// or (physical, ModelPolicy::room_before_write_backs_end off) the later cycle at which that room
-// is free, when a victim's write-back or an earlier state write-back is still under way.
+// Makes room for the node's output (unless it is born in DRAM) and (physical-reserved) its
+// streamed tiles;
+// returns the node's start: `start`, or (physical, ModelPolicy::room_before_write_backs_end off)
+// the later cycle at which that room is free, when a victim's write-back or an earlier state
+// write-back is still under way.
 double ListScheduler::make_output_room(const ComputationNode& n, int core, const cost::NodeCost& c,
                                        double start) {
-  if (too_large(c, MemOperand::O)) return start;
   const TensorId out = tensors_.output_of[n.index];
+  std::uint64_t bits = too_large(c, MemOperand::O) ? 0 : memory_.tensor(out).bits;
+  if (policy_.reserve_streamed_tiles) bits += streamed_room_bits(c);
+  if (bits == 0) return start;
   keep_.assign(protect_.begin(), protect_.end());
   keep_.push_back(out);
-  const std::uint64_t bits = memory_.tensor(out).bits;
   memory_.make_room(core, bits, keep_, start);
   return memory_.room_at(core, bits, start);
+}
+
+std::uint64_t ListScheduler::streamed_room_bits(const cost::NodeCost& c) {
+  return static_cast<std::uint64_t>(std::ceil(c.streamed_top_bits));
+}
+
+// physical-reserved: the node's streamed tiles hold their room (made by make_output_room) from its
+// start to its end, as a tensor of the core no one else uses.
+void ListScheduler::hold_streamed_room(int core, const cost::NodeCost& c, double start,
+                                       double end) {
+  if (!policy_.reserve_streamed_tiles || streamed_room_bits(c) == 0) return;
+  if (tiles_of_core_.empty()) tiles_of_core_.assign(core_free_at_.size(), kNoTensor);
+  TensorId& t = tiles_of_core_[static_cast<std::size_t>(core)];
+  if (t == kNoTensor) {
+    Tensor tiles;
+    tiles.kind = TensorKind::Activation;
+    tiles.in_dram = true;  // never written back (it is never evicted: it lives inside the node)
+    tiles.operand = "tiles";
+    t = memory_.add(tiles);
+  }
+  memory_.tensor(t).bits = streamed_room_bits(c);
+  memory_.occupy(t, core, start);
+  memory_.drop(t, end);
 }
 
 // The output is on chip from the node's start, or born in DRAM when too large. Its room was made
@@ -411,6 +515,7 @@ ScheduleResult ListScheduler::finish() {
   out.peak_onchip_bits = memory_.peak_bits();
   out.memory_overflow = memory_.overflowed();
   out.streamed_tiles = streamed_;
+  out.streamed_tiles.reserved = policy_.reserve_streamed_tiles;
   out.nodes = std::move(nodes_);
   out.transfers = links_.take_records();
   out.memory_timeline = memory_.take_timeline();

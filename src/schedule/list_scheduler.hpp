@@ -42,6 +42,14 @@ class ListScheduler {
   cost::OperandBits input_bits(const ComputationNode& n) const;
   const cost::NodeCost& node_cost(const ComputationNode& n, int core);
   double state_fetch_pJ(const ComputationNode& n, int core, const cost::NodeCost& c) const;
+  std::uint64_t new_room_bits(const ComputationNode& n, int core, const cost::NodeCost& c) const;
+  double placement_pJ(const ComputationNode& n, int core, const cost::NodeCost& c) const;
+  const cost::NodeCost& fit_streamed_room(const ComputationNode& n, int core,
+                                          const cost::OperandBits& bits,
+                                          cost::OperandMask must_stream, const cost::NodeCost& c);
+  static std::uint64_t streamed_room_bits(const cost::NodeCost& c);
+  static std::uint64_t next_cap_below(std::uint64_t cap, std::uint64_t capacity);
+  void hold_streamed_room(int core, const cost::NodeCost& c, double start, double end);
   void gather_tensors(const ComputationNode& n, int core, const cost::NodeCost& c);
   double bring_inputs(int core, int layer_id, double start);
   double make_output_room(const ComputationNode& n, int core, const cost::NodeCost& c,
@@ -91,6 +99,7 @@ class ListScheduler {
   std::vector<std::pair<TensorId, std::string_view>> needed_;  // tensor, operand label (static)
   std::vector<TensorId> input_ts_;  // by input edge: the tensor it reads (DRAM or on chip)
   Protect protect_, keep_;
+  std::vector<TensorId> tiles_of_core_;  // by core: the tensor holding a node's streamed tiles
 };
 
 }  // namespace stems::schedule

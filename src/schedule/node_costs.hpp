@@ -21,14 +21,15 @@ class NodeCosts {
 
   // The cost of node n on core `core` when its producers deliver `bits` (the capacity check's
   // inputs). The reference stays valid for the object's lifetime.
-  // `must_stream`: operands streamed from DRAM even if they fit (cost::search_node).
+  // `must_stream`: operands streamed from DRAM even if they fit (cost::search_node);
+  // `top_cap_bits`: the most of the core's top memory the nest may use (0: all; NodeCostCache).
   const cost::NodeCost& of(const ComputationNode& n, int core, const cost::OperandBits& bits,
-                           cost::OperandMask must_stream = 0);
+                           cost::OperandMask must_stream = 0, std::uint64_t top_cap_bits = 0);
 
  private:
   // What tells apart the costs of one layer's nodes (the layer is the index of local_).
   struct Key {
-    std::uint64_t t = 0, ox = 0, bits_w = 0, bits_i = 0;
+    std::uint64_t t = 0, ox = 0, bits_w = 0, bits_i = 0, top_cap_bits = 0;
     cost::OperandMask must_stream = 0;
     int core = 0;
     bool operator==(const Key&) const = default;

@@ -32,7 +32,7 @@ BenchReport run_bench(const std::string& configs, const std::string& model = "")
 
 struct BenchOptions {
   std::string configs = "configs";
-  std::string model;  // physical (default) | stems
+  std::string model;  // physical (default) | stems | physical-reserved
   std::string json;
 };
 // Measures, prints the table (and the JSON with --json).

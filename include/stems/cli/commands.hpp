@@ -70,7 +70,7 @@ struct ExplainOptions {
   std::uint64_t time_tile = 0;
   std::uint64_t ox_tile = 0;
   std::size_t lpf_limit = 6;
-  std::string model;  // physical (default) | stems
+  std::string model;  // physical (default) | stems | physical-reserved
   std::string json;
   nir::NirOptions nir;
   // --all-layers: every layer on its own, the way ZigZag evaluates a network (cost/layer_sweep.hpp)
@@ -94,7 +94,7 @@ struct EvaluateOptions {
   std::string order;
   std::string lifecycle;
   std::string alignment;  // "" = the model's default
-  std::string model;      // physical (default) | stems
+  std::string model;      // physical (default) | stems | physical-reserved
   std::string json;
   std::string trace;      // Chrome trace-event file of the schedule (written by evaluate_output)
   std::string criterion;  // best loop nest per node: energy (default) | latency | edp

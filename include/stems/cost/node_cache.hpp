@@ -22,8 +22,12 @@ class NodeCostCache {
   // The cost of `node` on core `core_id` (searched on first use). Safe to call from many threads;
   // throws what search_node throws (nothing is cached then).
   // `must_stream`: operands the node must stream from DRAM (search_node).
+  // `top_cap_bits`: when nonzero, the node's loop nest may use at most this many bits of the
+  // core's top on-chip memory (the room other live tensors leave it; the scheduler's
+  // ModelPolicy::streamed_tiles_unreserved off); 0: the whole memory.
   std::shared_ptr<const NodeCost> get(const workload::Layer& node, int core_id,
-                                      const OperandBits& bits = {}, OperandMask must_stream = 0);
+                                      const OperandBits& bits = {}, OperandMask must_stream = 0,
+                                      std::uint64_t top_cap_bits = 0);
 
   std::size_t size() const;
   // The search options every cost here was computed with; the scheduler reads the model's schedule
@@ -35,7 +39,7 @@ class NodeCostCache {
 
  private:
   std::string key(const workload::Layer& node, int core_id, const OperandBits& bits,
-                  OperandMask must_stream) const;
+                  OperandMask must_stream, std::uint64_t top_cap_bits) const;
 
   const hardware::Accelerator acc_;
   const NodeSearchOptions options_;

@@ -85,6 +85,9 @@ struct StreamedTiles {
   std::uint64_t streaming_nodes = 0;      // nodes with an operand streamed from DRAM
   std::uint64_t over_capacity_nodes = 0;  // those counting on more than their core's capacity
   std::uint64_t peak_bits = 0;  // the most any of them counts on (held + tiles, rounded up)
+  // The tiles had their room made and held (ModelPolicy::reserve_streamed_tiles): the JSON's
+  // "model" says so; the text summary words its line by it.
+  bool reserved = false;
 };
 
 struct ScheduleResult {
