@@ -458,10 +458,10 @@ TEST(PhysicalProperties, MoreBufferNeverCostsEnergyOrTime) {
 // which now includes the tiles, within the buffer) and the energy property holds over the same
 // sweep. The latency property does not: the tiles' room is made by evictions at the node's start,
 // and a larger buffer lets a node keep a state on chip or take larger tiles for less energy, paid
-// by more evictions and fetches between nodes (SEW HY-3 0.75 -> 1 MB: energy -3.9 %, moved bits
-// 240 -> 502 Mbit, gaps between nodes 4.3 -> 8.4 M cycles, latency +5.6 %). Their count is
+// by more evictions and fetches between nodes (SEW HY-3 0.75 -> 1 MB: energy -4.0 %, moved bits
+// 246 -> 538 Mbit, gaps between nodes 4.43 -> 8.98 M cycles, latency +3.0 %). Their count is
 // checked so that a change which adds or removes one must say so here and in the README.
-constexpr std::size_t kReservedLatencyViolations = 28;
+constexpr std::size_t kReservedLatencyViolations = 23;
 
 TEST(ReservedTilesProperties, EveryTileHasRoomAndMoreBufferNeverCostsEnergy) {
   std::vector<std::string> violations, latency;

@@ -177,9 +177,32 @@ const cost::NodeCost& ListScheduler::node_cost(const ComputationNode& n, int cor
   } catch (const Infeasible&) {
     return fit_streamed_room(n, core, bits, 0, c);  // no nest streams the state: it is fetched
   }
-  if (streamed->energy_pJ >= c.energy_pJ + fetch_pJ) return fit_streamed_room(n, core, bits, 0, c);
+  if (policy_.reserve_streamed_tiles) return fetch_or_stream_fitted(n, core, bits, c, *streamed);
+  if (streamed->energy_pJ >= c.energy_pJ + fetch_pJ) return c;
   gather_tensors(n, core, *streamed);
-  return fit_streamed_room(n, core, bits, stream_v, *streamed);
+  return *streamed;
+}
+
+// physical-reserved: the state's fetch against its streaming (node_cost) with both nests fitted
+// to their tiles' room first and each priced with every eviction it takes (placement_pJ, tiles
+// included), the fetched state also with its move on chip and back. Leaves the winner gathered.
+const cost::NodeCost& ListScheduler::fetch_or_stream_fitted(const ComputationNode& n, int core,
+                                                            const cost::OperandBits& bits,
+                                                            const cost::NodeCost& c,
+                                                            const cost::NodeCost& streamed) {
+  const Tensor& state = memory_.tensor(tensors_.state_of[n.layer][n.x_index]);
+  gather_tensors(n, core, streamed);
+  const cost::NodeCost& s =
+      fit_streamed_room(n, core, bits, cost::operand_bit(MemOperand::V), streamed);
+  const double s_pJ = s.energy_pJ + placement_pJ(n, core, s);
+  gather_tensors(n, core, c);
+  const cost::NodeCost& f = fit_streamed_room(n, core, bits, 0, c);
+  const double f_pJ = f.energy_pJ + placement_pJ(n, core, f) +
+                      (state.in_dram ? memory_.fetch_pJ(core, state.bits) : 0) +
+                      memory_.write_back_pJ(core, state.bits);
+  if (f_pJ <= s_pJ) return f;
+  gather_tensors(n, core, s);
+  return s;
 }
 
 // The bits nest c needs in the core's top memory beyond what the core holds: the needed tensors
@@ -204,8 +227,10 @@ double ListScheduler::placement_pJ(const ComputationNode& n, int core,
 }
 
 // The capacities below `capacity` at which a streaming node's nest is also searched: 2^k and
-// 1.5 x 2^k bits, largest first, down to 1/64 of the capacity. Absolute sizes, so that a larger
-// buffer offers every smaller one's candidates (and its own capacity).
+// 1.5 x 2^k bits, largest first, down to 1/64 of the capacity (which bounds the searches). Sizes
+// of that ladder, not fractions of the capacity, so that buffers share most candidates; a larger
+// buffer does not offer a smaller one's own capacity unless it is on the ladder, nor the caps
+// below its own floor.
 std::uint64_t ListScheduler::next_cap_below(std::uint64_t cap, std::uint64_t capacity) {
   std::uint64_t p = std::uint64_t{1} << (63 - std::countl_zero(cap));  // the power of 2 <= cap
   std::uint64_t next = p == cap ? p / 2 + p / 4 : (p + p / 2 < cap ? p + p / 2 : p);
@@ -216,7 +241,8 @@ std::uint64_t ListScheduler::next_cap_below(std::uint64_t cap, std::uint64_t cap
 // streams operands whose tiles need room in the top memory beside the other live tensors
 // (make_output_room makes it, hold_streamed_room holds it). When that room takes evictions, the
 // node's best nests with the top memory capped at smaller sizes (next_cap_below) are candidates
-// too, each with the same operands streamed (only the tiles shrink: which operands a node keeps
+// too, each forced to stream at least c's operands; the search ends at the first cap whose best
+// nest streams more (only the tiles may shrink: which operands a node keeps
 // on chip is a choice whose worth lies in later nodes too, a layer's weights fetched once, which
 // one node's comparison cannot weigh), and the one of least energy with its evictions
 // (placement_pJ) wins, the smaller tiles on ties. Leaves the chosen nest's tensors gathered.
@@ -445,8 +471,9 @@ void ListScheduler::record_node(const ComputationNode& n, int core, const cost::
 
 // A node streaming operands from DRAM counts on room for their tiles in the top memory beside
 // everything the core holds at its start (its own inputs and output included), which the memory
-// manager does not reserve (a simplification: README "Streamed tiles are not reserved"). Recorded,
-// not acted on, so that a run shows how far its figures rely on that room.
+// manager does not reserve unless ModelPolicy::reserve_streamed_tiles (a simplification: README
+// "Streamed tiles are not reserved"). Recorded, not acted on, so that a run shows how far its
+// figures rely on that room (with the reservation: none, unless the memory overflows).
 void ListScheduler::note_streamed_tiles(int core, const cost::NodeCost& c) {
   if (c.streamed_top_bits <= 0) return;
   const double held = static_cast<double>(memory_.used_bits(core)) + c.streamed_top_bits;

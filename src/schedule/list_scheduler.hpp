@@ -47,6 +47,10 @@ class ListScheduler {
   const cost::NodeCost& fit_streamed_room(const ComputationNode& n, int core,
                                           const cost::OperandBits& bits,
                                           cost::OperandMask must_stream, const cost::NodeCost& c);
+  const cost::NodeCost& fetch_or_stream_fitted(const ComputationNode& n, int core,
+                                               const cost::OperandBits& bits,
+                                               const cost::NodeCost& c,
+                                               const cost::NodeCost& streamed);
   static std::uint64_t streamed_room_bits(const cost::NodeCost& c);
   static std::uint64_t next_cap_below(std::uint64_t cap, std::uint64_t capacity);
   void hold_streamed_room(int core, const cost::NodeCost& c, double start, double end);

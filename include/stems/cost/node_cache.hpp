@@ -23,8 +23,8 @@ class NodeCostCache {
   // throws what search_node throws (nothing is cached then).
   // `must_stream`: operands the node must stream from DRAM (search_node).
   // `top_cap_bits`: when nonzero, the node's loop nest may use at most this many bits of the
-  // core's top on-chip memory (the room other live tensors leave it; the scheduler's
-  // ModelPolicy::streamed_tiles_unreserved off); 0: the whole memory.
+  // core's top on-chip memory (the scheduler's candidates for a streaming node under
+  // ModelPolicy::reserve_streamed_tiles); 0: the whole memory.
   std::shared_ptr<const NodeCost> get(const workload::Layer& node, int core_id,
                                       const OperandBits& bits = {}, OperandMask must_stream = 0,
                                       std::uint64_t top_cap_bits = 0);

@@ -99,8 +99,8 @@ struct NodeCost {
   // Bits the tiles of the too-large (streamed) operands take in the core's top on-chip memory,
   // the level right below the DRAM (tile x copies); 0 when nothing streams. The loop nest counts
   // on this room beside the resident operands (its capacity check; a double-buffered level's
-  // second sub-tile is not included); the scheduler's memory manager does not reserve it
-  // (README "Streamed tiles are not reserved").
+  // second sub-tile is not included); the scheduler's memory manager reserves it only under
+  // ModelPolicy::reserve_streamed_tiles (README "Streamed tiles are not reserved").
   double streamed_top_bits = 0;
   // True when the reference's capacity check left no feasible loop nest and more operands were
   // moved off-chip (see search_node).
