@@ -411,10 +411,20 @@ TEST(PhysicalPolicies, InNodeStreamingIsTimedAtTheLink) {
 
 // ---- the sweeps ---------------------------------------------------------------------------------
 
-TEST(PhysicalProperties, MoreBufferNeverCostsEnergyOrTime) {
-  std::vector<std::string> violations, anomalies;
+namespace {
+
+// One buffer sweep under `policy`: every workload x corner at every size of kBufferMB. A case's
+// capacity violations (check_capacity) go to `sort_case(where, found)`; the floor and peak checks,
+// and with `reserved` the over-capacity check, go to `violations`.
+struct BufferSweep {
   std::size_t evaluations = 0, overflowed = 0;
-  const auto policy = cost::ModelPolicy::physical();
+  std::vector<std::string> violations;
+};
+
+BufferSweep sweep_buffers(
+    const cost::ModelPolicy& policy, bool reserved,
+    const std::function<void(const std::string&, std::vector<std::string>&)>& sort_case) {
+  BufferSweep s;
   for (const Workload& w : workloads()) {
     const workload::Network& net = w.net();
     const cost::Bounds bounds = cost::compute_bounds(net, test::meta());
@@ -423,31 +433,47 @@ TEST(PhysicalProperties, MoreBufferNeverCostsEnergyOrTime) {
       parallel(kBufferMB.size(), [&](std::size_t i) {
         f[i] = evaluate(net, with_buffer(test::meta(), kBufferMB[i]), corner, policy);
       });
-      evaluations += f.size();
+      s.evaluations += f.size();
       const std::string where = std::string(w.name) + " " + corner;
       std::vector<std::string> found;
       check_capacity(where, kBufferMB, f, found);
-      if (known(where)) {
-        EXPECT_FALSE(found.empty()) << where << " is listed as a known anomaly but has none";
-        anomalies.insert(anomalies.end(), found.begin(), found.end());
-      } else {
-        violations.insert(violations.end(), found.begin(), found.end());
-      }
+      sort_case(where, found);
       for (std::size_t i = 0; i < f.size(); ++i) {
         const std::string at = where + " " + std::to_string(kBufferMB[i]).substr(0, 4) + " MB";
-        check_floor(at, f[i], bounds, violations);
+        check_floor(at, f[i], bounds, s.violations);
         check_peak(at, f[i].peak_bits, f[i].overflow, std::floor(kBufferMB[i] * kMB_bits),
-                   violations, overflowed);
+                   s.violations, s.overflowed);
+        if (reserved && !f[i].overflow && f[i].over_capacity_nodes > 0) {
+          s.violations.push_back(at + ": " + std::to_string(f[i].over_capacity_nodes) +
+                                 " nodes count on unreserved room");
+        }
       }
     }
   }
+  return s;
+}
+
+}  // namespace
+
+TEST(PhysicalProperties, MoreBufferNeverCostsEnergyOrTime) {
+  std::vector<std::string> anomalies, other;
+  BufferSweep s = sweep_buffers(cost::ModelPolicy::physical(), false,
+                                [&](const std::string& where, std::vector<std::string>& found) {
+                                  if (known(where)) {
+                                    EXPECT_FALSE(found.empty())
+                                        << where << " is listed as a known anomaly but has none";
+                                  }
+                                  auto& to = known(where) ? anomalies : other;
+                                  to.insert(to.end(), found.begin(), found.end());
+                                });
+  s.violations.insert(s.violations.end(), other.begin(), other.end());
   std::printf(
       "%zu evaluations (%zu flag memory_overflow: peak not checked); %zu violations in "
       "the known-anomaly cases:\n%s",
-      evaluations, overflowed, anomalies.size(), report(anomalies).c_str());
+      s.evaluations, s.overflowed, anomalies.size(), report(anomalies).c_str());
   // No run here overflows today; one that did would leave its peak unchecked (check_peak).
-  EXPECT_EQ(overflowed, 0u);
-  EXPECT_EQ(violations.size(), 0u) << report(violations);
+  EXPECT_EQ(s.overflowed, 0u);
+  EXPECT_EQ(s.violations.size(), 0u) << report(s.violations);
   EXPECT_EQ(anomalies.size(), kKnownAnomalyViolations) << report(anomalies);
   for (const std::string& a : anomalies)
     EXPECT_NE(a.find(": latency "), std::string::npos) << "not a latency violation: " << a;
@@ -464,39 +490,18 @@ TEST(PhysicalProperties, MoreBufferNeverCostsEnergyOrTime) {
 constexpr std::size_t kReservedLatencyViolations = 23;
 
 TEST(ReservedTilesProperties, EveryTileHasRoomAndMoreBufferNeverCostsEnergy) {
-  std::vector<std::string> violations, latency;
-  std::size_t evaluations = 0, overflowed = 0;
-  const auto policy = cost::ModelPolicy::physical_reserved();
-  for (const Workload& w : workloads()) {
-    const workload::Network& net = w.net();
-    const cost::Bounds bounds = cost::compute_bounds(net, test::meta());
-    for (const std::string& corner : corners(net)) {
-      std::vector<Figures> f(kBufferMB.size());
-      parallel(kBufferMB.size(), [&](std::size_t i) {
-        f[i] = evaluate(net, with_buffer(test::meta(), kBufferMB[i]), corner, policy);
-      });
-      evaluations += f.size();
-      const std::string where = std::string(w.name) + " " + corner;
-      std::vector<std::string> found;
-      check_capacity(where, kBufferMB, f, found);
-      for (const std::string& v : found)
-        (v.find(": latency ") != std::string::npos ? latency : violations).push_back(v);
-      for (std::size_t i = 0; i < f.size(); ++i) {
-        const std::string at = where + " " + std::to_string(kBufferMB[i]).substr(0, 4) + " MB";
-        check_floor(at, f[i], bounds, violations);
-        check_peak(at, f[i].peak_bits, f[i].overflow, std::floor(kBufferMB[i] * kMB_bits),
-                   violations, overflowed);
-        if (!f[i].overflow && f[i].over_capacity_nodes > 0) {
-          violations.push_back(at + ": " + std::to_string(f[i].over_capacity_nodes) +
-                               " nodes count on unreserved room");
-        }
-      }
-    }
-  }
-  std::printf("%zu evaluations; %zu latency violations:\n%s", evaluations, latency.size(),
+  std::vector<std::string> latency, other;
+  BufferSweep s =
+      sweep_buffers(cost::ModelPolicy::physical_reserved(), true,
+                    [&](const std::string&, std::vector<std::string>& found) {
+                      for (const std::string& v : found)
+                        (v.find(": latency ") != std::string::npos ? latency : other).push_back(v);
+                    });
+  s.violations.insert(s.violations.end(), other.begin(), other.end());
+  std::printf("%zu evaluations; %zu latency violations:\n%s", s.evaluations, latency.size(),
               report(latency).c_str());
-  EXPECT_EQ(overflowed, 0u);
-  EXPECT_EQ(violations.size(), 0u) << report(violations);
+  EXPECT_EQ(s.overflowed, 0u);
+  EXPECT_EQ(s.violations.size(), 0u) << report(s.violations);
   EXPECT_EQ(latency.size(), kReservedLatencyViolations) << report(latency);
 }
 
