@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <functional>
 #include <mutex>
 #include <random>
@@ -17,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "stems/common/allocator.hpp"
 #include "stems/common/csv.hpp"
 #include "stems/common/error.hpp"
 #include "stems/common/parallel_for.hpp"
@@ -24,6 +26,21 @@
 #include "stems/common/two_ended_sorted.hpp"
 
 using namespace stems;
+
+// The setting must reach glibc (a missing features.h include once compiled it to a no-op that
+// returned false, and the warm co-design rate stayed at a third), and the opt-out must work.
+TEST(Allocator, KeepsFreedMemoryOnGlibcUnlessOptedOut) {
+  const char* before = std::getenv("STEMS_DEFAULT_MALLOC");
+  ASSERT_EQ(before, nullptr) << "run this test without STEMS_DEFAULT_MALLOC";
+#if defined(__GLIBC__)
+  EXPECT_TRUE(stems::keep_freed_memory_for_reuse());
+#else
+  EXPECT_FALSE(stems::keep_freed_memory_for_reuse());
+#endif
+  ::setenv("STEMS_DEFAULT_MALLOC", "1", 1);
+  EXPECT_FALSE(stems::keep_freed_memory_for_reuse());
+  ::unsetenv("STEMS_DEFAULT_MALLOC");
+}
 
 TEST(ParallelFor, EveryIndexExactlyOnceForAnyThreadCount) {
   for (unsigned threads : {0u, 1u, 2u, 3u, 8u}) {

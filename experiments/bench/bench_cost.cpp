@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "stems/common/allocator.hpp"
 #include "stems/cost/node_cache.hpp"
 #include "stems/cost/node_inputs.hpp"
 #include "stems/cost/node_search.hpp"
@@ -124,4 +125,12 @@ BENCHMARK(BM_CacheHit);
 
 }  // namespace
 
-BENCHMARK_MAIN();
+// BENCHMARK_MAIN, with the allocator set as in the stems executable (allocator.hpp).
+int main(int argc, char** argv) {
+  stems::keep_freed_memory_for_reuse();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -17,6 +17,7 @@
 
 #include "stems/cli/commands.hpp"
 #include "stems/cli/simulate_command.hpp"
+#include "stems/common/allocator.hpp"
 #include "stems/common/error.hpp"
 #include "stems/common/subprocess.hpp"
 
@@ -283,6 +284,9 @@ void def_simulate(py::module_& m) {
 
 PYBIND11_MODULE(_stems, m) {
   m.doc() = "stems: spatial-temporal mapping and neuron-state exploration for SNN accelerators";
+  // As the stems executable: evaluations reuse each other's freed heap (allocator.hpp; this
+  // process keeps up to 256 MiB of freed heap top instead of returning it to the kernel).
+  stems::keep_freed_memory_for_reuse();
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
