@@ -49,6 +49,11 @@ class LineIndex {
   std::vector<std::size_t> newlines_;  // byte offsets of '\n'
 };
 
+// The end of the message for an integer literal beyond 64 bits (decimal, hex, octal or binary).
+constexpr const char* kOutOfRange =
+    " is out of range: TOML integers are 64-bit signed (-9223372036854775808 .. "
+    "9223372036854775807)";
+
 // toml11 3.7 accepts integer literals beyond 64 bits without a word: decimal, hex and octal ones
 // saturate to INT64_MAX / INT64_MIN (`size_bits = 99999999999999999999` was read as
 // 9223372036854775807 and passed the loaders' range checks; binary ones are refused before parsing,
@@ -96,9 +101,7 @@ void check_integer_range(const toml::value& v, const Value& out, const std::stri
   }
   if (!literal_overflows(std::string(reg->first(), reg->last()))) return;
   throw InputError(path + ":" + std::to_string(out.line) + ":" + std::to_string(out.column),
-                   "integer " + std::string(reg->first(), reg->last()) +
-                       " is out of range: TOML integers are 64-bit signed "
-                       "(-9223372036854775808 .. 9223372036854775807)");
+                   "integer " + std::string(reg->first(), reg->last()) + kOutOfRange);
 }
 
 Value convert(const toml::value& v, LineIndex& lines, const std::string& path) {
@@ -239,8 +242,7 @@ Document parse_text(const std::string& text, const std::string& path) {
     throw InputError(
         location_of(text, at, path),
         "integer " + text.substr(at, end - at) +
-            (b.out_of_range ? " is out of range: TOML integers are 64-bit signed "
-                              "(-9223372036854775808 .. 9223372036854775807)"
+            (b.out_of_range ? kOutOfRange
                             : " has 63 or more binary digits, which the TOML reader cannot "
                               "take without overflowing; write it in decimal or hexadecimal"));
   }
