@@ -19,7 +19,8 @@ namespace stems {
 // values turn off glibc's dynamic adjustment. Consequence: the process's resident memory stays at
 // its high-water mark (up to 256 MiB of freed heap top kept) instead of shrinking between
 // evaluations; the peak is unchanged. With the environment variable STEMS_DEFAULT_MALLOC set
-// (any value) glibc's defaults stay, to compare. Returns whether the settings were applied.
+// (any value) glibc's defaults stay, to compare. Returns whether the settings were applied
+// (false also under AddressSanitizer, whose allocator replaces glibc's and refuses mallopt).
 bool keep_freed_memory_for_reuse();
 
 }  // namespace stems
