@@ -4,6 +4,10 @@
 
 #include <unistd.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -37,15 +41,21 @@ using namespace stems;
 #endif
 
 // The setting must reach glibc (a missing features.h include once compiled it to a no-op that
-// returned false, and the warm co-design rate stayed at a third), and the opt-out must work.
+// returned false, and the warm co-design rate stayed at a third), it must have its effect (a
+// 1 MiB block comes from the heap, not from mmap as under glibc's default 128 KiB threshold), and
+// the opt-out must work.
 TEST(Allocator, KeepsFreedMemoryOnGlibcUnlessOptedOut) {
-  const char* before = std::getenv("STEMS_DEFAULT_MALLOC");
-  ASSERT_EQ(before, nullptr) << "run this test without STEMS_DEFAULT_MALLOC";
+  if (std::getenv("STEMS_DEFAULT_MALLOC") != nullptr) GTEST_SKIP() << "STEMS_DEFAULT_MALLOC set";
 #if defined(__SANITIZE_ADDRESS__) || STEMS_CLANG_ASAN
   // AddressSanitizer's allocator replaces glibc's and its mallopt returns 0: nothing to set.
   EXPECT_FALSE(stems::keep_freed_memory_for_reuse());
 #elif defined(__GLIBC__)
   EXPECT_TRUE(stems::keep_freed_memory_for_reuse());
+  const std::size_t mapped_before = mallinfo2().hblkhd;
+  void* block = std::malloc(std::size_t{1} << 20);
+  ASSERT_NE(block, nullptr);
+  EXPECT_EQ(mallinfo2().hblkhd, mapped_before) << "a 1 MiB block was mmap'ed";
+  std::free(block);
 #else
   EXPECT_FALSE(stems::keep_freed_memory_for_reuse());
 #endif

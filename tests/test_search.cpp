@@ -1277,8 +1277,8 @@ static int warm_rounds() {
 
 static double best_warm_seconds(const problems::ScheduleProblem& ctx,
                                 const std::vector<std::vector<double>>& genomes, int rounds) {
-  // The stems executable's and the Python module's allocator setting (allocator.hpp); without it
-  // the random genomes ran at about a third of the speed (208 vs 633 /s, 2026-12-02).
+  // The stems executable's allocator setting (allocator.hpp); without it the random genomes ran
+  // at under a third of the speed (alternated on 2026-12-02: 173-175 vs 565-567/s).
   stems::keep_freed_memory_for_reuse();  // STEMS_DEFAULT_MALLOC=1: glibc's defaults, to compare
   double best_s = std::numeric_limits<double>::infinity();
   for (int r = 0; r < rounds; ++r) {

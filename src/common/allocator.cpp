@@ -12,7 +12,7 @@ bool keep_freed_memory_for_reuse() {
   if (std::getenv("STEMS_DEFAULT_MALLOC") != nullptr) return false;
 #if defined(__GLIBC__)
   constexpr int kTrimThresholdBytes = 256 << 20;  // 256 MiB
-  constexpr int kMmapThresholdBytes = 32 << 20;   // glibc's DEFAULT_MMAP_THRESHOLD_MAX on 64 bits
+  constexpr int kMmapThresholdBytes = 32 << 20;   // the ceiling of glibc's dynamic threshold
   const bool trim = mallopt(M_TRIM_THRESHOLD, kTrimThresholdBytes) == 1;
   const bool mmap = mallopt(M_MMAP_THRESHOLD, kMmapThresholdBytes) == 1;
   return trim && mmap;

@@ -138,3 +138,9 @@ def test_evaluate_writes_a_trace_perfetto_can_read(tmp_path):
     slices = [e for e in events if e["ph"] == "X"]
     assert len(slices) == r["nodes_count"] + len(r["transfers"])
     assert {e["cat"] for e in slices} >= {"node", "fetch"}
+
+
+def test_keep_freed_memory_for_reuse_is_opt_in_and_applies():
+    # Not applied at import (process-wide); applied on request on glibc.
+    assert "keep_freed_memory_for_reuse" in stems.__all__
+    assert stems.keep_freed_memory_for_reuse() is (os.environ.get("STEMS_DEFAULT_MALLOC") is None)

@@ -7,7 +7,9 @@
                        time_schedule="1111111", depth_schedule="1111111")
     r["energy_pJ"], r["layers"][0]
 
-Functions: inspect, hardware, explain, evaluate, optimize, simulate. Bad input raises ValueError
+Functions: inspect, hardware, explain, evaluate, optimize, simulate. keep_freed_memory_for_reuse()
+sets the process's glibc allocator as the stems executable does (faster depth-first evaluations;
+process-wide, so not done at import). Bad input raises ValueError
 with the CLI's message. Long calls release the GIL; Ctrl-C raises KeyboardInterrupt (a search
 stops after its current generation: its partial front is in stems.last_result and in out= when
 given). NIR models take timesteps=, weight_bits=, state_bits=, input_bits= like the CLI's flags.
@@ -17,7 +19,8 @@ import tempfile
 
 from . import _stems
 
-__all__ = ["inspect", "hardware", "explain", "evaluate", "optimize", "simulate", "last_result"]
+__all__ = ["inspect", "hardware", "explain", "evaluate", "optimize", "simulate", "last_result",
+           "keep_freed_memory_for_reuse"]
 
 last_result = None  # pareto.json of the last optimize() (also when it was interrupted)
 
@@ -25,6 +28,7 @@ inspect = _stems.inspect
 hardware = _stems.hardware
 explain = _stems.explain
 evaluate = _stems.evaluate
+keep_freed_memory_for_reuse = _stems.keep_freed_memory_for_reuse
 
 
 def _toml_value(v):
