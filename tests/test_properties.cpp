@@ -414,16 +414,17 @@ TEST(PhysicalPolicies, InNodeStreamingIsTimedAtTheLink) {
 namespace {
 
 // One buffer sweep under `policy`: every workload x corner at every size of kBufferMB. A case's
-// capacity violations (check_capacity) go to `sort_case(where, found)`; the floor and peak checks,
-// and with `reserved` the over-capacity check, go to `violations`.
+// capacity violations (check_capacity) go to `sort_case(where, found, violations)`, which files
+// them; the floor and peak checks, and under policy.reserve_streamed_tiles the over-capacity
+// check, go to `violations`.
 struct BufferSweep {
   std::size_t evaluations = 0, overflowed = 0;
   std::vector<std::string> violations;
 };
 
-BufferSweep sweep_buffers(
-    const cost::ModelPolicy& policy, bool reserved,
-    const std::function<void(const std::string&, std::vector<std::string>&)>& sort_case) {
+BufferSweep sweep_buffers(const cost::ModelPolicy& policy,
+                          const std::function<void(const std::string&, std::vector<std::string>&,
+                                                   std::vector<std::string>&)>& sort_case) {
   BufferSweep s;
   for (const Workload& w : workloads()) {
     const workload::Network& net = w.net();
@@ -437,13 +438,13 @@ BufferSweep sweep_buffers(
       const std::string where = std::string(w.name) + " " + corner;
       std::vector<std::string> found;
       check_capacity(where, kBufferMB, f, found);
-      sort_case(where, found);
+      sort_case(where, found, s.violations);
       for (std::size_t i = 0; i < f.size(); ++i) {
         const std::string at = where + " " + std::to_string(kBufferMB[i]).substr(0, 4) + " MB";
         check_floor(at, f[i], bounds, s.violations);
         check_peak(at, f[i].peak_bits, f[i].overflow, std::floor(kBufferMB[i] * kMB_bits),
                    s.violations, s.overflowed);
-        if (reserved && !f[i].overflow && f[i].over_capacity_nodes > 0) {
+        if (policy.reserve_streamed_tiles && !f[i].overflow && f[i].over_capacity_nodes > 0) {
           s.violations.push_back(at + ": " + std::to_string(f[i].over_capacity_nodes) +
                                  " nodes count on unreserved room");
         }
@@ -456,17 +457,16 @@ BufferSweep sweep_buffers(
 }  // namespace
 
 TEST(PhysicalProperties, MoreBufferNeverCostsEnergyOrTime) {
-  std::vector<std::string> anomalies, other;
-  BufferSweep s = sweep_buffers(cost::ModelPolicy::physical(), false,
-                                [&](const std::string& where, std::vector<std::string>& found) {
-                                  if (known(where)) {
-                                    EXPECT_FALSE(found.empty())
-                                        << where << " is listed as a known anomaly but has none";
-                                  }
-                                  auto& to = known(where) ? anomalies : other;
-                                  to.insert(to.end(), found.begin(), found.end());
-                                });
-  s.violations.insert(s.violations.end(), other.begin(), other.end());
+  std::vector<std::string> anomalies;
+  BufferSweep s = sweep_buffers(
+      cost::ModelPolicy::physical(), [&](const std::string& where, std::vector<std::string>& found,
+                                         std::vector<std::string>& violations) {
+        if (known(where)) {
+          EXPECT_FALSE(found.empty()) << where << " is listed as a known anomaly but has none";
+        }
+        auto& to = known(where) ? anomalies : violations;
+        to.insert(to.end(), found.begin(), found.end());
+      });
   std::printf(
       "%zu evaluations (%zu flag memory_overflow: peak not checked); %zu violations in "
       "the known-anomaly cases:\n%s",
@@ -490,14 +490,15 @@ TEST(PhysicalProperties, MoreBufferNeverCostsEnergyOrTime) {
 constexpr std::size_t kReservedLatencyViolations = 23;
 
 TEST(ReservedTilesProperties, EveryTileHasRoomAndMoreBufferNeverCostsEnergy) {
-  std::vector<std::string> latency, other;
-  BufferSweep s =
-      sweep_buffers(cost::ModelPolicy::physical_reserved(), true,
-                    [&](const std::string&, std::vector<std::string>& found) {
-                      for (const std::string& v : found)
-                        (v.find(": latency ") != std::string::npos ? latency : other).push_back(v);
-                    });
-  s.violations.insert(s.violations.end(), other.begin(), other.end());
+  std::vector<std::string> latency;
+  BufferSweep s = sweep_buffers(
+      cost::ModelPolicy::physical_reserved(),
+      [&](const std::string&, std::vector<std::string>& found,
+          std::vector<std::string>& violations) {
+        for (const std::string& v : found) {
+          (v.find(": latency ") != std::string::npos ? latency : violations).push_back(v);
+        }
+      });
   std::printf("%zu evaluations; %zu latency violations:\n%s", s.evaluations, latency.size(),
               report(latency).c_str());
   EXPECT_EQ(s.overflowed, 0u);
