@@ -210,8 +210,9 @@ std::string report(const std::vector<std::string>& v) {
 // list must stay true). Measured reasons (README "Cost model", physical properties), all latency:
 //  - Energy first, latency after (SEW TB-LBL, RED-LIF ST-LBL): a larger buffer lets a node keep
 //    an operand resident that it streamed before, for less energy; the resident tensor is then
-//    fetched between nodes, and when making its room needs evictions the fetch waits for the end
-//    of the core's previous node (only the running node knows what it still reads) or for a
+//    fetched between nodes, and when making its room needs evictions the fetch waits for their
+//    write-backs (a victim the core's previous node reads leaves at that node's end at the
+//    earliest; idle ones leave ahead, evict_when_room_needed, when the link is free) or for a
 //    streaming node that holds the DRAM link. SEW TB-LBL 1.5 -> 2 MB (+2.14 % until the waiting
 //    for freed room below made 1.5 MB slower too; 0.75 -> 2 MB +2.11 % now): layers 1 and 2
 //    keep their 1.5 MB state resident (on-chip energy 1,008.79 -> 1,004.98 uJ each); after layer 1
@@ -486,8 +487,10 @@ TEST(PhysicalProperties, MoreBufferNeverCostsEnergyOrTime) {
 // and a larger buffer lets a node keep a state on chip or take larger tiles for less energy, paid
 // by more evictions and fetches between nodes (SEW HY-3 0.75 -> 1 MB: energy -4.0 %, moved bits
 // 246 -> 538 Mbit, gaps between nodes 4.43 -> 8.98 M cycles, latency +3.0 %). Their count is
-// checked so that a change which adds or removes one must say so here and in the README.
-constexpr std::size_t kReservedLatencyViolations = 23;
+// checked so that a change which adds or removes one must say so here and in the README (23 until
+// idle victims left ahead of the node needing their room, evict_when_room_needed off: SEW HY-3
+// 0.25 -> 1.5 MB went).
+constexpr std::size_t kReservedLatencyViolations = 22;
 
 TEST(ReservedTilesProperties, EveryTileHasRoomAndMoreBufferNeverCostsEnergy) {
   std::vector<std::string> latency;
@@ -551,6 +554,7 @@ TEST(PhysicalProperties, DISABLED_PrintStep3Attribution) {
   variants.push_back({"+all_or_nothing", with([](auto& p) { p.all_or_nothing_too_large = true; })});
   variants.push_back({"+no_prefetch", with([](auto& p) { p.no_prefetch = true; })});
   variants.push_back({"+room_early", with([](auto& p) { p.room_before_write_backs_end = true; })});
+  variants.push_back({"+evict_at_need", with([](auto& p) { p.evict_when_room_needed = true; })});
   variants.push_back({"+dram_width", with([](auto& p) { p.dram_stream_at_dram_width = true; })});
   variants.push_back(
       {"+largest_tile", with([](auto& p) { p.largest_streamed_tile_on_ties = true; })});

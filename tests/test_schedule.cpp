@@ -191,11 +191,12 @@ struct MemoryRig {
                      schedule::StateLifecycle lifecycle = schedule::StateLifecycle::CarryOver,
                      schedule::Records records = schedule::Records::Full,
                      const std::string& hardware = "meta_proto_1mb", bool next_use = false,
-                     bool wait_for_freed_room = false)
+                     bool wait_for_freed_room = false, bool evict_when_idle = false)
       : acc(with_top_capacity(test::hardware(hardware), capacity_bits)),
         ledger(acc, records),
         links(acc, ledger, records),
-        memory(acc, lifecycle, ledger, links, records, false, next_use, wait_for_freed_room) {}
+        memory(acc, lifecycle, ledger, links, records, false, next_use, wait_for_freed_room,
+               evict_when_idle) {}
 
   static hardware::Accelerator with_top_capacity(hardware::Accelerator acc, std::uint64_t bits) {
     auto& core = acc.cores[0];
@@ -417,6 +418,50 @@ TEST(MemoryManager, RoomMadeByAWriteBackIsFreeWhenTheWriteBackEnds) {
   EXPECT_EQ(rig.memory.room_at(0, 2048, 30.0), 30.0);
   rig.memory.settle_frees(0, 58.0);
   EXPECT_EQ(rig.memory.room_at(0, 4096, 58.0), 58.0);
+}
+
+// Physical (ModelPolicy::evict_when_room_needed off): a victim leaves once idle, its copy complete
+// and its reads so far done, not when the node that needs its room is scheduled; a fetch into that
+// room starts when it is free (MemoryManager::room_from), which may be during the previous node.
+// Under stems both wait for the previous node's end (cycle 100 here). A victim the previous node
+// reads leaves at its end in both. Same victims, same transfers, same energy: only times move.
+TEST(MemoryManager, AnIdleVictimLeavesAheadOfTheNodeThatNeedsItsRoom) {
+  for (const bool idle : {false, true}) {
+    SCOPED_TRACE(idle ? "physical" : "stems");
+    MemoryRig rig(4096, schedule::StateLifecycle::CarryOver, schedule::Records::Full,
+                  "meta_proto_1mb", /*next_use=*/false, /*wait_for_freed_room=*/true, idle);
+    const TensorId s = rig.resident(TensorKind::State, 7, 2048, 3);  // importance 293: the victim
+    rig.memory.consumed(s, 20.0);                                    // last read until 20
+    const TensorId w = rig.resident(TensorKind::Weight, 6, 2048, 5);
+    rig.memory.consumed(w, 100.0);  // read by the previous node, which ends at 100
+    const TensorId x = rig.add(TensorKind::Weight, 9, 2048, 1);
+    rig.memory.settle_frees(0, 100.0);
+    rig.memory.make_room(0, 2048, Protect{w}, 100.0);  // 2,048 bits = 32 link cycles
+    const double from = rig.memory.room_from(0, 2048, 100.0);
+    EXPECT_EQ(from, idle ? 52.0 : 100.0);
+    EXPECT_EQ(rig.memory.fetch(x, 0, 9, "W", from, Protect{w}), idle ? 84.0 : 164.0);
+    EXPECT_EQ(rig.transfers(),
+              (std::vector<MemoryRig::Span>{
+                  {TransferKind::Eviction, 7, "V", idle ? 20.0 : 100.0, idle ? 52.0 : 132.0},
+                  {TransferKind::Fetch, 9, "W", idle ? 52.0 : 132.0, idle ? 84.0 : 164.0}}));
+    EXPECT_EQ(rig.memory.peak_bits(), 4096u);
+    // In: 32 x 700 + 2 x 179.2; out: 2 x 133.12 + 32 x 750, in either model.
+    EXPECT_DOUBLE_EQ(rig.ledger.buckets().total_pJ(), 22'758.4 + 24'266.24);
+    if (idle) {  // built from the steps: s and w from 0, s leaves and x arrives at 52
+      EXPECT_EQ(rig.memory.take_timeline(), (Timeline{{0.0, 4096}, {52.0, 4096}}));
+    }
+  }
+  for (const bool idle : {false, true}) {
+    SCOPED_TRACE(idle ? "physical" : "stems");
+    MemoryRig rig(2048, schedule::StateLifecycle::CarryOver, schedule::Records::Full,
+                  "meta_proto_1mb", /*next_use=*/false, /*wait_for_freed_room=*/true, idle);
+    const TensorId s = rig.resident(TensorKind::State, 7, 2048, 3);
+    rig.memory.consumed(s, 100.0);  // the previous node reads it until 100
+    rig.memory.make_room(0, 2048, {}, 100.0);
+    EXPECT_EQ(rig.memory.room_from(0, 2048, 100.0), 100.0);
+    EXPECT_EQ(rig.transfers(),
+              (std::vector<MemoryRig::Span>{{TransferKind::Eviction, 7, "V", 100.0, 132.0}}));
+  }
 }
 
 TEST(MemoryManager, CarriedStatesMoveInAndOutResetStatesStayOnChip) {

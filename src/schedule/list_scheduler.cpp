@@ -78,7 +78,7 @@ ListScheduler::ListScheduler(const workload::Network& net, const hardware::Accel
       links_(acc, ledger_, records),
       memory_(acc, schedule.lifecycle, ledger_, links_, records,
               cache.policy().retroactive_activation_free, !cache.policy().evict_by_remaining_uses,
-              !cache.policy().room_before_write_backs_end),
+              !cache.policy().room_before_write_backs_end, !cache.policy().evict_when_room_needed),
       tensors_(create_tensors(net, schedule, graph, memory_)),
       replicas_(net, graph, core_of_, acc, memory_, links_, ledger_, position_),
       costs_(acc, cache),
@@ -344,7 +344,10 @@ void ListScheduler::gather_tensors(const ComputationNode& n, int core, const cos
 // the earliest). Under no_prefetch (STEMS) transfers start no earlier than the end of the core's
 // previous node; otherwise a tensor that fits beside what the core holds starts as soon as the
 // link is free and its room was last freed (prefetch during the previous node, bounded by the
-// capacity: nothing is evicted for it before the previous node ends).
+// capacity). Its room is made first: under evict_when_room_needed (STEMS) by evictions at the end
+// of the previous node, so such a fetch waits for it; physically each victim leaves once idle
+// (MemoryManager::idle_from), which may be during the previous node when that node does not read
+// it, and the fetch starts when the last room it needs was freed.
 double ListScheduler::bring_inputs(int core, int layer_id, double start) {
   // A stable insertion sort: a node needs a handful of tensors (std::stable_sort would allocate
   // its buffer per node).
@@ -359,6 +362,11 @@ double ListScheduler::bring_inputs(int core, int layer_id, double start) {
   double inputs_ready = start;
   const double core_free = core_free_at_[static_cast<std::size_t>(core)];
   for (const auto& [t, label] : needed_) {
+    // Physical: the victims that make t's room leave once idle (MemoryManager::idle_from), so
+    // its room may be free, and its fetch start, before the core's previous node ends.
+    if (!policy_.evict_when_room_needed && memory_.tensor(t).core != core) {
+      memory_.make_room(core, memory_.tensor(t).bits, protect_, core_free);
+    }
     const double fetch_from = policy_.no_prefetch
                                   ? core_free
                                   : memory_.room_from(core, memory_.tensor(t).bits, core_free);

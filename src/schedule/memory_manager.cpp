@@ -27,7 +27,7 @@ auto first_free_after(Frees& frees, double cycle) {
 MemoryManager::MemoryManager(const hardware::Accelerator& acc, StateLifecycle lifecycle,
                              EnergyLedger& ledger, LinkModel& links, Records records,
                              bool retroactive_activation_free, bool next_use_eviction,
-                             bool wait_for_freed_room)
+                             bool wait_for_freed_room, bool evict_when_idle)
     : acc_(acc),
       lifecycle_(lifecycle),
       ledger_(ledger),
@@ -36,6 +36,7 @@ MemoryManager::MemoryManager(const hardware::Accelerator& acc, StateLifecycle li
       retroactive_free_(retroactive_activation_free),
       next_use_(next_use_eviction),
       wait_for_room_(wait_for_freed_room),
+      evict_when_idle_(evict_when_idle),
       mems_(acc.cores.size()),
       steps_(acc.cores.size()) {
   for (std::size_t k = 0; k < acc.cores.size(); ++k) {
@@ -144,7 +145,7 @@ void MemoryManager::vacate(TensorId t, double when) {
 // Peak of the fullest core's top memory; the timeline sums all cores.
 void MemoryManager::note_usage(const CoreMemory& m, double when) {
   peak_bits_ = std::max(peak_bits_, m.used);
-  if (!full_) return;
+  if (!full_ || evict_when_idle_) return;  // the timeline comes from the steps (take_timeline)
   std::uint64_t total = 0;
   for (const auto& c : mems_)
     add_bits(total, c.used, "the on-chip memory in use");
@@ -298,7 +299,7 @@ void MemoryManager::make_room(int c, std::uint64_t bits, const Protect& protect,
       overflow_ = true;
       return;
     }
-    evict(t, now);
+    evict(t, evict_when_idle_ ? idle_from(t, now) : now);
   }
 }
 
@@ -368,6 +369,25 @@ double MemoryManager::release(TensorId t, double when) {
   drop(t, when);
   leaving_ = kNoTensor;
   return when;
+}
+
+std::vector<std::pair<double, std::uint64_t>> MemoryManager::take_timeline() {
+  if (!evict_when_idle_) return std::move(timeline_);
+  std::vector<std::pair<double, std::uint64_t>> out;
+  if (!full_) return out;
+  std::vector<std::pair<double, std::int64_t>> all;
+  for (const auto& core_steps : steps_)
+    all.insert(all.end(), core_steps.begin(), core_steps.end());
+  std::stable_sort(all.begin(), all.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::int64_t level = 0;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    level += all[i].second;
+    if (i + 1 == all.size() || all[i + 1].first != all[i].first) {
+      out.emplace_back(all[i].first, static_cast<std::uint64_t>(std::max<std::int64_t>(level, 0)));
+    }
+  }
+  return out;
 }
 
 std::uint64_t MemoryManager::peak_bits() const {

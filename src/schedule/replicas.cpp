@@ -97,6 +97,7 @@ double Replicas::copy_over_link(TensorId origin, TensorId replica, int core, int
   const double end = links_.transfer(*link, bits, std::max(earliest, memory_.tensor(origin).ready),
                                      TransferKind::CoreToCore, layer_id, operand);
   memory_.tensor(replica).ready = end;
+  memory_.read_until(origin, end);
   memory_.occupy(replica, core, end);
   return end;
 }

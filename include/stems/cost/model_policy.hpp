@@ -89,6 +89,15 @@ struct ModelPolicy {
   // it queues behind the write-backs on the core's DRAM link). physical: the node (or the
   // transfer) waits until the room is actually free (MemoryManager::room_at).
   bool room_before_write_backs_end = false;
+  // Room is made when a node needs it: the victims' write-backs (and the drops of clean ones)
+  // are issued at the end of the core's previous node at the earliest, even for a victim that
+  // node does not read, so they sit on the critical path between the two nodes. physical: a
+  // victim leaves as soon as it is idle (its last read so far and its own arrival are done;
+  // MemoryManager::idle_from), when the DRAM link allows, i.e. ahead of the node that needs the
+  // room, during the previous node when that node does not read it; a fetch whose room that
+  // frees before the previous node ends starts then (ListScheduler::bring_inputs). A static
+  // schedule knows its victims in advance, so issuing them early is what its controller would do.
+  bool evict_when_room_needed = false;
   // A node ends when the write-back of its state ends if the state is the last tensor (in the
   // node's size-sorted list) whose uses run out (scheduler.py: end = max(end, endo)).
   bool state_writeback_extends_node = false;
@@ -147,6 +156,7 @@ struct ModelPolicy {
     p.flush_before_too_large = true;
     p.no_prefetch = true;
     p.room_before_write_backs_end = true;
+    p.evict_when_room_needed = true;
     p.state_writeback_extends_node = true;
     p.retroactive_activation_free = true;
     p.state_fetch_evicts_live = true;

@@ -47,9 +47,11 @@ class MemoryManager {
   // `retroactive_activation_free`: the stems policy of that name (ModelPolicy);
   // `next_use_eviction`: the physical rule instead of evict_by_remaining_uses.
   // `wait_for_freed_room`: ModelPolicy::room_before_write_backs_end off (room_at).
+  // `evict_when_idle`: ModelPolicy::evict_when_room_needed off (make_room, idle_from).
   MemoryManager(const hardware::Accelerator& acc, StateLifecycle lifecycle, EnergyLedger& ledger,
                 LinkModel& links, Records records, bool retroactive_activation_free = false,
-                bool next_use_eviction = false, bool wait_for_freed_room = false);
+                bool next_use_eviction = false, bool wait_for_freed_room = false,
+                bool evict_when_idle = false);
   MemoryManager(const MemoryManager&) = delete;
   MemoryManager& operator=(const MemoryManager&) = delete;
 
@@ -117,7 +119,8 @@ class MemoryManager {
   void occupy(TensorId t, int c, double when, double reserved_from = -1);
   // Frees t's room at `when` without writing it back.
   void drop(TensorId t, double when);
-  // Evicts unprotected tensors of core c, lowest importance first, until `bits` more fit.
+  // Evicts unprotected tensors of core c, lowest importance first, until `bits` more fit: each at
+  // `now`, or (evict_when_idle) from idle_from(), ahead of the node that needs the room.
   void make_room(int c, std::uint64_t bits, const Protect& protect, double now);
   // What make_room(c, bits, protect) would cost, changing nothing: per tensor it would evict, the
   // write-back evict() makes (a state or an activation DRAM lacks, still needed) and the fetch
@@ -137,9 +140,19 @@ class MemoryManager {
   // activation under retroactive_activation_free: the latest end of its earlier consumers, see
   // consumed()), or -1 while uses remain.
   double release(TensorId t, double when);
-  // A consumer of t ended at `end` (the memory record of retroactive_activation_free).
+  // A consumer of t ended at `end` (the memory record of retroactive_activation_free; idle_from).
   void consumed(TensorId t, double end) {
     tensors_[t].consumers_end = std::max(tensors_[t].consumers_end, end);
+    read_until(t, end);
+  }
+  // t was read until `end` (a consumer, or a copy to another core; idle_from).
+  void read_until(TensorId t, double end) {
+    tensors_[t].last_read = std::max(tensors_[t].last_read, end);
+  }
+  // The earliest cycle from which on-chip tensor t may leave: its copy complete and every read
+  // of it recorded so far done. No later than `now`.
+  double idle_from(TensorId t, double now) const {
+    return std::min(now, std::max(tensors_[t].ready, tensors_[t].last_read));
   }
   // Before a node with too-large operands on core c: with `whole_memory` (the STEMS policy
   // flush_before_too_large) evicts every tensor there it does not protect (oldest first); in any
@@ -154,7 +167,11 @@ class MemoryManager {
   bool overflowed() const { return overflow_; }
   // (cycle, bits on all cores' top memories) after every change (Records::Full only).
   const std::vector<std::pair<double, std::uint64_t>>& timeline() const { return timeline_; }
-  std::vector<std::pair<double, std::uint64_t>> take_timeline() { return std::move(timeline_); }
+  // The record of every change of the on-chip bits held (all cores), with Records::Full. With
+  // evict_when_idle it is built from the cores' step records (exact: an eviction ahead frees room
+  // in the past, after later reservations were recorded); otherwise it is the bits held when each
+  // change was processed, at the cycle of the change.
+  std::vector<std::pair<double, std::uint64_t>> take_timeline();
 
  private:
   // A tensor's place in the eviction order as one integer: its importance (remaining uses x 100
@@ -204,6 +221,7 @@ class MemoryManager {
   const bool retroactive_free_;
   const bool next_use_;
   const bool wait_for_room_;
+  const bool evict_when_idle_;
   std::vector<std::uint32_t> use_positions_;  // the tensors' use slices (set_uses)
   std::vector<CoreMemory> mems_;              // indexed by core id
   // Per core: (cycle, +bits / -bits) of every reservation and free (the step function).

@@ -24,6 +24,7 @@ struct Tensor {
   double ready = 0;            // when the current copy (on chip or in DRAM) is complete
   const char* operand = "O";   // label of its transfers and write-backs (a static name)
   double consumers_end = -1;   // latest end of the consumers that ran so far (-1: none yet)
+  double last_read = -1;       // latest end of its reads so far: consumers, copies (-1: none)
   // Its uses as positions in the schedule's priority order, ascending (MemoryManager::set_uses;
   // only under next-use eviction): a slice of the manager's storage.
   std::uint32_t uses_begin = 0, use_count = 0;
