@@ -448,7 +448,7 @@ TEST(MemoryManager, AnIdleVictimLeavesAheadOfTheNodeThatNeedsItsRoom) {
     // In: 32 x 700 + 2 x 179.2; out: 2 x 133.12 + 32 x 750, in either model.
     EXPECT_DOUBLE_EQ(rig.ledger.buckets().total_pJ(), 22'758.4 + 24'266.24);
     if (idle) {  // built from the steps: s and w from 0, s leaves and x arrives at 52
-      EXPECT_EQ(rig.memory.take_timeline(), (Timeline{{0.0, 4096}, {52.0, 4096}}));
+      EXPECT_EQ(rig.memory.timeline(), (Timeline{{0.0, 4096}, {52.0, 4096}}));
     }
   }
   for (const bool idle : {false, true}) {

@@ -371,8 +371,15 @@ double MemoryManager::release(TensorId t, double when) {
   return when;
 }
 
+std::vector<std::pair<double, std::uint64_t>> MemoryManager::timeline() const {
+  return evict_when_idle_ ? timeline_from_steps() : timeline_;
+}
+
 std::vector<std::pair<double, std::uint64_t>> MemoryManager::take_timeline() {
-  if (!evict_when_idle_) return std::move(timeline_);
+  return evict_when_idle_ ? timeline_from_steps() : std::move(timeline_);
+}
+
+std::vector<std::pair<double, std::uint64_t>> MemoryManager::timeline_from_steps() const {
   std::vector<std::pair<double, std::uint64_t>> out;
   if (!full_) return out;
   std::vector<std::pair<double, std::int64_t>> all;

@@ -165,12 +165,12 @@ class MemoryManager {
   // reservation and free at its own time, also one applied after later events were recorded).
   std::uint64_t peak_bits() const;
   bool overflowed() const { return overflow_; }
-  // (cycle, bits on all cores' top memories) after every change (Records::Full only).
-  const std::vector<std::pair<double, std::uint64_t>>& timeline() const { return timeline_; }
-  // The record of every change of the on-chip bits held (all cores), with Records::Full. With
-  // evict_when_idle it is built from the cores' step records (exact: an eviction ahead frees room
-  // in the past, after later reservations were recorded); otherwise it is the bits held when each
-  // change was processed, at the cycle of the change.
+  // (cycle, bits on all cores' top memories) after every change (Records::Full only; empty
+  // otherwise). With evict_when_idle it is built from the cores' step records (exact: an eviction
+  // ahead frees room in the past, after later reservations were recorded); otherwise it is the
+  // bits held when each change was processed, at the cycle of the change. take_timeline() moves
+  // it out (the end of a run).
+  std::vector<std::pair<double, std::uint64_t>> timeline() const;
   std::vector<std::pair<double, std::uint64_t>> take_timeline();
 
  private:
@@ -212,6 +212,7 @@ class MemoryManager {
 #endif
   void vacate(TensorId t, double when);
   void note_usage(const CoreMemory& m, double when);
+  std::vector<std::pair<double, std::uint64_t>> timeline_from_steps() const;
 
   const hardware::Accelerator& acc_;
   const StateLifecycle lifecycle_;
