@@ -22,6 +22,38 @@ auto first_free_after(Frees& frees, double cycle) {
                           [](double t, const auto& f) { return t < f.first; });
 }
 
+using Steps = std::vector<std::pair<double, std::int64_t>>;
+
+// Calls level_at(cycle, bits) once per distinct cycle of `steps` (+bits / -bits, any order), in
+// time order, with the running sum after the last step at that cycle. The steps arrive nearly in
+// time order (a fetch reserves from its start; a retroactive free or an eviction ahead lands in
+// the past): the in-order run and the late ones (sorted) are merged. `in_order`, `late` and
+// `merged` are scratch buffers, reused across calls.
+template <class LevelAt>
+void for_each_level(const Steps& steps, Steps& in_order, Steps& late, Steps& merged,
+                    LevelAt level_at) {
+  const auto by_time = [](const auto& a, const auto& b) { return a.first < b.first; };
+  in_order.clear();
+  late.clear();
+  for (const auto& e : steps) {
+    if (in_order.empty() || e.first >= in_order.back().first) {
+      in_order.push_back(e);
+    } else {
+      late.push_back(e);
+    }
+  }
+  std::sort(late.begin(), late.end(), by_time);
+  merged.resize(steps.size());
+  std::merge(in_order.begin(), in_order.end(), late.begin(), late.end(), merged.begin(), by_time);
+  std::int64_t level = 0;
+  for (std::size_t i = 0; i < merged.size(); ++i) {
+    level += merged[i].second;
+    if (i + 1 == merged.size() || merged[i + 1].first != merged[i].first) {
+      level_at(merged[i].first, level);
+    }
+  }
+}
+
 }  // namespace
 
 MemoryManager::MemoryManager(const hardware::Accelerator& acc, StateLifecycle lifecycle,
@@ -379,49 +411,26 @@ std::vector<std::pair<double, std::uint64_t>> MemoryManager::take_timeline() {
   return evict_when_idle_ ? timeline_from_steps() : std::move(timeline_);
 }
 
+// The steps of every core as one step function (their sum).
 std::vector<std::pair<double, std::uint64_t>> MemoryManager::timeline_from_steps() const {
   std::vector<std::pair<double, std::uint64_t>> out;
   if (!full_) return out;
-  std::vector<std::pair<double, std::int64_t>> all;
+  Steps all, in_order, late, merged;
   for (const auto& core_steps : steps_)
     all.insert(all.end(), core_steps.begin(), core_steps.end());
-  std::stable_sort(all.begin(), all.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::int64_t level = 0;
-  for (std::size_t i = 0; i < all.size(); ++i) {
-    level += all[i].second;
-    if (i + 1 == all.size() || all[i + 1].first != all[i].first) {
-      out.emplace_back(all[i].first, static_cast<std::uint64_t>(std::max<std::int64_t>(level, 0)));
-    }
-  }
+  for_each_level(all, in_order, late, merged, [&](double cycle, std::int64_t level) {
+    out.emplace_back(cycle, static_cast<std::uint64_t>(std::max<std::int64_t>(level, 0)));
+  });
   return out;
 }
 
 std::uint64_t MemoryManager::peak_bits() const {
   std::uint64_t peak = 0;
-  // The steps arrive nearly in time order (a fetch reserves from its start, a retroactive free
-  // lands in the past: a few percent): the in-order run and the late ones (sorted) are merged.
-  std::vector<std::pair<double, std::int64_t>> s, in_order, late;
-  const auto by_time = [](const auto& a, const auto& b) { return a.first < b.first; };
+  Steps in_order, late, merged;
   for (const auto& core_steps : steps_) {
-    in_order.clear();
-    late.clear();
-    for (const auto& e : core_steps) {
-      if (in_order.empty() || e.first >= in_order.back().first) {
-        in_order.push_back(e);
-      } else {
-        late.push_back(e);
-      }
-    }
-    std::sort(late.begin(), late.end(), by_time);
-    s.resize(core_steps.size());
-    std::merge(in_order.begin(), in_order.end(), late.begin(), late.end(), s.begin(), by_time);
-    std::int64_t level = 0;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-      level += s[i].second;
-      const bool last_at_this_time = i + 1 == s.size() || s[i + 1].first != s[i].first;
-      if (last_at_this_time && level > 0) peak = std::max(peak, static_cast<std::uint64_t>(level));
-    }
+    for_each_level(core_steps, in_order, late, merged, [&](double, std::int64_t level) {
+      if (level > 0) peak = std::max(peak, static_cast<std::uint64_t>(level));
+    });
   }
   return peak;
 }
