@@ -567,6 +567,31 @@ TEST(ScheduleLinkModel, TransfersSerialiseAndABlockedLinkDelaysThem) {
   EXPECT_EQ(links.records()[1].start_cycle, 50.0);
 }
 
+// physical (ModelPolicy::streaming_holds_link_whole off): a node streaming from DRAM takes a share
+// of its DRAM link; a transfer inside the node's window moves at the rest of the bandwidth.
+TEST(ScheduleLinkModel, ATransferMovesAtTheBandwidthAStreamingNodeLeaves) {
+  hardware::Accelerator acc = meta();
+  schedule::EnergyLedger ledger(acc, schedule::Records::Full);
+  schedule::LinkModel links(acc, ledger, schedule::Records::Full);
+  const hardware::Link& dram = acc.links[0];
+  ASSERT_EQ(dram.bandwidth_bits_per_cycle, 64.0);
+  links.share(dram, 100.0, 200.0, 0.75);  // a node using 48 of the 64 bits/cycle
+  // Ends as the window starts: 640 bits at 64 bits/cycle from 90.
+  EXPECT_EQ(links.transfer(dram, 640, 90.0, TransferKind::Fetch, 1, "W"), 100.0);
+  // Inside it: 16 bits/cycle, 1,280 bits take 80 cycles.
+  EXPECT_EQ(links.transfer(dram, 1280, 100.0, TransferKind::Fetch, 1, "I"), 180.0);
+  EXPECT_EQ(links.last_start_cycle(), 100.0);
+  // Across its end: 320 bits by 200, the other 704 at full rate in 11 cycles.
+  EXPECT_EQ(links.transfer(dram, 1024, 0.0, TransferKind::Eviction, 2, "V"), 211.0);
+  // Whole cycles: 100 bits at 32 bits/cycle take 3.125 cycles, counted 4.
+  links.share(dram, 300.0, 310.0, 0.5);
+  EXPECT_EQ(links.transfer(dram, 100, 300.0, TransferKind::Fetch, 3, "W"), 304.0);
+  // A share of the whole link holds it as block_until does: 64 bits before 400, 64 after 500.
+  links.share(dram, 400.0, 500.0, 1.0);
+  EXPECT_EQ(links.transfer(dram, 128, 399.0, TransferKind::Fetch, 3, "I"), 501.0);
+  EXPECT_EQ(links.latest_end_cycle(), 501.0);
+}
+
 TEST(ScheduleEnergyLedger, BucketsBreakdownAndOffChipEnergyPerLayer) {
   schedule::EnergyLedger ledger(meta(), schedule::Records::Full);
   ledger.charge(schedule::Bucket::CnOffchipMemory, 2, "V", "dram", 700.0);

@@ -27,7 +27,11 @@ Json node_slice(const workload::Network& net, const schedule::Schedule& s,
                {"timesteps", {n.t_index * tt, (n.t_index + 1) * tt}},
                {"columns", {n.x_index * xt, (n.x_index + 1) * xt}},
                {"energy_pJ", n.energy_pJ}};
-  if (!n.too_large.empty()) args["too_large"] = n.too_large;
+  if (!n.too_large.empty()) {
+    args["too_large"] = n.too_large;
+    args["dram_link_share"] = n.dram_link_share;
+    args["dram_link_from_cycle"] = n.dram_link_from_cycle;
+  }
   return {{"name", l.name + " t" + std::to_string(n.t_index) + " x" + std::to_string(n.x_index)},
           {"cat", "node"},
           {"ph", "X"},

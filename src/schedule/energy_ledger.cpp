@@ -133,20 +133,11 @@ void EnergyLedger::add_dram_level(PreparedNode& p, int layer, const cost::Operan
                        key_of(layer, intern_text(operand_names_, oc.layer_operand),
                               intern_text(component_names_, acc_.dram.name)),
                        lvl.energy_pJ});
-  using cost::Direction;
-  const auto& tr = lvl.traffic;
-  const double read_words =
-      tr[size_t(Direction::ReadToLow)].words + tr[size_t(Direction::ReadToHigh)].words;
-  const double write_words =
-      tr[size_t(Direction::WriteFromLow)].words + tr[size_t(Direction::WriteFromHigh)].words;
-  add_bits(
-      p.read_bits,
-      whole_bits(read_words * double(acc_.dram.read_bw_bits), "a node's off-chip read traffic"),
-      "a node's off-chip read traffic");
-  add_bits(
-      p.write_bits,
-      whole_bits(write_words * double(acc_.dram.write_bw_bits), "a node's off-chip write traffic"),
-      "a node's off-chip write traffic");
+  const cost::DramStreamBits bits = cost::dram_stream_bits(lvl, acc_.dram);
+  add_bits(p.read_bits, whole_bits(bits.read_bits, "a node's off-chip read traffic"),
+           "a node's off-chip read traffic");
+  add_bits(p.write_bits, whole_bits(bits.write_bits, "a node's off-chip write traffic"),
+           "a node's off-chip write traffic");
 }
 
 void EnergyLedger::add_prepared_nodes() {

@@ -68,6 +68,7 @@ ListScheduler::ListScheduler(const workload::Network& net, const hardware::Accel
                              const Schedule& schedule, const CnGraph& graph,
                              cost::NodeCostCache& cache, Records records)
     : net_(net),
+      acc_(acc),
       schedule_(schedule),
       g_(graph),
       cache_(cache),
@@ -131,11 +132,11 @@ void ListScheduler::schedule_node(const ComputationNode& n) {
   start = std::max(start, bring_inputs(core, layer_id, start));
   start = make_output_room(n, core, c, start);
   note_streamed_tiles(core, c);
-  const double end = start + c.latency.latency_cycles;
+  link_use_ = dram_link_use(core, c, start);
+  const double end = link_use_.end_cycle;
   place_output(n, core, c, start, end);
   hold_streamed_room(core, c, start, end);
-  // The core's DRAM link is busy while a node works from DRAM.
-  if (!c.too_large.empty()) links_.block_until(memory_.dram_link(core), end);
+  use_dram_link(core, end);
   const double done = release_uses(n, c, end);
   account(n, core, c, start, done);
   complete(n, core, done);
@@ -404,6 +405,44 @@ std::uint64_t ListScheduler::streamed_room_bits(const cost::NodeCost& c) {
   return static_cast<std::uint64_t>(std::ceil(c.streamed_top_bits));
 }
 
+// How a node starting at `start` uses its core's DRAM link. None unless it works from DRAM; then
+// the whole link under ModelPolicy::streaming_holds_link_whole (STEMS), else the share its in-node
+// DRAM bits take of the link's bandwidth over its cycles. The transfers already on the link were
+// placed at the full bandwidth, so its share starts when they end: if that is after its start,
+// its bits then pass in what is left of its cycles, or at the full bandwidth and it ends later
+// (its nest's cycles are a bound, as are its bits at the link's bandwidth; a simplification: the
+// gaps between those transfers are not used).
+ListScheduler::LinkUse ListScheduler::dram_link_use(int core, const cost::NodeCost& c,
+                                                    double start) const {
+  const double cycles = c.latency.latency_cycles;
+  LinkUse u{start, start + cycles, 0};
+  if (c.too_large.empty()) return u;
+  if (policy_.streaming_holds_link_whole) {
+    u.share = 1;
+    return u;
+  }
+  const hardware::Link& link = memory_.dram_link(core);
+  const double bw = link.bandwidth_bits_per_cycle;
+  // At most the link's capacity over the nest's cycles (read and write ports are each timed at
+  // the link's bandwidth in the nest, so together they can ask for more).
+  const double bits = std::min(cost::node_dram_stream_bits(c, acc_.dram), cycles * bw);
+  if (bits <= 0) return u;
+  u.from_cycle = std::max(start, links_.free_at(link));
+  u.end_cycle = std::max(u.end_cycle, u.from_cycle + bits / bw);
+  u.share = bits / ((u.end_cycle - u.from_cycle) * bw);
+  return u;
+}
+
+void ListScheduler::use_dram_link(int core, double end) {
+  if (link_use_.share <= 0) return;
+  const hardware::Link& link = memory_.dram_link(core);
+  if (policy_.streaming_holds_link_whole) {
+    links_.block_until(link, end);
+  } else {
+    links_.share(link, link_use_.from_cycle, link_use_.end_cycle, link_use_.share);
+  }
+}
+
 // physical-reserved: the node's streamed tiles hold their room (made by make_output_room) from its
 // start to its end, as a tensor of the core no one else uses.
 void ListScheduler::hold_streamed_room(int core, const cost::NodeCost& c, double start,
@@ -474,6 +513,8 @@ void ListScheduler::record_node(const ComputationNode& n, int core, const cost::
   for (auto m : c.too_large)
     rec.too_large.emplace_back(hardware::mem_operand_name(m));
   rec.streamed_top_bits = c.streamed_top_bits;
+  rec.dram_link_share = link_use_.share;
+  rec.dram_link_from_cycle = link_use_.from_cycle;
   nodes_.push_back(std::move(rec));
 }
 

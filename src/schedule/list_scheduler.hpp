@@ -54,6 +54,15 @@ class ListScheduler {
   static std::uint64_t streamed_room_bits(const cost::NodeCost& c);
   static std::uint64_t next_cap_below(std::uint64_t cap, std::uint64_t capacity);
   void hold_streamed_room(int core, const cost::NodeCost& c, double start, double end);
+  // A node's use of its core's DRAM link (dram_link_use): its share of the bandwidth from
+  // from_cycle to end_cycle, which is the node's end.
+  struct LinkUse {
+    double from_cycle = 0;
+    double end_cycle = 0;
+    double share = 0;
+  };
+  LinkUse dram_link_use(int core, const cost::NodeCost& c, double start) const;
+  void use_dram_link(int core, double end);
   void gather_tensors(const ComputationNode& n, int core, const cost::NodeCost& c);
   double bring_inputs(int core, int layer_id, double start);
   double make_output_room(const ComputationNode& n, int core, const cost::NodeCost& c,
@@ -70,6 +79,7 @@ class ListScheduler {
   ScheduleResult finish();
 
   const workload::Network& net_;
+  const hardware::Accelerator& acc_;
   const Schedule& schedule_;
   const CnGraph& g_;
   cost::NodeCostCache& cache_;
@@ -104,6 +114,7 @@ class ListScheduler {
   std::vector<TensorId> input_ts_;  // by input edge: the tensor it reads (DRAM or on chip)
   Protect protect_, keep_;
   std::vector<TensorId> tiles_of_core_;  // by core: the tensor holding a node's streamed tiles
+  LinkUse link_use_;                     // its use of its core's DRAM link
 };
 
 }  // namespace stems::schedule

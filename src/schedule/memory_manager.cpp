@@ -123,9 +123,8 @@ double MemoryManager::fetch(TensorId t, int c, int layer_id, std::string_view op
   if (x.kind == TensorKind::State) x.in_dram = false;  // states move, they are not copied
   x.ready = end;
   // The room is taken from the transfer's start (the data arrives during it), which is not
-  // before the room is free (room_at; the max only guards the subtraction's rounding).
-  const double start = end - std::ceil(double(x.bits) / dram_link(c).bandwidth_bits_per_cycle);
-  occupy(t, c, end, wait_for_room_ ? std::max(start, earliest) : start);
+  // before the room is free (room_at).
+  occupy(t, c, end, links_.last_start_cycle());
   return end;
 }
 

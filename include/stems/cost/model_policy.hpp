@@ -98,6 +98,14 @@ struct ModelPolicy {
   // frees before the previous node ends starts then (ListScheduler::bring_inputs). A static
   // schedule knows its victims in advance, so issuing them early is what its controller would do.
   bool evict_when_room_needed = false;
+  // A node that streams operands from DRAM holds its core's DRAM link whole from its start to its
+  // end: no transfer runs on the link meanwhile (Stream 0.0.8's block_offchip_links moves the
+  // link's available_from to the node's end). physical: the node takes the share of the link's
+  // bandwidth it uses on average (its in-node DRAM bits over its cycles x the link's bits per
+  // cycle, at most all of it), and transfers progress at the rest of the bandwidth meanwhile
+  // (LinkModel::share). Without this, RED-LIF ST-LBL on 1 MB spent 11.6 M of its 139.9 M cycles in
+  // gaps where the between-node transfers waited for streaming nodes that used 20.8 % of the link.
+  bool streaming_holds_link_whole = false;
   // A node ends when the write-back of its state ends if the state is the last tensor (in the
   // node's size-sorted list) whose uses run out (scheduler.py: end = max(end, endo)).
   bool state_writeback_extends_node = false;
@@ -158,6 +166,7 @@ struct ModelPolicy {
     p.no_prefetch = true;
     p.room_before_write_backs_end = true;
     p.evict_when_room_needed = true;
+    p.streaming_holds_link_whole = true;
     p.state_writeback_extends_node = true;
     p.retroactive_activation_free = true;
     p.state_fetch_evicts_live = true;

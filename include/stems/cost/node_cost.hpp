@@ -45,6 +45,16 @@ struct DirectionTraffic {
   double allowed_cycles = 0;  // cycles the loop nest allows for it
 };
 
+struct LevelCost;
+
+// The bits a DRAM level of a too-large operand moves, read from and written to the DRAM: its
+// word accesses x the DRAM's port widths (a word at a level is its bandwidth in bits).
+struct DramStreamBits {
+  double read_bits = 0;
+  double write_bits = 0;
+};
+DramStreamBits dram_stream_bits(const LevelCost& level, const hardware::Dram& dram);
+
 struct LevelCost {
   std::string memory;  // memory level name ("dram" when the operand was too large)
   bool offchip = false;
@@ -110,5 +120,9 @@ struct NodeCost {
     return mac_energy_pJ + neuron_energy_pJ + onchip_memory_energy_pJ;
   }
 };
+
+// Every bit the node moves between its DRAM levels and the DRAM (reads and writes of its
+// too-large operands, dram_stream_bits added up); 0 when nothing streams.
+double node_dram_stream_bits(const NodeCost& c, const hardware::Dram& dram);
 
 }  // namespace stems::cost

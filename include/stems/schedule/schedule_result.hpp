@@ -54,6 +54,13 @@ struct NodeRecord {
   double energy_pJ = 0;
   std::vector<std::string> too_large;
   double streamed_top_bits = 0;  // its streamed tiles in the top memory (NodeCost)
+  // The part of its core's DRAM link bandwidth the node holds, from dram_link_from_cycle to its
+  // end (too-large operands only; 0 when nothing streams): 1 under ModelPolicy::
+  // streaming_holds_link_whole, else its in-node DRAM bits over those cycles x the link's bits
+  // per cycle. dram_link_from_cycle is its start, or later when transfers placed before it held
+  // the link at its start (ListScheduler::dram_link_use).
+  double dram_link_share = 0;
+  double dram_link_from_cycle = 0;
 };
 
 enum class TransferKind : std::uint8_t { Fetch, StateWriteBack, Eviction, Sink, CoreToCore };
