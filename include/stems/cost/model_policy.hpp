@@ -140,9 +140,9 @@ struct ModelPolicy {
   // takes evictions, the node's best nests with the top memory capped at 2^k and 1.5 x 2^k bits
   // (the same operands streamed, smaller tiles) compete with its best nest, each priced with the
   // evictions it takes (MemoryManager::eviction_cost_pJ). Not the physical default yet: the
-  // energy property holds with it, but the latency property fails in more cases (22 against 12:
-  // the room is made for the node, and its write-backs, even when issued ahead of it
-  // (evict_when_room_needed off), wait for the DRAM link that streaming nodes hold whole).
+  // energy property holds with it, but the latency property fails in more cases (21 against 13:
+  // a larger buffer lets a node keep a state on chip or take larger tiles for less energy, paid
+  // by evictions and fetches between nodes that wait for the write-backs making their room).
   bool reserve_streamed_tiles = false;
   // Tile dependencies without the padding offset (STEMS does not model padding): column x of a
   // 3x3 conv reads x..x+2 instead of x-1..x+1. This is the default alignment of a schedule built
