@@ -217,7 +217,7 @@ std::string report(const std::vector<std::string>& v) {
 //    their 1.5 MB state resident (on-chip energy 1,008.79 -> 1,004.98 uJ each); after layer 1
 //    ends its state is written back and layer 2's fetched, 2 x 12,582,912 bits at 64 bits/cycle =
 //    393,216 cycles on the critical path, and layer 2's write-back (196,608 cycles) then holds the
-//    link while layer 4 (the Add), which streams at the link's full bandwidth, waits for it
+//    link while layer 3 (the Add), which streams at the link's full bandwidth, waits for it
 //    (streaming_holds_link_whole off: a node's share starts when the transfers placed before it
 //    end; 28,895,042 -> 29,091,618 cycles; one pair, 0.75 -> 2 MB +2.11 %, while a streaming node
 //    and a transfer could both take the whole link). RED-LIF ST-LBL 0.25 -> 1 MB (+4.84 %): gaps

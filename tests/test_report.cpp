@@ -216,3 +216,40 @@ TEST(Trace, OneSlicePerNodeAndTransferOnTracksPerCoreAndLink) {
     EXPECT_EQ(j.at("otherData").at("time_unit").get<std::string>().rfind("clock cycles", 0), 0u);
   }
 }
+
+// A node streaming from DRAM carries the share of its core's DRAM link it holds and from when
+// (ModelPolicy::streaming_holds_link_whole: the whole link in stems, its average rate in
+// physical); other nodes carry neither.
+TEST(Trace, StreamingNodesCarryTheirDramLinkShare) {
+  const auto& acc = test::hardware("meta_proto_1mb");
+  const auto s = schedule::schedule_from_bits(sew(), "1111111", "0000000", true);  // TB-LBL
+  for (const auto& policy : {cost::ModelPolicy::physical(), cost::ModelPolicy::stems()}) {
+    SCOPED_TRACE(std::string(policy.name()));
+    cost::NodeSearchOptions options;
+    options.policy = policy;
+    cost::NodeCostCache cache(acc, options);
+    const auto r = schedule::evaluate_schedule(sew(), acc, s, cache);
+    const report::Json j = report::Json::parse(report::chrome_trace(sew(), acc, s, r).dump());
+    std::size_t streaming = 0, partial = 0;
+    for (const auto& e : j.at("traceEvents")) {
+      if (e.at("ph") != "X" || e.at("cat") != "node") continue;
+      const auto& args = e.at("args");
+      if (!args.contains("too_large")) {
+        EXPECT_FALSE(args.contains("dram_link_share"));
+        continue;
+      }
+      ++streaming;
+      const double share = args.at("dram_link_share").get<double>();
+      const double from = args.at("dram_link_from_cycle").get<double>();
+      EXPECT_GT(share, 0.0);
+      EXPECT_LE(share, 1.0);
+      EXPECT_GE(from, e.at("ts").get<double>());
+      EXPECT_LE(from, e.at("ts").get<double>() + e.at("dur").get<double>());
+      if (policy.streaming_holds_link_whole) EXPECT_EQ(share, 1.0);
+      if (share < 1.0) ++partial;
+    }
+    EXPECT_GT(streaming, 0u);
+    // physical: the convolutions stream a state at a fraction of the link (0.03-0.10 of it)
+    EXPECT_EQ(partial > 0, !policy.streaming_holds_link_whole);
+  }
+}
