@@ -548,16 +548,32 @@ TEST(PhysicalProperties, AFasterLinkNeverCostsTime) {
 void check_link_bandwidth(const std::string& where, const hardware::Accelerator& acc,
                           const schedule::ScheduleResult& r, std::vector<std::string>& out,
                           std::size_t& checked) {
+  struct Window {
+    double from, end, share;
+  };
+  // Per core, its streaming nodes' windows in time order (a core runs one node at a time).
+  std::vector<std::vector<Window>> windows(acc.cores.size());
+  for (const schedule::NodeRecord& n : r.nodes) {
+    if (n.dram_link_share > 0) {
+      windows[static_cast<std::size_t>(n.core)].push_back(
+          {n.dram_link_from_cycle, n.end_cycle, n.dram_link_share});
+    }
+  }
+  for (auto& w : windows)
+    std::sort(w.begin(), w.end(), [](const Window& a, const Window& b) { return a.end < b.end; });
   for (const schedule::TransferRecord& t : r.transfers) {
     const hardware::Link& link = acc.links[t.link];
     if (link.a != acc.dram.name && link.b != acc.dram.name) continue;
     const std::string& core_name = link.a == acc.dram.name ? link.b : link.a;
+    const auto core = std::find_if(acc.cores.begin(), acc.cores.end(),
+                                   [&](const hardware::Core& c) { return c.name == core_name; });
+    const auto& w = windows[static_cast<std::size_t>(core - acc.cores.begin())];
     double held_cycles = 0;
-    for (const schedule::NodeRecord& n : r.nodes) {
-      if (acc.cores[static_cast<std::size_t>(n.core)].name != core_name) continue;
-      const double overlap =
-          std::min(n.end_cycle, t.end_cycle) - std::max(n.dram_link_from_cycle, t.start_cycle);
-      if (overlap > 0) held_cycles += overlap * n.dram_link_share;
+    auto it = std::upper_bound(w.begin(), w.end(), t.start_cycle,
+                               [](double s, const Window& x) { return s < x.end; });
+    for (; it != w.end() && it->from < t.end_cycle; ++it) {
+      const double overlap = std::min(it->end, t.end_cycle) - std::max(it->from, t.start_cycle);
+      if (overlap > 0) held_cycles += overlap * it->share;
     }
     ++checked;
     const double room_bits =
