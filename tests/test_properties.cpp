@@ -76,14 +76,15 @@ schedule::Schedule corner_schedule(const workload::Network& net, const std::stri
   return schedule::schedule_from_bits(net, time, depth, true);
 }
 
-// `s` evaluated under `policy` with a fresh node-cost cache (totals only).
+// `s` evaluated under `policy` with a fresh node-cost cache (totals only unless `records`).
 schedule::ScheduleResult run_schedule(const workload::Network& net,
                                       const hardware::Accelerator& acc, const schedule::Schedule& s,
-                                      const cost::ModelPolicy& policy) {
+                                      const cost::ModelPolicy& policy,
+                                      schedule::Records records = schedule::Records::Totals) {
   cost::NodeSearchOptions options;
   options.policy = policy;
   cost::NodeCostCache cache(acc, options);
-  return schedule::evaluate_schedule(net, acc, s, cache, schedule::Records::Totals);
+  return schedule::evaluate_schedule(net, acc, s, cache, records);
 }
 
 Figures evaluate(const workload::Network& net, const hardware::Accelerator& acc,
@@ -599,11 +600,8 @@ TEST(PhysicalProperties, TheDramLinkNeverCarriesMoreThanItsBandwidth) {
       for (double mb : {0.25, 1.0, 2.0}) {
         for (double link_bits : {16.0, 64.0}) {
           const hardware::Accelerator acc = with_link(with_buffer(test::meta(), mb), link_bits);
-          cost::NodeSearchOptions options;
-          options.policy = policy;
-          cost::NodeCostCache cache(acc, options);
-          const auto r = schedule::evaluate_schedule(net, acc, corner_schedule(net, corner), cache,
-                                                     schedule::Records::Full);
+          const auto r =
+              run_schedule(net, acc, corner_schedule(net, corner), policy, schedule::Records::Full);
           const std::string where = std::string(w.name) + " " + corner + " " +
                                     std::to_string(mb).substr(0, 4) + " MB " +
                                     std::to_string(int(link_bits)) + " b/cycle";

@@ -45,16 +45,6 @@ struct DirectionTraffic {
   double allowed_cycles = 0;  // cycles the loop nest allows for it
 };
 
-struct LevelCost;
-
-// The bits a DRAM level of a too-large operand moves, read from and written to the DRAM: its
-// word accesses x the DRAM's port widths (a word at a level is its bandwidth in bits).
-struct DramStreamBits {
-  double read_bits = 0;
-  double write_bits = 0;
-};
-DramStreamBits dram_stream_bits(const LevelCost& level, const hardware::Dram& dram);
-
 struct LevelCost {
   std::string memory;  // memory level name ("dram" when the operand was too large)
   bool offchip = false;
@@ -66,6 +56,14 @@ struct LevelCost {
   std::array<DirectionTraffic, 4> traffic{};
   double energy_pJ = 0;
 };
+
+// The bits a DRAM level of a too-large operand moves, read from and written to the DRAM: its
+// word accesses x the DRAM's port widths (a word at a level is its bandwidth in bits).
+struct DramStreamBits {
+  double read_bits = 0;
+  double write_bits = 0;
+};
+DramStreamBits dram_stream_bits(const LevelCost& level, const hardware::Dram& dram);
 
 struct OperandCost {
   MemOperand operand = MemOperand::W;
