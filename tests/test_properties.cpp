@@ -214,17 +214,19 @@ std::string report(const std::vector<std::string>& v) {
 //    fetched or written back between nodes, and when making its room needs evictions the fetch
 //    waits for their write-backs (a victim the core's previous node reads leaves at that node's
 //    end at the earliest; idle ones leave ahead, evict_when_room_needed, when the link is free).
-//    SEW TB-LBL at 2 MB (5 pairs, 0.5 .. 1.5 -> 2 MB, +2.20 .. +2.80 %): layers 1 and 2 keep
+//    SEW TB-LBL at 2 MB (5 pairs, 0.5 .. 1.5 -> 2 MB, +2.03 .. +2.63 %): layers 1 and 2 keep
 //    their 1.5 MB state resident (on-chip energy 1,008.79 -> 1,004.98 uJ each); after layer 1
 //    ends its state is written back and layer 2's fetched, 2 x 12,582,912 bits at 64 bits/cycle =
-//    393,216 cycles on the critical path, and layer 2's write-back (196,608 cycles) then holds the
-//    link while layer 3 (the Add), which streams at the link's full bandwidth, waits for it
-//    (streaming_holds_link_whole off: a node's share starts when the transfers placed before it
-//    end; 28,895,042 -> 29,091,618 cycles; one pair, 0.75 -> 2 MB +2.11 %, while a streaming node
-//    and a transfer could both take the whole link). RED-LIF ST-LBL 0.25 -> 1 MB (+4.84 %): gaps
-//    between nodes are the fetches of the outputs its streaming nodes wrote to DRAM, which can
-//    start only when their producer ends (132,843,504 -> 139,278,631 cycles; +5.2 % while a
-//    streaming node held the whole link), energy -12 %.
+//    393,216 cycles on the critical path, and layer 2's write-back (196,608 cycles), due since
+//    state_write_back_at_last_use is off, finds no spare bandwidth while layers 3 (the Add) and 4
+//    (the pool) stream at the link's full bandwidth, and must end before layer 5's fetches, which
+//    need its room: it sits between layers 4 and 5 (1 -> 2 MB: 28,398,900 -> 29,023,586 cycles in
+//    `stems evaluate` on meta_proto_1mb.toml resized; before the write-back was due the Add waited
+//    for it instead, +2.20 .. +2.80 %, 28,461,843 -> 29,091,650). RED-LIF ST-LBL 0.25 -> 1 MB
+//    (+4.84 %): gaps between nodes are the fetches of the outputs its streaming nodes wrote to
+//    DRAM, which can start only when their producer ends (132,829,104 -> 139,220,071 cycles, +4.81
+//    %; +4.84 % before the write-backs were due, +5.2 % while a streaming node held the whole
+//    link), energy -12 %.
 //  - SEW ST-LBL went with streaming_holds_link_whole off: 0.25 -> 0.5 MB was +2.97 % (at 0.5 MB
 //    its nodes move more between nodes instead of streaming in-node, and those transfers waited
 //    for streaming nodes that held the whole link); with the link shared it is +1.94 %
@@ -238,7 +240,8 @@ std::string report(const std::vector<std::string>& v) {
 // next-use eviction (evict_by_remaining_uses off): evicting by remaining uses kept all 12.4 Mbit
 // of weights resident at 2 MB and evicted the fused pipeline's activations instead, energy
 // +28.5 % from 1.5 to 2 MB; 11 since; 12 with room_before_write_backs_end off; 13 with the link
-// shared: SEW ST-LBL's one and two of RED-LIF ST-LBL's ten went, SEW TB-LBL's one became five.)
+// shared: SEW ST-LBL's one and two of RED-LIF ST-LBL's ten went, SEW TB-LBL's one became five;
+// still 13, each smaller, since a carried-over state's write-back is due rather than urgent.)
 const std::vector<std::string> kKnownAnomalies = {"SEW TB-LBL", "RED-LIF ST-LBL"};
 // Their violations, all latency: the count is checked, so that a change which adds or removes one
 // (or adds an energy one) must update this list, its reasons and the README's property table.
@@ -493,9 +496,11 @@ TEST(PhysicalProperties, MoreBufferNeverCostsEnergyOrTime) {
 // 246 -> 538 Mbit, gaps between nodes 4.43 -> 8.98 M cycles, latency +3.0 %). Their count is
 // checked so that a change which adds or removes one must say so here and in the README (23 until
 // idle victims left ahead of the node needing their room, evict_when_room_needed off: SEW HY-3
-// 0.25 -> 1.5 MB went; 21 since the link is shared, streaming_holds_link_whole off; the test
-// prints the list).
-constexpr std::size_t kReservedLatencyViolations = 21;
+// 0.25 -> 1.5 MB went; 21 since the link is shared, streaming_holds_link_whole off; 22 since a
+// carried-over state's write-back is due rather than urgent, state_write_back_at_last_use off:
+// SEW HY-3 0.75 -> 1.5 MB went from +1.92 to +2.13 %, both faster: 0.75 MB 39,242,388 ->
+// 38,643,134 cycles, 1.5 MB 39,994,394 -> 39,465,701; the test prints the list).
+constexpr std::size_t kReservedLatencyViolations = 22;
 
 TEST(ReservedTilesProperties, EveryTileHasRoomAndMoreBufferNeverCostsEnergy) {
   std::vector<std::string> latency;
@@ -634,6 +639,8 @@ TEST(PhysicalProperties, DISABLED_PrintStep3Attribution) {
   variants.push_back({"+room_early", with([](auto& p) { p.room_before_write_backs_end = true; })});
   variants.push_back({"+evict_at_need", with([](auto& p) { p.evict_when_room_needed = true; })});
   variants.push_back({"+link_whole", with([](auto& p) { p.streaming_holds_link_whole = true; })});
+  variants.push_back(
+      {"+wb_at_last_use", with([](auto& p) { p.state_write_back_at_last_use = true; })});
   variants.push_back({"+dram_width", with([](auto& p) { p.dram_stream_at_dram_width = true; })});
   variants.push_back(
       {"+largest_tile", with([](auto& p) { p.largest_streamed_tile_on_ties = true; })});

@@ -191,12 +191,13 @@ struct MemoryRig {
                      schedule::StateLifecycle lifecycle = schedule::StateLifecycle::CarryOver,
                      schedule::Records records = schedule::Records::Full,
                      const std::string& hardware = "meta_proto_1mb", bool next_use = false,
-                     bool wait_for_freed_room = false, bool evict_when_idle = false)
+                     bool wait_for_freed_room = false, bool evict_when_idle = false,
+                     bool defer_state_write_backs = false)
       : acc(with_top_capacity(test::hardware(hardware), capacity_bits)),
         ledger(acc, records),
         links(acc, ledger, records),
         memory(acc, lifecycle, ledger, links, records, false, next_use, wait_for_freed_room,
-               evict_when_idle) {}
+               evict_when_idle, defer_state_write_backs) {}
 
   static hardware::Accelerator with_top_capacity(hardware::Accelerator acc, std::uint64_t bits) {
     auto& core = acc.cores[0];
@@ -491,6 +492,69 @@ TEST(MemoryManager, CarriedStatesMoveInAndOutResetStatesStayOnChip) {
     EXPECT_TRUE(rig.transfers().empty());
     EXPECT_EQ(rig.ledger.buckets().total_pJ(), 0.0);
     EXPECT_EQ(rig.memory.timeline(), (Timeline{{5.0, 1024}, {200.0, 0}}));
+  }
+}
+
+// physical (ModelPolicy::state_write_back_at_last_use off): a carried-over state's write-back is
+// due, not urgent. It stays on chip (its room counts as free for choices: live_bits) and moves in
+// parts into the bandwidth the link has spare up to each later node's end; energy is the same as
+// a write-back at its last use, charged once.
+TEST(MemoryManager, ADueStateWriteBackMovesInTheLinksSpareBandwidth) {
+  for (const bool defer : {false, true}) {
+    SCOPED_TRACE(defer ? "physical" : "stems");
+    MemoryRig rig(8192, schedule::StateLifecycle::CarryOver, schedule::Records::Full,
+                  "meta_proto_1mb", /*next_use=*/true, /*wait_for_freed_room=*/true,
+                  /*evict_when_idle=*/true, defer);
+    const hardware::Link& dram = rig.memory.dram_link(0);
+    const TensorId s = rig.add(TensorKind::State, 2, 2048, 1);  // 32 link cycles
+    EXPECT_EQ(rig.memory.fetch(s, 0, 2, "V", 0.0, {}), 32.0);
+    rig.memory.release(s, 100.0);  // its last use ends at 100
+    EXPECT_EQ(rig.memory.used_bits(0), defer ? 2048u : 0u);
+    EXPECT_EQ(rig.memory.live_bits(0), 0u);
+    rig.links.share(dram, 100.0, 200.0, 0.75);  // the next node streams 48 of the 64 bits/cycle
+    rig.memory.write_back_due(0, 110.0);        // 10 x 16 = 160 bits fit by 110
+    rig.memory.write_back_due(0, 200.0);        // 90 x 16 = 1,440 more by 200
+    EXPECT_EQ(rig.memory.used_bits(0), defer ? 2048u : 0u);
+    rig.memory.write_back_due(0, std::numeric_limits<double>::infinity());  // 448 at 64/cycle
+    EXPECT_EQ(rig.memory.used_bits(0), 0u);
+    using V = std::vector<MemoryRig::Span>;
+    const MemoryRig::Span fetch{TransferKind::Fetch, 2, "V", 0.0, 32.0};
+    const V expected = defer ? V{fetch,
+                                 {TransferKind::StateWriteBack, 2, "V", 100.0, 110.0},
+                                 {TransferKind::StateWriteBack, 2, "V", 110.0, 200.0},
+                                 {TransferKind::StateWriteBack, 2, "V", 200.0, 207.0}}
+                             : V{fetch, {TransferKind::StateWriteBack, 2, "V", 100.0, 132.0}};
+    EXPECT_EQ(rig.transfers(), expected);
+    if (defer) {
+      EXPECT_EQ(rig.links.records()[1].bits, 160u);
+      EXPECT_EQ(rig.links.records()[2].bits, 1440u);
+      EXPECT_EQ(rig.links.records()[3].bits, 448u);
+    }
+    // In: 32 x 700 + 2 x 179.2; out: 2 x 133.12 + 32 x 750, either way.
+    EXPECT_DOUBLE_EQ(rig.ledger.buckets().cn_offchip_memory_pJ, 22'758.4 + 24'266.24);
+    EXPECT_EQ(rig.memory.timeline(), (Timeline{{0.0, 2048}, {defer ? 207.0 : 132.0, 0}}));
+  }
+  {  // A due state is the first victim when room is needed: the rest of it moves at once.
+    MemoryRig rig(4096, schedule::StateLifecycle::CarryOver, schedule::Records::Full,
+                  "meta_proto_1mb", true, true, true, /*defer=*/true);
+    const TensorId s = rig.add(TensorKind::State, 2, 2048, 1);
+    rig.memory.fetch(s, 0, 2, "V", 0.0, {});
+    const TensorId w = rig.resident(TensorKind::Weight, 3, 2048, 2);
+    rig.memory.release(s, 100.0);
+    rig.links.share(rig.memory.dram_link(0), 100.0, 200.0, 0.75);
+    rig.memory.write_back_due(0, 110.0);  // 160 bits by 110
+    const TensorId x = rig.add(TensorKind::Weight, 4, 2048, 1);
+    EXPECT_EQ(rig.memory.fetch(x, 0, 4, "W", 110.0, Protect{w}), 239.0);
+    EXPECT_EQ(rig.transfers(), (std::vector<MemoryRig::Span>{
+                                   {TransferKind::Fetch, 2, "V", 0.0, 32.0},
+                                   {TransferKind::StateWriteBack, 2, "V", 100.0, 110.0},
+                                   // 1,888 bits: 1,440 at 16 bits/cycle by 200, 448 at 64 by 207.
+                                   {TransferKind::StateWriteBack, 2, "V", 110.0, 207.0},
+                                   // Its room is free at 207: 2,048 bits at 64 bits/cycle.
+                                   {TransferKind::Fetch, 4, "W", 207.0, 239.0}}));
+    rig.memory.write_back_due(0, 300.0);  // nothing left due
+    EXPECT_EQ(rig.links.records().size(), 4u);
+    EXPECT_EQ(rig.on_core(0), (std::vector<TensorId>{w, x}));
   }
 }
 
@@ -1214,6 +1278,43 @@ TEST(Scheduler, StreamingNodesReportTheRoomTheirTilesCountOn) {
   EXPECT_EQ(big.streamed_tiles.streaming_nodes, 0u);
   EXPECT_EQ(big.streamed_tiles.over_capacity_nodes, 0u);
   EXPECT_EQ(big.streamed_tiles.peak_bits, 0u);
+}
+
+// physical (ModelPolicy::state_write_back_at_last_use off): SEW TB-LBL on 2 MB keeps layer 2's
+// 12,582,912-bit state on chip; its write-back used to go on the link when layer 2 ended, and the
+// Add after it (layer 3), which streams at the link's full bandwidth, waited 196,608 cycles for
+// it. Now the write-back is due: the Add's stream starts with the Add, the write-back moves once
+// the link has bandwidth to spare (or its room is needed), and only times move.
+TEST(Scheduler, ACarriedStatesWriteBackDoesNotHoldUpTheNextNodesStream) {
+  const auto s = schedule::schedule_from_bits(sew(), "1111111", "0000000", true);
+  auto run_with = [&](bool at_last_use) {
+    cost::NodeSearchOptions options;
+    options.policy.state_write_back_at_last_use = at_last_use;
+    cost::NodeCostCache cache(test::hardware("meta_proto_2mb"), options);
+    return schedule::evaluate_schedule(sew(), test::hardware("meta_proto_2mb"), s, cache);
+  };
+  const auto due = run_with(false);
+  const auto at_last_use = run_with(true);
+  auto node = [](const schedule::ScheduleResult& r, int layer) {
+    return *std::find_if(r.nodes.begin(), r.nodes.end(),
+                         [&](const auto& n) { return n.layer_id == layer; });
+  };
+  const schedule::NodeRecord add = node(due, 3), add_before = node(at_last_use, 3);
+  EXPECT_EQ(add.start_cycle, node(due, 2).end_cycle);
+  EXPECT_EQ(add.dram_link_share, 1.0);
+  EXPECT_EQ(add.dram_link_from_cycle, add.start_cycle);
+  EXPECT_EQ(add_before.dram_link_from_cycle - add_before.start_cycle, 196'608.0);
+  std::uint64_t written = 0;
+  for (const auto& t : due.transfers) {
+    if (t.kind == TransferKind::StateWriteBack && t.layer_id == 2) written += t.bits;
+  }
+  EXPECT_EQ(written, 12'582'912u);
+  EXPECT_LT(due.latency_cycles, at_last_use.latency_cycles);
+  EXPECT_DOUBLE_EQ(due.energy_pJ, at_last_use.energy_pJ);
+  EXPECT_EQ(due.offchip_read_bits, at_last_use.offchip_read_bits);
+  EXPECT_EQ(due.offchip_write_bits, at_last_use.offchip_write_bits);
+  EXPECT_LE(due.peak_onchip_bits, 16'777'216u);
+  EXPECT_FALSE(due.memory_overflow);
 }
 
 // A recurrent input (layer 1's output feeds layer 0 one timestep later, as in the braille RNN):

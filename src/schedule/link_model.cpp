@@ -49,6 +49,23 @@ void LinkModel::share(const hardware::Link& link, double start_cycle, double end
   if (end_cycle > free_at_[i]) shares_[i].push_back({start_cycle, end_cycle, fraction});
 }
 
+double LinkModel::room_bits(const hardware::Link& link, double start_cycle,
+                            double end_cycle) const {
+  const std::vector<Share>& shares = shares_[index_of(link)];
+  double bits = 0;
+  double t = start_cycle;
+  while (t < end_cycle) {
+    double next = end_cycle;  // the next share boundary after t, at most end_cycle
+    for (const Share& s : shares) {
+      if (s.start_cycle > t) next = std::min(next, s.start_cycle);
+      if (s.end_cycle > t) next = std::min(next, s.end_cycle);
+    }
+    bits += (1.0 - share_at(shares, t)) * link.bandwidth_bits_per_cycle * (next - t);
+    t = next;
+  }
+  return bits;
+}
+
 // The part of the bandwidth the shares hold at cycle t (their sum, at most 1).
 double LinkModel::share_at(const std::vector<Share>& shares, double t) const {
   double held = 0;

@@ -79,7 +79,8 @@ ListScheduler::ListScheduler(const workload::Network& net, const hardware::Accel
       links_(acc, ledger_, records),
       memory_(acc, schedule.lifecycle, ledger_, links_, records,
               cache.policy().retroactive_activation_free, !cache.policy().evict_by_remaining_uses,
-              !cache.policy().room_before_write_backs_end, !cache.policy().evict_when_room_needed),
+              !cache.policy().room_before_write_backs_end, !cache.policy().evict_when_room_needed,
+              !cache.policy().state_write_back_at_last_use),
       tensors_(create_tensors(net, schedule, graph, memory_)),
       replicas_(net, graph, core_of_, acc, memory_, links_, ledger_, position_),
       costs_(acc, cache),
@@ -137,6 +138,9 @@ void ListScheduler::schedule_node(const ComputationNode& n) {
   place_output(n, core, c, start, end);
   hold_streamed_room(core, c, start, end);
   use_dram_link(core, end);
+  // The states the core's previous nodes left due go on the link behind this node's transfers
+  // and stream (ModelPolicy::state_write_back_at_last_use off; none are due otherwise).
+  memory_.write_back_due(core, end);
   const double done = release_uses(n, c, end);
   account(n, core, c, start, done);
   complete(n, core, done);
@@ -253,7 +257,7 @@ const cost::NodeCost& ListScheduler::fit_streamed_room(const ComputationNode& n,
                                                        const cost::NodeCost& c) {
   if (!policy_.reserve_streamed_tiles || c.streamed_top_bits <= 0) return c;
   const std::uint64_t capacity = memory_.capacity_bits(core);
-  if (memory_.used_bits(core) + new_room_bits(n, core, c) <= capacity) return c;
+  if (memory_.live_bits(core) + new_room_bits(n, core, c) <= capacity) return c;
   cost::OperandMask streams = must_stream;
   for (const MemOperand m : c.too_large)
     streams |= cost::operand_bit(m);
@@ -303,7 +307,7 @@ double ListScheduler::state_fetch_pJ(const ComputationNode& n, int core,
     if (memory_.tensor(t).core != core) room += memory_.tensor(t).bits;
   }
   if (!too_large(c, MemOperand::O)) room += memory_.tensor(tensors_.output_of[n.index]).bits;
-  if (memory_.used_bits(core) + room <= memory_.capacity_bits(core)) return 0;
+  if (memory_.live_bits(core) + room <= memory_.capacity_bits(core)) return 0;
   // A state not in DRAM is created on chip (StateLifecycle::Reset, first use): nothing to load.
   return memory_.eviction_cost_pJ(core, room, protect_) +
          (state.in_dram ? memory_.fetch_pJ(core, state.bits) : 0) +
@@ -522,10 +526,12 @@ void ListScheduler::record_node(const ComputationNode& n, int core, const cost::
 // everything the core holds at its start (its own inputs and output included), which the memory
 // manager does not reserve unless ModelPolicy::reserve_streamed_tiles (a simplification: README
 // "Streamed tiles are not reserved"). Recorded, not acted on, so that a run shows how far its
-// figures rely on that room (with the reservation: none, unless the memory overflows).
+// figures rely on that room (with the reservation: none, unless the memory overflows). A state
+// whose write-back is due does not count: its room is free for the cost of moving that write-back
+// earlier (MemoryManager::live_bits).
 void ListScheduler::note_streamed_tiles(int core, const cost::NodeCost& c) {
   if (c.streamed_top_bits <= 0) return;
-  const double held = static_cast<double>(memory_.used_bits(core)) + c.streamed_top_bits;
+  const double held = static_cast<double>(memory_.live_bits(core)) + c.streamed_top_bits;
   ++streamed_.streaming_nodes;
   if (held > static_cast<double>(memory_.capacity_bits(core))) ++streamed_.over_capacity_nodes;
   streamed_.peak_bits = std::max(streamed_.peak_bits, static_cast<std::uint64_t>(std::ceil(held)));
@@ -582,6 +588,8 @@ void ListScheduler::complete(const ComputationNode& n, int core, double end) {
 }
 
 ScheduleResult ListScheduler::finish() {
+  for (std::size_t c = 0; c < core_free_at_.size(); ++c)
+    memory_.write_back_due(static_cast<int>(c), std::numeric_limits<double>::infinity());
   ScheduleResult out;
   out.latency_cycles = std::max(makespan_, links_.latest_end_cycle());
   out.layers.reserve(layers_.size());

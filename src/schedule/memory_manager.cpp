@@ -59,7 +59,8 @@ void for_each_level(const Steps& steps, Steps& in_order, Steps& late, Steps& mer
 MemoryManager::MemoryManager(const hardware::Accelerator& acc, StateLifecycle lifecycle,
                              EnergyLedger& ledger, LinkModel& links, Records records,
                              bool retroactive_activation_free, bool next_use_eviction,
-                             bool wait_for_freed_room, bool evict_when_idle)
+                             bool wait_for_freed_room, bool evict_when_idle,
+                             bool defer_state_write_backs)
     : acc_(acc),
       lifecycle_(lifecycle),
       ledger_(ledger),
@@ -69,6 +70,7 @@ MemoryManager::MemoryManager(const hardware::Accelerator& acc, StateLifecycle li
       next_use_(next_use_eviction),
       wait_for_room_(wait_for_freed_room),
       evict_when_idle_(evict_when_idle),
+      defer_write_backs_(defer_state_write_backs),
       mems_(acc.cores.size()),
       steps_(acc.cores.size()) {
   for (std::size_t k = 0; k < acc.cores.size(); ++k) {
@@ -130,12 +132,17 @@ double MemoryManager::fetch(TensorId t, int c, int layer_id, std::string_view op
 
 void MemoryManager::write_back(TensorId t, TransferKind kind, double earliest, bool keep_on_chip) {
   Tensor& x = tensors_[t];
+  // A state whose write-back was due may have moved parts already (write_back_due): the rest
+  // moves now; the energy is the whole state's, charged here once.
+  const std::uint64_t moving = x.write_back_due ? x.due_bits : x.bits;
+  x.write_back_due = false;
+  x.due_bits = 0;
   const Bucket bucket = memory_bucket(kind);
   ledger_.charge(bucket, x.layer_id, x.operand, top(x.core).name, top_read_pJ(x.core, x.bits));
   ledger_.charge(bucket, x.layer_id, x.operand, acc_.dram.name,
                  acc_.dram.write_energy_pJ_for(x.bits));
   ledger_.count_offchip_write(x.bits);
-  const double end = links_.transfer(dram_link(x.core), x.bits, std::max(earliest, x.ready), kind,
+  const double end = links_.transfer(dram_link(x.core), moving, std::max(earliest, x.ready), kind,
                                      x.layer_id, x.operand);
   x.in_dram = true;
   x.ready = end;
@@ -342,7 +349,9 @@ bool MemoryManager::writes_back_when_evicted(const Tensor& x) {
 }
 
 void MemoryManager::evict(TensorId t, double now) {
-  if (writes_back_when_evicted(tensors_[t])) {
+  if (tensors_[t].write_back_due) {  // its write-back was due anyway: it only comes earlier
+    write_back(t, TransferKind::StateWriteBack, now);
+  } else if (writes_back_when_evicted(tensors_[t])) {
     write_back(t, TransferKind::Eviction, now);
   } else {
     drop(t, now);
@@ -392,6 +401,16 @@ double MemoryManager::release(TensorId t, double when) {
   // rank it still has.
   leaving_ = t;
   leaving_rank_ = before;
+  if (x.kind == TensorKind::State && lifecycle_ == StateLifecycle::CarryOver &&
+      defer_write_backs_) {
+    leaving_ = kNoTensor;
+    x.write_back_due = true;
+    x.due_bits = x.bits;
+    read_until(t, when);
+    rerank(t, before);  // no use left: the first victim
+    mem(x.core).due.push_back(t);
+    return when;
+  }
   if (x.kind == TensorKind::State && lifecycle_ == StateLifecycle::CarryOver) {
     write_back(t, TransferKind::StateWriteBack, when);
     leaving_ = kNoTensor;
@@ -400,6 +419,41 @@ double MemoryManager::release(TensorId t, double when) {
   drop(t, when);
   leaving_ = kNoTensor;
   return when;
+}
+
+std::uint64_t MemoryManager::live_bits(int c) const {
+  const CoreMemory& m = mem(c);
+  std::uint64_t bits = m.used;
+  for (const TensorId t : m.due) {
+    if (tensors_[t].write_back_due) bits -= tensors_[t].bits;  // its room until its last part
+  }
+  return bits;
+}
+
+void MemoryManager::write_back_due(int c, double until_cycle) {
+  CoreMemory& m = mem(c);
+  const hardware::Link& link = dram_link(c);
+  std::size_t done = 0;
+  for (; done < m.due.size(); ++done) {
+    Tensor& x = tensors_[m.due[done]];
+    if (!x.write_back_due) continue;  // evicted since (write_back cleared the flag)
+    const double start = std::max({links_.free_at(link), x.last_read, x.ready});
+    const double spare = until_cycle == std::numeric_limits<double>::infinity()
+                             ? until_cycle
+                             : links_.room_bits(link, start, until_cycle);
+    if (spare >= double(x.due_bits)) {
+      write_back(m.due[done], TransferKind::StateWriteBack, start);
+      continue;
+    }
+    const auto part = static_cast<std::uint64_t>(spare);  // the link is full until then
+    if (part > 0) {
+      x.ready =
+          links_.transfer(link, part, start, TransferKind::StateWriteBack, x.layer_id, x.operand);
+      x.due_bits -= part;
+    }
+    break;
+  }
+  m.due.erase(m.due.begin(), m.due.begin() + static_cast<std::ptrdiff_t>(done));
 }
 
 std::vector<std::pair<double, std::uint64_t>> MemoryManager::timeline() const {

@@ -109,6 +109,17 @@ struct ModelPolicy {
   // A node ends when the write-back of its state ends if the state is the last tensor (in the
   // node's size-sorted list) whose uses run out (scheduler.py: end = max(end, endo)).
   bool state_writeback_extends_node = false;
+  // A carried-over state is written back at its last use: the write-back is put on the core's
+  // DRAM link when the node that last reads it ends, ahead of every transfer and stream the next
+  // node asks for, which then wait for it although nothing needs it. physical: the write-back is
+  // due, not urgent. The state stays on chip (its room counts as free for the scheduler's
+  // choices, MemoryManager::live_bits; it is the first victim when room is needed, and the rest of
+  // it is written back then) and moves in parts into the bandwidth the link has spare up to the
+  // end of each later node on the core, once that node has placed its fetches and its in-node
+  // stream (MemoryManager::write_back_due); energy is the same, charged once. Without this, SEW
+  // TB-LBL on 2 MB waited 196,608 cycles before block 0's Add, which streams at the link's full
+  // bandwidth, for layer 2's 12,582,912-bit state.
+  bool state_write_back_at_last_use = false;
   // An activation whose last consumer runs is freed at the latest end among its earlier
   // consumers, a time before that last consumer starts (check_for_removal; the memory record is
   // a time-indexed step function that accepts removals in the past). It lowers the peak.
@@ -168,6 +179,7 @@ struct ModelPolicy {
     p.evict_when_room_needed = true;
     p.streaming_holds_link_whole = true;
     p.state_writeback_extends_node = true;
+    p.state_write_back_at_last_use = true;
     p.retroactive_activation_free = true;
     p.state_fetch_evicts_live = true;
     p.evict_by_remaining_uses = true;

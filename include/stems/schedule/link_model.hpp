@@ -40,6 +40,9 @@ class LinkModel {
   void share(const hardware::Link& link, double start_cycle, double end_cycle, double fraction);
 
   double free_at(const hardware::Link& link) const { return free_at_[index_of(link)]; }
+  // The bits `link` can still carry from `start_cycle` (no earlier than free_at) to `end_cycle`
+  // beside its shares (fluid, not rounded).
+  double room_bits(const hardware::Link& link, double start_cycle, double end_cycle) const;
   // The last end of any transfer or blocking (part of the makespan).
   double latest_end_cycle() const { return latest_end_; }
   // Every transfer in the order it was asked for (Records::Full; empty otherwise).

@@ -4,8 +4,9 @@
 //
 //  - Weights and network inputs always have a DRAM copy. A state moves: it is fetched (or, with
 //    StateLifecycle::Reset, created zero on chip at its first use) and written back when it
-//    leaves, evicted while still needed or after its last use (carry-over). An activation is
-//    written back only when evicted while still needed and not already in DRAM.
+//    leaves, evicted while still needed or after its last use (carry-over; in physical the
+//    latter is due rather than urgent, write_back_due). An activation is written back only when
+//    evicted while still needed and not already in DRAM.
 //  - Room is made by evicting, never a tensor the node needs (`Protect`), either (stems policy
 //    evict_by_remaining_uses) the tensor of lowest importance = remaining uses x 100 - layer id,
 //    or (physical, `next_use_eviction`) the tensor whose next use comes last in the schedule's
@@ -48,10 +49,12 @@ class MemoryManager {
   // `next_use_eviction`: the physical rule instead of evict_by_remaining_uses.
   // `wait_for_freed_room`: ModelPolicy::room_before_write_backs_end off (room_at).
   // `evict_when_idle`: ModelPolicy::evict_when_room_needed off (make_room, idle_from).
+  // `defer_state_write_backs`: ModelPolicy::state_write_back_at_last_use off (release,
+  // write_back_due).
   MemoryManager(const hardware::Accelerator& acc, StateLifecycle lifecycle, EnergyLedger& ledger,
                 LinkModel& links, Records records, bool retroactive_activation_free = false,
                 bool next_use_eviction = false, bool wait_for_freed_room = false,
-                bool evict_when_idle = false);
+                bool evict_when_idle = false, bool defer_state_write_backs = false);
   MemoryManager(const MemoryManager&) = delete;
   MemoryManager& operator=(const MemoryManager&) = delete;
 
@@ -81,6 +84,9 @@ class MemoryManager {
   const hardware::Link& dram_link(int c) const { return *mem(c).dram_link; }
   std::uint64_t capacity_bits(int c) const { return mem(c).capacity; }
   std::uint64_t used_bits(int c) const { return mem(c).used; }
+  // used_bits less the carried-over states whose write-back is due (defer_state_write_backs):
+  // their room is as good as free, evicting them only moves a write-back that comes anyway.
+  std::uint64_t live_bits(int c) const;
   // The tensors core c holds, in eviction order read from the back (the next victim last).
   std::vector<TensorId> resident(int c) const;
   // The earliest cycle, no later than `fallback`, from which `bits` more are known to fit core c
@@ -136,10 +142,18 @@ class MemoryManager {
   // DRAM, a replica's consumers): its importance changes, nothing moves.
   void spend_uses(TensorId t, std::int64_t uses);
   // One use of t is done; after its last use it leaves the chip (a carried-over state is written
-  // back). Returns when t's room is freed after its last use (a state: its write-back end; an
-  // activation under retroactive_activation_free: the latest end of its earlier consumers, see
-  // consumed()), or -1 while uses remain.
+  // back, or with defer_state_write_backs stays until write_back_due() or an eviction writes it
+  // back). Returns when t's room is freed after its last use (a state: its write-back end, or
+  // `when` when deferred; an activation under retroactive_activation_free: the latest end of its
+  // earlier consumers, see consumed()), or -1 while uses remain.
   double release(TensorId t, double when);
+  // Moves the carried-over states whose write-back is due on core c (defer_state_write_backs;
+  // each no earlier than its last read) into the bandwidth its DRAM link has spare until
+  // `until_cycle`: a state whose rest fits is written back, the next gets a part and the rest
+  // waits for the next call (its room is freed when its last part ends; its energy is charged
+  // then, for the whole state). The list scheduler calls it once the core's next node has placed
+  // its transfers and its stream, up to that node's end, and at the end of the run with infinity.
+  void write_back_due(int c, double until_cycle);
   // A consumer of t ended at `end` (the memory record of retroactive_activation_free; idle_from).
   void consumed(TensorId t, double end) {
     tensors_[t].consumers_end = std::max(tensors_[t].consumers_end, end);
@@ -198,6 +212,7 @@ class MemoryManager {
     // when the manager waits for freed room.
     std::vector<std::pair<double, std::uint64_t>> frees;
     double settled_until = -1;  // the latest settle_frees cycle: frees up to it are not kept
+    std::vector<TensorId> due;  // carried-over states awaiting their write-back (release)
   };
   CoreMemory& mem(int c) { return mems_[static_cast<std::size_t>(c)]; }
   const CoreMemory& mem(int c) const { return mems_[static_cast<std::size_t>(c)]; }
@@ -223,6 +238,7 @@ class MemoryManager {
   const bool next_use_;
   const bool wait_for_room_;
   const bool evict_when_idle_;
+  const bool defer_write_backs_;
   std::vector<std::uint32_t> use_positions_;  // the tensors' use slices (set_uses)
   std::vector<CoreMemory> mems_;              // indexed by core id
   // Per core: (cycle, +bits / -bits) of every reservation and free (the step function).

@@ -25,6 +25,10 @@ struct Tensor {
   const char* operand = "O";   // label of its transfers and write-backs (a static name)
   double consumers_end = -1;   // latest end of the consumers that ran so far (-1: none yet)
   double last_read = -1;       // latest end of its reads so far: consumers, copies (-1: none)
+  // A carried-over state past its last use whose write-back is due (MemoryManager::release), and
+  // the bits of it still to move (the write-back goes in parts into the link's spare bandwidth).
+  bool write_back_due = false;
+  std::uint64_t due_bits = 0;
   // Its uses as positions in the schedule's priority order, ascending (MemoryManager::set_uses;
   // only under next-use eviction): a slice of the manager's storage.
   std::uint32_t uses_begin = 0, use_count = 0;
