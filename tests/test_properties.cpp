@@ -641,6 +641,10 @@ TEST(PhysicalProperties, DISABLED_PrintStep3Attribution) {
   variants.push_back({"+link_whole", with([](auto& p) { p.streaming_holds_link_whole = true; })});
   variants.push_back(
       {"+wb_at_last_use", with([](auto& p) { p.state_write_back_at_last_use = true; })});
+  variants.push_back({"+wb+link_whole", with([](auto& p) {
+                        p.state_write_back_at_last_use = true;
+                        p.streaming_holds_link_whole = true;
+                      })});
   variants.push_back({"+dram_width", with([](auto& p) { p.dram_stream_at_dram_width = true; })});
   variants.push_back(
       {"+largest_tile", with([](auto& p) { p.largest_streamed_tile_on_ties = true; })});
