@@ -527,11 +527,10 @@ void ListScheduler::record_node(const ComputationNode& n, int core, const cost::
 // manager does not reserve unless ModelPolicy::reserve_streamed_tiles (a simplification: README
 // "Streamed tiles are not reserved"). Recorded, not acted on, so that a run shows how far its
 // figures rely on that room (with the reservation: none, unless the memory overflows). A state
-// whose write-back is due does not count: its room is free for the cost of moving that write-back
-// earlier (MemoryManager::live_bits).
+// whose write-back is due counts: without the reservation nothing moves it out for the tiles.
 void ListScheduler::note_streamed_tiles(int core, const cost::NodeCost& c) {
   if (c.streamed_top_bits <= 0) return;
-  const double held = static_cast<double>(memory_.live_bits(core)) + c.streamed_top_bits;
+  const double held = static_cast<double>(memory_.used_bits(core)) + c.streamed_top_bits;
   ++streamed_.streaming_nodes;
   if (held > static_cast<double>(memory_.capacity_bits(core))) ++streamed_.over_capacity_nodes;
   streamed_.peak_bits = std::max(streamed_.peak_bits, static_cast<std::uint64_t>(std::ceil(held)));

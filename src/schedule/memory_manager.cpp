@@ -438,9 +438,11 @@ void MemoryManager::write_back_due(int c, double until_cycle) {
     Tensor& x = tensors_[m.due[done]];
     if (!x.write_back_due) continue;  // evicted since (write_back cleared the flag)
     const double start = std::max({links_.free_at(link), x.last_read, x.ready});
-    const double spare = until_cycle == std::numeric_limits<double>::infinity()
-                             ? until_cycle
-                             : links_.room_bits(link, start, until_cycle);
+    // Whole cycles from the start, as the link times a transfer: no part ends after until_cycle.
+    const double spare =
+        until_cycle == std::numeric_limits<double>::infinity()
+            ? until_cycle
+            : links_.room_bits(link, start, start + std::floor(until_cycle - start));
     if (spare >= double(x.due_bits)) {
       write_back(m.due[done], TransferKind::StateWriteBack, start);
       continue;

@@ -118,7 +118,10 @@ struct ModelPolicy {
   // end of each later node on the core, once that node has placed its fetches and its in-node
   // stream (MemoryManager::write_back_due); energy is the same, charged once. Without this, SEW
   // TB-LBL on 2 MB waited 196,608 cycles before block 0's Add, which streams at the link's full
-  // bandwidth, for layer 2's 12,582,912-bit state.
+  // bandwidth, for layer 2's 12,582,912-bit state. Off, it is meant with next-use eviction (a due
+  // state, with no use left, is then the first victim) and without state_writeback_extends_node
+  // (which then has nothing to wait for), as in physical; energy per part on a link with a pJ/bit
+  // cost sums to the whole up to rounding.
   bool state_write_back_at_last_use = false;
   // An activation whose last consumer runs is freed at the latest end among its earlier
   // consumers, a time before that last consumer starts (check_for_removal; the memory record is

@@ -149,10 +149,11 @@ class MemoryManager {
   double release(TensorId t, double when);
   // Moves the carried-over states whose write-back is due on core c (defer_state_write_backs;
   // each no earlier than its last read) into the bandwidth its DRAM link has spare until
-  // `until_cycle`: a state whose rest fits is written back, the next gets a part and the rest
-  // waits for the next call (its room is freed when its last part ends; its energy is charged
-  // then, for the whole state). The list scheduler calls it once the core's next node has placed
-  // its transfers and its stream, up to that node's end, and at the end of the run with infinity.
+  // `until_cycle` (whole cycles from each part's start, so no part ends after it): a state whose
+  // rest fits is written back, the next gets a part and the rest waits for the next call (its
+  // room is freed when its last part ends; its energy is charged then, for the whole state). The
+  // list scheduler calls it for every node, once the node has placed its transfers and its
+  // stream, up to the node's end, and at the end of the run with infinity.
   void write_back_due(int c, double until_cycle);
   // A consumer of t ended at `end` (the memory record of retroactive_activation_free; idle_from).
   void consumed(TensorId t, double end) {
