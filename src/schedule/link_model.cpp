@@ -55,15 +55,21 @@ double LinkModel::room_bits(const hardware::Link& link, double start_cycle,
   double bits = 0;
   double t = start_cycle;
   while (t < end_cycle) {
-    double next = end_cycle;  // the next share boundary after t, at most end_cycle
-    for (const Share& s : shares) {
-      if (s.start_cycle > t) next = std::min(next, s.start_cycle);
-      if (s.end_cycle > t) next = std::min(next, s.end_cycle);
-    }
+    const double next = next_boundary(shares, t, end_cycle);
     bits += (1.0 - share_at(shares, t)) * link.bandwidth_bits_per_cycle * (next - t);
     t = next;
   }
   return bits;
+}
+
+// The first start or end of a share after cycle t, or `limit` if none comes before it.
+double LinkModel::next_boundary(const std::vector<Share>& shares, double t, double limit) {
+  double next = limit;
+  for (const Share& s : shares) {
+    if (s.start_cycle > t) next = std::min(next, s.start_cycle);
+    if (s.end_cycle > t) next = std::min(next, s.end_cycle);
+  }
+  return next;
 }
 
 // The part of the bandwidth the shares hold at cycle t (their sum, at most 1).
@@ -87,11 +93,7 @@ double LinkModel::arrival(std::size_t i, double start, std::uint64_t bits, doubl
   double t = start;
   double left = double(bits);
   while (left > 0) {
-    double next = std::numeric_limits<double>::infinity();  // the next share boundary after t
-    for (const Share& s : shares) {
-      if (s.start_cycle > t) next = std::min(next, s.start_cycle);
-      if (s.end_cycle > t) next = std::min(next, s.end_cycle);
-    }
+    const double next = next_boundary(shares, t, std::numeric_limits<double>::infinity());
     const double rate = (1.0 - share_at(shares, t)) * bits_per_cycle;
     if (rate > 0 &&
         (next == std::numeric_limits<double>::infinity() || left <= rate * (next - t))) {

@@ -397,13 +397,8 @@ double MemoryManager::release(TensorId t, double when) {
     when = std::min(when, x.consumers_end);
   }
   if (!x.on_chip()) return when;
-  // Its last use: it leaves now, so its entry is not moved first but erased by vacate() under the
-  // rank it still has.
-  leaving_ = t;
-  leaving_rank_ = before;
-  if (x.kind == TensorKind::State && lifecycle_ == StateLifecycle::CarryOver &&
-      defer_write_backs_) {
-    leaving_ = kNoTensor;
+  const bool carried_state = x.kind == TensorKind::State && lifecycle_ == StateLifecycle::CarryOver;
+  if (carried_state && defer_write_backs_) {  // it stays until written back (write_back_due)
     x.write_back_due = true;
     x.due_bits = x.bits;
     read_until(t, when);
@@ -411,7 +406,11 @@ double MemoryManager::release(TensorId t, double when) {
     mem(x.core).due.push_back(t);
     return when;
   }
-  if (x.kind == TensorKind::State && lifecycle_ == StateLifecycle::CarryOver) {
+  // Its last use: it leaves now, so its entry is not moved first but erased by vacate() under the
+  // rank it still has.
+  leaving_ = t;
+  leaving_rank_ = before;
+  if (carried_state) {
     write_back(t, TransferKind::StateWriteBack, when);
     leaving_ = kNoTensor;
     return x.ready;  // the write-back's end

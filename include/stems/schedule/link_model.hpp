@@ -62,6 +62,7 @@ class LinkModel {
   // When `bits` put on link i from `start` arrive, the link's shares taking their part.
   double arrival(std::size_t i, double start, std::uint64_t bits, double bits_per_cycle);
   double share_at(const std::vector<Share>& shares, double t) const;
+  static double next_boundary(const std::vector<Share>& shares, double t, double limit);
 
   const hardware::Accelerator& acc_;
   EnergyLedger& ledger_;
