@@ -76,20 +76,25 @@ schedule::Schedule corner_schedule(const workload::Network& net, const std::stri
   return schedule::schedule_from_bits(net, time, depth, true);
 }
 
-// `s` evaluated under `policy` with a fresh node-cost cache (totals only unless `records`).
+// `s` evaluated under `policy` with a fresh node-cost cache (totals only unless `records`), each
+// node's loop nest the best under `criterion` (`--criterion`; energy is the default).
 schedule::ScheduleResult run_schedule(const workload::Network& net,
                                       const hardware::Accelerator& acc, const schedule::Schedule& s,
                                       const cost::ModelPolicy& policy,
-                                      schedule::Records records = schedule::Records::Totals) {
+                                      schedule::Records records = schedule::Records::Totals,
+                                      cost::Criterion criterion = cost::Criterion::Energy) {
   cost::NodeSearchOptions options;
   options.policy = policy;
+  options.criterion = criterion;
   cost::NodeCostCache cache(acc, options);
   return schedule::evaluate_schedule(net, acc, s, cache, records);
 }
 
 Figures evaluate(const workload::Network& net, const hardware::Accelerator& acc,
-                 const std::string& corner, const cost::ModelPolicy& policy) {
-  const auto r = run_schedule(net, acc, corner_schedule(net, corner), policy);
+                 const std::string& corner, const cost::ModelPolicy& policy,
+                 cost::Criterion criterion = cost::Criterion::Energy) {
+  const auto r = run_schedule(net, acc, corner_schedule(net, corner), policy,
+                              schedule::Records::Totals, criterion);
   return {r.energy_pJ,
           r.offchip_energy_pJ,
           r.latency_cycles,
@@ -432,7 +437,8 @@ struct BufferSweep {
 
 BufferSweep sweep_buffers(const cost::ModelPolicy& policy,
                           const std::function<void(const std::string&, std::vector<std::string>&,
-                                                   std::vector<std::string>&)>& sort_case) {
+                                                   std::vector<std::string>&)>& sort_case,
+                          cost::Criterion criterion = cost::Criterion::Energy) {
   BufferSweep s;
   for (const Workload& w : workloads()) {
     const workload::Network& net = w.net();
@@ -440,7 +446,7 @@ BufferSweep sweep_buffers(const cost::ModelPolicy& policy,
     for (const std::string& corner : corners(net)) {
       std::vector<Figures> f(kBufferMB.size());
       parallel(kBufferMB.size(), [&](std::size_t i) {
-        f[i] = evaluate(net, with_buffer(test::meta(), kBufferMB[i]), corner, policy);
+        f[i] = evaluate(net, with_buffer(test::meta(), kBufferMB[i]), corner, policy, criterion);
       });
       s.evaluations += f.size();
       const std::string where = std::string(w.name) + " " + corner;
@@ -485,6 +491,50 @@ TEST(PhysicalProperties, MoreBufferNeverCostsEnergyOrTime) {
   EXPECT_EQ(anomalies.size(), kKnownAnomalyViolations) << report(anomalies);
   for (const std::string& a : anomalies)
     EXPECT_NE(a.find(": latency "), std::string::npos) << "not a latency violation: " << a;
+}
+
+// The anomalies are not only the energy criterion trading latency for energy: with every node's
+// loop nest chosen by latency or by energy-delay product (`--criterion`), the latency violations
+// stay in the same two cases. A nest's latency counts the transfers between its own levels, not
+// the fetch and write-back the scheduler makes around it for an operand the nest keeps in the top
+// buffer; a larger buffer lets a nest keep one (SEW TB-LBL under latency at 4 MB: layers 1 and 2
+// keep their states, 395,520 and 657,664 cycles of gaps before them, 28,051,266 -> 28,826,009
+// cycles from 2 MB, where energy's choice is the one at 2 MB: 29,023,586). Under latency the nest
+// does not aim at energy, and energy rises with the buffer in RED-LIF TB-LBL (5 pairs, each in
+// energy and off-chip energy: 10 violations, at most +0.81 % and +1.85 %), counted here, not
+// required to be 0; under edp both energy properties hold. Floor and peak checks hold under both.
+struct CriterionCase {
+  cost::Criterion criterion;
+  std::size_t latency_violations, energy_violations;
+};
+const CriterionCase kCriterionCases[] = {{cost::Criterion::Latency, 14, 10},
+                                         {cost::Criterion::Edp, 10, 0}};
+
+TEST(PhysicalProperties, UnderTheOtherCriteriaTheLatencyAnomaliesStayInTheSameCases) {
+  for (const CriterionCase& c : kCriterionCases) {
+    const char* name = name_of(cost::kCriterionNames, c.criterion).data();
+    SCOPED_TRACE(name);
+    std::vector<std::string> latency, energy;
+    BufferSweep s = sweep_buffers(
+        cost::ModelPolicy::physical(),
+        [&](const std::string& where, std::vector<std::string>& found,
+            std::vector<std::string>& violations) {
+          for (const std::string& v : found) {
+            const bool is_latency = v.find(": latency ") != std::string::npos;
+            if (is_latency && !known(where)) violations.push_back(v);
+            (is_latency ? latency : energy).push_back(v);
+          }
+        },
+        c.criterion);
+    std::printf("--criterion %s: %zu latency violations (known cases), %zu energy:\n%s%s", name,
+                latency.size(), energy.size(), report(latency).c_str(), report(energy).c_str());
+    EXPECT_EQ(s.overflowed, 0u);
+    EXPECT_EQ(s.violations.size(), 0u) << report(s.violations);
+    EXPECT_EQ(latency.size(), c.latency_violations) << report(latency);
+    EXPECT_EQ(energy.size(), c.energy_violations) << report(energy);
+    for (const std::string& e : energy)
+      EXPECT_EQ(e.rfind("RED-LIF TB-LBL ", 0), 0u) << e;
+  }
 }
 
 // physical-reserved (ModelPolicy::reserve_streamed_tiles): every streaming node's tiles have room,
