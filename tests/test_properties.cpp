@@ -8,7 +8,9 @@
 //     runs skipped that way are counted and printed).
 // Swept over SEW-ResNet, RED-LIF and the imported NIR model (fashion_snn.nir at T = 8, 4-bit
 // weights, 12-bit states), the four schedule corners and one hybrid, 8 buffer sizes (0.25..4 MB)
-// and 5 link bandwidths (16..256 bits/cycle). Every violation is printed; the count must be 0.
+// and 5 link bandwidths (16..256 bits/cycle), and over 40 random networks under random STEMS
+// schedules (one seed). Every violation is printed; outside the named known anomalies (each with
+// its measured reason) the count must be 0, and theirs is checked.
 // The three violations the issue measured are reproduced first, with the step-3 policies and the
 // streamed-tile tie rule set as STEMS has them, and shown gone in physical.
 #include <gtest/gtest.h>
@@ -17,17 +19,20 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <random>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "fixtures.hpp"
+#include "stems/config/document.hpp"
 #include "stems/cost/bounds.hpp"
 #include "stems/cost/node_cache.hpp"
 #include "stems/cost/node_search.hpp"
 #include "stems/nir/nir_loader.hpp"
 #include "stems/schedule/scheduler.hpp"
+#include "stems/workload/workload_loader.hpp"
 
 using namespace stems;
 
@@ -162,8 +167,10 @@ void check_capacity(const std::string& where, const std::vector<double>& mb,
         out.push_back(pair + "energy " + rel(f[i].energy_pJ, f[j].energy_pJ));
       if (f[j].offchip_pJ > f[i].offchip_pJ * (1 + 1e-9))
         out.push_back(pair + "off-chip energy " + rel(f[i].offchip_pJ, f[j].offchip_pJ));
-      if (f[j].latency_cycles > f[i].latency_cycles * 1.02)
-        out.push_back(pair + "latency " + rel(f[i].latency_cycles, f[j].latency_cycles));
+      if (f[j].latency_cycles > f[i].latency_cycles * 1.02) {
+        out.push_back(pair + "latency " + rel(f[i].latency_cycles, f[j].latency_cycles) +
+                      " (energy " + rel(f[i].energy_pJ, f[j].energy_pJ) + ")");
+      }
     }
   }
 }
@@ -595,6 +602,211 @@ TEST(PhysicalProperties, AFasterLinkNeverCostsTime) {
   // No run here overflows today; one that did would leave its peak unchecked (check_peak).
   EXPECT_EQ(overflowed, 0u);
   EXPECT_EQ(violations.size(), 0u) << report(violations);
+}
+
+// ---- random inputs
+// -------------------------------------------------------------------------------
+
+namespace {
+
+// A random chain of 1-4 blocks (seeded): each block a conv (1x1 or 3x3 padded, with a PLIF neuron
+// or none), optionally a second conv, an Add of the two and a 2x2 max-pool; 8-64 channels, 8-64
+// pixels a side, T of 2, 4 or 8, 2- or 4-bit weights, 8-16-bit states, a 1- or 4-bit input. Written
+// as a workload file and loaded, so the loader's checks apply.
+struct RandomNet {
+  std::string toml;
+  int blocks = 0;
+};
+
+RandomNet random_network(std::mt19937_64& rng, int index) {
+  auto pick = [&](std::initializer_list<int> v) {
+    return *(v.begin() + std::uniform_int_distribution<std::size_t>(0, v.size() - 1)(rng));
+  };
+  auto coin = [&](double p) { return std::bernoulli_distribution(p)(rng); };
+  std::ostringstream os;
+  const int T = pick({2, 4, 8});
+  os << "[workload]\nname = \"random_" << index << "\"\ntimesteps = " << T << "\n";
+  const int blocks = pick({1, 2, 3, 4});
+  int size = pick({16, 32, 64}), channels = pick({2, 4, 8}), id = 0, prev = -1;
+  const int w_bits = pick({2, 4}), v_bits = pick({8, 12, 16});  // rf_4b_W holds 4 bits
+  int cur_bits = pick({1, 4});  // the bits of the values the next layer reads
+  auto conv = [&](int block, int K, int C) {
+    const int F = pick({1, 3});
+    os << "\n[[layer]]\nid = " << id << "\nname = \"b" << block << "_conv" << id
+       << "\"\nop = \"conv2d\"\nblock = " << block << "\nK = " << K << "\nC = " << C
+       << "\nOY = " << size << "\nOX = " << size << "\nFY = " << F << "\nFX = " << F << "\n";
+    if (F == 3) os << "padding = 1\n";
+    const bool neuron = coin(0.75);
+    if (neuron) os << "neuron = \"PLIF\"\n";
+    os << "precision = { W = " << w_bits << ", I = " << cur_bits << ", O = " << (neuron ? 1 : 4)
+       << ", psum = 12" << (neuron ? ", V = " + std::to_string(v_bits) : "") << " }\n";
+    if (prev >= 0) os << "inputs = { I = " << prev << " }\n";
+    cur_bits = neuron ? 1 : 4;
+    return neuron;
+  };
+  for (int b = 0; b < blocks; ++b) {
+    const int K = pick({8, 16, 32, 64});
+    const bool spiking_a = conv(b, K, channels);
+    const int a = id++;
+    prev = a;
+    if (coin(0.5)) {
+      const bool spiking_b = conv(b, K, K);
+      const int c = id++;
+      prev = c;
+      if (spiking_a && spiking_b && coin(0.5)) {
+        os << "\n[[layer]]\nid = " << id << "\nname = \"b" << b
+           << "_add\"\nop = \"add\"\nblock = " << b << "\nK = " << K << "\nOY = " << size
+           << "\nOX = " << size << "\nprecision = { I = 1, O = 1 }\ninputs = { X = " << c
+           << ", Y = " << a << " }\n";
+        prev = id++;
+      }
+    }
+    if (size >= 16 && coin(0.5)) {
+      os << "\n[[layer]]\nid = " << id << "\nname = \"b" << b
+         << "_pool\"\nop = \"maxpool\"\nblock = " << b << "\nK = " << K << "\nOY = " << size / 2
+         << "\nOX = " << size / 2 << "\nFY = 2\nFX = 2\nstride = 2\nprecision = { I = " << cur_bits
+         << ", O = " << cur_bits << " }\ninputs = { I = " << prev << " }\n";
+      prev = id++;
+      size /= 2;
+    }
+    channels = K;
+  }
+  return {os.str(), blocks};
+}
+
+std::string random_bits(std::mt19937_64& rng, int n) {
+  std::string s;
+  for (int i = 0; i < n; ++i)
+    s += std::bernoulli_distribution(0.5)(rng) ? '1' : '0';
+  return s;
+}
+
+}  // namespace
+
+// Known anomalies of the random sweep below (seed 20261203), by network: their capacity
+// violations are printed and counted, not hidden; any elsewhere fails, and so does a listed
+// network that no longer has one. One mechanism, measured with `stems evaluate` on the network's
+// TOML (the test's `random_network`) and meta_proto_1mb.toml resized: a loop nest's energy leaves
+// out the moves the scheduler makes for the operands it keeps on chip (a state's fetch and
+// write-back, an input's fetch), while a nest that streams an operand pays its DRAM traffic, so
+// once a larger buffer lets a node keep an operand, the nest keeps it, and its moves sit between
+// nodes instead of overlapping the node's compute:
+//  - random_32 (3 blocks, time 100, depth 001) 0.0625 -> 0.125 MB, energy +23.5 %, off-chip +30.6
+//    %, latency +8.5 %: layer 0 (time-batched, T 4) keeps its 786,432-bit state (the nest's energy
+//    4.80 against 19.75 uJ for the nest that streams it), which leaves no room for its 262,144-bit
+//    output: the output goes to DRAM and is read back by layer 1 (+6.2 uJ), and the state's fetch
+//    and write-back (17.8 uJ) are charged by the scheduler. The one energy violation.
+//  - random_28 (1 block, time 1) 0.0625 / 0.125 -> 0.25 MB, latency +12.0 / +17.1 % at equal
+//    energy: layer 1 keeps its 1,048,576-bit state (fetched before it, 16,384 cycles, written back
+//    after) and sends its output to DRAM, which the pool fetches; 0.125 -> 0.5 MB +3.8 % with
+//    energy -13.2 % (layer 0's input fetched whole before it).
+//  - random_5 (4 blocks, time 1010, depth 0110) 0.0625 / 0.125 -> 0.25 / 0.5 MB, latency +3.9 ..
+//    +9.8 %, energy -13.0 .. -46.9 %; random_11 (3 blocks, time 100, depth 010) 0.125 / 0.25 /
+//    0.5 -> 1 MB, latency +2.8 .. +4.8 %, energy -16.2 .. -36.0 %: inputs and states kept whole
+//    and fetched between nodes for less energy, as in the swept RED-LIF ST-LBL case.
+// Weighing a nest that keeps tensors its node uses last against the nest that streams them, each
+// with the moves it leaves to the scheduler (tried 2026-12-03 on branch wip/last-use-weighing,
+// not on main: its golden figures and docs are not redone), removes random_32's energy violation
+// and leaves 5 latency ones here (random_5 2, random_28 3) and 8 in the swept cases.
+const std::vector<std::string> kKnownRandomAnomalies = {"random_5", "random_11", "random_28",
+                                                        "random_32"};
+constexpr std::size_t kKnownRandomAnomalyViolations = 13;
+
+// The capacity, link, floor and peak properties over random networks and random STEMS schedules
+// (one seed drives every choice; every case is printed when it fails): each network at six buffer
+// sizes, 64 KB .. 2 MB, and at three link bandwidths, 16, 64 and 256 bits/cycle, on the 1 MB
+// buffer. A network whose smallest buffer cannot hold a node is an error there, which is allowed
+// only below the sizes that work (a mapping valid with a smaller buffer stays valid with a larger
+// one).
+TEST(PhysicalProperties, RandomNetworksAndSchedulesKeepTheProperties) {
+  constexpr int kNetworks = 40;
+  const std::vector<double> mb = {0.0625, 0.125, 0.25, 0.5, 1.0, 2.0};
+  const std::vector<double> links = {16, 64, 256};
+  std::mt19937_64 rng(20261203);
+  std::vector<std::string> violations, anomalies;
+  std::size_t evaluations = 0, errors = 0, overflowed = 0;
+  const auto policy = cost::ModelPolicy::physical();
+  for (int n = 0; n < kNetworks; ++n) {
+    const std::string name = "random_" + std::to_string(n);
+    const RandomNet rn = random_network(rng, n);
+    const workload::Network net =
+        workload::load_workload(config::parse_toml_string(rn.toml, name + ".toml"));
+    const std::string time = random_bits(rng, rn.blocks), depth = random_bits(rng, rn.blocks);
+    const schedule::Schedule sched = schedule::schedule_from_bits(net, time, depth, true);
+    const std::string where = name + " (" + std::to_string(rn.blocks) + " blocks, time " + time +
+                              ", depth " + depth + ")";
+    std::vector<Figures> f(mb.size() + links.size());
+    std::vector<std::string> error(f.size());
+    parallel(f.size(), [&](std::size_t i) {
+      const hardware::Accelerator acc = i < mb.size()
+                                            ? with_buffer(test::meta(), mb[i])
+                                            : with_link(test::meta(), links[i - mb.size()]);
+      try {
+        const auto r = run_schedule(net, acc, sched, policy);
+        f[i] = {r.energy_pJ,
+                r.offchip_energy_pJ,
+                r.latency_cycles,
+                r.mac_energy_pJ,
+                r.offchip_read_bits + r.offchip_write_bits,
+                r.peak_onchip_bits,
+                r.memory_overflow,
+                r.streamed_tiles.over_capacity_nodes};
+      } catch (const std::exception& e) {
+        error[i] = e.what();
+      }
+    });
+    evaluations += f.size();
+    // Buffer sizes: errors only below every size that works.
+    std::size_t first_ok = 0;
+    while (first_ok < mb.size() && !error[first_ok].empty())
+      ++first_ok;
+    errors += first_ok;
+    bool failed = false;
+    for (std::size_t i = first_ok; i < f.size(); ++i) {
+      if (error[i].empty()) continue;
+      failed = true;
+      violations.push_back(
+          where +
+          (i < mb.size() ? " " + std::to_string(mb[i]) + " MB fails after a smaller buffer worked: "
+                         : " link: ") +
+          error[i]);
+    }
+    if (failed) continue;
+    const std::vector<double> ok_mb(mb.begin() + first_ok, mb.end());
+    const std::vector<Figures> ok_f(f.begin() + first_ok, f.begin() + mb.size());
+    std::vector<std::string> found;
+    check_capacity(where, ok_mb, ok_f, found);
+    const bool known_case = std::find(kKnownRandomAnomalies.begin(), kKnownRandomAnomalies.end(),
+                                      name) != kKnownRandomAnomalies.end();
+    if (known_case) {
+      EXPECT_FALSE(found.empty()) << name << " is listed as a known anomaly but has none";
+    }
+    auto& to = known_case ? anomalies : violations;
+    to.insert(to.end(), found.begin(), found.end());
+    check_link(where, std::vector<Figures>(f.begin() + mb.size(), f.end()), violations);
+    const cost::Bounds bounds = cost::compute_bounds(net, test::meta());
+    for (std::size_t i = first_ok; i < f.size(); ++i) {
+      const bool buffer_run = i < mb.size();
+      const std::string at =
+          where + (buffer_run ? " " + std::to_string(mb[i]).substr(0, 6) + " MB"
+                              : " link " + std::to_string(int(links[i - mb.size()])));
+      check_floor(at, f[i], bounds, violations);
+      check_peak(at, f[i].peak_bits, f[i].overflow,
+                 buffer_run ? std::floor(mb[i] * kMB_bits) : top_capacity_bits(test::meta()),
+                 violations, overflowed);
+    }
+  }
+  std::printf(
+      "%zu evaluations of %d random networks (%zu below the smallest buffer that holds "
+      "them, %zu flag memory_overflow); %zu violations in the known-anomaly networks:\n%s",
+      evaluations, kNetworks, errors, overflowed, anomalies.size(), report(anomalies).c_str());
+  EXPECT_GT(evaluations - errors, evaluations * 3 / 4);  // the sizes mostly work
+  EXPECT_EQ(violations.size(), 0u) << report(violations);
+  EXPECT_EQ(anomalies.size(), kKnownRandomAnomalyViolations) << report(anomalies);
+  for (const std::string& a : anomalies) {
+    const bool energy = a.find(": latency ") == std::string::npos;
+    EXPECT_TRUE(!energy || a.rfind("random_32 ", 0) == 0) << "an energy violation: " << a;
+  }
 }
 
 // Transfers on a core's DRAM link that carry more than the bandwidth its streaming nodes leave

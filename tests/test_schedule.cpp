@@ -192,12 +192,12 @@ struct MemoryRig {
                      schedule::Records records = schedule::Records::Full,
                      const std::string& hardware = "meta_proto_1mb", bool next_use = false,
                      bool wait_for_freed_room = false, bool evict_when_idle = false,
-                     bool defer_state_write_backs = false)
+                     bool defer_state_write_backs = false, bool whole_word_transfers = false)
       : acc(with_top_capacity(test::hardware(hardware), capacity_bits)),
         ledger(acc, records),
         links(acc, ledger, records),
         memory(acc, lifecycle, ledger, links, records, false, next_use, wait_for_freed_room,
-               evict_when_idle, defer_state_write_backs) {}
+               evict_when_idle, defer_state_write_backs, whole_word_transfers) {}
 
   static hardware::Accelerator with_top_capacity(hardware::Accelerator acc, std::uint64_t bits) {
     auto& core = acc.cores[0];
@@ -273,6 +273,24 @@ TEST(MemoryManager, FetchChargesDramReadAndTopWriteAndHoldsRoomFromTheTransferEn
   EXPECT_EQ(rig.memory.timeline(), (Timeline{{132.0, 2048}, {148.0, 3072}}));
   EXPECT_EQ(rig.memory.peak_bits(), 3072u);
   EXPECT_FALSE(rig.memory.overflowed());
+}
+
+// A transfer costs the top memory's access granularity, as in a loop nest (min_write_bits 64 on
+// the 1,024-bit sram_1MB): 36,992 bits are 578 granules = 36.125 words; with
+// transfers_in_whole_words (stems) 37 words. The DRAM side is whole 64-bit words either way.
+TEST(MemoryManager, TransfersCostTheTopMemorysAccessGranularity) {
+  for (const bool whole_words : {false, true}) {
+    SCOPED_TRACE(whole_words ? "whole words" : "granules");
+    MemoryRig rig(8388608, schedule::StateLifecycle::CarryOver, schedule::Records::Full,
+                  "meta_proto_1mb", false, false, false, false, whole_words);
+    const TensorId x = rig.add(TensorKind::NetworkInput, 0, 36992, 1);
+    rig.memory.fetch(x, 0, 0, "I", 0.0, {});
+    const double top_words = whole_words ? 37.0 : 36.125;
+    EXPECT_DOUBLE_EQ(rig.ledger.buckets().cn_offchip_memory_pJ, 578 * 700.0 + top_words * 179.2);
+    EXPECT_DOUBLE_EQ(rig.memory.fetch_pJ(0, 36992), 578 * 700.0 + top_words * 179.2);
+    EXPECT_DOUBLE_EQ(rig.memory.write_back_pJ(0, 36992),
+                     top_words * 133.12 + rig.acc.dram.write_energy_pJ_for(36992));
+  }
 }
 
 TEST(MemoryManager, EvictsLowestImportanceFirstWithTiesToTheOldest) {
@@ -582,7 +600,9 @@ TEST(MemoryManager, ADueStateWriteBackMovesInTheLinksSpareBandwidth) {
 }
 
 TEST(MemoryManager, FlushBeforeATooLargeNodeEvictsOldestFirstKeepingTheNodesOwn) {
-  MemoryRig rig(8192);
+  // The flush is a STEMS behaviour: transfers in whole words, as in stems.
+  MemoryRig rig(8192, schedule::StateLifecycle::CarryOver, schedule::Records::Full,
+                "meta_proto_1mb", false, false, false, false, true);
   const TensorId w = rig.resident(TensorKind::Weight, 1, 1024, 3);             // 299
   const TensorId s = rig.resident(TensorKind::State, 2, 2048, 2);              // 198
   const TensorId own = rig.resident(TensorKind::Weight, 3, 1024, 1);           // the node's

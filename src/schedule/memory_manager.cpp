@@ -60,7 +60,7 @@ MemoryManager::MemoryManager(const hardware::Accelerator& acc, StateLifecycle li
                              EnergyLedger& ledger, LinkModel& links, Records records,
                              bool retroactive_activation_free, bool next_use_eviction,
                              bool wait_for_freed_room, bool evict_when_idle,
-                             bool defer_state_write_backs)
+                             bool defer_state_write_backs, bool whole_word_transfers)
     : acc_(acc),
       lifecycle_(lifecycle),
       ledger_(ledger),
@@ -70,6 +70,7 @@ MemoryManager::MemoryManager(const hardware::Accelerator& acc, StateLifecycle li
       next_use_(next_use_eviction),
       wait_for_room_(wait_for_freed_room),
       evict_when_idle_(evict_when_idle),
+      whole_words_(whole_word_transfers),
       defer_write_backs_(defer_state_write_backs),
       mems_(acc.cores.size()),
       steps_(acc.cores.size()) {
@@ -94,14 +95,28 @@ MemoryManager::MemoryManager(const hardware::Accelerator& acc, StateLifecycle li
   }
 }
 
+namespace {
+
+// The accesses `bits` take on a level `width_bits` wide whose granularity is `min_bits`
+// (MemoryLevel::min_read_bits / min_write_bits): ceil(bits / min) x (min / width), as the loop
+// nest counts them (cost/access_counts.cpp); with `whole_words` (ModelPolicy::
+// transfers_in_whole_words) ceil(bits / width).
+double access_words(std::uint64_t bits, std::uint64_t min_bits, std::uint64_t width_bits,
+                    bool whole_words) {
+  if (whole_words) return std::ceil(double(bits) / double(width_bits));
+  return std::ceil(double(bits) / double(min_bits)) * (double(min_bits) / double(width_bits));
+}
+
+}  // namespace
+
 double MemoryManager::top_read_pJ(int c, std::uint64_t bits) const {
   const hardware::MemoryLevel& t = top(c);
-  return std::ceil(double(bits) / double(t.read_bw_bits)) * t.read_energy_pJ;
+  return access_words(bits, t.min_read_bits, t.read_bw_bits, whole_words_) * t.read_energy_pJ;
 }
 
 double MemoryManager::top_write_pJ(int c, std::uint64_t bits) const {
   const hardware::MemoryLevel& t = top(c);
-  return std::ceil(double(bits) / double(t.write_bw_bits)) * t.write_energy_pJ;
+  return access_words(bits, t.min_write_bits, t.write_bw_bits, whole_words_) * t.write_energy_pJ;
 }
 
 double MemoryManager::fetch(TensorId t, int c, int layer_id, std::string_view operand,

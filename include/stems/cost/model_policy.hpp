@@ -138,6 +138,15 @@ struct ModelPolicy {
   // enough for one big state thrashed every other layer's state (SEW ST-LBL 2 MB: evictions
   // 8,240 instead of 188 uJ, energy 20,887 instead of 17,032 uJ).
   bool state_fetch_evicts_live = false;
+  // A tensor the scheduler moves to or from the top memory (fetch, eviction, write-back, replica)
+  // costs ceil(bits / width) accesses there, whole words, while a loop nest counts the same bits
+  // as ceil(bits / min_bits) x (min_bits / width) accesses (the hardware's access granularity,
+  // MemoryLevel::min_read_bits / min_write_bits). physical counts them as the nest does, so that a
+  // tensor costs the same whether a node streams it or the scheduler moves it (whole words made a
+  // larger buffer 0.0007-0.001 % dearer in random networks whose nodes then kept an input and
+  // fetched it: 36,992 bits as 37 words of 1,024 bits, not 36.125). On in stems (without it 20 of
+  // the 462 stems golden evaluations move, among them RED-LIF's on 1 MB).
+  bool transfers_in_whole_words = false;
   // Room is made by evicting the tensor of lowest importance = remaining uses x 100 - layer id
   // (scheduler.py / memory_manager.py, find_best_tensor_combination_to_evict): a tensor with many
   // uses left stays, however far away its next use is. physical: the tensor whose next use comes
@@ -169,6 +178,7 @@ struct ModelPolicy {
     ModelPolicy p;
     p.model = Model::Stems;
     p.coollex_orderings = true;
+    p.transfers_in_whole_words = true;
     p.state_loading_repeats = true;
     p.all_or_nothing_too_large = true;
     p.pooling_window_as_weight = true;

@@ -51,10 +51,12 @@ class MemoryManager {
   // `evict_when_idle`: ModelPolicy::evict_when_room_needed off (make_room, idle_from).
   // `defer_state_write_backs`: ModelPolicy::state_write_back_at_last_use off (release,
   // write_back_due).
+  // `whole_word_transfers`: ModelPolicy::transfers_in_whole_words (top_read_pJ, top_write_pJ).
   MemoryManager(const hardware::Accelerator& acc, StateLifecycle lifecycle, EnergyLedger& ledger,
                 LinkModel& links, Records records, bool retroactive_activation_free = false,
                 bool next_use_eviction = false, bool wait_for_freed_room = false,
-                bool evict_when_idle = false, bool defer_state_write_backs = false);
+                bool evict_when_idle = false, bool defer_state_write_backs = false,
+                bool whole_word_transfers = false);
   MemoryManager(const MemoryManager&) = delete;
   MemoryManager& operator=(const MemoryManager&) = delete;
 
@@ -239,6 +241,7 @@ class MemoryManager {
   const bool next_use_;
   const bool wait_for_room_;
   const bool evict_when_idle_;
+  const bool whole_words_;
   const bool defer_write_backs_;
   std::vector<std::uint32_t> use_positions_;  // the tensors' use slices (set_uses)
   std::vector<CoreMemory> mems_;              // indexed by core id
