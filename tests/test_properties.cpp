@@ -702,8 +702,9 @@ std::string random_bits(std::mt19937_64& rng, int n) {
 //    energy -13.2 % (layer 0's input fetched whole before it).
 //  - random_5 (4 blocks, time 1010, depth 0110) 0.0625 / 0.125 -> 0.25 / 0.5 MB, latency +3.9 ..
 //    +9.8 %, energy -13.0 .. -46.9 %; random_11 (3 blocks, time 100, depth 010) 0.125 / 0.25 /
-//    0.5 -> 1 MB, latency +2.8 .. +4.8 %, energy -16.2 .. -36.0 %: inputs and states kept whole
-//    and fetched between nodes for less energy, as in the swept RED-LIF ST-LBL case.
+//    0.5 -> 1 MB, latency +2.8 .. +4.8 %, energy -16.2 .. -36.0 %: states kept whole and moved in
+//    and out between nodes for less energy (random_5 0.125 -> 0.25 MB: 0.52 -> 1.57 Mbit fetched
+//    and as many written back; random_11 0.5 -> 1 MB: 4.72 -> 7.86 Mbit).
 // Weighing a nest that keeps tensors its node uses last against the nest that streams them, each
 // with the moves it leaves to the scheduler (tried 2026-12-03 on branch wip/last-use-weighing,
 // not on main: its golden figures and docs are not redone), removes random_32's energy violation
