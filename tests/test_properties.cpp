@@ -95,11 +95,8 @@ schedule::ScheduleResult run_schedule(const workload::Network& net,
   return schedule::evaluate_schedule(net, acc, s, cache, records);
 }
 
-Figures evaluate(const workload::Network& net, const hardware::Accelerator& acc,
-                 const std::string& corner, const cost::ModelPolicy& policy,
-                 cost::Criterion criterion = cost::Criterion::Energy) {
-  const auto r = run_schedule(net, acc, corner_schedule(net, corner), policy,
-                              schedule::Records::Totals, criterion);
+// The figures the properties compare, of one run.
+Figures figures_of(const schedule::ScheduleResult& r) {
   return {r.energy_pJ,
           r.offchip_energy_pJ,
           r.latency_cycles,
@@ -108,6 +105,13 @@ Figures evaluate(const workload::Network& net, const hardware::Accelerator& acc,
           r.peak_onchip_bits,
           r.memory_overflow,
           r.streamed_tiles.over_capacity_nodes};
+}
+
+Figures evaluate(const workload::Network& net, const hardware::Accelerator& acc,
+                 const std::string& corner, const cost::ModelPolicy& policy,
+                 cost::Criterion criterion = cost::Criterion::Energy) {
+  return figures_of(run_schedule(net, acc, corner_schedule(net, corner), policy,
+                                 schedule::Records::Totals, criterion));
 }
 
 const workload::Network& nir_model() {
@@ -259,8 +263,11 @@ const std::vector<std::string> kKnownAnomalies = {"SEW TB-LBL", "RED-LIF ST-LBL"
 // (or adds an energy one) must update this list, its reasons and the README's property table.
 constexpr std::size_t kKnownAnomalyViolations = 13;
 
+bool listed(const std::vector<std::string>& list, const std::string& name) {
+  return std::find(list.begin(), list.end(), name) != list.end();
+}
 bool known(const std::string& where) {
-  return std::find(kKnownAnomalies.begin(), kKnownAnomalies.end(), where) != kKnownAnomalies.end();
+  return listed(kKnownAnomalies, where);
 }
 
 // The model the issue measured: physical, but with STEMS's all-or-nothing too-large rule, no
@@ -604,8 +611,7 @@ TEST(PhysicalProperties, AFasterLinkNeverCostsTime) {
   EXPECT_EQ(violations.size(), 0u) << report(violations);
 }
 
-// ---- random inputs
-// -------------------------------------------------------------------------------
+// ---- random inputs -----------------------------------------------------------------------------
 
 namespace {
 
@@ -743,15 +749,7 @@ TEST(PhysicalProperties, RandomNetworksAndSchedulesKeepTheProperties) {
                                             ? with_buffer(test::meta(), mb[i])
                                             : with_link(test::meta(), links[i - mb.size()]);
       try {
-        const auto r = run_schedule(net, acc, sched, policy);
-        f[i] = {r.energy_pJ,
-                r.offchip_energy_pJ,
-                r.latency_cycles,
-                r.mac_energy_pJ,
-                r.offchip_read_bits + r.offchip_write_bits,
-                r.peak_onchip_bits,
-                r.memory_overflow,
-                r.streamed_tiles.over_capacity_nodes};
+        f[i] = figures_of(run_schedule(net, acc, sched, policy));
       } catch (const std::exception& e) {
         error[i] = e.what();
       }
@@ -777,8 +775,7 @@ TEST(PhysicalProperties, RandomNetworksAndSchedulesKeepTheProperties) {
     const std::vector<Figures> ok_f(f.begin() + first_ok, f.begin() + mb.size());
     std::vector<std::string> found;
     check_capacity(where, ok_mb, ok_f, found);
-    const bool known_case = std::find(kKnownRandomAnomalies.begin(), kKnownRandomAnomalies.end(),
-                                      name) != kKnownRandomAnomalies.end();
+    const bool known_case = listed(kKnownRandomAnomalies, name);
     if (known_case) {
       EXPECT_FALSE(found.empty()) << name << " is listed as a known anomaly but has none";
     }
