@@ -175,7 +175,10 @@ const cost::NodeCost& ListScheduler::node_cost(const ComputationNode& n, int cor
   const cost::NodeCost& c = costs_.of(n, core, bits);
   gather_tensors(n, core, c);
   const double fetch_pJ = state_fetch_pJ(n, core, c);
-  if (fetch_pJ <= 0) return fit_streamed_room(n, core, bits, 0, c);
+  if (fetch_pJ <= 0) {
+    if (policy_.last_use_fetches_unpriced) return fit_streamed_room(n, core, bits, 0, c);
+    return weigh_last_use_fetches(n, core, bits, c);
+  }
   const cost::OperandMask stream_v = cost::operand_bit(MemOperand::V);
   const cost::NodeCost* streamed = nullptr;
   try {
@@ -187,6 +190,74 @@ const cost::NodeCost& ListScheduler::node_cost(const ComputationNode& n, int cor
   if (streamed->energy_pJ >= c.energy_pJ + fetch_pJ) return c;
   gather_tensors(n, core, *streamed);
   return *streamed;
+}
+
+// What the gathered nest (gather_tensors first) leaves to the scheduler to move for tensors this
+// node uses last (Tensor::remaining 1) that are not on the core: each one's fetch when it is in
+// DRAM, and a carried-over state's write-back after it (energy, and the bits over the DRAM link;
+// a state reset per inference is neither loaded at its first use nor written back); and, in
+// `mask`, the operands the nest keeps on chip for them. Tensors with later uses are left out:
+// one fetch serves those uses too, which one node's comparison cannot weigh (placement_pJ).
+ListScheduler::LastUseMoves ListScheduler::last_use_moves(const ComputationNode& n,
+                                                          int core) const {
+  LastUseMoves m;
+  for (const auto& [t, label] : needed_) {
+    const Tensor& x = memory_.tensor(t);
+    if (x.core == core || x.remaining != 1) continue;
+    if (x.in_dram) {
+      m.pJ += memory_.fetch_pJ(core, x.bits);
+      m.bits += x.bits;
+    }
+    if (memory_.written_back_after_last_use(t)) {
+      m.pJ += memory_.write_back_pJ(core, x.bits);
+      m.bits += x.bits;
+    }
+    m.mask |= cost::operand_bit(mem_operand_of(n, t));
+  }
+  return m;
+}
+
+// The operand of node n that tensor t (one of needed_) is.
+MemOperand ListScheduler::mem_operand_of(const ComputationNode& n, TensorId t) const {
+  if (t == tensors_.weight_of[n.layer]) return MemOperand::W;
+  if (n.tile().stateful() && t == tensors_.state_of[n.layer][n.x_index]) return MemOperand::V;
+  for (std::size_t k = 0; k < input_ts_.size(); ++k) {
+    if (input_ts_[k] == t) return fed_operand(n.input_operands[k]);
+  }
+  return MemOperand::I;  // the network input (tensors_.input_of)
+}
+
+// physical (ModelPolicy::last_use_fetches_unpriced off): a nest's energy leaves out the moves the
+// scheduler makes for the operands it keeps on chip, while a nest that streams an operand pays
+// its DRAM traffic itself, so the best nest c may keep on chip what is dearer to bring there.
+// When c keeps tensors that this node uses last and that are not on the core, c with their moves
+// (last_use_moves) is weighed against the best nest that streams those operands, with its own
+// such moves: the one of less energy wins; on equal energy, the one of less latency counting its
+// moves at the DRAM link's bandwidth (a nest that streams them overlaps them with its compute;
+// one that keeps them may wait for them), c on a tie of both. Leaves the winner gathered.
+const cost::NodeCost& ListScheduler::weigh_last_use_fetches(const ComputationNode& n, int core,
+                                                            const cost::OperandBits& bits,
+                                                            const cost::NodeCost& c) {
+  const LastUseMoves cm = last_use_moves(n, core);
+  if (cm.mask == 0) return fit_streamed_room(n, core, bits, 0, c);
+  const cost::NodeCost* s = nullptr;
+  try {
+    s = &costs_.of(n, core, bits, cm.mask);
+  } catch (const Infeasible&) {
+    return fit_streamed_room(n, core, bits, 0, c);  // no nest streams them
+  }
+  gather_tensors(n, core, *s);
+  const LastUseMoves sm = last_use_moves(n, core);
+  const double c_pJ = c.energy_pJ + cm.pJ, s_pJ = s->energy_pJ + sm.pJ;
+  const double link_bits = memory_.dram_link(core).bandwidth_bits_per_cycle;
+  const auto cycles = [&](const cost::NodeCost& x, const LastUseMoves& m) {
+    return x.latency.latency_cycles + static_cast<double>(m.bits) / link_bits;
+  };
+  if (s_pJ < c_pJ || (s_pJ == c_pJ && cycles(*s, sm) < cycles(c, cm))) {
+    return fit_streamed_room(n, core, bits, cm.mask, *s);
+  }
+  gather_tensors(n, core, c);
+  return fit_streamed_room(n, core, bits, 0, c);
 }
 
 // physical-reserved: the state's fetch against its streaming (node_cost) with both nests fitted
@@ -299,7 +370,8 @@ double ListScheduler::state_fetch_pJ(const ComputationNode& n, int core,
   }
   const Tensor& state = memory_.tensor(tensors_.state_of[n.layer][n.x_index]);
   // On the core already, or used by this node only (a time-batched node: fetching it or
-  // streaming it moves the same bits, and the evictions are the ones any input would cause).
+  // streaming it moves the same bits, and the evictions are the ones any input would cause;
+  // its move on chip and back is weighed by weigh_last_use_fetches).
   const bool time_batched =
       n.tile().size(workload::Dim::T) == net_.layer(n.layer).size(workload::Dim::T);
   if (state.core == core || time_batched) return 0;

@@ -42,6 +42,16 @@ class ListScheduler {
   cost::OperandBits input_bits(const ComputationNode& n) const;
   const cost::NodeCost& node_cost(const ComputationNode& n, int core);
   double state_fetch_pJ(const ComputationNode& n, int core, const cost::NodeCost& c) const;
+  struct LastUseMoves {
+    double pJ = 0;
+    std::uint64_t bits = 0;
+    cost::OperandMask mask = 0;
+  };
+  LastUseMoves last_use_moves(const ComputationNode& n, int core) const;
+  hardware::MemOperand mem_operand_of(const ComputationNode& n, TensorId t) const;
+  const cost::NodeCost& weigh_last_use_fetches(const ComputationNode& n, int core,
+                                               const cost::OperandBits& bits,
+                                               const cost::NodeCost& c);
   std::uint64_t new_room_bits(const ComputationNode& n, int core, const cost::NodeCost& c) const;
   double placement_pJ(const ComputationNode& n, int core, const cost::NodeCost& c) const;
   const cost::NodeCost& fit_streamed_room(const ComputationNode& n, int core,

@@ -138,6 +138,17 @@ struct ModelPolicy {
   // enough for one big state thrashed every other layer's state (SEW ST-LBL 2 MB: evictions
   // 8,240 instead of 188 uJ, energy 20,887 instead of 17,032 uJ).
   bool state_fetch_evicts_live = false;
+  // A node keeps on chip whatever its best loop nest keeps there. A nest's energy leaves out the
+  // moves the scheduler makes for the operands it keeps on chip (their fetch, a state's
+  // write-back), while a nest that streams an operand pays its DRAM traffic itself, so the nest
+  // search favours keeping operands on chip; when keeping one pushes another to DRAM that can be
+  // dearer in total (a random network, 0.0625 -> 0.125 MB: a time-batched node kept its state and
+  // sent its 262,144-bit output to DRAM and back, energy +23.5 %). physical: when the best nest
+  // keeps tensors that the node uses last and that are not on the core, it is weighed with their
+  // fetches (and the state's write-back) against the best nest that streams those operands, with
+  // its own such moves (ListScheduler::weigh_last_use_fetches). Tensors with later uses are not
+  // weighed (one fetch serves them all). On in stems.
+  bool last_use_fetches_unpriced = false;
   // A tensor the scheduler moves to or from the top memory (fetch, eviction, write-back, replica)
   // costs ceil(bits / width) accesses there, whole words, while a loop nest counts the same bits
   // as ceil(bits / min_bits) x (min_bits / width) accesses (the hardware's access granularity,
@@ -178,6 +189,7 @@ struct ModelPolicy {
     ModelPolicy p;
     p.model = Model::Stems;
     p.coollex_orderings = true;
+    p.last_use_fetches_unpriced = true;
     p.transfers_in_whole_words = true;
     p.state_loading_repeats = true;
     p.all_or_nothing_too_large = true;

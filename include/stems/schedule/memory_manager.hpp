@@ -136,6 +136,11 @@ class MemoryManager {
   double eviction_cost_pJ(int c, std::uint64_t bits, const Protect& protect) const;
   // Energy of one move of `bits` between DRAM and core c's top memory, in or out.
   double fetch_pJ(int c, std::uint64_t bits) const;
+  // Whether t is written back to DRAM after its last use (a state carried over to the next
+  // inference, StateLifecycle::CarryOver).
+  bool written_back_after_last_use(TensorId t) const {
+    return tensors_[t].kind == TensorKind::State && lifecycle_ == StateLifecycle::CarryOver;
+  }
   double write_back_pJ(int c, std::uint64_t bits) const;
   // Removes t from its core, writing back a state or an activation that is still needed and
   // would otherwise be lost.
