@@ -1327,11 +1327,14 @@ TEST(Scheduler, StreamingNodesReportTheRoomTheirTilesCountOn) {
 // 12,582,912-bit state on chip; its write-back used to go on the link when layer 2 ended, and the
 // Add after it (layer 3), which streams at the link's full bandwidth, waited 196,608 cycles for
 // it. Now the write-back is due: the Add's stream starts with the Add, the write-back moves once
-// the link has bandwidth to spare (or its room is needed), and only times move.
+// the link has bandwidth to spare (or its room is needed), and only times move. (Since the
+// last-use weighing, last_use_fetches_unpriced off, layer 2 streams its state there instead, for
+// the same energy; the test sets that policy back to keep the state on chip.)
 TEST(Scheduler, ACarriedStatesWriteBackDoesNotHoldUpTheNextNodesStream) {
   const auto s = schedule::schedule_from_bits(sew(), "1111111", "0000000", true);
   auto run_with = [&](bool at_last_use) {
     cost::NodeSearchOptions options;
+    options.policy.last_use_fetches_unpriced = true;
     options.policy.state_write_back_at_last_use = at_last_use;
     cost::NodeCostCache cache(test::hardware("meta_proto_2mb"), options);
     return schedule::evaluate_schedule(sew(), test::hardware("meta_proto_2mb"), s, cache);

@@ -232,9 +232,10 @@ MemOperand ListScheduler::mem_operand_of(const ComputationNode& n, TensorId t) c
 // its DRAM traffic itself, so the best nest c may keep on chip what is dearer to bring there.
 // When c keeps tensors that this node uses last and that are not on the core, c with their moves
 // (last_use_moves) is weighed against the best nest that streams those operands, with its own
-// such moves: the one of less energy wins; on equal energy, the one of less latency counting its
-// moves at the DRAM link's bandwidth (a nest that streams them overlaps them with its compute;
-// one that keeps them may wait for them), c on a tie of both. Leaves the winner gathered.
+// such moves, under the nest search's criterion, latency counting the moves at the DRAM link's
+// bandwidth (a nest that streams them overlaps them with its compute; one that keeps them may
+// wait for them). Energy: the one of less energy wins, on equal energy (within 1e-9) the one of
+// less latency; latency and edp as cost::better. c on a tie. Leaves the winner gathered.
 const cost::NodeCost& ListScheduler::weigh_last_use_fetches(const ComputationNode& n, int core,
                                                             const cost::OperandBits& bits,
                                                             const cost::NodeCost& c) {
@@ -248,16 +249,27 @@ const cost::NodeCost& ListScheduler::weigh_last_use_fetches(const ComputationNod
   }
   gather_tensors(n, core, *s);
   const LastUseMoves sm = last_use_moves(n, core);
-  const double c_pJ = c.energy_pJ + cm.pJ, s_pJ = s->energy_pJ + sm.pJ;
-  const double link_bits = memory_.dram_link(core).bandwidth_bits_per_cycle;
-  const auto cycles = [&](const cost::NodeCost& x, const LastUseMoves& m) {
-    return x.latency.latency_cycles + static_cast<double>(m.bits) / link_bits;
-  };
-  if (s_pJ < c_pJ || (s_pJ == c_pJ && cycles(*s, sm) < cycles(c, cm))) {
-    return fit_streamed_room(n, core, bits, cm.mask, *s);
-  }
+  if (streams_better(core, *s, sm, c, cm)) return fit_streamed_room(n, core, bits, cm.mask, *s);
   gather_tensors(n, core, c);
   return fit_streamed_room(n, core, bits, 0, c);
+}
+
+// Whether nest s with moves sm is better than nest c with moves cm (weigh_last_use_fetches).
+bool ListScheduler::streams_better(int core, const cost::NodeCost& s, const LastUseMoves& sm,
+                                   const cost::NodeCost& c, const LastUseMoves& cm) const {
+  const double s_pJ = s.energy_pJ + sm.pJ, c_pJ = c.energy_pJ + cm.pJ;
+  const double link_bits = memory_.dram_link(core).bandwidth_bits_per_cycle;
+  const double s_cycles = s.latency.latency_cycles + static_cast<double>(sm.bits) / link_bits;
+  const double c_cycles = c.latency.latency_cycles + static_cast<double>(cm.bits) / link_bits;
+  const cost::Criterion criterion = costs_.options().criterion;
+  if (criterion != cost::Criterion::Energy) {
+    return cost::better(criterion, s_pJ, s_cycles, c_pJ, c_cycles);
+  }
+  // Energies within 1e-9 of each other are equal: the same accesses summed in another order
+  // (SEW TB-LBL on 2 MB: layer 1 keeping its state, with its fetch and write-back, or streaming
+  // it differ by 1e-12 relative).
+  const bool equal = std::abs(s_pJ - c_pJ) <= 1e-9 * std::max(s_pJ, c_pJ);
+  return equal ? s_cycles < c_cycles : s_pJ < c_pJ;
 }
 
 // physical-reserved: the state's fetch against its streaming (node_cost) with both nests fitted

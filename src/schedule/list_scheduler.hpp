@@ -52,6 +52,8 @@ class ListScheduler {
   const cost::NodeCost& weigh_last_use_fetches(const ComputationNode& n, int core,
                                                const cost::OperandBits& bits,
                                                const cost::NodeCost& c);
+  bool streams_better(int core, const cost::NodeCost& s, const LastUseMoves& sm,
+                      const cost::NodeCost& c, const LastUseMoves& cm) const;
   std::uint64_t new_room_bits(const ComputationNode& n, int core, const cost::NodeCost& c) const;
   double placement_pJ(const ComputationNode& n, int core, const cost::NodeCost& c) const;
   const cost::NodeCost& fit_streamed_room(const ComputationNode& n, int core,

@@ -25,6 +25,8 @@ class NodeCosts {
   // `top_cap_bits`: the most of the core's top memory the nest may use (0: all; NodeCostCache).
   const cost::NodeCost& of(const ComputationNode& n, int core, const cost::OperandBits& bits,
                            cost::OperandMask must_stream = 0, std::uint64_t top_cap_bits = 0);
+  // The options every cost here is searched with (the criterion among them).
+  const cost::NodeSearchOptions& options() const { return cache_.options(); }
 
  private:
   // What tells apart the costs of one layer's nodes (the layer is the index of local_).
