@@ -13,6 +13,10 @@ using hardware::MemOperand;
 
 namespace {
 
+// Relative difference below which two energies are equal: the same accesses summed in another
+// order (weigh_last_use_fetches).
+constexpr double kEqualEnergy = 1e-9;
+
 // Core of every layer: the schedule's choice, else the first core allowed for its operator.
 std::vector<int> assign_cores(const workload::Network& net, const hardware::Accelerator& acc,
                               const Schedule& schedule) {
@@ -247,6 +251,12 @@ const cost::NodeCost& ListScheduler::weigh_last_use_fetches(const ComputationNod
   } catch (const Infeasible&) {
     return fit_streamed_room(n, core, bits, 0, c);  // no nest streams them
   }
+  // By energy, s with its moves costs at least s alone: when c with its moves is below that by
+  // more than the tolerance, c wins without gathering s (most nodes; exact, streams_better).
+  if (costs_.options().criterion == cost::Criterion::Energy &&
+      c.energy_pJ + cm.pJ < s->energy_pJ * (1 - kEqualEnergy)) {
+    return fit_streamed_room(n, core, bits, 0, c);
+  }
   gather_tensors(n, core, *s);
   const LastUseMoves sm = last_use_moves(n, core);
   if (streams_better(core, *s, sm, c, cm)) return fit_streamed_room(n, core, bits, cm.mask, *s);
@@ -265,10 +275,10 @@ bool ListScheduler::streams_better(int core, const cost::NodeCost& s, const Last
   if (criterion != cost::Criterion::Energy) {
     return cost::better(criterion, s_pJ, s_cycles, c_pJ, c_cycles);
   }
-  // Energies within 1e-9 of each other are equal: the same accesses summed in another order
+  // Energies within kEqualEnergy of each other are equal: the same accesses summed in another order
   // (SEW TB-LBL on 2 MB: layer 1 keeping its state, with its fetch and write-back, or streaming
   // it differ by 1e-12 relative).
-  const bool equal = std::abs(s_pJ - c_pJ) <= 1e-9 * std::max(s_pJ, c_pJ);
+  const bool equal = std::abs(s_pJ - c_pJ) <= kEqualEnergy * std::max(s_pJ, c_pJ);
   return equal ? s_cycles < c_cycles : s_pJ < c_pJ;
 }
 
