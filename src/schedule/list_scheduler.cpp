@@ -197,9 +197,8 @@ const cost::NodeCost& ListScheduler::node_cost(const ComputationNode& n, int cor
 }
 
 // What the gathered nest (gather_tensors first) leaves to the scheduler to move for tensors this
-// node uses last (Tensor::remaining 1) that are not on the core: each one's fetch when it is in
-// DRAM, and a carried-over state's write-back after it (energy, and the bits over the DRAM link;
-// a state reset per inference is neither loaded at its first use nor written back); and, in
+// node uses last (Tensor::remaining 1) that are in DRAM and not on the core: each one's fetch,
+// and a carried-over state's write-back after it (energy, and the bits over the DRAM link); and, in
 // `mask`, the operands the nest keeps on chip for them. Tensors with later uses are left out:
 // one fetch serves those uses too, which one node's comparison cannot weigh (placement_pJ).
 ListScheduler::LastUseMoves ListScheduler::last_use_moves(const ComputationNode& n,
@@ -207,11 +206,11 @@ ListScheduler::LastUseMoves ListScheduler::last_use_moves(const ComputationNode&
   LastUseMoves m;
   for (const auto& [t, label] : needed_) {
     const Tensor& x = memory_.tensor(t);
-    if (x.core == core || x.remaining != 1) continue;
-    if (x.in_dram) {
-      m.pJ += memory_.fetch_pJ(core, x.bits);
-      m.bits += x.bits;
-    }
+    // Only a tensor in DRAM can be streamed instead (one on another core, or a state reset on
+    // chip, is not weighed).
+    if (x.core == core || x.remaining != 1 || !x.in_dram) continue;
+    m.pJ += memory_.fetch_pJ(core, x.bits);
+    m.bits += x.bits;
     if (memory_.written_back_after_last_use(t)) {
       m.pJ += memory_.write_back_pJ(core, x.bits);
       m.bits += x.bits;

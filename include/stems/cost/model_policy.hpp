@@ -149,9 +149,10 @@ struct ModelPolicy {
   // its own such moves, under the nest criterion, latency counting the moves at the link's
   // bandwidth; under energy, energies within 1e-9 are equal and the lower latency wins
   // (ListScheduler::weigh_last_use_fetches). Tensors with later uses are not weighed (one fetch
-  // serves them all), nor what the choice does to later nodes (a streamed input can change which
-  // outputs are evicted: 29 of 442 physical golden runs dearer, at most +1.33 %, 81 cheaper, to
-  // -6.2 %). On in stems.
+  // serves them all), nor tensors not in DRAM (a state reset on chip, a tensor on another core),
+  // nor what the choice does to later nodes (a streamed input can change which outputs are
+  // evicted: 25 of 442 physical golden runs dearer, at most +1.33 %, 86 cheaper, to -7.6 %). On
+  // in stems.
   bool last_use_fetches_unpriced = false;
   // A tensor the scheduler moves to or from the top memory (fetch, eviction, write-back, replica)
   // costs ceil(bits / width) accesses there, whole words, while a loop nest counts the same bits
