@@ -201,10 +201,9 @@ const cost::NodeCost& ListScheduler::node_cost(const ComputationNode& n, int cor
 // and a carried-over state's write-back after it (energy, and the bits over the DRAM link); and, in
 // `mask`, the operands the nest keeps on chip for them. Tensors with later uses are left out:
 // one fetch serves those uses too, which one node's comparison cannot weigh (placement_pJ).
-ListScheduler::LastUseMoves ListScheduler::last_use_moves(const ComputationNode& n,
-                                                          int core) const {
+ListScheduler::LastUseMoves ListScheduler::last_use_moves(int core) const {
   LastUseMoves m;
-  for (const auto& [t, label] : needed_) {
+  for (const auto& [t, label, mem] : needed_) {
     const Tensor& x = memory_.tensor(t);
     // Only a tensor in DRAM can be streamed instead (one on another core, or a state reset on
     // chip, is not weighed).
@@ -215,19 +214,9 @@ ListScheduler::LastUseMoves ListScheduler::last_use_moves(const ComputationNode&
       m.pJ += memory_.write_back_pJ(core, x.bits);
       m.bits += x.bits;
     }
-    m.mask |= cost::operand_bit(mem_operand_of(n, t));
+    m.mask |= cost::operand_bit(mem);
   }
   return m;
-}
-
-// The operand of node n that tensor t (one of needed_) is.
-MemOperand ListScheduler::mem_operand_of(const ComputationNode& n, TensorId t) const {
-  if (t == tensors_.weight_of[n.layer]) return MemOperand::W;
-  if (n.tile().stateful() && t == tensors_.state_of[n.layer][n.x_index]) return MemOperand::V;
-  for (std::size_t k = 0; k < input_ts_.size(); ++k) {
-    if (input_ts_[k] == t) return fed_operand(n.input_operands[k]);
-  }
-  return MemOperand::I;  // the network input (tensors_.input_of)
 }
 
 // physical (ModelPolicy::last_use_fetches_unpriced off): a nest's energy leaves out the moves the
@@ -242,7 +231,7 @@ MemOperand ListScheduler::mem_operand_of(const ComputationNode& n, TensorId t) c
 const cost::NodeCost& ListScheduler::weigh_last_use_fetches(const ComputationNode& n, int core,
                                                             const cost::OperandBits& bits,
                                                             const cost::NodeCost& c) {
-  const LastUseMoves cm = last_use_moves(n, core);
+  const LastUseMoves cm = last_use_moves(core);
   if (cm.mask == 0) return fit_streamed_room(n, core, bits, 0, c);
   const cost::NodeCost* s = nullptr;
   try {
@@ -257,7 +246,7 @@ const cost::NodeCost& ListScheduler::weigh_last_use_fetches(const ComputationNod
     return fit_streamed_room(n, core, bits, 0, c);
   }
   gather_tensors(n, core, *s);
-  const LastUseMoves sm = last_use_moves(n, core);
+  const LastUseMoves sm = last_use_moves(core);
   if (streams_better(core, *s, sm, c, cm)) return fit_streamed_room(n, core, bits, cm.mask, *s);
   gather_tensors(n, core, c);
   return fit_streamed_room(n, core, bits, 0, c);
@@ -308,7 +297,7 @@ const cost::NodeCost& ListScheduler::fetch_or_stream_fitted(const ComputationNod
 std::uint64_t ListScheduler::new_room_bits(const ComputationNode& n, int core,
                                            const cost::NodeCost& c) const {
   std::uint64_t room = static_cast<std::uint64_t>(std::ceil(c.streamed_top_bits));
-  for (const auto& [t, label] : needed_) {
+  for (const auto& [t, label, mem] : needed_) {
     if (memory_.tensor(t).core != core) room += memory_.tensor(t).bits;
   }
   if (!too_large(c, MemOperand::O)) room += memory_.tensor(tensors_.output_of[n.index]).bits;
@@ -397,7 +386,7 @@ double ListScheduler::state_fetch_pJ(const ComputationNode& n, int core,
       n.tile().size(workload::Dim::T) == net_.layer(n.layer).size(workload::Dim::T);
   if (state.core == core || time_batched) return 0;
   std::uint64_t room = 0;
-  for (const auto& [t, label] : needed_) {
+  for (const auto& [t, label, mem] : needed_) {
     if (memory_.tensor(t).core != core) room += memory_.tensor(t).bits;
   }
   if (!too_large(c, MemOperand::O)) room += memory_.tensor(tensors_.output_of[n.index]).bits;
@@ -422,20 +411,22 @@ void ListScheduler::gather_tensors(const ComputationNode& n, int core, const cos
   }
   needed_.clear();
   const TensorId weight = tensors_.weight_of[n.layer];
-  if (weight != kNoTensor && !too_large(c, MemOperand::W)) needed_.emplace_back(weight, "W");
+  if (weight != kNoTensor && !too_large(c, MemOperand::W))
+    needed_.push_back({weight, "W", MemOperand::W});
   if (n.tile().stateful() && !too_large(c, MemOperand::V)) {
-    needed_.emplace_back(tensors_.state_of[n.layer][n.x_index], "V");
+    needed_.push_back({tensors_.state_of[n.layer][n.x_index], "V", MemOperand::V});
   }
   for (std::size_t k = 0; k < n.input_preds.size(); ++k) {
     const workload::Operand o = n.input_operands[k];
     if (!too_large(c, fed_operand(o)) || o == workload::Operand::R) {
-      needed_.emplace_back(input_ts_[k], workload::operand_name(o));
+      needed_.push_back({input_ts_[k], workload::operand_name(o), fed_operand(o)});
     }
   }
   const TensorId input = tensors_.input_of[n.index];
-  if (input != kNoTensor && !too_large(c, MemOperand::I)) needed_.emplace_back(input, "I");
+  if (input != kNoTensor && !too_large(c, MemOperand::I))
+    needed_.push_back({input, "I", MemOperand::I});
   protect_.clear();
-  for (const auto& [t, label] : needed_)
+  for (const auto& [t, label, mem] : needed_)
     protect_.push_back(t);
 }
 
@@ -452,15 +443,15 @@ double ListScheduler::bring_inputs(int core, int layer_id, double start) {
   // its buffer per node).
   for (std::size_t i = 1; i < needed_.size(); ++i) {
     const auto e = needed_[i];
-    const std::uint64_t bits = memory_.tensor(e.first).bits;
+    const std::uint64_t bits = memory_.tensor(e.tensor).bits;
     std::size_t j = i;
-    for (; j > 0 && memory_.tensor(needed_[j - 1].first).bits > bits; --j)
+    for (; j > 0 && memory_.tensor(needed_[j - 1].tensor).bits > bits; --j)
       needed_[j] = needed_[j - 1];
     needed_[j] = e;
   }
   double inputs_ready = start;
   const double core_free = core_free_at_[static_cast<std::size_t>(core)];
-  for (const auto& [t, label] : needed_) {
+  for (const auto& [t, label, mem] : needed_) {
     // Physical: the victims that make t's room leave once idle (MemoryManager::idle_from), so
     // its room may be free, and its fetch start, before the core's previous node ends.
     if (!policy_.evict_when_room_needed && memory_.tensor(t).core != core) {
@@ -635,17 +626,17 @@ void ListScheduler::note_streamed_tiles(int core, const cost::NodeCost& c) {
 // tensors (smallest first) to run out of uses leaves, if later (a state's write-back end).
 double ListScheduler::release_uses(const ComputationNode& n, const cost::NodeCost& c, double end) {
   double last_gone = end;
-  for (const auto& [t, label] : needed_) {
+  for (const auto& [t, label, mem] : needed_) {
     const double gone = memory_.release(t, end);
     if (gone >= 0) last_gone = gone;
   }
   const double done = policy_.state_writeback_extends_node ? std::max(end, last_gone) : end;
-  for (const auto& [t, label] : needed_) {
+  for (const auto& [t, label, mem] : needed_) {
     if (memory_.tensor(t).remaining > 0) memory_.consumed(t, done);
   }
   for (const TensorId t : input_ts_) {
     const bool was_needed = std::find_if(needed_.begin(), needed_.end(), [&](const auto& e) {
-                              return e.first == t;
+                              return e.tensor == t;
                             }) != needed_.end();
     if (!was_needed) memory_.release(t, end);  // read from DRAM by a too-large operand
   }

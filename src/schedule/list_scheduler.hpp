@@ -47,8 +47,7 @@ class ListScheduler {
     std::uint64_t bits = 0;
     cost::OperandMask mask = 0;
   };
-  LastUseMoves last_use_moves(const ComputationNode& n, int core) const;
-  hardware::MemOperand mem_operand_of(const ComputationNode& n, TensorId t) const;
+  LastUseMoves last_use_moves(int core) const;
   const cost::NodeCost& weigh_last_use_fetches(const ComputationNode& n, int core,
                                                const cost::OperandBits& bits,
                                                const cost::NodeCost& c);
@@ -122,7 +121,12 @@ class ListScheduler {
   std::vector<NodeRecord> nodes_;    // Records::Full, in scheduling order
 
   // The node being scheduled (buffers reused across nodes).
-  std::vector<std::pair<TensorId, std::string_view>> needed_;  // tensor, operand label (static)
+  struct Needed {
+    TensorId tensor;
+    std::string_view label;    // the workload operand's name (static)
+    hardware::MemOperand mem;  // the memory operand it is (fed_operand of an input)
+  };
+  std::vector<Needed> needed_;
   std::vector<TensorId> input_ts_;  // by input edge: the tensor it reads (DRAM or on chip)
   Protect protect_, keep_;
   std::vector<TensorId> tiles_of_core_;  // by core: the tensor holding a node's streamed tiles

@@ -412,7 +412,7 @@ double MemoryManager::release(TensorId t, double when) {
     when = std::min(when, x.consumers_end);
   }
   if (!x.on_chip()) return when;
-  const bool carried_state = x.kind == TensorKind::State && lifecycle_ == StateLifecycle::CarryOver;
+  const bool carried_state = written_back_after_last_use(t);
   if (carried_state && defer_write_backs_) {  // it stays until written back (write_back_due)
     x.write_back_due = true;
     x.due_bits = x.bits;
