@@ -1,5 +1,7 @@
 #include "run_context.hpp"
 
+#include <algorithm>
+
 #include "initial_population.hpp"
 
 #include "stems/common/error.hpp"
@@ -8,6 +10,35 @@
 #include "stems/workload/state_schedule.hpp"
 
 namespace stems::problems {
+
+namespace {
+
+// [search] seed_hardware: the index of each named parameter among the hardware genes.
+std::vector<std::size_t> seed_gene_indices(const search::RunConfig& rc,
+                                           const search::HardwareSpace& space) {
+  std::vector<std::size_t> out;
+  for (const std::string& name : rc.seed_hardware) {
+    const auto& genes = space.genes();
+    const auto it = std::find_if(genes.begin(), genes.end(), [&](const search::HardwareGene& g) {
+      return g.label == "hw." + name;
+    });
+    if (it != genes.end()) {
+      out.push_back(static_cast<std::size_t>(it - genes.begin()));
+      continue;
+    }
+    std::string listed;
+    for (const auto& g : genes)
+      listed += (listed.empty() ? "" : ", ") + g.label.substr(3);
+    throw InputError(rc.seed_hardware_at.empty() ? rc.path : rc.seed_hardware_at,
+                     "'search.seed_hardware': '" + name +
+                         "' is not a hardware gene of this run (a parameter of [search.hardware] "
+                         "with two or more values; genes: " +
+                         (listed.empty() ? std::string("none") : listed) + ")");
+  }
+  return out;
+}
+
+}  // namespace
 
 std::shared_ptr<const ScheduleProblem> make_context(const search::RunConfig& rc) {
   workload::Network net = nir::load_any_workload(rc.workload, rc.nir);
@@ -38,6 +69,7 @@ std::shared_ptr<const ScheduleProblem> make_context(const search::RunConfig& rc)
   hw.space = search::HardwareSpace(acc, net, rc.hardware_genes);
   hw.area_objective = rc.area_objective.value_or(hw.space.dimension() > 0);
   hw.max_area_mm2 = rc.max_area_mm2;
+  hw.seed_genes = seed_gene_indices(rc, hw.space);
   if ((hw.area_objective || hw.max_area_mm2) && !acc.technology) {
     throw InputError(rc.path,
                      "area_mm2 (objective or max_area_mm2) needs a [technology] table in "

@@ -53,6 +53,30 @@ ScheduleProblem::ScheduleProblem(workload::Network net, hardware::Accelerator ac
   if (space_.dimension() + hardware_.space.dimension() == 0) {
     throw InputError("run config", "the search space has no genes (every choice is fixed)");
   }
+  check_seed_genes();
+}
+
+void ScheduleProblem::check_seed_genes() const {
+  const auto& genes = hardware_.space.genes();
+  std::size_t combinations = 1;
+  for (std::size_t i = 0; i < hardware_.seed_genes.size(); ++i) {
+    const std::size_t g = hardware_.seed_genes[i];
+    if (g >= genes.size()) {
+      throw std::invalid_argument("HardwareSearch::seed_genes: gene " + std::to_string(g) + " of " +
+                                  std::to_string(genes.size()) + " hardware genes");
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (hardware_.seed_genes[j] == g) {
+        throw std::invalid_argument("HardwareSearch::seed_genes: " + genes[g].label +
+                                    " is listed twice");
+      }
+    }
+    combinations *= genes[g].options.size();
+    if (combinations > kMaxSeedHardware) {
+      throw InputError("run config", "seed_hardware: over " + std::to_string(kMaxSeedHardware) +
+                                         " hardware configurations would get the seeds");
+    }
+  }
 }
 
 std::vector<std::uint64_t> ScheduleProblem::option_counts() const {
@@ -183,6 +207,35 @@ std::vector<double> ScheduleProblem::canonical_seed(const std::string& name) con
   return x;
 }
 
+std::vector<std::vector<double>> ScheduleProblem::spread_over_hardware(
+    const std::vector<std::vector<double>>& group) const {
+  std::vector<std::vector<double>> out = group;
+  if (group.empty() || hardware_.seed_genes.empty()) return out;
+  const auto& genes = hardware_.space.genes();
+  const std::size_t first = space_.dimension();  // the hardware genes follow the schedule's
+  std::vector<std::size_t> at(hardware_.seed_genes.size(), 0);  // option index per seed gene
+  const auto on_template = [&] {
+    for (std::size_t i = 0; i < at.size(); ++i)
+      if (static_cast<double>(at[i]) != group.front()[first + hardware_.seed_genes[i]])
+        return false;
+    return true;
+  };
+  while (true) {
+    if (!on_template()) {
+      for (std::vector<double> x : group) {
+        for (std::size_t i = 0; i < at.size(); ++i)
+          x[first + hardware_.seed_genes[i]] = static_cast<double>(at[i]);
+        out.push_back(std::move(x));
+      }
+    }
+    // Next combination, the last seed gene fastest.
+    std::size_t i = at.size();
+    while (i > 0 && ++at[i - 1] == genes[hardware_.seed_genes[i - 1]].options.size())
+      at[--i] = 0;
+    if (i == 0) return out;
+  }
+}
+
 void ScheduleProblem::set_initial_population(std::vector<std::vector<double>> genomes) {
   const std::size_t genes = space_.dimension() + hardware_.space.dimension();
   for (const auto& x : genomes) {
@@ -305,13 +358,16 @@ std::vector<std::vector<double>> ScheduleProblem::seeds() const {
   // First the schedules with the lossless prefix of states dropped (when there is one): they score
   // no lower in accuracy with fewer state bits, so they go first when the population cuts seeds.
   const std::size_t lossless = lossless_state_genes(declared.front());
-  std::vector<std::vector<double>> out;
+  std::vector<std::vector<double>> dropped;
   for (const auto& d : declared) {
     std::vector<double> x = d;
     drop_first_states(x, lossless);
-    if (x != d && std::find(out.begin(), out.end(), x) == out.end()) out.push_back(std::move(x));
+    if (x != d && std::find(dropped.begin(), dropped.end(), x) == dropped.end())
+      dropped.push_back(std::move(x));
   }
-  out.insert(out.end(), declared.begin(), declared.end());
+  std::vector<std::vector<double>> out = spread_over_hardware(dropped);
+  for (auto& x : spread_over_hardware(declared))
+    out.push_back(std::move(x));
   // An initial population goes first; the canonical seeds it already holds are not repeated.
   std::vector<std::vector<double>> all = initial_population_;
   for (auto& x : out) {

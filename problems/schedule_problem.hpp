@@ -43,7 +43,14 @@ struct HardwareSearch {
   bool area_objective = false;         // area_mm2 is an objective
   std::optional<double> max_area_mm2;  // constraint
   std::size_t cache_configs = 256;     // hardware configurations whose node costs are kept
+  // Indices into space.genes() whose every option gets the canonical seeds ([search]
+  // seed_hardware), not only the template's value; ScheduleProblem::seeds.
+  std::vector<std::size_t> seed_genes;
 };
+
+// At most this many hardware configurations (the product of the seed genes' option counts) get
+// the canonical seeds.
+inline constexpr std::size_t kMaxSeedHardware = 10'000;
 
 // One hardware configuration: the accelerator, its node-cost memo, its area; or why it is not one.
 struct HardwareInstance {
@@ -80,7 +87,10 @@ class ScheduleProblem final : public search::Problem {
   // else its middle option). With a closed-form accuracy model and a lossless prefix
   // (lossless_state_genes), the same schedules with that prefix of states dropped come first, then
   // the schedules with the declared states: a population smaller than the seeds keeps the former.
-  // An initial population (set_initial_population) goes before all of them.
+  // With seed genes (HardwareSearch::seed_genes), each of the two groups is repeated on every
+  // other combination of their options (odometer order, the first seed gene slowest), after the
+  // template's: lossless on the template, lossless elsewhere, declared on the template, declared
+  // elsewhere. An initial population (set_initial_population) goes before all of them.
   std::vector<std::vector<double>> seeds() const override;
   // Genomes that go first into the seeds (an initial population: initial_population.hpp), before
   // the canonical schedules. Set once, before the problem is shared. Throws std::invalid_argument
@@ -129,8 +139,15 @@ class ScheduleProblem final : public search::Problem {
   std::shared_ptr<const HardwareInstance> build_hardware(
       const std::vector<std::uint64_t>& values) const;
   std::vector<double> schedule_genes(const std::vector<double>& x) const;
-  std::vector<double> canonical_seed(const std::string& name) const;  // std::invalid_argument
-  std::vector<std::size_t> state_gene_indices() const;                // in gene order
+  std::vector<double> canonical_seed(const std::string& name) const;
+  // Throws std::invalid_argument for a seed gene that is not a hardware gene or is listed twice,
+  // InputError when they have more than kMaxSeedHardware combinations.
+  void check_seed_genes() const;
+  // `group` (seeds on the template hardware), then the same seeds on every other combination of
+  // the seed genes' options.
+  std::vector<std::vector<double>> spread_over_hardware(
+      const std::vector<std::vector<double>>& group) const;  // std::invalid_argument
+  std::vector<std::size_t> state_gene_indices() const;       // in gene order
   void drop_first_states(std::vector<double>& x, std::size_t count) const;
   // encode_genes: `label` is no gene; accepted once when it names a hardware parameter this run
   // fixes at the same value (std::invalid_argument otherwise). `named`: those seen so far.

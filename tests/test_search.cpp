@@ -470,6 +470,55 @@ TEST(ScheduleSeeds, CoDesignSeedsKeepTheTemplateHardware) {
   EXPECT_EQ(seed_states(*ctx).front(), "0011111");
 }
 
+// [search] seed_hardware: the canonical seeds on every option of the named hardware genes, the
+// template's first, in groups (lossless states everywhere, then the declared states everywhere).
+TEST(ScheduleSeeds, SeedGenesSpreadTheSeedsOverEveryOption) {
+  const auto make = [](std::vector<std::size_t> seed_genes) {
+    problems::HardwareSearch hw;
+    hw.space =
+        search::HardwareSpace(meta(), sew(),
+                              {{"sram_1MB.size_bits", {4194304, 8388608, 16777216}, "run.toml:1:1"},
+                               {"pe.D1.size", {16, 32, 64}, "run.toml:2:1"}});
+    hw.seed_genes = std::move(seed_genes);
+    return std::make_shared<const problems::ScheduleProblem>(
+        sew_free_states(), meta(), search::SpaceKind::Stems, search::Granularity::Block,
+        table_accuracy({{"1111111", 0.93}, {"0011111", 0.93}}), cost::ModelPolicy::physical(),
+        std::nullopt, std::move(hw));
+  };
+  const auto plain = make({})->seeds();
+  const auto ctx = make({0});
+  const auto seeds = ctx->seeds();
+  const std::size_t g = ctx->space().dimension();  // first hardware gene
+  ASSERT_EQ(plain.size(), 20u);                    // 10 lossless, 10 declared, on the template
+  ASSERT_EQ(seeds.size(), 3 * plain.size());
+  const auto states = seed_states(*ctx);
+  // Lossless: template (option 1), then options 0 and 2; then the declared states the same way.
+  const std::vector<double> buffer_option = {1, 0, 2, 1, 0, 2};
+  for (std::size_t group = 0; group < 6; ++group) {
+    for (std::size_t k = 0; k < 10; ++k) {
+      const auto& x = seeds[group * 10 + k];
+      const auto& on_template = plain[(group < 3 ? 0 : 10) + k];
+      EXPECT_EQ(x[g], buffer_option[group]) << "group " << group << ", seed " << k;
+      EXPECT_EQ(x[g + 1], 1);  // D1 stays the template's 32
+      EXPECT_TRUE(
+          std::equal(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(g), on_template.begin()))
+          << "group " << group << ", seed " << k;
+      EXPECT_EQ(states[group * 10 + k], group < 3 ? "0011111" : "1111111");
+    }
+  }
+  // Two seed genes: every combination of their options (3 x 3), the template's first.
+  const auto both = make({0, 1})->seeds();
+  ASSERT_EQ(both.size(), 9 * plain.size());
+  EXPECT_TRUE(std::equal(plain.begin(), plain.begin() + 10, both.begin()));
+  std::set<std::pair<double, double>> hardware;
+  for (std::size_t i = 0; i < 90; ++i)
+    hardware.insert({both[i][g], both[i][g + 1]});
+  EXPECT_EQ(hardware.size(), 9u);
+  // A seed gene that is not a hardware gene, or twice: refused when the problem is made.
+  EXPECT_THROW(make({2}), std::invalid_argument);
+  EXPECT_THROW(make({0, 0}), std::invalid_argument);
+}
+
 TEST(Optimizer, ExhaustiveIsRefusedAboveTheLimit) {
   try {
     search::exhaustive(problem(sew()), 1000, 1);

@@ -151,7 +151,8 @@ void read_hardware_genes(const TableReader& s, const config::Value& table,
   }
 }
 
-// [search]: space, granularity, free state blocks, exhaustive limit.
+// [search]: space, granularity, free state blocks, exhaustive limit, hardware genes, the hardware
+// genes the seeds are spread over, area objective and constraint.
 void read_search_table(const TableReader& s, RunConfig& rc) {
   const std::string space = s.string_or("space", "stems");
   if (space == "stems") {
@@ -189,6 +190,16 @@ void read_search_table(const TableReader& s, RunConfig& rc) {
   if (const auto* h = s.raw("hardware")) {
     if (h->kind != config::Value::Kind::Table) s.fail("hardware", "expected a table of parameters");
     read_hardware_genes(s, *h, "", rc);
+  }
+  if (s.has("seed_hardware")) {
+    rc.seed_hardware = s.string_list("seed_hardware");
+    rc.seed_hardware_at = s.location(*s.raw("seed_hardware"));
+    for (std::size_t i = 0; i < rc.seed_hardware.size(); ++i) {
+      if (std::find(rc.seed_hardware.begin(), rc.seed_hardware.begin() + i, rc.seed_hardware[i]) !=
+          rc.seed_hardware.begin() + i) {
+        s.fail("seed_hardware", "'" + rc.seed_hardware[i] + "' is listed twice");
+      }
+    }
   }
   if (s.has("area_objective")) rc.area_objective = s.boolean_or("area_objective", true);
   if (s.has("max_area_mm2")) {

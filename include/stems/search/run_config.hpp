@@ -38,6 +38,11 @@ struct RunConfig {
   // [search.hardware]: hardware genes (co-design); [search] area_objective (default: on when there
   // are hardware genes) and max_area_mm2 (a constraint: larger designs are infeasible).
   std::vector<HardwareGeneSpec> hardware_genes;
+  // [search] seed_hardware: hardware genes (parameter names as in [search.hardware]) whose every
+  // option gets the canonical seeds, not only the template's value; file:line:column of the key
+  // (problems::make_context checks the names against the genes).
+  std::vector<std::string> seed_hardware;
+  std::string seed_hardware_at;
   std::optional<bool> area_objective;
   std::optional<double> max_area_mm2;
   // [algorithm] initial_population: a pareto.json of stems optimize whose front starts the search
