@@ -227,9 +227,23 @@ def compare(sweep_front, co):
     hu = hv3d([key(d) for d in pareto(sweep_front + fc, key)], ref)
     s_cov = sum(any(covers(key(c), key(s)) for c in fc) for s in sweep_front)
     c_cov = sum(any(covers(key(s), key(c)) for s in sweep_front) for c in fc)
-    return {"front": fc, "ref": ref, "hs": hs, "hc": hc, "hu": hu, "s_cov": s_cov,
+    return {"front": fc, "sweep_front": sweep_front, "ref": ref, "hs": hs, "hc": hc, "hu": hu,
+            "s_cov": s_cov,
             "c_cov": c_cov, "eps_c": epsilon([key(d) for d in fc], [key(d) for d in sweep_front]),
             "eps_s": epsilon([key(d) for d in sweep_front], [key(d) for d in fc])}
+
+
+def uncovered(c):
+    """The sweep front points c's co-search front does not cover, each with the co-search point
+    of least epsilon to it and that epsilon."""
+    out = []
+    for s in c["sweep_front"]:
+        if any(covers(key(x), key(s)) for x in c["front"]):
+            continue
+        e, x = min(((max(a / b for a, b in zip(key(x), key(s))) - 1, i)
+                    for i, x in enumerate(c["front"])))
+        out.append((s, c["front"][x], e))
+    return out
 
 
 def epsilon(a, b):
@@ -407,6 +421,22 @@ def main():
             for d in sorted(best.values(), key=lambda d: (d["hw"][0], d["a"])):
                 p(design_row(d))
         p("")
+    p(f"Sweep front points the seed-{seeds[0]} co-search does not cover, each with the co-search "
+      "point nearest by the epsilon indicator and the factor it misses by:")
+    p("")
+    missed = [(wname, s, near, e) for wname, _, _, c in main_rows for s, near, e in uncovered(c)]
+    if missed:
+        p("| workload | sweep design | width (bits) | energy uJ | latency Mcycles | area mm2 | "
+          "nearest co-search point | its width | energy uJ | latency Mcycles | area mm2 | eps % |")
+        p("|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|")
+        for wname, s, x, e in missed:
+            p(f"| {wname} | {size_label(s['hw'][0])} {s['sched']} {s['state']} | {s['hw'][1]} | "
+              f"{s['e'] / 1e6:,.1f} | {s['l'] / 1e6:.3f} | {s['a']:.3f} | "
+              f"{size_label(x['hw'][0])} {x['sched']} {x['state']} | {x['hw'][1]} | "
+              f"{x['e'] / 1e6:,.1f} | {x['l'] / 1e6:.3f} | {x['a']:.3f} | {100 * e:.4f} |")
+    else:
+        p("(none: the co-search front dominates or equals the sweep front)")
+    p("")
     p("Cross-check, co-search front points that are also sweep designs (same genes):")
     p("")
     if checks:
