@@ -139,15 +139,15 @@ class ScheduleProblem final : public search::Problem {
   std::shared_ptr<const HardwareInstance> build_hardware(
       const std::vector<std::uint64_t>& values) const;
   std::vector<double> schedule_genes(const std::vector<double>& x) const;
-  std::vector<double> canonical_seed(const std::string& name) const;
+  std::vector<double> canonical_seed(const std::string& name) const;  // std::invalid_argument
   // Throws std::invalid_argument for a seed gene that is not a hardware gene or is listed twice,
   // InputError when they have more than kMaxSeedHardware combinations.
   void check_seed_genes() const;
   // `group` (seeds on the template hardware), then the same seeds on every other combination of
   // the seed genes' options.
   std::vector<std::vector<double>> spread_over_hardware(
-      const std::vector<std::vector<double>>& group) const;  // std::invalid_argument
-  std::vector<std::size_t> state_gene_indices() const;       // in gene order
+      const std::vector<std::vector<double>>& group) const;
+  std::vector<std::size_t> state_gene_indices() const;  // in gene order
   void drop_first_states(std::vector<double>& x, std::size_t count) const;
   // encode_genes: `label` is no gene; accepted once when it names a hardware parameter this run
   // fixes at the same value (std::invalid_argument otherwise). `named`: those seen so far.
