@@ -35,16 +35,12 @@ std::vector<std::size_t> seed_gene_indices(const search::RunConfig& rc,
                          "with two or more values; genes: " +
                          (listed.empty() ? std::string("none") : listed) + ")");
   }
-  std::size_t combinations = 1;
-  for (const std::size_t g : out) {
-    combinations *= space.genes()[g].options.size();
-    if (combinations > kMaxSeedHardware) {
-      throw InputError(rc.seed_hardware_at.empty() ? rc.path : rc.seed_hardware_at,
-                       "'search.seed_hardware': the seeds would go on over " +
-                           std::to_string(kMaxSeedHardware) +
-                           " hardware configurations (the product of the genes' option counts); "
-                           "name fewer genes");
-    }
+  if (seed_hardware_configurations(space, out) > kMaxSeedHardware) {
+    throw InputError(rc.seed_hardware_at.empty() ? rc.path : rc.seed_hardware_at,
+                     "'search.seed_hardware': the seeds would go on over " +
+                         std::to_string(kMaxSeedHardware) +
+                         " hardware configurations (the product of the genes' option counts); "
+                         "name fewer genes");
   }
   return out;
 }

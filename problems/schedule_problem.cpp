@@ -56,9 +56,18 @@ ScheduleProblem::ScheduleProblem(workload::Network net, hardware::Accelerator ac
   check_seed_genes();
 }
 
+std::size_t seed_hardware_configurations(const search::HardwareSpace& space,
+                                         const std::vector<std::size_t>& seed_genes) {
+  std::size_t combinations = 1;
+  for (const std::size_t g : seed_genes) {
+    combinations *= space.genes()[g].options.size();
+    if (combinations > kMaxSeedHardware) break;
+  }
+  return combinations;
+}
+
 void ScheduleProblem::check_seed_genes() const {
   const auto& genes = hardware_.space.genes();
-  std::size_t combinations = 1;
   for (std::size_t i = 0; i < hardware_.seed_genes.size(); ++i) {
     const std::size_t g = hardware_.seed_genes[i];
     if (g >= genes.size()) {
@@ -71,11 +80,10 @@ void ScheduleProblem::check_seed_genes() const {
                                     " is listed twice");
       }
     }
-    combinations *= genes[g].options.size();
-    if (combinations > kMaxSeedHardware) {
-      throw InputError("run config", "seed_hardware: over " + std::to_string(kMaxSeedHardware) +
-                                         " hardware configurations would get the seeds");
-    }
+  }
+  if (seed_hardware_configurations(hardware_.space, hardware_.seed_genes) > kMaxSeedHardware) {
+    throw InputError("run config", "seed_hardware: over " + std::to_string(kMaxSeedHardware) +
+                                       " hardware configurations would get the seeds");
   }
 }
 

@@ -52,6 +52,11 @@ struct HardwareSearch {
 // the canonical seeds.
 inline constexpr std::size_t kMaxSeedHardware = 10'000;
 
+// How many hardware configurations the seed genes (indices into space.genes(), valid) span: the
+// product of their option counts, stopping at the first partial product above kMaxSeedHardware.
+std::size_t seed_hardware_configurations(const search::HardwareSpace& space,
+                                         const std::vector<std::size_t>& seed_genes);
+
 // One hardware configuration: the accelerator, its node-cost memo, its area; or why it is not one.
 struct HardwareInstance {
   std::shared_ptr<const hardware::Accelerator> accelerator;

@@ -240,10 +240,15 @@ def uncovered(c):
     for s in c["sweep_front"]:
         if any(covers(key(x), key(s)) for x in c["front"]):
             continue
-        e, x = min(((max(a / b for a, b in zip(key(x), key(s))) - 1, i)
-                    for i, x in enumerate(c["front"])))
-        out.append((s, c["front"][x], e))
+        e, i = nearest([key(x) for x in c["front"]], key(s))
+        out.append((s, c["front"][i], e))
     return out
+
+
+def nearest(a, q):
+    """(e, i): point i of the objective tuples a needs the least factor 1 + e on every axis to
+    weakly dominate q (e < 0 when it dominates q with room to spare)."""
+    return min((max(x / y for x, y in zip(p, q)) - 1, i) for i, p in enumerate(a))
 
 
 def epsilon(a, b):
@@ -251,7 +256,7 @@ def epsilon(a, b):
     the smallest e >= 0 such that every point of b is weakly dominated by some point of a scaled
     by (1 + e) on every axis (all objectives positive, minimised). 0: a dominates or equals all
     of b; 0.01: every point of b is within 1 % of a point of a on every axis."""
-    return max(0.0, max(min(max(x / y for x, y in zip(p, q)) for p in a) for q in b) - 1)
+    return max(0.0, max(nearest(a, q)[0] for q in b))
 
 
 # ----------------------------------------------------------------------------- formatting

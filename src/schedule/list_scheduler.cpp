@@ -385,11 +385,8 @@ double ListScheduler::state_fetch_pJ(const ComputationNode& n, int core,
   const bool time_batched =
       n.tile().size(workload::Dim::T) == net_.layer(n.layer).size(workload::Dim::T);
   if (state.core == core || time_batched) return 0;
-  std::uint64_t room = 0;
-  for (const auto& [t, label, mem] : needed_) {
-    if (memory_.tensor(t).core != core) room += memory_.tensor(t).bits;
-  }
-  if (!too_large(c, MemOperand::O)) room += memory_.tensor(tensors_.output_of[n.index]).bits;
+  // The room for the node's missing tensors and its output (its streamed tiles left out).
+  const std::uint64_t room = new_room_bits(n, core, c) - streamed_room_bits(c);
   if (memory_.live_bits(core) + room <= memory_.capacity_bits(core)) return 0;
   // A state not in DRAM is created on chip (StateLifecycle::Reset, first use): nothing to load.
   return memory_.eviction_cost_pJ(core, room, protect_) +
