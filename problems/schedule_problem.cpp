@@ -377,9 +377,14 @@ std::vector<std::vector<double>> ScheduleProblem::seeds() const {
   for (auto& x : spread_over_hardware(declared))
     out.push_back(std::move(x));
   // An initial population goes first; the canonical seeds it already holds are not repeated.
+  // The canonical seeds are distinct from each other (distinct schedules, the lossless ones with
+  // other states, their copies on other hardware), so only the initial population is searched:
+  // seed_hardware can make them 10,000 x the canonical ones.
   std::vector<std::vector<double>> all = initial_population_;
+  const auto given = static_cast<std::ptrdiff_t>(initial_population_.size());
   for (auto& x : out) {
-    if (std::find(all.begin(), all.end(), x) == all.end()) all.push_back(std::move(x));
+    if (std::find(all.begin(), all.begin() + given, x) == all.begin() + given)
+      all.push_back(std::move(x));
   }
   return all;
 }

@@ -491,6 +491,9 @@ TEST(ScheduleSeeds, SeedGenesSpreadTheSeedsOverEveryOption) {
   const std::size_t g = ctx->space().dimension();  // first hardware gene
   ASSERT_EQ(plain.size(), 20u);                    // 10 lossless, 10 declared, on the template
   ASSERT_EQ(seeds.size(), 3 * plain.size());
+  // Distinct without a search among them (ScheduleProblem::seeds checks the initial population
+  // only).
+  EXPECT_EQ(std::set<std::vector<double>>(seeds.begin(), seeds.end()).size(), seeds.size());
   const auto states = seed_states(*ctx);
   // Lossless: template (option 1), then options 0 and 2; then the declared states the same way.
   const std::vector<double> buffer_option = {1, 0, 2, 1, 0, 2};
